@@ -1,0 +1,91 @@
+/* perfgate: a performance regression gate and monitor for PostgreSQL.
+ * This file only dispatches to the commands. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pf_config.h"
+
+#include "../interrupt.h"
+#include "cli.h"
+
+static const pf_cli_command k_commands[] = {
+    {"pg", "start or stop a disposable PostgreSQL server for local work", pf_cmd_pg},
+};
+#define N_COMMANDS (sizeof k_commands / sizeof k_commands[0])
+
+static void usage(FILE *out)
+{
+    fputs("Usage: perfgate [-v] <command> [options]\n"
+          "       perfgate --help | --version | <command> --help\n"
+          "\n"
+          "A performance regression gate and monitor for PostgreSQL applications.\n"
+          "\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-9s %s\n", k_commands[i].name, k_commands[i].summary);
+    fputs("\n"
+          "Exit status: 0 pass, 1 a regression or failed check, 2 usage or bad input,\n"
+          "3 infrastructure (server would not start, connection lost).\n"
+          "\n"
+          "Environment:\n"
+          "  PERFGATE_DSN          use this server instead of starting a disposable one\n"
+          "  PG_BINDIR             directory of initdb/postgres (default: pg_config --bindir,\n"
+          "                        then /usr/lib/postgresql/<major>/bin)\n"
+          "  PERFGATE_PG_USER      when run as root, the unprivileged user the server runs\n"
+          "                        as (default: postgres, else nobody)\n"
+          "  PERFGATE_RUNTIME_DIR  where disposable clusters live (default: $TMPDIR or /tmp)\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"verbose", no_argument, NULL, 'v'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    opterr = 0;
+    /* '+': stop at the command name; its options are the command's. */
+    while ((c = getopt_long(argc, argv, "+:hVv", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            usage(stdout);
+            return PF_EXIT_OK;
+        case 'V':
+            printf("perfgate %s\n", PF_VERSION);
+            return PF_EXIT_OK;
+        case 'v':
+            pf_cli_verbose = true;
+            break;
+        default:
+            if (optopt != 0)
+                pf_cli_msg("unknown option '-%c'", optopt);
+            else
+                pf_cli_msg("unknown option '%s'", argv[optind - 1]);
+            usage(stderr);
+            return PF_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        pf_cli_msg("no command given");
+        usage(stderr);
+        return PF_EXIT_USAGE;
+    }
+    const char *name = argv[optind];
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(name, k_commands[i].name) != 0)
+            continue;
+        pf_interrupt_install(true);
+        int sub_argc = argc - optind;
+        char **sub_argv = argv + optind;
+        optind = 0; /* glibc: full re-initialisation for the command's parse */
+        return k_commands[i].run(sub_argc, sub_argv);
+    }
+    pf_cli_msg("unknown command '%s'", name);
+    usage(stderr);
+    return PF_EXIT_USAGE;
+}

@@ -1,0 +1,83 @@
+/* A disposable PostgreSQL cluster: initdb into a private temp directory,
+ * a server on a private Unix socket plus a random loopback TCP port, tuned
+ * for benchmarking (see docs/cluster.md), and removed on every exit path.
+ *
+ * Typical use:
+ *     pf_cluster *c = NULL;
+ *     if (pf_cluster_start(&c, NULL, &err) < 0) ...
+ *     connect to pf_cluster_dsn(c) ...
+ *     pf_cluster_free(c);          // stops the server, removes the directory
+ */
+#ifndef PF_CLUSTER_H
+#define PF_CLUSTER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+typedef struct pf_cluster pf_cluster;
+
+typedef struct pf_cluster_opts {
+    const char *bindir;   /* NULL: discover (see pf_bindir_find) */
+    const char *base_dir; /* NULL: pf_cluster_base_dir() */
+    /* Detached: the server outlives this process (perfgate pg start); no
+     * watchdog, and pf_cluster_free leaves it running. */
+    bool detached;
+    int start_timeout_ms; /* 0: 30000 */
+    /* Extra "name=value" settings appended after perfgate's own, NULL-terminated. */
+    const char *const *settings;
+} pf_cluster_opts;
+
+/* Environment variables read by this module. */
+#define PF_BINDIR_ENV "PG_BINDIR"
+#define PF_RUNTIME_DIR_ENV "PERFGATE_RUNTIME_DIR"
+#define PF_CLUSTER_ENV "PERFGATE_CLUSTER"
+
+/* Where clusters live: $PERFGATE_RUNTIME_DIR, else $TMPDIR, else /tmp.
+ * Borrowed static string. */
+const char *pf_cluster_base_dir(void);
+
+/* Find a directory holding initdb and postgres: $PG_BINDIR, then
+ * `pg_config --bindir`, then the highest /usr/lib/postgresql/<major>/bin.
+ * *out is the caller's. The error lists what was tried. */
+int pf_bindir_find(char **out, pf_error *err);
+
+/* Lower-level check used by pf_bindir_find and its tests: true if dir holds
+ * executable initdb and postgres. */
+bool pf_bindir_usable(const char *dir);
+
+/* Start a cluster. Reaps stale clusters first. On failure nothing is left
+ * behind and err carries the tail of the server log. *out is the caller's. */
+int pf_cluster_start(pf_cluster **out, const pf_cluster_opts *opts, pf_error *err);
+
+/* Connection string for database "postgres" as the superuser; borrowed. */
+const char *pf_cluster_dsn(const pf_cluster *c);
+const char *pf_cluster_dir(const pf_cluster *c);
+const char *pf_cluster_socket_dir(const pf_cluster *c);
+const char *pf_cluster_bindir(const pf_cluster *c);
+int pf_cluster_port(const pf_cluster *c);
+pid_t pf_cluster_pid(const pf_cluster *c);
+/* The OS user the server runs as ("" when it is ourselves). */
+const char *pf_cluster_os_user(const pf_cluster *c);
+/* Milliseconds spent in initdb, and from server launch to first successful connection. */
+double pf_cluster_initdb_ms(const pf_cluster *c);
+double pf_cluster_ready_ms(const pf_cluster *c);
+
+/* Stop the server and remove the directory (unless detached). NULL is fine. */
+void pf_cluster_free(pf_cluster *c);
+
+/* Stop the server of the cluster in dir and remove dir (perfgate pg stop).
+ * Refuses a directory that is not a perfgate cluster. */
+int pf_cluster_stop_dir(const char *dir, pf_error *err);
+
+/* Cluster directories of this user under base_dir (NULL: default), NULL-
+ * terminated, caller frees with pf_strv_free. With detached_only, only
+ * clusters started by `pg start`. */
+int pf_cluster_list(const char *base_dir, bool detached_only, char ***dirs, pf_error *err);
+
+/* Remove clusters whose owning perfgate process is gone (a SIGKILLed run)
+ * or whose detached server died. *reaped (may be NULL) counts them. */
+int pf_cluster_reap_stale(const char *base_dir, int *reaped, pf_error *err);
+
+#endif

@@ -1,0 +1,377 @@
+/* libpq wrapper. Every PGresult is cleared in the function that received it;
+ * nothing of libpq crosses this module's boundary. */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+
+struct pf_db {
+    PGconn *conn;
+};
+
+struct pf_result {
+    int nrows;
+    int ncols;
+    char **names;  /* ncols */
+    char **values; /* nrows * ncols, NULL for SQL NULL */
+};
+
+/* Notices (e.g. "relation already exists, skipping") are not errors and must
+ * not land on stdout: the engine never prints. */
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+int pf_db_connect(pf_db **out, const char *conninfo, pf_error *err)
+{
+    *out = NULL;
+    PGconn *conn = PQconnectdb(conninfo);
+    if (conn == NULL)
+        return pf_error_set(err, PF_EXIT_INFRA, "cannot allocate a connection");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char *shown = pf_dsn_redact(conninfo);
+        pf_error_set(err, PF_EXIT_INFRA, "cannot connect to %s: %s", shown, PQerrorMessage(conn));
+        free(shown);
+        PQfinish(conn);
+        return -1;
+    }
+    PQsetNoticeProcessor(conn, quiet_notice, NULL);
+    pf_db *db = pf_calloc(1, sizeof *db);
+    db->conn = conn;
+    *out = db;
+    return 0;
+}
+
+bool pf_db_ping(const char *conninfo)
+{
+    return PQping(conninfo) == PQPING_OK;
+}
+
+void pf_db_close(pf_db *db)
+{
+    if (db == NULL)
+        return;
+    PQfinish(db->conn);
+    free(db);
+}
+
+/* Fill err from a failed result (or the connection when res is NULL). */
+static int set_result_error(pf_db *db, const PGresult *res, pf_error *err)
+{
+    if (err == NULL)
+        return -1;
+    bool lost = PQstatus(db->conn) != CONNECTION_OK;
+    if (res == NULL) {
+        return pf_error_set(err, lost ? PF_EXIT_INFRA : PF_EXIT_USAGE, "%s%s",
+                            lost ? "connection lost: " : "", PQerrorMessage(db->conn));
+    }
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY);
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+    const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+    pf_buf b = PF_BUF_INIT;
+    if (primary != NULL) {
+        pf_buf_printf(&b, "%s: %s", severity ? severity : "ERROR", primary);
+        if (detail)
+            pf_buf_printf(&b, "\nDETAIL: %s", detail);
+        if (hint)
+            pf_buf_printf(&b, "\nHINT: %s", hint);
+        if (context)
+            pf_buf_printf(&b, "\nCONTEXT: %s", context);
+    } else {
+        pf_buf_puts(&b, lost ? "connection lost: " : "");
+        pf_buf_puts(&b, PQerrorMessage(db->conn));
+    }
+    pf_error_set(err, lost ? PF_EXIT_INFRA : PF_EXIT_USAGE, "%s", pf_buf_str(&b));
+    pf_buf_dispose(&b);
+    if (state != NULL)
+        snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state);
+    err->position = pos ? atoi(pos) : 0;
+    return -1;
+}
+
+int pf_db_exec(pf_db *db, const char *sql, pf_error *err)
+{
+    /* PQexec returns the last result of a multi-statement string; errors stop
+     * the string, so checking the last one is enough. */
+    PGresult *res = PQexec(db->conn, sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    int rc = 0;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
+        rc = set_result_error(db, res, err);
+    PQclear(res);
+    return rc;
+}
+
+static pf_result *copy_result(const PGresult *res)
+{
+    pf_result *r = pf_calloc(1, sizeof *r);
+    r->nrows = PQntuples(res);
+    r->ncols = PQnfields(res);
+    r->names = pf_calloc((size_t)r->ncols, sizeof *r->names);
+    for (int c = 0; c < r->ncols; c++)
+        r->names[c] = pf_strdup(PQfname(res, c));
+    r->values = pf_calloc((size_t)r->nrows * (size_t)r->ncols, sizeof *r->values);
+    for (int i = 0; i < r->nrows; i++)
+        for (int c = 0; c < r->ncols; c++)
+            if (!PQgetisnull(res, i, c))
+                r->values[(size_t)i * (size_t)r->ncols + (size_t)c] =
+                    pf_strndup(PQgetvalue(res, i, c), (size_t)PQgetlength(res, i, c));
+    return r;
+}
+
+int pf_db_query(pf_db *db, const char *sql, int nparams, const char *const *params,
+                pf_result **out, pf_error *err)
+{
+    *out = NULL;
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    int rc = 0;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        *out = copy_result(res);
+    else
+        rc = set_result_error(db, res, err);
+    PQclear(res);
+    return rc;
+}
+
+int pf_db_query_value(pf_db *db, const char *sql, char **out, pf_error *err)
+{
+    *out = NULL;
+    pf_result *r = NULL;
+    if (pf_db_query(db, sql, 0, NULL, &r, err) < 0)
+        return -1;
+    if (r->nrows > 0 && r->ncols > 0 && r->values[0] != NULL)
+        *out = pf_strdup(r->values[0]);
+    pf_result_free(r);
+    return 0;
+}
+
+int pf_db_prepare(pf_db *db, const char *name, const char *sql, pf_error *err)
+{
+    PGresult *res = PQprepare(db->conn, name, sql, 0, NULL);
+    int rc = 0;
+    if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = set_result_error(db, res, err);
+    PQclear(res);
+    return rc;
+}
+
+int pf_db_exec_prepared(pf_db *db, const char *name, int nparams, const char *const *params,
+                        long *rows, pf_error *err)
+{
+    PGresult *res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    int rc = 0;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        if (rows != NULL) {
+            const char *tuples = PQcmdTuples(res);
+            *rows = (st == PGRES_TUPLES_OK) ? PQntuples(res) : (*tuples ? atol(tuples) : 0);
+        }
+    } else {
+        rc = set_result_error(db, res, err);
+    }
+    PQclear(res);
+    return rc;
+}
+
+int pf_db_copy_begin(pf_db *db, const char *copy_sql, pf_error *err)
+{
+    PGresult *res = PQexec(db->conn, copy_sql);
+    int rc = 0;
+    if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN)
+        rc = set_result_error(db, res, err);
+    PQclear(res);
+    return rc;
+}
+
+int pf_db_copy_put(pf_db *db, const char *data, size_t len, pf_error *err)
+{
+    while (len > 0) {
+        /* PQputCopyData takes an int length. */
+        int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
+        if (PQputCopyData(db->conn, data, chunk) != 1)
+            return set_result_error(db, NULL, err);
+        data += chunk;
+        len -= (size_t)chunk;
+    }
+    return 0;
+}
+
+int pf_db_copy_end(pf_db *db, long *rows, pf_error *err)
+{
+    if (PQputCopyEnd(db->conn, NULL) != 1)
+        return set_result_error(db, NULL, err);
+    int rc = 0;
+    PGresult *res;
+    /* Drain every result, keeping the first error. */
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            if (rc == 0)
+                rc = set_result_error(db, res, err);
+        } else if (rows != NULL) {
+            *rows = atol(PQcmdTuples(res));
+        }
+        PQclear(res);
+    }
+    return rc;
+}
+
+int pf_db_server_version(const pf_db *db)
+{
+    return PQserverVersion(db->conn);
+}
+
+bool pf_db_broken(const pf_db *db)
+{
+    return PQstatus(db->conn) != CONNECTION_OK;
+}
+
+int pf_result_nrows(const pf_result *r)
+{
+    return r ? r->nrows : 0;
+}
+
+int pf_result_ncols(const pf_result *r)
+{
+    return r ? r->ncols : 0;
+}
+
+const char *pf_result_get(const pf_result *r, int row, int col)
+{
+    if (r == NULL || row < 0 || row >= r->nrows || col < 0 || col >= r->ncols)
+        return NULL;
+    return r->values[(size_t)row * (size_t)r->ncols + (size_t)col];
+}
+
+const char *pf_result_colname(const pf_result *r, int col)
+{
+    if (r == NULL || col < 0 || col >= r->ncols)
+        return NULL;
+    return r->names[col];
+}
+
+int pf_result_col(const pf_result *r, const char *name)
+{
+    for (int c = 0; r != NULL && c < r->ncols; c++)
+        if (strcmp(r->names[c], name) == 0)
+            return c;
+    return -1;
+}
+
+void pf_result_free(pf_result *r)
+{
+    if (r == NULL)
+        return;
+    for (int c = 0; c < r->ncols; c++)
+        free(r->names[c]);
+    size_t n = (size_t)r->nrows * (size_t)r->ncols;
+    for (size_t i = 0; i < n; i++)
+        free(r->values[i]);
+    free(r->names);
+    free(r->values);
+    free(r);
+}
+
+/* Append keyword='value' with libpq's quoting rules. */
+static void put_kv(pf_buf *b, const char *key, const char *val)
+{
+    if (b->len > 0)
+        pf_buf_putc(b, ' ');
+    pf_buf_printf(b, "%s=", key);
+    bool plain = *val != '\0';
+    for (const char *p = val; *p; p++)
+        if (*p == ' ' || *p == '\'' || *p == '\\' || *p == '=')
+            plain = false;
+    if (plain) {
+        pf_buf_puts(b, val);
+        return;
+    }
+    pf_buf_putc(b, '\'');
+    for (const char *p = val; *p; p++) {
+        if (*p == '\'' || *p == '\\')
+            pf_buf_putc(b, '\\');
+        pf_buf_putc(b, *p);
+    }
+    pf_buf_putc(b, '\'');
+}
+
+/* Rebuild conninfo as keyword=value pairs, optionally masking the password
+ * and overriding dbname. NULL if it does not parse. */
+static char *rebuild_conninfo(const char *conninfo, bool redact, const char *dbname)
+{
+    char *errmsg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &errmsg);
+    if (opts == NULL) {
+        PQfreemem(errmsg);
+        return NULL;
+    }
+    pf_buf b = PF_BUF_INIT;
+    bool have_db = false;
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+        const char *val = o->val;
+        if (strcmp(o->keyword, "dbname") == 0 && dbname != NULL) {
+            val = dbname;
+            have_db = true;
+        }
+        if (val == NULL)
+            continue;
+        if (redact && strcmp(o->keyword, "password") == 0)
+            val = "***";
+        put_kv(&b, o->keyword, val);
+    }
+    if (dbname != NULL && !have_db)
+        put_kv(&b, "dbname", dbname);
+    PQconninfoFree(opts);
+    return pf_buf_steal(&b);
+}
+
+char *pf_dsn_redact(const char *conninfo)
+{
+    char *s = rebuild_conninfo(conninfo, true, NULL);
+    return s ? s : pf_strdup("<connection string that does not parse>");
+}
+
+char *pf_dsn_with_dbname(const char *conninfo, const char *dbname)
+{
+    return rebuild_conninfo(conninfo, false, dbname);
+}
+
+char *pf_sql_literal(const char *s)
+{
+    pf_buf b = PF_BUF_INIT;
+    bool backslash = strchr(s, '\\') != NULL;
+    if (backslash)
+        pf_buf_puts(&b, " E");
+    pf_buf_putc(&b, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'' || (backslash && *p == '\\'))
+            pf_buf_putc(&b, *p);
+        pf_buf_putc(&b, *p);
+    }
+    pf_buf_putc(&b, '\'');
+    return pf_buf_steal(&b);
+}
+
+char *pf_sql_ident(const char *s)
+{
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_putc(&b, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            pf_buf_putc(&b, '"');
+        pf_buf_putc(&b, *p);
+    }
+    pf_buf_putc(&b, '"');
+    return pf_buf_steal(&b);
+}

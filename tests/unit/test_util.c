@@ -1,0 +1,171 @@
+/* Small engine helpers: buffers, errors, durations, files, connection strings. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "db.h"
+#include "error.h"
+#include "fsutil.h"
+#include "testutil.h"
+#include "timeutil.h"
+
+START_TEST(test_buf_grows_and_formats)
+{
+    pf_buf b = PF_BUF_INIT;
+    ck_assert_str_eq(pf_buf_str(&b), "");
+    for (int i = 0; i < 1000; i++)
+        pf_buf_printf(&b, "%d,", i);
+    ck_assert_uint_eq(b.len, strlen(b.data));
+    ck_assert(strncmp(b.data, "0,1,2,", 6) == 0);
+    ck_assert(strstr(b.data, "999,") != NULL);
+    pf_buf_reset(&b);
+    ck_assert_str_eq(pf_buf_str(&b), "");
+    char big[600];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    pf_buf_printf(&b, "%s!", big);
+    ck_assert_uint_eq(b.len, 600);
+    char *s = pf_buf_steal(&b);
+    ck_assert_int_eq(s[599], '!');
+    free(s);
+    ck_assert_ptr_null(b.data);
+    pf_buf_dispose(&b);
+}
+END_TEST
+
+START_TEST(test_error_prefix_keeps_code_and_adds_context)
+{
+    pf_error e;
+    pf_error_clear(&e);
+    ck_assert_int_eq(pf_error_set(&e, PF_EXIT_USAGE, "bad %s\n", "thing"), -1);
+    ck_assert_str_eq(e.msg, "bad thing");
+    pf_error_prefix(&e, "%s:%d", "f.sql", 3);
+    ck_assert_str_eq(e.msg, "f.sql:3: bad thing");
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+}
+END_TEST
+
+static const struct {
+    const char *text;
+    double ms;
+    int ok;
+} k_durations[] = {
+    {"30s", 30000, 1}, {"250ms", 250, 1}, {"5m", 300000, 1}, {"1h", 3600000, 1},
+    {"1.5s", 1500, 1}, {"2", 2000, 1},    {"", 0, 0},        {"abc", 0, 0},
+    {"10x", 0, 0},     {"-1s", 0, 0},
+};
+
+START_TEST(test_duration_parse_table)
+{
+    double ms = -1;
+    pf_error e;
+    int rc = pf_duration_parse(k_durations[_i].text, &ms, &e);
+    if (k_durations[_i].ok) {
+        ck_assert_int_eq(rc, 0);
+        ck_assert_double_eq_tol(ms, k_durations[_i].ms, 1e-9);
+    } else {
+        ck_assert_int_eq(rc, -1);
+        ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    }
+}
+END_TEST
+
+START_TEST(test_dsn_redact_hides_passwords)
+{
+    char *a = pf_dsn_redact("host=db.example port=5432 user=app password=s3cret dbname=x");
+    ck_assert(strstr(a, "s3cret") == NULL);
+    ck_assert(strstr(a, "password=***") != NULL);
+    ck_assert(strstr(a, "host=db.example") != NULL);
+    free(a);
+    char *b = pf_dsn_redact("postgresql://app:hunter2@db.example:6543/prod?sslmode=require");
+    ck_assert(strstr(b, "hunter2") == NULL);
+    ck_assert(strstr(b, "dbname=prod") != NULL);
+    free(b);
+    char *c = pf_dsn_redact("this is not = a conninfo '");
+    ck_assert(strstr(c, "does not parse") != NULL);
+    free(c);
+}
+END_TEST
+
+START_TEST(test_dsn_with_dbname_replaces_or_adds)
+{
+    char *a = pf_dsn_with_dbname("host=/tmp port=1 dbname=postgres", "gate");
+    ck_assert(strstr(a, "dbname=gate") != NULL);
+    ck_assert(strstr(a, "dbname=postgres") == NULL);
+    free(a);
+    char *b = pf_dsn_with_dbname("host=/tmp port=1", "my db");
+    ck_assert(strstr(b, "dbname='my db'") != NULL);
+    free(b);
+}
+END_TEST
+
+START_TEST(test_sql_quoting)
+{
+    char *l = pf_sql_literal("it's");
+    ck_assert_str_eq(l, "'it''s'");
+    free(l);
+    char *i = pf_sql_ident("we\"ird");
+    ck_assert_str_eq(i, "\"we\"\"ird\"");
+    free(i);
+}
+END_TEST
+
+START_TEST(test_atomic_write_and_sorted_listing)
+{
+    char *dir = pf_test_tmpdir();
+    char *sub = pf_path_join(dir, "a/b");
+    char *file = pf_path_join(sub, "x.json");
+    pf_error e;
+    ck_assert_int_eq(pf_file_write_atomic(file, "one", 3, &e), 0);
+    ck_assert_int_eq(pf_file_write_atomic(file, "two!", 4, &e), 0);
+    char *text = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(pf_file_read(file, &text, &len, &e), 0);
+    ck_assert_str_eq(text, "two!");
+    ck_assert_uint_eq(len, 4);
+    free(text);
+    free(pf_test_write(sub, "020_b.sql", ""));
+    free(pf_test_write(sub, "010_a.sql", ""));
+    free(pf_test_write(sub, "notes.txt", ""));
+    char **names = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(pf_dir_list(sub, ".sql", &names, &n, &e), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(names[0], "010_a.sql");
+    ck_assert_str_eq(names[1], "020_b.sql");
+    pf_strv_free(names);
+    /* No temp file is left next to the target. */
+    ck_assert_int_eq(pf_dir_list(sub, ".tmp", &names, &n, &e), 0);
+    ck_assert_uint_eq(n, 0);
+    pf_strv_free(names);
+    ck_assert_int_eq(pf_file_read("/nonexistent/x", &text, NULL, &e), -1);
+    ck_assert(strstr(e.msg, "/nonexistent/x") != NULL);
+    ck_assert_int_eq(pf_rmtree(dir, &e), 0);
+    ck_assert(!pf_path_exists(dir));
+    free(file);
+    free(sub);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("util");
+    TCase *tc = tcase_create("util");
+    tcase_add_test(tc, test_buf_grows_and_formats);
+    tcase_add_test(tc, test_error_prefix_keeps_code_and_adds_context);
+    tcase_add_loop_test(tc, test_duration_parse_table, 0,
+                        (int)(sizeof k_durations / sizeof k_durations[0]));
+    tcase_add_test(tc, test_dsn_redact_hides_passwords);
+    tcase_add_test(tc, test_dsn_with_dbname_replaces_or_adds);
+    tcase_add_test(tc, test_sql_quoting);
+    tcase_add_test(tc, test_atomic_write_and_sorted_listing);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -326,9 +326,14 @@ static void watchdog_main(int fd, const char *dir, pid_t postmaster)
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
-    char byte;
-    while (read(fd, &byte, 1) != 0) {
-        if (errno != EINTR)
+    for (;;) {
+        char byte;
+        ssize_t n = read(fd, &byte, 1);
+        if (n == 1 && byte == 'd')
+            _exit(0); /* detached: the server is meant to outlive us */
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
             break;
     }
     if (pf_path_exists(dir)) {
@@ -652,6 +657,23 @@ void pf_cluster_free(pf_cluster *c)
     free(c->bindir);
     free(c->dsn);
     free(c);
+}
+
+int pf_cluster_detach(pf_cluster *c, pf_error *err)
+{
+    if (c->detached)
+        return 0;
+    c->detached = true;
+    pf_interrupt_unwatch_pid(c->postmaster);
+    if (c->watchdog_fd >= 0) {
+        if (write(c->watchdog_fd, "d", 1) != 1) {
+            /* The watchdog is gone; nothing to tell it. */
+        }
+        close(c->watchdog_fd);
+        c->watchdog_fd = -1;
+        pf_proc_wait(c->watchdog, NULL);
+    }
+    return write_owner(c, err);
 }
 
 static bool is_cluster_dir(const char *dir)

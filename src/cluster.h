@@ -64,6 +64,10 @@ const char *pf_cluster_os_user(const pf_cluster *c);
 double pf_cluster_initdb_ms(const pf_cluster *c);
 double pf_cluster_ready_ms(const pf_cluster *c);
 
+/* Let the server outlive this process, as if started by `pg start`: the
+ * watchdog is dismissed and `perfgate pg stop` will remove it. */
+int pf_cluster_detach(pf_cluster *c, pf_error *err);
+
 /* Stop the server and remove the directory (unless detached). NULL is fine. */
 void pf_cluster_free(pf_cluster *c);
 

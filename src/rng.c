@@ -28,6 +28,16 @@ uint64_t pf_rng_hash_str(const char *s)
     return h;
 }
 
+uint64_t pf_rng_hash_bytes(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
 pf_rng pf_rng_stream(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
 {
     /* Chain the mixer so that (a, b, c) are not interchangeable. */

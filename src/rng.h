@@ -8,6 +8,7 @@
 #ifndef PF_RNG_H
 #define PF_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct pf_rng {
@@ -19,6 +20,10 @@ typedef struct pf_rng {
 uint64_t pf_rng_mix(uint64_t x);
 /* A 64-bit FNV-1a hash of a string (stable ids for table/column names). */
 uint64_t pf_rng_hash_str(const char *s);
+/* 64-bit FNV-1a of a byte range, continuing from h (start with
+ * PF_RNG_HASH_INIT): checksums of generated data and spec files. */
+#define PF_RNG_HASH_INIT 0xcbf29ce484222325ull
+uint64_t pf_rng_hash_bytes(uint64_t h, const void *data, size_t len);
 /* The stream for (seed, a, b, c); distinct tuples give independent streams. */
 pf_rng pf_rng_stream(uint64_t seed, uint64_t a, uint64_t b, uint64_t c);
 

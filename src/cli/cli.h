@@ -4,6 +4,7 @@
 #define PF_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../error.h"
@@ -18,6 +19,7 @@ typedef struct pf_cli_command {
 } pf_cli_command;
 
 int pf_cmd_pg(int argc, char **argv);
+int pf_cmd_seed(int argc, char **argv);
 
 /* -v given (globally or to the command). */
 extern bool pf_cli_verbose;
@@ -32,5 +34,23 @@ int pf_cli_usage_error(const char *usage, const char *fmt, ...)
 /* Report getopt_long's '?' (unknown option) or ':' (missing value) as a
  * usage error; c is what getopt_long returned. */
 int pf_cli_bad_option(const char *cmd, const char *usage, int c, char **argv);
+
+/* A project default (fixtures/schema, bench, ...): relative to the current
+ * directory if it exists there, else to the source tree perfgate was built
+ * from, else to the installed data directory. Caller frees. */
+char *pf_cli_default_path(const char *rel);
+
+/* Number options: on bad input print a usage error and return -1. */
+int pf_cli_parse_double(const char *usage, const char *opt, const char *text, double min,
+                        double *out);
+int pf_cli_parse_u64(const char *usage, const char *opt, const char *text, uint64_t *out);
+int pf_cli_parse_int(const char *usage, const char *opt, const char *text, int min, int max,
+                     int *out);
+
+/* true when stderr is a terminal (progress lines). */
+bool pf_cli_tty(void);
+
+/* 12,345,678 into buf. */
+const char *pf_cli_thousands(int64_t v, char *buf, size_t len);
 
 #endif

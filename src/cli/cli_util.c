@@ -1,9 +1,16 @@
 /* Shared printing helpers of the CLI. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "pf_config.h"
+
+#include "../fsutil.h"
 
 bool pf_cli_verbose;
 
@@ -45,4 +52,81 @@ int pf_cli_bad_option(const char *cmd, const char *usage, int c, char **argv)
     if (optopt != 0)
         return pf_cli_usage_error(usage, "%s: unknown option '-%c'", cmd, optopt);
     return pf_cli_usage_error(usage, "%s: unknown option '%s'", cmd, arg);
+}
+
+char *pf_cli_default_path(const char *rel)
+{
+    if (pf_path_exists(rel))
+        return pf_strdup(rel);
+    char *src = pf_path_join(PF_SOURCE_ROOT, rel);
+    if (pf_path_exists(src))
+        return src;
+    free(src);
+    char *data = pf_path_join(PF_DATA_DIR, rel);
+    if (pf_path_exists(data))
+        return data;
+    free(data);
+    return pf_strdup(rel);
+}
+
+int pf_cli_parse_double(const char *usage, const char *opt, const char *text, double min,
+                        double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno != 0 || !(v >= min)) {
+        pf_cli_usage_error(usage, "%s: '%s' is not a number >= %g", opt, text, min);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int pf_cli_parse_u64(const char *usage, const char *opt, const char *text, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || text[0] == '-') {
+        pf_cli_usage_error(usage, "%s: '%s' is not a non-negative integer", opt, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int pf_cli_parse_int(const char *usage, const char *opt, const char *text, int min, int max,
+                     int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || v < min || v > max) {
+        pf_cli_usage_error(usage, "%s: '%s' is not an integer in [%d, %d]", opt, text, min, max);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+bool pf_cli_tty(void)
+{
+    return isatty(2) != 0;
+}
+
+const char *pf_cli_thousands(int64_t v, char *buf, size_t len)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    size_t n = strlen(digits), o = 0;
+    if (v < 0 && o + 1 < len)
+        buf[o++] = '-';
+    for (size_t i = 0; i < n && o + 1 < len; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && o + 1 < len)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
 }

@@ -10,6 +10,7 @@
 #include "cli.h"
 
 static const pf_cli_command k_commands[] = {
+    {"seed", "apply the schema and load deterministic synthetic data", pf_cmd_seed},
     {"pg", "start or stop a disposable PostgreSQL server for local work", pf_cmd_pg},
 };
 #define N_COMMANDS (sizeof k_commands / sizeof k_commands[0])

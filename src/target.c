@@ -1,0 +1,68 @@
+/* Execution target. */
+#include "target.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "timeutil.h"
+
+int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *err)
+{
+    memset(t, 0, sizeof *t);
+    if (dsn == NULL || *dsn == '\0')
+        dsn = getenv(PF_DSN_ENV);
+    if (dsn != NULL && *dsn != '\0') {
+        pf_db *db = NULL;
+        if (pf_db_connect(&db, dsn, err) < 0)
+            return -1;
+        pf_db_close(db);
+        t->dsn = pf_strdup(dsn);
+        return 0;
+    }
+    uint64_t t0 = pf_now_ns();
+    if (pf_cluster_start(&t->cluster, NULL, err) < 0)
+        return -1;
+    t->admin_dsn = pf_strdup(pf_cluster_dsn(t->cluster));
+    t->dbname = pf_strdup(dbname);
+    t->dsn = pf_dsn_with_dbname(t->admin_dsn, dbname);
+    pf_db *db = NULL;
+    char *ident = pf_sql_ident(dbname);
+    char *sql = pf_asprintf("CREATE DATABASE %s", ident);
+    int rc = pf_db_connect(&db, t->admin_dsn, err);
+    if (rc == 0)
+        rc = pf_db_exec(db, sql, err);
+    if (rc < 0)
+        pf_error_prefix(err, "creating database %s", dbname);
+    pf_db_close(db);
+    free(sql);
+    free(ident);
+    if (rc < 0) {
+        pf_target_close(t);
+        return -1;
+    }
+    t->start_ms = pf_elapsed_ms(t0);
+    return 0;
+}
+
+bool pf_target_owned(const pf_target *t)
+{
+    return t->cluster != NULL;
+}
+
+char *pf_target_describe(const pf_target *t)
+{
+    if (t->cluster != NULL)
+        return pf_asprintf("disposable cluster %s, database %s", pf_cluster_dir(t->cluster),
+                           t->dbname);
+    return pf_dsn_redact(t->dsn);
+}
+
+void pf_target_close(pf_target *t)
+{
+    pf_cluster_free(t->cluster);
+    free(t->dsn);
+    free(t->admin_dsn);
+    free(t->dbname);
+    memset(t, 0, sizeof *t);
+}

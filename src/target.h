@@ -1,0 +1,32 @@
+/* Where the work runs: an existing server (--dsn / $PERFGATE_DSN, nothing
+ * started and nothing dropped) or a disposable cluster with a fresh
+ * database, removed when the target is closed. */
+#ifndef PF_TARGET_H
+#define PF_TARGET_H
+
+#include <stdbool.h>
+
+#include "cluster.h"
+#include "error.h"
+
+#define PF_DSN_ENV "PERFGATE_DSN"
+
+typedef struct pf_target {
+    pf_cluster *cluster; /* NULL when using an existing server */
+    char *dsn;           /* the work database */
+    char *admin_dsn;     /* a database to run CREATE DATABASE from (cluster only) */
+    char *dbname;
+    double start_ms;     /* cluster start to first query, 0 for --dsn */
+} pf_target;
+
+/* Open: dsn (may be NULL) else $PERFGATE_DSN else a disposable cluster in
+ * which database dbname is created. On failure nothing is left running. */
+int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *err);
+/* true when perfgate owns the server (and may create databases freely). */
+bool pf_target_owned(const pf_target *t);
+/* The dsn, password masked, for messages; caller frees. */
+char *pf_target_describe(const pf_target *t);
+/* Stop and remove a disposable cluster; NULL-safe, idempotent. */
+void pf_target_close(pf_target *t);
+
+#endif

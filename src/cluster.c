@@ -487,6 +487,14 @@ static int make_dirs(pf_cluster *c, const char *base, pf_error *err)
 {
     if (pf_mkdirs(base, 0755, err) < 0)
         return -1;
+    struct stat bst;
+    if (c->runas.active && stat(base, &bst) == 0 && bst.st_uid != c->runas.uid &&
+        !(bst.st_mode & S_IXOTH) && !(bst.st_gid == c->runas.gid && (bst.st_mode & S_IXGRP)))
+        return pf_error_set(err, PF_EXIT_INFRA,
+                            "%s (mode %04o) cannot be entered by user %s, who runs the server; "
+                            "make it reachable (chmod 711 %s) or choose another %s",
+                            base, (unsigned)(bst.st_mode & 07777), c->runas.name, base,
+                            PF_RUNTIME_DIR_ENV);
     char *templ = pf_asprintf("%s/%sXXXXXX", base, DIR_PREFIX);
     if (mkdtemp(templ) == NULL) {
         pf_error_set(err, PF_EXIT_INFRA, "%s: cannot create a temp directory: %s", base,

@@ -648,45 +648,39 @@ static int cmp_remainder(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Split `total` rows over parents in proportion to weights, each eligible
- * parent getting at least `min`: largest remainder, ties by parent index,
- * so the total is exact and the result deterministic. */
-static void allocate(int64_t total, const double *w, const bool *eligible, int64_t n,
-                     int64_t min, int64_t *counts)
+/* Add `rest` rows to the counts of the open parents in proportion to their
+ * weights (evenly when those sum to zero): whole shares first, then one more
+ * row each for the largest remainders (ties: lower parent index first), so
+ * exactly `rest` rows are handed out and the result is deterministic. */
+static void spread(int64_t rest, const double *w, const bool *open, int64_t n, int64_t *counts)
 {
-    int64_t n_elig = 0;
+    int64_t n_open = 0;
     double sum = 0;
     for (int64_t i = 0; i < n; i++) {
-        counts[i] = 0;
-        if (eligible[i]) {
-            n_elig++;
+        if (open[i]) {
+            n_open++;
             sum += w[i];
         }
     }
-    if (n_elig == 0 || total <= 0)
+    if (n_open == 0 || rest <= 0)
         return;
-    if (min * n_elig > total)
-        min = total / n_elig;
-    int64_t rest = total - min * n_elig;
     double *rem = pf_calloc((size_t)n, sizeof *rem);
     int64_t given = 0;
     for (int64_t i = 0; i < n; i++) {
-        if (!eligible[i])
+        if (!open[i])
             continue;
-        double share = sum > 0 ? (double)rest * w[i] / sum : (double)rest / (double)n_elig;
+        double share = sum > 0 ? (double)rest * w[i] / sum : (double)rest / (double)n_open;
         int64_t whole = (int64_t)floor(share);
-        counts[i] = min + whole;
+        counts[i] += whole;
         rem[i] = share - (double)whole;
         given += whole;
     }
-    /* Hand out the remaining rows to the largest remainders (ties: lower
-     * parent index first), one each. */
     int64_t left = rest - given;
     if (left > 0) {
         int64_t *idx = pf_calloc((size_t)n, sizeof *idx);
         int64_t m = 0;
         for (int64_t i = 0; i < n; i++)
-            if (eligible[i])
+            if (open[i])
                 idx[m++] = i;
         g_rem = rem;
         qsort(idx, (size_t)m, sizeof *idx, cmp_remainder);
@@ -695,6 +689,99 @@ static void allocate(int64_t total, const double *w, const bool *eligible, int64
         free(idx);
     }
     free(rem);
+}
+
+/* Split `total` rows over the eligible parents in proportion to weights,
+ * each getting at least `min` and at most `cap` rows (INT64_MAX: no cap).
+ * Rows above a parent's cap are spread again over the parents still below
+ * theirs, until none is over; when every parent is full, fewer than `total`
+ * rows are allocated. Exact and deterministic (see spread). */
+static void allocate(int64_t total, const double *w, const bool *eligible, int64_t n,
+                     int64_t min, int64_t cap, int64_t *counts)
+{
+    int64_t n_elig = 0;
+    for (int64_t i = 0; i < n; i++) {
+        counts[i] = 0;
+        n_elig += eligible[i];
+    }
+    if (n_elig == 0 || total <= 0)
+        return;
+    if (min > cap)
+        min = cap;
+    if (min * n_elig > total)
+        min = total / n_elig;
+    for (int64_t i = 0; i < n; i++)
+        if (eligible[i])
+            counts[i] = min;
+    spread(total - min * n_elig, w, eligible, n, counts);
+    if (cap == INT64_MAX)
+        return;
+    /* Each round closes at least one parent, so this ends. */
+    bool *open = pf_calloc((size_t)n, sizeof *open);
+    memcpy(open, eligible, (size_t)n * sizeof *open);
+    for (;;) {
+        int64_t excess = 0, n_open = 0;
+        for (int64_t i = 0; i < n; i++) {
+            if (!open[i])
+                continue;
+            if (counts[i] >= cap) {
+                excess += counts[i] - cap;
+                counts[i] = cap;
+                open[i] = false;
+            } else {
+                n_open++;
+            }
+        }
+        if (excess == 0 || n_open == 0)
+            break;
+        spread(excess, w, open, n, counts);
+    }
+    free(open);
+}
+
+/* The most children one parent row may have in a table whose generators
+ * include a `ref` with distinct_per_parent: that ref picks each row of its
+ * target at most once per parent, so a parent can have no more children
+ * than the target has rows. INT64_MAX when nothing limits it (a target
+ * without rows yields NULLs and limits nothing either). */
+static int64_t jnode_cap(const pf_datagen *g, const pf_jnode *j);
+
+static int64_t gen_cap(const pf_datagen *g, const pf_gen *gen)
+{
+    if (gen == NULL)
+        return INT64_MAX;
+    int64_t cap = INT64_MAX, c;
+    if (gen->kind == PF_GEN_REF && gen->distinct_per_parent) {
+        const table_plan *tp = &g->plans[gen->table];
+        int64_t n = gen->segment >= 0
+                        ? tp->seg_start[gen->segment + 1] - tp->seg_start[gen->segment]
+                        : tp->rows;
+        if (n > 0)
+            cap = n;
+    }
+    if ((c = gen_cap(g, gen->element)) < cap)
+        cap = c;
+    if ((c = gen_cap(g, gen->on_gen)) < cap)
+        cap = c;
+    if ((c = gen_cap(g, gen->default_gen)) < cap)
+        cap = c;
+    for (size_t i = 0; i < gen->n_cases; i++)
+        if ((c = gen_cap(g, gen->case_gens[i])) < cap)
+            cap = c;
+    if ((c = jnode_cap(g, gen->json)) < cap)
+        cap = c;
+    return cap;
+}
+
+static int64_t jnode_cap(const pf_datagen *g, const pf_jnode *j)
+{
+    if (j == NULL)
+        return INT64_MAX;
+    int64_t cap = gen_cap(g, j->gen), c;
+    for (size_t i = 0; i < j->n_items; i++)
+        if ((c = jnode_cap(g, j->items[i])) < cap)
+            cap = c;
+    return cap;
 }
 
 static int64_t scaled(double rows, double scale)
@@ -751,7 +838,13 @@ static int plan_table(pf_datagen *g, size_t t, pf_error *err)
         w[i] = v > 0 ? v : 0;
     }
     pf_buf_dispose(&arena);
-    allocate(tp->rows, w, elig, n, ps->min, counts);
+    int64_t cap = INT64_MAX;
+    for (size_t c = 0; c < tab->n_columns; c++) {
+        int64_t cc = gen_cap(g, tab->columns[c].gen);
+        if (cc < cap)
+            cap = cc;
+    }
+    allocate(tp->rows, w, elig, n, ps->min, cap, counts);
     tp->offsets = pf_calloc((size_t)n + 1, sizeof *tp->offsets);
     for (int64_t i = 0; i < n; i++)
         tp->offsets[i + 1] = tp->offsets[i] + counts[i];

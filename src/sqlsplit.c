@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "fsutil.h"
 
 static bool ident_start(unsigned char c)
@@ -246,4 +247,77 @@ size_t pf_sql_char_to_byte(const char *stmt, size_t len, int position)
         chars++;
     }
     return b;
+}
+
+int pf_sql_bind_named(const char *origin, const char *sql, char **out, char ***names,
+                      size_t *count, pf_error *err)
+{
+    lexer lx = {origin, sql, strlen(sql), 0, err};
+    pf_buf b = PF_BUF_INIT;
+    size_t n = 0, cap = 8;
+    char **v = pf_calloc(cap, sizeof *v);
+    *out = NULL;
+    *names = NULL;
+    *count = 0;
+    while (lx.i < lx.n) {
+        size_t start = lx.i;
+        unsigned char c = (unsigned char)sql[lx.i];
+        int rc = 0;
+        if (c == '-' && lx.i + 1 < lx.n && sql[lx.i + 1] == '-') {
+            while (lx.i < lx.n && sql[lx.i] != '\n')
+                lx.i++;
+        } else if (c == '/' && lx.i + 1 < lx.n && sql[lx.i + 1] == '*') {
+            rc = skip_block_comment(&lx);
+        } else if (c == '\'') {
+            bool e = lx.i > 0 && (sql[lx.i - 1] == 'e' || sql[lx.i - 1] == 'E') &&
+                     (lx.i < 2 || !ident_char((unsigned char)sql[lx.i - 2]));
+            rc = skip_quoted(&lx, '\'', e);
+        } else if (c == '"') {
+            rc = skip_quoted(&lx, '"', false);
+        } else if (c == '$') {
+            rc = skip_dollar(&lx);
+            if (rc == 0)
+                lx.i++;
+            rc = rc < 0 ? -1 : 0;
+        } else if (c == ':' && lx.i + 1 < lx.n && sql[lx.i + 1] == ':') {
+            lx.i += 2; /* a cast */
+        } else if (c == ':' && lx.i + 1 < lx.n && ident_start((unsigned char)sql[lx.i + 1]) &&
+                   (lx.i == 0 || !ident_char((unsigned char)sql[lx.i - 1]))) {
+            size_t j = lx.i + 1;
+            while (j < lx.n && (isalnum((unsigned char)sql[j]) || sql[j] == '_'))
+                j++;
+            char *name = pf_strndup(sql + lx.i + 1, j - lx.i - 1);
+            size_t k = 0;
+            while (k < n && strcmp(v[k], name) != 0)
+                k++;
+            if (k == n) {
+                if (n + 1 >= cap) {
+                    cap *= 2;
+                    v = pf_realloc(v, cap * sizeof *v);
+                }
+                v[n++] = name;
+                v[n] = NULL;
+            } else {
+                free(name);
+            }
+            pf_buf_printf(&b, "$%zu", k + 1);
+            lx.i = j;
+            continue;
+        } else if (ident_start(c)) {
+            while (lx.i < lx.n && ident_char((unsigned char)sql[lx.i]))
+                lx.i++;
+        } else {
+            lx.i++;
+        }
+        if (rc < 0) {
+            pf_buf_dispose(&b);
+            pf_strv_free(v);
+            return -1;
+        }
+        pf_buf_append(&b, sql + start, lx.i - start);
+    }
+    *out = pf_buf_steal(&b);
+    *names = v;
+    *count = n;
+    return 0;
 }

@@ -22,6 +22,13 @@ typedef struct pf_sql_stmt {
 int pf_sql_split(const char *origin, const char *text, pf_sql_stmt **stmts, size_t *count,
                  pf_error *err);
 
+/* Rewrite named parameters `:name` into `$1, $2, ...` (the same name gets
+ * the same number), leaving `::casts`, quoted strings, identifiers, comments
+ * and dollar-quoted bodies alone. *out is the new SQL and *names the names
+ * in $n order (NULL-terminated); both the caller's (free / pf_strv_free). */
+int pf_sql_bind_named(const char *origin, const char *sql, char **out, char ***names,
+                      size_t *count, pf_error *err);
+
 /* Byte offset within a statement of the 1-based character position the
  * server reports (PG_DIAG_STATEMENT_POSITION counts UTF-8 characters). */
 size_t pf_sql_char_to_byte(const char *stmt, size_t len, int position);

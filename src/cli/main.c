@@ -10,6 +10,7 @@
 #include "cli.h"
 
 static const pf_cli_command k_commands[] = {
+    {"run", "the regression gate: seed, measure every case, compare with baselines", pf_cmd_run},
     {"seed", "apply the schema and load deterministic synthetic data", pf_cmd_seed},
     {"pg", "start or stop a disposable PostgreSQL server for local work", pf_cmd_pg},
 };

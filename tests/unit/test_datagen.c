@@ -101,7 +101,11 @@ START_TEST(test_row_counts_scale_linearly_and_exactly)
         pf_datagen *g = make(7, scales[k]);
         ck_assert_int_eq(pf_datagen_rows(g, 0), llround(200 * scales[k]) + llround(20 * scales[k]));
         ck_assert_int_eq(pf_datagen_rows(g, 1), llround(2000 * scales[k]));
-        ck_assert_int_eq(pf_datagen_rows(g, 2), llround(1000 * scales[k]));
+        /* events pick distinct staff rows per owner, so at most staff rows
+         * per owner: at scale 0.1 (20 owners, 2 staff) only 40 fit. */
+        int64_t room = llround(200 * scales[k]) * llround(20 * scales[k]);
+        int64_t want = llround(1000 * scales[k]);
+        ck_assert_int_eq(pf_datagen_rows(g, 2), want < room ? want : room);
         ck_assert_int_eq(pf_datagen_rows(g, 3), llround(500 * scales[k]));
         /* Children sum to the table's rows. */
         int64_t sum = 0;
@@ -174,6 +178,11 @@ START_TEST(test_nested_rows_reference_their_parent_and_siblings_consistently)
     pf_datagen_free(g);
 }
 END_TEST
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int cmp_desc(const void *a, const void *b)
 {
@@ -307,13 +316,104 @@ START_TEST(test_distinct_per_parent_never_repeats_within_a_parent)
             char *v = pf_datagen_cell(g, te, row, (size_t)c);
             int staff = atoi(v) - 100 - 200; /* sequence from 100; staff rows 200..219 */
             ck_assert(staff >= 0 && staff < 20);
-            if (k <= 20)
-                ck_assert_msg(!seen[staff], "parent %lld repeats %d", (long long)p, staff);
+            /* A parent never has more children than there are staff rows. */
+            ck_assert_int_le(k, 20);
+            ck_assert_msg(!seen[staff], "parent %lld repeats %d", (long long)p, staff);
             seen[staff] = 1;
             free(v);
         }
     }
     pf_datagen_free(g);
+}
+END_TEST
+
+/* Parents whose weight would give them more children than a
+ * distinct_per_parent ref has rows to pick are capped; the excess goes to
+ * the other parents, so the total stays exact while there is room. */
+static void check_capped(const char *children_rows, int64_t want_rows)
+{
+    char *text = pf_asprintf(
+        "{\"format\": 1, \"name\": \"cap\", \"reference_date\": \"2026-01-01\", \"tables\": ["
+        "{\"table\": \"pool\", \"rows\": 3, \"columns\": {\"id\": {\"gen\": \"sequence\"}}},"
+        "{\"table\": \"parents\", \"rows\": 10, \"columns\": {\"id\": {\"gen\": \"sequence\"}}},"
+        "{\"table\": \"kids\", \"rows\": %s, \"parent\": {\"table\": \"parents\", \"weight\": "
+        "{\"dist\": \"choice\", \"values\": [1, 100], \"weights\": [8, 2]}},"
+        " \"columns\": {\"p\": {\"gen\": \"parent\", \"column\": \"id\"},"
+        " \"pick\": {\"gen\": \"ref\", \"table\": \"pool\", \"column\": \"id\","
+        " \"distinct_per_parent\": true}}}]}",
+        children_rows);
+    pf_dataset *ds = NULL;
+    pf_datagen *g = NULL;
+    pf_error e;
+    ck_assert_msg(pf_dataset_parse("cap.json", text, &ds, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_datagen_new(&g, ds, 3, 1, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(pf_datagen_rows(g, 2), want_rows);
+    int64_t row = 0, sum = 0;
+    for (int64_t p = 0; p < 10; p++) {
+        int64_t k = pf_datagen_children(g, 2, p);
+        ck_assert_msg(k <= 3, "parent %lld has %lld children, the pool has 3 rows", (long long)p,
+                      (long long)k);
+        char seen[4] = {0};
+        for (int64_t i = 0; i < k; i++, row++) {
+            char *v = pf_datagen_cell(g, 2, row, 1);
+            int id = atoi(v);
+            ck_assert(id >= 1 && id <= 3);
+            ck_assert_msg(!seen[id], "parent %lld picks pool row %d twice", (long long)p, id);
+            seen[id] = 1;
+            free(v);
+        }
+        sum += k;
+    }
+    ck_assert_int_eq(sum, want_rows);
+    pf_datagen_free(g);
+    pf_dataset_free(ds);
+    free(text);
+}
+
+START_TEST(test_distinct_per_parent_caps_children_at_the_pool_size)
+{
+    check_capped("20", 20); /* room for 30: exact total */
+    check_capped("45", 30); /* room for 30 only: every parent full */
+}
+END_TEST
+
+/* The healthcare spec at scale 0.1 has 6 providers; a patient's care-team
+ * grants (unique per provider and patient) must still be distinct. */
+START_TEST(test_healthcare_provider_pairs_are_unique_at_small_scale)
+{
+    char *path = pf_test_source_path("fixtures/datasets/healthcare.json");
+    pf_dataset *ds = NULL;
+    pf_datagen *g = NULL;
+    pf_error e;
+    ck_assert_msg(pf_dataset_load(path, &ds, &e) == 0, "%s", e.msg);
+    const double scales[] = {0.05, 0.1, 1};
+    for (size_t s = 0; s < 3; s++) {
+        ck_assert_msg(pf_datagen_new(&g, ds, ds->default_seed, scales[s], &e) == 0, "%s", e.msg);
+        int t = pf_dataset_table(ds, "patient_provider_access");
+        int c_prov = pf_dataset_column(&ds->tables[t], "provider_id");
+        int c_pat = pf_dataset_column(&ds->tables[t], "patient_id");
+        int64_t n = pf_datagen_rows(g, (size_t)t);
+        ck_assert_msg(fabs((double)n - pf_datagen_expected_rows(g, (size_t)t)) <= 1,
+                      "scale %g: %lld rows", scales[s], (long long)n);
+        char **pairs = pf_calloc((size_t)n, sizeof *pairs);
+        for (int64_t r = 0; r < n; r++) {
+            char *a = pf_datagen_cell(g, (size_t)t, r, (size_t)c_prov);
+            char *b = pf_datagen_cell(g, (size_t)t, r, (size_t)c_pat);
+            pairs[r] = pf_asprintf("%s/%s", a, b);
+            free(a);
+            free(b);
+        }
+        qsort(pairs, (size_t)n, sizeof *pairs, cmp_str);
+        for (int64_t r = 1; r < n; r++)
+            ck_assert_msg(strcmp(pairs[r - 1], pairs[r]) != 0, "scale %g: pair %s twice",
+                          scales[s], pairs[r]);
+        for (int64_t r = 0; r < n; r++)
+            free(pairs[r]);
+        free(pairs);
+        pf_datagen_free(g);
+    }
+    pf_dataset_free(ds);
+    free(path);
 }
 END_TEST
 
@@ -352,6 +452,8 @@ int main(void)
     tcase_add_test(tc, test_busiest_five_percent_hold_about_forty_percent);
     tcase_add_test(tc, test_column_values_have_the_declared_shape);
     tcase_add_test(tc, test_distinct_per_parent_never_repeats_within_a_parent);
+    tcase_add_test(tc, test_distinct_per_parent_caps_children_at_the_pool_size);
+    tcase_add_test(tc, test_healthcare_provider_pairs_are_unique_at_small_scale);
     tcase_add_test(tc, test_copy_escaping_and_column_list);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -1,0 +1,15 @@
+-- description: Registering an upload as the logged-in patient:
+--   register_document_upload() inserts the shell_files row under the insert
+--   policy (can_write_profile), enqueues its document_processing job and
+--   writes the audit row. Inputs are real documents' names, types and sizes,
+--   so busy patients upload more often.
+-- identity: patient
+-- params: SELECT f.patient_id, p.account_owner_id AS user_id, f.filename,
+--           f.mime_type, f.file_size_bytes AS size_bytes
+--         FROM shell_files f
+--         JOIN user_profiles p ON p.id = f.patient_id AND NOT p.archived
+--         ORDER BY f.id
+-- writes: true
+-- threshold: 200ms
+-- tags: documents upload write
+SELECT register_document_upload(:patient_id, :filename, :mime_type, :size_bytes);

@@ -1,0 +1,12 @@
+-- description: A worker taking its next job: claim_next_job() picks the
+--   lane's highest-priority due pending job with FOR UPDATE SKIP LOCKED
+--   (idx_job_queue_claim) and marks it processing. Lanes are drawn by their
+--   pending backlog (default ~85 %, bulk ~15 %).
+-- identity: service_role
+-- params: SELECT lane, count(*) AS weight
+--         FROM job_queue WHERE status = 'pending'
+--         GROUP BY lane ORDER BY lane
+-- writes: true
+-- threshold: 10000ms
+-- tags: queue claim write
+SELECT * FROM claim_next_job('bench-worker', :lane);

@@ -1,0 +1,403 @@
+/* Baseline files. cJSON stays inside this file. */
+#include "baseline.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "fsutil.h"
+
+char *pf_baseline_path(const char *dir, const char *group, const char *name)
+{
+    return pf_asprintf("%s/%s/%s.json", dir, group, name);
+}
+
+/* ------------------------------------------------------------------ write */
+
+/* Numbers are added pre-formatted (raw) so the text never depends on
+ * cJSON's float printing: fixed decimals, no exponent. */
+static void add_ms(cJSON *o, const char *key, double v)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.4f", isfinite(v) ? v : 0.0);
+    cJSON_AddRawToObject(o, key, buf);
+}
+
+static void add_int(cJSON *o, const char *key, long long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", v);
+    cJSON_AddRawToObject(o, key, buf);
+}
+
+static void add_str(cJSON *o, const char *key, const char *v)
+{
+    cJSON_AddStringToObject(o, key, v ? v : "");
+}
+
+char *pf_baseline_render(const pf_baseline *b)
+{
+    cJSON *root = cJSON_CreateObject();
+    add_int(root, "format", PF_BASELINE_FORMAT);
+    add_str(root, "case", b->case_name);
+    add_str(root, "group", b->group);
+    add_str(root, "file", b->file);
+    add_str(root, "sql_hash", b->sql_hash);
+
+    cJSON *env = cJSON_AddObjectToObject(root, "environment");
+    add_str(env, "server_version", b->env.server_version);
+    add_int(env, "server_major", b->env.server_major);
+    cJSON *settings = cJSON_AddObjectToObject(env, "settings");
+    for (size_t i = 0; b->env.setting_names && b->env.setting_names[i]; i++)
+        add_str(settings, b->env.setting_names[i], b->env.setting_values[i]);
+
+    cJSON *ds = cJSON_AddObjectToObject(root, "dataset");
+    add_str(ds, "name", b->env.dataset_name);
+    add_str(ds, "hash", b->env.dataset_hash);
+    char scale[32];
+    snprintf(scale, sizeof scale, "%g", b->env.scale);
+    cJSON_AddRawToObject(ds, "scale", scale);
+    add_int(ds, "seed", (long long)b->env.seed);
+
+    cJSON *lat = cJSON_AddObjectToObject(root, "latency");
+    add_int(lat, "n", b->n);
+    add_ms(lat, "median_ms", b->median_ms);
+    add_ms(lat, "p95_ms", b->p95_ms);
+    add_ms(lat, "p99_ms", b->p99_ms);
+    add_ms(lat, "mean_ms", b->mean_ms);
+    add_ms(lat, "stddev_ms", b->stddev_ms);
+    add_ms(lat, "calibration_ms", b->calibration_ms);
+    char norm[64];
+    snprintf(norm, sizeof norm, "%.6f", isfinite(b->normalized_median) ? b->normalized_median : 0);
+    cJSON_AddRawToObject(lat, "normalized_median", norm);
+    /* The latency distribution as 101 quantiles (0%, 1%, ..., 100%) in
+     * microseconds on one line: what the rank test compares against. */
+    pf_buf q = PF_BUF_INIT;
+    pf_buf_putc(&q, '[');
+    for (int i = 0; i < b->n_quantiles; i++)
+        pf_buf_printf(&q, "%s%lld", i ? ", " : "", llround(b->quantiles_ms[i] * 1000.0));
+    pf_buf_putc(&q, ']');
+    cJSON_AddRawToObject(lat, "quantiles_us", pf_buf_str(&q));
+    pf_buf_dispose(&q);
+
+    cJSON *work = cJSON_AddObjectToObject(root, "work");
+    add_int(work, "buffers", (long long)(b->work.shared_hit + b->work.shared_read));
+    add_int(work, "shared_hit", (long long)b->work.shared_hit);
+    add_int(work, "shared_read", (long long)b->work.shared_read);
+    add_int(work, "temp_read", (long long)b->work.temp_read);
+    add_int(work, "temp_written", (long long)b->work.temp_written);
+    add_int(work, "rows", (long long)b->work.rows);
+    add_int(work, "rows_processed", (long long)b->work.rows_processed);
+    add_int(work, "function_calls", (long long)b->function_calls);
+
+    cJSON *plan = cJSON_AddObjectToObject(root, "plan");
+    add_str(plan, "fingerprint", b->fingerprint);
+    add_str(plan, "summary", b->plan_summary);
+    cJSON *nodes = cJSON_AddArrayToObject(plan, "nodes");
+    for (size_t i = 0; b->plan_nodes && b->plan_nodes[i]; i++)
+        cJSON_AddItemToArray(nodes, cJSON_CreateString(b->plan_nodes[i]));
+
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    /* Two spaces instead of cJSON's tabs, and a final newline. */
+    pf_buf out = PF_BUF_INIT;
+    for (const char *c = text; *c; c++) {
+        if (*c == '\t' && c > text && c[-1] == ':')
+            pf_buf_putc(&out, ' ');
+        else if (*c == '\t')
+            pf_buf_puts(&out, "  ");
+        else
+            pf_buf_putc(&out, *c);
+    }
+    pf_buf_putc(&out, '\n');
+    cJSON_free(text);
+    return pf_buf_steal(&out);
+}
+
+int pf_baseline_write(const char *path, const pf_baseline *b, pf_error *err)
+{
+    char *text = pf_baseline_render(b);
+    int rc = pf_file_write_atomic(path, text, strlen(text), err);
+    free(text);
+    return rc;
+}
+
+/* ------------------------------------------------------------------- read */
+
+typedef struct reader {
+    const char *path;
+    pf_error *err;
+} reader;
+
+static int bad(reader *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int bad(reader *r, const char *field, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return pf_error_set(r->err, PF_EXIT_USAGE,
+                        "%s: %s: %s (a malformed baseline; re-create it with "
+                        "--update-baselines)",
+                        r->path, field, what);
+}
+
+static const cJSON *need_obj(reader *r, const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsObject(v)) {
+        bad(r, key, "missing object");
+        return NULL;
+    }
+    return v;
+}
+
+static int need_num(reader *r, const cJSON *o, const char *section, const char *key, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+        char field[128];
+        snprintf(field, sizeof field, "%s%s%s", section, *section ? "." : "", key);
+        return bad(r, field, "missing number");
+    }
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int need_i64(reader *r, const cJSON *o, const char *section, const char *key, int64_t *out)
+{
+    double d;
+    if (need_num(r, o, section, key, &d) < 0)
+        return -1;
+    if (d < 0 || d != floor(d)) {
+        char field[128];
+        snprintf(field, sizeof field, "%s.%s", section, key);
+        return bad(r, field, "must be a whole number >= 0");
+    }
+    *out = (int64_t)d;
+    return 0;
+}
+
+static int need_str(reader *r, const cJSON *o, const char *section, const char *key, char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(v)) {
+        char field[128];
+        snprintf(field, sizeof field, "%s%s%s", section, *section ? "." : "", key);
+        return bad(r, field, "missing string");
+    }
+    *out = pf_strdup(v->valuestring);
+    return 0;
+}
+
+static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
+{
+    double fmt;
+    if (!cJSON_IsObject(root))
+        return bad(r, "$", "not a JSON object");
+    if (need_num(r, root, "", "format", &fmt) < 0)
+        return -1;
+    if (fmt != PF_BASELINE_FORMAT)
+        return bad(r, "format", "unsupported format %g (this perfgate reads %d)", fmt,
+                   PF_BASELINE_FORMAT);
+    b->format = (int)fmt;
+    if (need_str(r, root, "", "case", &b->case_name) < 0 ||
+        need_str(r, root, "", "group", &b->group) < 0 ||
+        need_str(r, root, "", "sql_hash", &b->sql_hash) < 0)
+        return -1;
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(root, "file");
+    b->file = pf_strdup(cJSON_IsString(file) ? file->valuestring : "");
+
+    const cJSON *env = need_obj(r, root, "environment");
+    if (env == NULL || need_str(r, env, "environment", "server_version", &b->env.server_version) < 0)
+        return -1;
+    double major;
+    if (need_num(r, env, "environment", "server_major", &major) < 0)
+        return -1;
+    b->env.server_major = (int)major;
+    const cJSON *settings = cJSON_GetObjectItemCaseSensitive(env, "settings");
+    if (!cJSON_IsObject(settings))
+        return bad(r, "environment.settings", "missing object");
+    size_t ns = (size_t)cJSON_GetArraySize(settings);
+    b->env.setting_names = pf_calloc(ns + 1, sizeof *b->env.setting_names);
+    b->env.setting_values = pf_calloc(ns + 1, sizeof *b->env.setting_values);
+    size_t i = 0;
+    for (const cJSON *s = settings->child; s; s = s->next, i++) {
+        if (!cJSON_IsString(s))
+            return bad(r, "environment.settings", "'%s' must be a string", s->string);
+        b->env.setting_names[i] = pf_strdup(s->string);
+        b->env.setting_values[i] = pf_strdup(s->valuestring);
+    }
+
+    const cJSON *ds = need_obj(r, root, "dataset");
+    double scale, seed;
+    if (ds == NULL || need_str(r, ds, "dataset", "name", &b->env.dataset_name) < 0 ||
+        need_str(r, ds, "dataset", "hash", &b->env.dataset_hash) < 0 ||
+        need_num(r, ds, "dataset", "scale", &scale) < 0 ||
+        need_num(r, ds, "dataset", "seed", &seed) < 0)
+        return -1;
+    b->env.scale = scale;
+    b->env.seed = (uint64_t)seed;
+
+    const cJSON *lat = need_obj(r, root, "latency");
+    double n;
+    if (lat == NULL || need_num(r, lat, "latency", "n", &n) < 0 ||
+        need_num(r, lat, "latency", "median_ms", &b->median_ms) < 0 ||
+        need_num(r, lat, "latency", "p95_ms", &b->p95_ms) < 0 ||
+        need_num(r, lat, "latency", "p99_ms", &b->p99_ms) < 0 ||
+        need_num(r, lat, "latency", "mean_ms", &b->mean_ms) < 0 ||
+        need_num(r, lat, "latency", "stddev_ms", &b->stddev_ms) < 0 ||
+        need_num(r, lat, "latency", "calibration_ms", &b->calibration_ms) < 0 ||
+        need_num(r, lat, "latency", "normalized_median", &b->normalized_median) < 0)
+        return -1;
+    b->n = (int)n;
+    if (b->median_ms < 0 || b->calibration_ms <= 0)
+        return bad(r, "latency", "median_ms must be >= 0 and calibration_ms > 0");
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(lat, "quantiles_us");
+    if (!cJSON_IsArray(q) || cJSON_GetArraySize(q) > PF_BASELINE_QUANTILES)
+        return bad(r, "latency.quantiles_us", "must be an array of at most %d numbers",
+                   PF_BASELINE_QUANTILES);
+    b->n_quantiles = 0;
+    for (const cJSON *e = q->child; e; e = e->next) {
+        if (!cJSON_IsNumber(e) || e->valuedouble < 0)
+            return bad(r, "latency.quantiles_us", "holds something that is not a number >= 0");
+        b->quantiles_ms[b->n_quantiles++] = e->valuedouble / 1000.0;
+    }
+
+    const cJSON *work = need_obj(r, root, "work");
+    int64_t buffers;
+    if (work == NULL || need_i64(r, work, "work", "buffers", &buffers) < 0 ||
+        need_i64(r, work, "work", "shared_hit", &b->work.shared_hit) < 0 ||
+        need_i64(r, work, "work", "shared_read", &b->work.shared_read) < 0 ||
+        need_i64(r, work, "work", "temp_read", &b->work.temp_read) < 0 ||
+        need_i64(r, work, "work", "temp_written", &b->work.temp_written) < 0 ||
+        need_i64(r, work, "work", "rows", &b->work.rows) < 0 ||
+        need_i64(r, work, "work", "rows_processed", &b->work.rows_processed) < 0 ||
+        need_i64(r, work, "work", "function_calls", &b->function_calls) < 0)
+        return -1;
+    if (buffers != b->work.shared_hit + b->work.shared_read)
+        return bad(r, "work.buffers", "is not shared_hit + shared_read");
+
+    const cJSON *plan = need_obj(r, root, "plan");
+    if (plan == NULL || need_str(r, plan, "plan", "fingerprint", &b->fingerprint) < 0 ||
+        need_str(r, plan, "plan", "summary", &b->plan_summary) < 0)
+        return -1;
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(plan, "nodes");
+    if (!cJSON_IsArray(nodes))
+        return bad(r, "plan.nodes", "missing array");
+    size_t nn = (size_t)cJSON_GetArraySize(nodes);
+    b->plan_nodes = pf_calloc(nn + 1, sizeof *b->plan_nodes);
+    i = 0;
+    for (const cJSON *e = nodes->child; e; e = e->next, i++) {
+        if (!cJSON_IsString(e))
+            return bad(r, "plan.nodes", "holds something that is not a string");
+        b->plan_nodes[i] = pf_strdup(e->valuestring);
+    }
+    return 0;
+}
+
+int pf_baseline_read(const char *path, pf_baseline *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!pf_path_exists(path))
+        return 1;
+    char *text = NULL;
+    if (pf_file_read(path, &text, NULL, err) < 0)
+        return -1;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
+    int rc;
+    if (root == NULL) {
+        size_t off = end ? (size_t)(end - text) : 0;
+        int line = pf_line_of_offset(text, off);
+        rc = pf_error_set(err, PF_EXIT_USAGE,
+                          "%s:%d: not valid JSON (a corrupt baseline; restore it from git or "
+                          "re-create it with --update-baselines)",
+                          path, line);
+    } else {
+        reader r = {path, err};
+        rc = read_doc(&r, root, out);
+    }
+    cJSON_Delete(root);
+    free(text);
+    if (rc < 0)
+        pf_baseline_dispose(out);
+    return rc;
+}
+
+void pf_env_dispose(pf_env *e)
+{
+    free(e->server_version);
+    pf_strv_free(e->setting_names);
+    pf_strv_free(e->setting_values);
+    free(e->dataset_name);
+    free(e->dataset_hash);
+    memset(e, 0, sizeof *e);
+}
+
+static char **strv_copy(char *const *v)
+{
+    if (v == NULL)
+        return NULL;
+    size_t n = 0;
+    while (v[n])
+        n++;
+    char **c = pf_calloc(n + 1, sizeof *c);
+    for (size_t i = 0; i < n; i++)
+        c[i] = pf_strdup(v[i]);
+    return c;
+}
+
+void pf_env_copy(pf_env *dst, const pf_env *src)
+{
+    dst->server_version = src->server_version ? pf_strdup(src->server_version) : NULL;
+    dst->server_major = src->server_major;
+    dst->setting_names = strv_copy(src->setting_names);
+    dst->setting_values = strv_copy(src->setting_values);
+    dst->dataset_name = src->dataset_name ? pf_strdup(src->dataset_name) : NULL;
+    dst->dataset_hash = src->dataset_hash ? pf_strdup(src->dataset_hash) : NULL;
+    dst->scale = src->scale;
+    dst->seed = src->seed;
+}
+
+char *pf_env_mismatch(const pf_env *b, const pf_env *c)
+{
+    if (b->server_major != c->server_major)
+        return pf_asprintf("recorded on PostgreSQL %d, this server is %d", b->server_major,
+                           c->server_major);
+    if (strcmp(b->dataset_hash ? b->dataset_hash : "", c->dataset_hash ? c->dataset_hash : "") != 0)
+        return pf_asprintf("recorded with dataset spec %s, this run uses %s", b->dataset_hash,
+                           c->dataset_hash);
+    if (b->scale != c->scale || b->seed != c->seed)
+        return pf_asprintf("recorded at scale %g seed %llu, this run is scale %g seed %llu",
+                           b->scale, (unsigned long long)b->seed, c->scale,
+                           (unsigned long long)c->seed);
+    for (size_t i = 0; c->setting_names && c->setting_names[i]; i++)
+        for (size_t j = 0; b->setting_names && b->setting_names[j]; j++)
+            if (strcmp(c->setting_names[i], b->setting_names[j]) == 0 &&
+                strcmp(c->setting_values[i], b->setting_values[j]) != 0)
+                return pf_asprintf("recorded with %s=%s, this server has %s", b->setting_names[j],
+                                   b->setting_values[j], c->setting_values[i]);
+    return NULL;
+}
+
+void pf_baseline_dispose(pf_baseline *b)
+{
+    free(b->case_name);
+    free(b->group);
+    free(b->file);
+    free(b->sql_hash);
+    pf_env_dispose(&b->env);
+    free(b->fingerprint);
+    free(b->plan_summary);
+    pf_strv_free(b->plan_nodes);
+    memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,71 @@
+/* Committed baselines: one JSON file per case, baselines/<group>/<name>.json,
+ * with a stable key order and number format so a baseline-update PR shows a
+ * readable diff, written atomically. Reading is strict: a malformed file is
+ * bad input naming the file (and line for syntax errors). */
+#ifndef PF_BASELINE_H
+#define PF_BASELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "plan.h"
+
+#define PF_BASELINE_FORMAT 1
+#define PF_BASELINE_QUANTILES 101
+
+/* What the numbers depend on besides the code under test. */
+typedef struct pf_env {
+    char *server_version; /* "15.20" */
+    int server_major;
+    char **setting_names; /* NULL-terminated, in a fixed order */
+    char **setting_values;
+    char *dataset_name;
+    char *dataset_hash;
+    double scale;
+    uint64_t seed;
+} pf_env;
+
+typedef struct pf_baseline {
+    int format;
+    char *case_name;
+    char *group;
+    char *file;
+    char *sql_hash;
+    pf_env env;
+    /* latency */
+    int n;
+    double median_ms, p95_ms, p99_ms, mean_ms, stddev_ms;
+    double calibration_ms;
+    double normalized_median; /* median / calibration */
+    double quantiles_ms[PF_BASELINE_QUANTILES];
+    int n_quantiles;
+    /* work */
+    pf_work work;
+    int64_t function_calls;
+    /* plan */
+    char *fingerprint;
+    char *plan_summary;
+    char **plan_nodes; /* NULL-terminated */
+} pf_baseline;
+
+/* baselines/<group>/<name>.json; caller frees. */
+char *pf_baseline_path(const char *dir, const char *group, const char *name);
+
+/* Read a baseline. Returns 1 (and leaves *out empty) if the file does not
+ * exist, 0 when read, -1 on a malformed file (PF_EXIT_USAGE, names it). */
+int pf_baseline_read(const char *path, pf_baseline *out, pf_error *err);
+/* Render as the canonical text; caller frees. */
+char *pf_baseline_render(const pf_baseline *b);
+/* Write atomically (temp file + rename): never a half-written baseline. */
+int pf_baseline_write(const char *path, const pf_baseline *b, pf_error *err);
+void pf_baseline_dispose(pf_baseline *b);
+
+void pf_env_dispose(pf_env *e);
+/* Deep copy. */
+void pf_env_copy(pf_env *dst, const pf_env *src);
+/* Why two environments' work metrics are not comparable, or NULL if they
+ * are (same server major, dataset, scale, seed, settings). Caller frees. */
+char *pf_env_mismatch(const pf_env *baseline, const pf_env *current);
+
+#endif

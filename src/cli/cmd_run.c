@@ -1,0 +1,250 @@
+/* perfgate run: the regression gate. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fsutil.h"
+#include "../gate.h"
+#include "../summary.h"
+#include "cli.h"
+
+static const char k_usage[] =
+    "Usage: perfgate run [--schema DIR] [--dataset FILE] [--bench DIR] [--baselines DIR]\n"
+    "                    [--scale N] [--seed N] [--dsn DSN] [--only GLOB]\n"
+    "                    [--junit FILE] [--summary FILE] [--json FILE] [--update-baselines]\n"
+    "                    [--iterations N] [--jobs N] [--auth-shim] [--no-seed] [-v]\n";
+
+static const char k_help[] =
+    "\n"
+    "Start a disposable PostgreSQL (or use --dsn), apply the schema, seed the\n"
+    "dataset, measure every benchmark case of the registry and compare each with\n"
+    "its committed baseline. Fails (exit 1) when a case does more work than its\n"
+    "baseline (+20% buffers, temp blocks, rows, policy-function calls), changes\n"
+    "plan and costs more, breaks its absolute threshold (p95 above 100% of it),\n"
+    "or is confirmed slower (normalised median +20%, significant, re-measured).\n"
+    "Unconfirmed timing signals are reported as noisy, not as a pass or a fail.\n"
+    "Rules: docs/verdicts.md. Case format: bench/README.md.\n"
+    "\n"
+    "  --schema DIR        schema directory (default fixtures/schema)\n"
+    "  --dataset FILE      dataset spec (default fixtures/datasets/healthcare.json)\n"
+    "  --bench DIR         benchmark registry (default bench)\n"
+    "  --baselines DIR     committed baselines (default baselines)\n"
+    "  --scale N, --seed N data set size and seed (default 1 and the spec's seed;\n"
+    "                      baselines only compare at the scale and seed they record)\n"
+    "  --dsn DSN           use this server (also $PERFGATE_DSN) instead of a\n"
+    "                      disposable one; schema and data go into its database\n"
+    "  --only GLOB         comma-separated globs over group/name, name or group\n"
+    "  --junit FILE        JUnit XML report (default junit.xml; '-' for none)\n"
+    "  --summary FILE      Markdown summary (also appended to $GITHUB_STEP_SUMMARY\n"
+    "                      when that is set)\n"
+    "  --json FILE         everything measured and judged, as JSON\n"
+    "  --update-baselines  rewrite the baselines of the cases that ran\n"
+    "  --iterations N      timed iterations per case (default: each case's own)\n"
+    "  --jobs N            loader connections (default 2)\n"
+    "  --auth-shim         apply the built-in Supabase auth shim before the schema\n"
+    "  --no-seed           the --dsn database already holds schema and data\n"
+    "  -v                  phase timings and one line per case as it finishes\n"
+    "\n"
+    "Exit status: 0 pass, 1 regression or failed case, 2 bad input (spec, case\n"
+    "file, baseline), 3 infrastructure (server, connection).\n";
+
+typedef struct run_cli {
+    pf_gate_opts g;
+    const char *junit, *summary, *json;
+    char *owned[4];
+} run_cli;
+
+static void on_case(void *arg, const pf_case_result *r, size_t index, size_t total)
+{
+    (void)arg;
+    if (!pf_cli_verbose && !pf_cli_tty())
+        return;
+    char *line = pf_summary_case_line(r);
+    fprintf(stderr, "[%zu/%zu] %s\n", index + 1, total, line);
+    free(line);
+}
+
+static void on_phase(void *arg, const char *phase, double ms)
+{
+    (void)arg;
+    if (pf_cli_verbose)
+        fprintf(stderr, "perfgate: %s: %.2f s\n", phase, ms / 1000);
+}
+
+static int parse(int argc, char **argv, run_cli *o)
+{
+    static const struct option opts[] = {
+        {"schema", required_argument, NULL, 'S'},
+        {"dataset", required_argument, NULL, 'D'},
+        {"bench", required_argument, NULL, 'B'},
+        {"baselines", required_argument, NULL, 'L'},
+        {"scale", required_argument, NULL, 's'},
+        {"seed", required_argument, NULL, 'r'},
+        {"dsn", required_argument, NULL, 'd'},
+        {"only", required_argument, NULL, 'o'},
+        {"junit", required_argument, NULL, 'J'},
+        {"summary", required_argument, NULL, 'M'},
+        {"json", required_argument, NULL, 'j'},
+        {"update-baselines", no_argument, NULL, 'U'},
+        {"iterations", required_argument, NULL, 'i'},
+        {"jobs", required_argument, NULL, 'p'},
+        {"auth-shim", no_argument, NULL, 'A'},
+        {"no-seed", no_argument, NULL, 'N'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, ":S:D:B:L:s:r:d:o:J:M:j:Ui:p:ANvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'S':
+            o->g.schema_dir = optarg;
+            break;
+        case 'D':
+            o->g.dataset_path = optarg;
+            break;
+        case 'B':
+            o->g.bench_dir = optarg;
+            break;
+        case 'L':
+            o->g.baselines_dir = optarg;
+            break;
+        case 's':
+            if (pf_cli_parse_double(k_usage, "--scale", optarg, 1e-6, &o->g.scale) < 0)
+                return PF_EXIT_USAGE;
+            break;
+        case 'r':
+            if (pf_cli_parse_u64(k_usage, "--seed", optarg, &o->g.seed) < 0)
+                return PF_EXIT_USAGE;
+            o->g.seed_given = true;
+            break;
+        case 'd':
+            o->g.dsn = optarg;
+            break;
+        case 'o':
+            o->g.only = optarg;
+            break;
+        case 'J':
+            o->junit = optarg;
+            break;
+        case 'M':
+            o->summary = optarg;
+            break;
+        case 'j':
+            o->json = optarg;
+            break;
+        case 'U':
+            o->g.update_baselines = true;
+            break;
+        case 'i':
+            if (pf_cli_parse_int(k_usage, "--iterations", optarg, 1, 1000000, &o->g.iterations) < 0)
+                return PF_EXIT_USAGE;
+            break;
+        case 'p':
+            if (pf_cli_parse_int(k_usage, "--jobs", optarg, 1, 64, &o->g.jobs) < 0)
+                return PF_EXIT_USAGE;
+            break;
+        case 'A':
+            o->g.auth_shim = true;
+            break;
+        case 'N':
+            o->g.no_seed = true;
+            break;
+        case 'v':
+            pf_cli_verbose = true;
+            break;
+        case 'h':
+            fputs(k_usage, stdout);
+            fputs(k_help, stdout);
+            return PF_EXIT_OK;
+        default:
+            return pf_cli_bad_option("run", k_usage, c, argv);
+        }
+    }
+    if (optind < argc)
+        return pf_cli_usage_error(k_usage, "run: unexpected argument '%s'", argv[optind]);
+    if (o->g.no_seed && o->g.dsn == NULL && getenv("PERFGATE_DSN") == NULL)
+        return pf_cli_usage_error(k_usage, "run: --no-seed needs --dsn (a database already seeded)");
+    return -1;
+}
+
+/* Write text to path; "-" means stdout. */
+static int write_text(const char *path, const char *text, bool append, pf_error *err)
+{
+    if (strcmp(path, "-") == 0) {
+        fputs(text, stdout);
+        return 0;
+    }
+    if (!append)
+        return pf_file_write_atomic(path, text, strlen(text), err);
+    FILE *f = fopen(path, "a");
+    if (f == NULL)
+        return pf_error_set(err, PF_EXIT_INFRA, "%s: cannot append", path);
+    fputs(text, f);
+    return fclose(f) == 0 ? 0 : pf_error_set(err, PF_EXIT_INFRA, "%s: write failed", path);
+}
+
+int pf_cmd_run(int argc, char **argv)
+{
+    run_cli o;
+    memset(&o, 0, sizeof o);
+    pf_gate_opts_init(&o.g);
+    o.junit = "junit.xml";
+    int prc = parse(argc, argv, &o);
+    if (prc >= 0)
+        return prc;
+    if (o.g.schema_dir == NULL)
+        o.g.schema_dir = o.owned[0] = pf_cli_default_path("fixtures/schema");
+    if (o.g.dataset_path == NULL)
+        o.g.dataset_path = o.owned[1] = pf_cli_default_path("fixtures/datasets/healthcare.json");
+    if (o.g.bench_dir == NULL)
+        o.g.bench_dir = o.owned[2] = pf_cli_default_path("bench");
+    if (o.g.baselines_dir == NULL)
+        o.g.baselines_dir = o.owned[3] = pf_cli_default_path("baselines");
+    o.g.on_case = on_case;
+    o.g.on_phase = on_phase;
+
+    pf_error err;
+    pf_error_clear(&err);
+    pf_gate_result res;
+    int rc;
+    if (pf_gate_run(&o.g, &res, &err) < 0) {
+        rc = pf_cli_fail(&err);
+        goto done;
+    }
+    rc = res.exit_code;
+    char *table = pf_summary_table(&res);
+    fputs(table, stdout);
+    free(table);
+    if (strcmp(o.junit, "-") != 0 && pf_summary_write_junit(&res, o.junit, &err) < 0)
+        rc = pf_cli_fail(&err);
+    char *md = pf_summary_markdown(&res);
+    if (o.summary && write_text(o.summary, md, false, &err) < 0)
+        rc = pf_cli_fail(&err);
+    const char *gh = getenv("GITHUB_STEP_SUMMARY");
+    if (gh && *gh && write_text(gh, md, true, &err) < 0)
+        rc = pf_cli_fail(&err);
+    free(md);
+    if (o.json) {
+        char *js = pf_summary_json(&res);
+        if (write_text(o.json, js, false, &err) < 0)
+            rc = pf_cli_fail(&err);
+        free(js);
+    }
+    if (o.g.update_baselines) {
+        int written = 0;
+        for (size_t i = 0; i < res.n_cases; i++)
+            written += res.cases[i].baseline_written;
+        pf_cli_msg("wrote %d baseline%s under %s", written, written == 1 ? "" : "s",
+                   o.g.baselines_dir);
+    }
+    if (pf_cli_verbose)
+        pf_cli_msg("total %.1f s (server %.1f s, schema %.1f s, seed %.1f s, measure %.1f s); %s",
+                   res.total_ms / 1000, res.start_ms / 1000, res.schema_ms / 1000,
+                   res.seed_ms / 1000, res.measure_ms / 1000, res.target ? res.target : "");
+done:
+    pf_gate_result_dispose(&res);
+    for (int i = 0; i < 4; i++)
+        free(o.owned[i]);
+    return rc;
+}

@@ -1,0 +1,468 @@
+/* The gate run. */
+#include "gate.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "datagen.h"
+#include "dataset.h"
+#include "db.h"
+#include "fsutil.h"
+#include "interrupt.h"
+#include "schema.h"
+#include "seed.h"
+#include "stats.h"
+#include "target.h"
+#include "timeutil.h"
+
+/* Settings recorded in baselines: the ones that change plans or costs. */
+static const char *const k_settings[] = {
+    "jit",          "max_parallel_workers_per_gather", "plan_cache_mode", "random_page_cost",
+    "seq_page_cost", "effective_cache_size",           "work_mem",        "shared_buffers",
+    "enable_seqscan", "enable_indexscan",              "enable_bitmapscan", "enable_hashjoin",
+    "enable_mergejoin", "enable_nestloop",             "from_collapse_limit", "join_collapse_limit",
+    NULL,
+};
+
+void pf_gate_opts_init(pf_gate_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->scale = 1.0;
+    o->jobs = 2;
+    o->rules = pf_rules_default();
+}
+
+static int capture_env(pf_db *db, const pf_dataset *ds, const pf_gate_opts *o, uint64_t seed,
+                       pf_env *env, pf_error *err)
+{
+    memset(env, 0, sizeof *env);
+    char *v = NULL;
+    if (pf_db_query_value(db, "SHOW server_version", &v, err) < 0)
+        return -1;
+    /* "15.20 (Debian 15.20-0+deb12u1)": keep the number. */
+    if (v != NULL)
+        v[strcspn(v, " ")] = '\0';
+    env->server_version = v ? v : pf_strdup("");
+    env->server_major = pf_db_server_version(db) / 10000;
+    size_t n = 0;
+    while (k_settings[n])
+        n++;
+    env->setting_names = pf_calloc(n + 1, sizeof *env->setting_names);
+    env->setting_values = pf_calloc(n + 1, sizeof *env->setting_values);
+    for (size_t i = 0; i < n; i++) {
+        char *sql = pf_asprintf("SHOW %s", k_settings[i]);
+        char *val = NULL;
+        int rc = pf_db_query_value(db, sql, &val, err);
+        free(sql);
+        if (rc < 0)
+            return -1;
+        env->setting_names[i] = pf_strdup(k_settings[i]);
+        env->setting_values[i] = val ? val : pf_strdup("");
+    }
+    env->dataset_name = pf_strdup(ds->name);
+    env->dataset_hash = pf_strdup(ds->hash);
+    env->scale = o->scale;
+    env->seed = seed;
+    return 0;
+}
+
+/* Baselines under dir whose case is not in the registry. */
+static char **find_removed(const char *dir, const pf_registry *reg)
+{
+    size_t n = 0, cap = 4;
+    char **out = pf_calloc(cap, sizeof *out);
+    pf_error ignored;
+    if (!pf_path_is_dir(dir))
+        return out;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *sub = pf_path_join(dir, de->d_name);
+        if (pf_path_is_dir(sub)) {
+            char **files = NULL;
+            size_t nf = 0;
+            if (pf_dir_list(sub, ".json", &files, &nf, &ignored) == 0) {
+                for (size_t i = 0; i < nf; i++) {
+                    size_t len = strlen(files[i]) - 5;
+                    bool found = false;
+                    for (size_t k = 0; k < reg->n && !found; k++)
+                        found = strcmp(reg->cases[k].group, de->d_name) == 0 &&
+                                strlen(reg->cases[k].name) == len &&
+                                strncmp(reg->cases[k].name, files[i], len) == 0;
+                    if (!found) {
+                        if (n + 1 >= cap) {
+                            cap *= 2;
+                            out = pf_realloc(out, cap * sizeof *out);
+                        }
+                        out[n++] = pf_path_join(sub, files[i]);
+                        out[n] = NULL;
+                    }
+                }
+            }
+            pf_strv_free(files);
+        }
+        free(sub);
+    }
+    if (d)
+        closedir(d);
+    return out;
+}
+
+static void phase(const pf_gate_opts *o, const char *name, double ms)
+{
+    if (o->on_phase)
+        o->on_phase(o->arg, name, ms);
+}
+
+/* A throw-away copy of the seeded database for a write case. */
+static int clone_db(const pf_target *t, const char *name, pf_error *err)
+{
+    pf_db *admin = NULL;
+    if (pf_db_connect(&admin, t->admin_dsn, err) < 0)
+        return -1;
+    char *src = pf_sql_ident(t->dbname), *dst = pf_sql_ident(name);
+    char *drop = pf_asprintf("DROP DATABASE IF EXISTS %s", dst);
+    /* FILE_COPY: copies the files (fsync is off here), much faster than
+     * WAL-logging every block of a big template. */
+    char *create = pf_asprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY", dst, src);
+    int rc = pf_db_exec(admin, drop, err);
+    if (rc == 0)
+        rc = pf_db_exec(admin, create, err);
+    free(drop);
+    free(create);
+    free(src);
+    free(dst);
+    pf_db_close(admin);
+    return rc;
+}
+
+static void drop_db(const pf_target *t, const char *name)
+{
+    pf_db *admin = NULL;
+    pf_error e;
+    if (pf_db_connect(&admin, t->admin_dsn, &e) < 0)
+        return;
+    char *id = pf_sql_ident(name);
+    char *sql = pf_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
+    pf_db_exec(admin, sql, &e);
+    free(sql);
+    free(id);
+    pf_db_close(admin);
+}
+
+/* Measure case r->c, on the main database or in a fresh clone. */
+static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_db,
+                       pf_case_result *r, uint64_t seed, pf_measurement *m, pf_error *err)
+{
+    pf_measure_opts mo = {0};
+    mo.seed = seed;
+    mo.iterations = o->iterations;
+    if (!r->c->writes || !pf_target_owned(t)) {
+        if (r->c->writes)
+            r->ran_in_place = true;
+        return pf_measure_case(*main_db, r->c, &mo, m, err);
+    }
+    /* The template must have no other connections. */
+    pf_db_close(*main_db);
+    *main_db = NULL;
+    char *name = pf_asprintf("%s_case", t->dbname);
+    char *dsn = pf_dsn_with_dbname(t->admin_dsn, name);
+    pf_db *db = NULL;
+    int rc = clone_db(t, name, err);
+    if (rc == 0)
+        rc = pf_db_connect(&db, dsn, err);
+    if (rc == 0) {
+        rc = pf_measure_case(db, r->c, &mo, m, err);
+        m->in_clone = true;
+    } else if (err) {
+        err->code = PF_EXIT_INFRA;
+    }
+    pf_db_close(db);
+    drop_db(t, name);
+    free(dsn);
+    free(name);
+    int rc2 = pf_db_connect(main_db, t->dsn, rc == 0 ? err : NULL);
+    return rc < 0 ? rc : rc2;
+}
+
+static void fill_baseline(pf_baseline *b, const pf_case_result *r, const pf_env *env,
+                          double calibration_ms)
+{
+    memset(b, 0, sizeof *b);
+    const pf_measurement *m = &r->m;
+    b->format = PF_BASELINE_FORMAT;
+    b->case_name = pf_strdup(r->c->name);
+    b->group = pf_strdup(r->c->group);
+    b->file = pf_strdup(r->c->file);
+    b->sql_hash = pf_strdup(r->c->sql_hash);
+    pf_env_copy(&b->env, env);
+    b->n = (int)m->n_samples;
+    b->median_ms = m->latency.median;
+    b->p95_ms = m->latency.p95;
+    b->p99_ms = m->latency.p99;
+    b->mean_ms = m->latency.mean;
+    b->stddev_ms = m->latency.stddev;
+    /* The case's own calibration: what its median is normalised by. */
+    b->calibration_ms = m->calibration_ms > 0 ? m->calibration_ms : calibration_ms;
+    b->normalized_median = b->calibration_ms > 0 ? m->latency.median / b->calibration_ms : 0;
+    double *sorted = pf_calloc(m->n_samples + 1, sizeof *sorted);
+    memcpy(sorted, m->samples_ms, m->n_samples * sizeof *sorted);
+    for (size_t i = 1; i < m->n_samples; i++) { /* insertion sort: n is small */
+        double x = sorted[i];
+        size_t j = i;
+        while (j > 0 && sorted[j - 1] > x) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = x;
+    }
+    b->n_quantiles = m->n_samples > 0 ? PF_BASELINE_QUANTILES : 0;
+    for (int q = 0; q < b->n_quantiles; q++)
+        b->quantiles_ms[q] = pf_stats_quantile_sorted(sorted, m->n_samples, q / 100.0);
+    free(sorted);
+    b->work = m->work;
+    b->function_calls = m->function_calls;
+    b->fingerprint = pf_strdup(m->fingerprint);
+    b->plan_summary = pf_strdup(m->plan_summary ? m->plan_summary : "");
+    size_t nn = 0;
+    while (m->plan_nodes && m->plan_nodes[nn])
+        nn++;
+    b->plan_nodes = pf_calloc(nn + 1, sizeof *b->plan_nodes);
+    for (size_t i = 0; i < nn; i++)
+        b->plan_nodes[i] = pf_strdup(m->plan_nodes[i]);
+}
+
+static void judge(const pf_gate_opts *o, pf_case_result *r, double calibration_ms, bool confirming)
+{
+    pf_verdict_input in = {0};
+    in.c = r->c;
+    in.m = r->error ? NULL : &r->m;
+    in.error = r->error;
+    in.calibration_ms = calibration_ms;
+    in.baseline = r->has_baseline ? &r->baseline : NULL;
+    in.mismatch = r->mismatch;
+    in.confirming = confirming;
+    pf_verdict_dispose(&r->v);
+    pf_verdict_judge(&in, &o->rules, &r->v);
+    if (r->ran_in_place) {
+        char *d = pf_asprintf("%s  note            a write case run in place (no throw-away "
+                              "database on this server): its work metrics depend on the cases "
+                              "before it\n",
+                              r->v.details);
+        free(r->v.details);
+        r->v.details = d;
+    }
+}
+
+int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t t0 = pf_now_ns();
+    pf_dataset *ds = NULL;
+    pf_datagen *gen = NULL;
+    pf_target t;
+    memset(&t, 0, sizeof t);
+    pf_db *db = NULL;
+    int rc = -1;
+
+    /* Bad input first, before any server starts. */
+    if (pf_registry_load(o->bench_dir, &out->registry, err) < 0)
+        goto cleanup;
+    if (pf_dataset_load(o->dataset_path, &ds, err) < 0)
+        goto cleanup;
+    uint64_t seed = o->seed_given ? o->seed : ds->default_seed;
+    size_t n_sel = 0;
+    for (size_t i = 0; i < out->registry->n; i++)
+        n_sel += pf_registry_match(&out->registry->cases[i], o->only);
+    if (n_sel == 0) {
+        pf_error_set(err, PF_EXIT_USAGE, "no benchmark case in %s matches --only '%s'",
+                     o->bench_dir, o->only ? o->only : "");
+        goto cleanup;
+    }
+    /* Read-only cases first, then the write cases (which need the main
+     * connection closed while their database is copied). */
+    out->cases = pf_calloc(n_sel, sizeof *out->cases);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < out->registry->n; i++) {
+            const pf_case *c = &out->registry->cases[i];
+            if (!pf_registry_match(c, o->only) || c->writes != (pass == 1))
+                continue;
+            pf_case_result *r = &out->cases[out->n_cases++];
+            r->c = c;
+            r->baseline_path = pf_baseline_path(o->baselines_dir, c->group, c->name);
+            int br = pf_baseline_read(r->baseline_path, &r->baseline, err);
+            if (br < 0)
+                goto cleanup;
+            r->has_baseline = br == 0;
+        }
+    if (o->only == NULL || *o->only == '\0')
+        out->removed = find_removed(o->baselines_dir, out->registry);
+    if (pf_datagen_new(&gen, ds, seed, o->scale, err) < 0)
+        goto cleanup;
+
+    /* Target, schema, data. */
+    uint64_t t1 = pf_now_ns();
+    if (pf_target_open(&t, o->dsn, "perfgate", err) < 0)
+        goto cleanup;
+    out->target = pf_target_describe(&t);
+    out->start_ms = pf_elapsed_ms(t1);
+    phase(o, "server", out->start_ms);
+    if (pf_db_connect(&db, t.dsn, err) < 0)
+        goto cleanup;
+    if (!o->no_seed) {
+        pf_schema_stats st = {0};
+        if ((o->auth_shim && pf_schema_apply_auth_shim(db, &st, err) < 0) ||
+            pf_schema_apply_dir(db, o->schema_dir, &st, err) < 0)
+            goto cleanup;
+        out->schema_ms = st.ms;
+        phase(o, "schema", out->schema_ms);
+        uint64_t t2 = pf_now_ns();
+        pf_seed_opts so = {0};
+        so.jobs = o->jobs;
+        so.load = true;
+        pf_seed_result sr;
+        int s = pf_seed_run(t.dsn, gen, &so, &sr, err);
+        pf_seed_result_dispose(&sr);
+        if (s < 0)
+            goto cleanup;
+        out->seed_ms = pf_elapsed_ms(t2);
+        phase(o, "seed", out->seed_ms);
+    }
+    if (capture_env(db, ds, o, seed, &out->env, err) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < out->n_cases; i++) {
+        pf_case_result *r = &out->cases[i];
+        if (r->has_baseline)
+            r->mismatch = pf_env_mismatch(&r->baseline.env, &out->env);
+    }
+
+    /* Calibration at the start, the middle and the end of the measurements. */
+    uint64_t t3 = pf_now_ns();
+    double cal[3] = {0, 0, 0};
+    if (pf_measure_calibration(db, 9, &cal[0], err) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < out->n_cases; i++) {
+        pf_case_result *r = &out->cases[i];
+        if (pf_interrupt_signal() != 0) {
+            pf_error_set(err, PF_EXIT_INFRA, "interrupted");
+            goto cleanup;
+        }
+        if (i == out->n_cases / 2 && db != NULL &&
+            pf_measure_calibration(db, 9, &cal[1], err) < 0)
+            goto cleanup;
+        pf_error e;
+        pf_error_clear(&e);
+        if (measure_one(o, &t, &db, r, seed, &r->m, &e) < 0) {
+            if (e.code == PF_EXIT_INFRA || db == NULL || pf_db_broken(db)) {
+                *err = e;
+                goto cleanup;
+            }
+            r->error = pf_strdup(e.msg);
+            r->error_code = e.code ? e.code : PF_EXIT_FAIL;
+            pf_measurement_dispose(&r->m);
+        } else {
+            r->measured = true;
+        }
+        /* Judge against the calibration known so far; re-judged at the end. */
+        judge(o, r, cal[0], false);
+        if (o->on_case)
+            o->on_case(o->arg, r, i, out->n_cases);
+    }
+    if (pf_measure_calibration(db, 9, &cal[2], err) < 0)
+        goto cleanup;
+    if (cal[1] == 0)
+        cal[1] = cal[0];
+    out->calibration_ms = pf_stats_median(cal, 3);
+    double lo = cal[0], hi = cal[0];
+    for (int k = 1; k < 3; k++) {
+        lo = cal[k] < lo ? cal[k] : lo;
+        hi = cal[k] > hi ? cal[k] : hi;
+    }
+    out->calibration_spread = out->calibration_ms > 0 ? (hi - lo) / out->calibration_ms : 0;
+
+    /* Final verdicts with the run's calibration; latency signals re-run. */
+    for (size_t i = 0; i < out->n_cases; i++) {
+        pf_case_result *r = &out->cases[i];
+        judge(o, r, out->calibration_ms, false);
+        if (r->v.status != PF_STATUS_NOISY || !r->v.latency_signal)
+            continue;
+        r->first_ratio = r->v.latency_ratio;
+        pf_measurement again;
+        pf_error e;
+        pf_error_clear(&e);
+        if (measure_one(o, &t, &db, r, seed, &again, &e) < 0) {
+            pf_measurement_dispose(&again);
+            if (e.code == PF_EXIT_INFRA) {
+                *err = e;
+                goto cleanup;
+            }
+            continue; /* stays noisy */
+        }
+        pf_measurement_dispose(&r->m);
+        r->m = again;
+        r->reran = true;
+        judge(o, r, out->calibration_ms, true);
+    }
+    out->measure_ms = pf_elapsed_ms(t3);
+    phase(o, "measure", out->measure_ms);
+
+    if (o->update_baselines) {
+        for (size_t i = 0; i < out->n_cases; i++) {
+            pf_case_result *r = &out->cases[i];
+            if (!r->measured)
+                continue;
+            pf_baseline b;
+            fill_baseline(&b, r, &out->env, out->calibration_ms);
+            int w = pf_baseline_write(r->baseline_path, &b, err);
+            pf_baseline_dispose(&b);
+            if (w < 0)
+                goto cleanup;
+            r->baseline_written = true;
+        }
+    }
+
+    bool failed = false, errored = false;
+    for (size_t i = 0; i < out->n_cases; i++) {
+        pf_case_result *r = &out->cases[i];
+        out->counts[r->v.status]++;
+        failed = failed || r->v.status == PF_STATUS_FAIL;
+        errored = errored || r->v.status == PF_STATUS_ERROR;
+    }
+    /* A case that cannot run against this schema is a failed check. With
+     * --update-baselines the run records, it does not judge. */
+    out->exit_code = (failed || errored) && !o->update_baselines ? PF_EXIT_FAIL : PF_EXIT_OK;
+    if (errored && o->update_baselines)
+        out->exit_code = PF_EXIT_FAIL;
+    rc = 0;
+cleanup:
+    pf_db_close(db);
+    pf_target_close(&t);
+    pf_datagen_free(gen);
+    pf_dataset_free(ds);
+    out->total_ms = pf_elapsed_ms(t0);
+    return rc;
+}
+
+void pf_gate_result_dispose(pf_gate_result *r)
+{
+    for (size_t i = 0; i < r->n_cases; i++) {
+        pf_case_result *c = &r->cases[i];
+        pf_measurement_dispose(&c->m);
+        pf_baseline_dispose(&c->baseline);
+        free(c->baseline_path);
+        free(c->mismatch);
+        free(c->error);
+        pf_verdict_dispose(&c->v);
+    }
+    free(r->cases);
+    pf_strv_free(r->removed);
+    pf_env_dispose(&r->env);
+    pf_registry_free(r->registry);
+    free(r->target);
+    memset(r, 0, sizeof *r);
+}

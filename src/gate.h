@@ -1,0 +1,83 @@
+/* One gate run (perfgate run): registry and baselines read first (bad input
+ * fails fast), then a target (disposable cluster or --dsn), schema, seed,
+ * calibration, every selected case measured and judged (latency signals
+ * re-run to confirm; write cases in a throw-away copy of the database),
+ * baselines updated on request. Reports are rendered by report.c. */
+#ifndef PF_GATE_H
+#define PF_GATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "baseline.h"
+#include "error.h"
+#include "measure.h"
+#include "registry.h"
+#include "verdict.h"
+
+typedef struct pf_case_result {
+    const pf_case *c;       /* borrowed from the registry */
+    pf_measurement m;       /* the measurement the verdict is based on */
+    bool measured;
+    bool reran;             /* a latency signal was re-measured */
+    double first_ratio;     /* the first run's latency ratio when re-run */
+    pf_baseline baseline;
+    bool has_baseline;
+    char *baseline_path;
+    char *mismatch;         /* baseline not comparable: why */
+    char *error;            /* measurement failed: the message */
+    int error_code;         /* PF_EXIT_* of the failure */
+    bool ran_in_place;      /* a write case that could not get its own database */
+    bool baseline_written;
+    pf_verdict v;
+} pf_case_result;
+
+typedef void (*pf_gate_case_fn)(void *arg, const pf_case_result *r, size_t index, size_t total);
+typedef void (*pf_gate_phase_fn)(void *arg, const char *phase, double ms);
+
+typedef struct pf_gate_opts {
+    const char *schema_dir;
+    const char *dataset_path;
+    const char *bench_dir;
+    const char *baselines_dir;
+    double scale;
+    uint64_t seed;
+    bool seed_given;
+    const char *dsn;        /* NULL: a disposable cluster */
+    const char *only;       /* --only patterns */
+    bool update_baselines;
+    bool auth_shim;
+    bool no_seed;           /* the database at dsn is already seeded */
+    int jobs;
+    int iterations;         /* > 0: override every case (quick runs) */
+    pf_rules rules;
+    pf_gate_case_fn on_case;
+    pf_gate_phase_fn on_phase;
+    void *arg;
+} pf_gate_opts;
+
+typedef struct pf_gate_result {
+    pf_registry *registry;
+    pf_case_result *cases; /* the selected cases, in run order */
+    size_t n_cases;
+    char **removed;        /* baselines without a case (full runs only), NULL-terminated */
+    pf_env env;
+    double calibration_ms;
+    double calibration_spread; /* (max - min) / median of the three calibration points */
+    double start_ms, schema_ms, seed_ms, measure_ms, total_ms;
+    int counts[PF_STATUS_ERROR + 1];
+    int exit_code;          /* enum pf_exit for the whole run */
+    char *target;           /* where it ran, password masked */
+} pf_gate_result;
+
+/* Defaults for everything (project paths, scale 1, the rules). */
+void pf_gate_opts_init(pf_gate_opts *o);
+
+/* Run the gate. Returns -1 when the run could not happen at all (bad
+ * input: PF_EXIT_USAGE; infrastructure: PF_EXIT_INFRA); 0 otherwise, with
+ * out->exit_code saying pass (0) or fail (1) and every case's verdict. out
+ * is filled as far as the run got; dispose it in every case. */
+int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err);
+void pf_gate_result_dispose(pf_gate_result *r);
+
+#endif

@@ -1,0 +1,333 @@
+/* Case measurement. */
+#include "measure.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "fsutil.h"
+#include "rng.h"
+#include "timeutil.h"
+
+#define STMT "pf_case"
+/* Server-side CPU work of the kind queries do (expression evaluation,
+ * aggregation), independent of the data set; about half a millisecond. */
+#define CALIBRATION_SQL "SELECT sum(i % 7) FROM generate_series(1, 2000) AS s(i) WHERE i % 3 <> 0"
+/* Safety cap for min_time: never more than this many times the iterations. */
+#define MAX_ITERATION_FACTOR 20
+
+int pf_params_load(pf_db *db, const pf_case *c, pf_params *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->user_col = -1;
+    if (c->params_sql == NULL)
+        return 0;
+    pf_result *r = NULL;
+    if (pf_db_query(db, c->params_sql, 0, NULL, &r, err) < 0) {
+        pf_error_prefix(err, "%s: params query", c->file);
+        if (err)
+            err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+        return -1;
+    }
+    int rc = 0;
+    out->n_columns = (size_t)pf_result_ncols(r);
+    out->n_rows = (size_t)pf_result_nrows(r);
+    out->columns = pf_calloc(out->n_columns + 1, sizeof *out->columns);
+    for (size_t k = 0; k < out->n_columns; k++)
+        out->columns[k] = pf_strdup(pf_result_colname(r, (int)k));
+    out->values = pf_calloc(out->n_rows * out->n_columns + 1, sizeof *out->values);
+    for (size_t i = 0; i < out->n_rows; i++)
+        for (size_t k = 0; k < out->n_columns; k++) {
+            const char *v = pf_result_get(r, (int)i, (int)k);
+            out->values[i * out->n_columns + k] = v ? pf_strdup(v) : NULL;
+        }
+    int wcol = pf_result_col(r, "weight");
+    out->user_col = pf_result_col(r, "user_id");
+    pf_result_free(r);
+    if (out->n_rows == 0) {
+        rc = pf_error_set(err, PF_EXIT_FAIL,
+                          "%s: the params query returned no rows: nothing to draw parameters from",
+                          c->file);
+        goto done;
+    }
+    out->cum = pf_calloc(out->n_rows, sizeof *out->cum);
+    double total = 0;
+    for (size_t i = 0; i < out->n_rows; i++) {
+        double w = 1.0;
+        if (wcol >= 0) {
+            const char *v = out->values[i * out->n_columns + (size_t)wcol];
+            w = v ? atof(v) : 0;
+            if (w < 0)
+                w = 0;
+        }
+        total += w;
+        out->cum[i] = total;
+    }
+    if (total <= 0) {
+        rc = pf_error_set(err, PF_EXIT_FAIL, "%s: every params row has weight 0", c->file);
+        goto done;
+    }
+    for (size_t i = 0; i < out->n_rows; i++)
+        out->cum[i] /= total;
+    out->map = pf_calloc(c->n_params + 1, sizeof *out->map);
+    for (size_t p = 0; p < c->n_params; p++) {
+        out->map[p] = -1;
+        for (size_t k = 0; k < out->n_columns; k++)
+            if (strcmp(out->columns[k], c->param_names[p]) == 0)
+                out->map[p] = (int)k;
+        if (out->map[p] < 0) {
+            rc = pf_error_set(err, PF_EXIT_USAGE,
+                              "%s: the statement uses :%s but the params query has no column of "
+                              "that name",
+                              c->file, c->param_names[p]);
+            goto done;
+        }
+    }
+    if (c->identity == PF_IDENTITY_AUTHENTICATED && out->user_col < 0)
+        rc = pf_error_set(err, PF_EXIT_USAGE,
+                          "%s: identity '%s' needs a user_id column in the params query", c->file,
+                          c->identity_label);
+done:
+    if (rc < 0)
+        pf_params_dispose(out);
+    return rc;
+}
+
+void pf_params_dispose(pf_params *p)
+{
+    pf_strv_free(p->columns);
+    for (size_t i = 0; i < p->n_rows * p->n_columns; i++)
+        free(p->values[i]);
+    free(p->values);
+    free(p->cum);
+    free(p->map);
+    memset(p, 0, sizeof *p);
+    p->user_col = -1;
+}
+
+/* Row drawn for iteration i (UINT64_MAX: the fixed EXPLAIN draw). */
+static size_t draw(const pf_params *p, uint64_t seed, const pf_case *c, uint64_t i)
+{
+    if (p->n_rows <= 1)
+        return 0;
+    pf_rng r = pf_rng_stream(seed, pf_rng_hash_str(c->draws), i, 0x70617261ull);
+    double u = pf_rng_uniform(&r);
+    size_t lo = 0, hi = p->n_rows - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->cum[mid] > u)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* BEGIN and the identity's role and claims, as PostgREST does. */
+static char *begin_sql(const pf_case *c, const pf_params *p, size_t row)
+{
+    const char *role = pf_identity_role(c->identity);
+    char *claims = NULL;
+    switch (c->identity) {
+    case PF_IDENTITY_OWNER:
+        return pf_strdup("BEGIN");
+    case PF_IDENTITY_AUTHENTICATED: {
+        const char *uid = p->values[row * p->n_columns + (size_t)p->user_col];
+        claims = pf_asprintf("{\"sub\":\"%s\",\"role\":\"authenticated\"}", uid ? uid : "");
+        break;
+    }
+    default:
+        claims = pf_asprintf("{\"role\":\"%s\"}", role);
+        break;
+    }
+    char *lit = pf_sql_literal(claims);
+    char *sql = pf_asprintf("BEGIN; SET LOCAL ROLE %s; SELECT set_config('request.jwt.claims', %s, "
+                            "true)",
+                            role, lit);
+    free(lit);
+    free(claims);
+    return sql;
+}
+
+static const char **param_values(const pf_case *c, const pf_params *p, size_t row)
+{
+    const char **v = pf_calloc(c->n_params + 1, sizeof *v);
+    for (size_t k = 0; k < c->n_params; k++)
+        v[k] = p->values[row * p->n_columns + (size_t)p->map[k]];
+    return v;
+}
+
+/* A case-level SQL failure: PF_EXIT_FAIL unless the connection is gone. */
+static int case_error(pf_db *db, const pf_case *c, const char *what, pf_error *err)
+{
+    pf_error_prefix(err, "%s (%s)", c->file, what);
+    if (err)
+        err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+    pf_db_exec(db, "ROLLBACK", NULL);
+    return -1;
+}
+
+/* One iteration: untimed set-up, the timed statement, rollback. */
+static int iterate(pf_db *db, const pf_case *c, const pf_params *p, size_t row, double *ms,
+                   long *rows, pf_error *err)
+{
+    char *b = begin_sql(c, p, row);
+    int rc = pf_db_exec(db, b, err);
+    free(b);
+    if (rc < 0)
+        return case_error(db, c, "setting the identity", err);
+    const char **vals = param_values(c, p, row);
+    uint64_t t0 = pf_now_ns();
+    rc = pf_db_exec_prepared(db, STMT, (int)c->n_params, vals, rows, err);
+    *ms = pf_elapsed_ms(t0);
+    free(vals);
+    if (rc < 0)
+        return case_error(db, c, "running the statement", err);
+    if (pf_db_exec(db, "ROLLBACK", err) < 0)
+        return case_error(db, c, "rolling back", err);
+    return 0;
+}
+
+/* EXPLAIN (ANALYZE, BUFFERS) of the prepared statement with the fixed
+ * draw, and the user-function calls it made, in one rolled-back transaction. */
+static int explain(pf_db *db, const pf_case *c, const pf_params *p, size_t row,
+                   pf_measurement *m, pf_error *err)
+{
+    char *b = begin_sql(c, p, row);
+    int rc = pf_db_exec(db, b, err);
+    free(b);
+    if (rc < 0)
+        return case_error(db, c, "setting the identity", err);
+    /* Function statistics not yet flushed from earlier transactions are
+     * included in the xact view: count the difference around the EXPLAIN
+     * (nothing is flushed inside a transaction). */
+    static const char k_calls[] =
+        "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_xact_user_functions";
+    char *before = NULL;
+    if (pf_db_query_value(db, k_calls, &before, err) < 0)
+        return case_error(db, c, "reading function calls", err);
+    int64_t calls_before = before ? atoll(before) : 0;
+    free(before);
+    pf_buf sql = PF_BUF_INIT;
+    pf_buf_puts(&sql, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE " STMT);
+    if (c->n_params > 0) {
+        pf_buf_putc(&sql, '(');
+        for (size_t k = 0; k < c->n_params; k++) {
+            const char *v = p->values[row * p->n_columns + (size_t)p->map[k]];
+            char *lit = v ? pf_sql_literal(v) : pf_strdup("NULL");
+            pf_buf_printf(&sql, "%s%s", k ? ", " : "", lit);
+            free(lit);
+        }
+        pf_buf_putc(&sql, ')');
+    }
+    char *json = NULL;
+    rc = pf_db_query_value(db, pf_buf_str(&sql), &json, err);
+    pf_buf_dispose(&sql);
+    if (rc < 0)
+        return case_error(db, c, "EXPLAIN ANALYZE", err);
+    char *calls = NULL;
+    rc = pf_db_query_value(db, k_calls, &calls, err);
+    if (rc < 0) {
+        free(json);
+        return case_error(db, c, "reading function calls", err);
+    }
+    m->function_calls = (calls ? atoll(calls) : 0) - calls_before;
+    free(calls);
+    pf_db_exec(db, "ROLLBACK", NULL);
+    pf_plan plan;
+    rc = pf_plan_parse(json, &plan, err);
+    free(json);
+    if (rc < 0)
+        return pf_error_prefix(err, "%s: EXPLAIN output", c->file);
+    m->work = plan.work;
+    memcpy(m->fingerprint, plan.fingerprint, sizeof m->fingerprint);
+    m->plan_summary = plan.summary;
+    m->plan_nodes = plan.nodes;
+    m->explain_ms = plan.execution_ms;
+    m->rows = plan.work.rows;
+    plan.summary = NULL;
+    plan.nodes = NULL;
+    pf_plan_dispose(&plan);
+    return 0;
+}
+
+int pf_measure_case(pf_db *db, const pf_case *c, const pf_measure_opts *o, pf_measurement *m,
+                    pf_error *err)
+{
+    memset(m, 0, sizeof *m);
+    uint64_t t0 = pf_now_ns();
+    pf_params p;
+    if (pf_params_load(db, c, &p, err) < 0)
+        return -1;
+    int rc = pf_db_prepare(db, STMT, c->prepared_sql, err);
+    if (rc < 0) {
+        pf_params_dispose(&p);
+        pf_error_prefix(err, "%s:%d: preparing the statement", c->file, c->sql_line);
+        if (err)
+            err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+        return -1;
+    }
+    int iterations = o->iterations > 0 ? o->iterations : c->iterations;
+    int warmup = o->override_warmup ? o->warmup : c->warmup;
+    double min_time = (o->iterations > 0 || c->writes) ? 0 : c->min_time_ms;
+    size_t cap = (size_t)iterations * (min_time > 0 ? MAX_ITERATION_FACTOR : 1);
+    m->samples_ms = pf_calloc(cap, sizeof *m->samples_ms);
+    m->calibration_samples_ms = pf_calloc(cap, sizeof *m->calibration_samples_ms);
+    uint64_t seed = o->seed;
+    double ms;
+    long rows = 0;
+    /* Warm-up first: caches, plan cache (custom vs generic plan choice after
+     * five executions), then the plan and work metrics on a fixed draw, then
+     * the timed iterations. For write cases this order is fixed, so the dead
+     * rows earlier iterations leave behind are the same every run. */
+    for (int i = 0; rc == 0 && i < warmup; i++)
+        rc = iterate(db, c, &p, draw(&p, seed, c, (uint64_t)i + (1ull << 40)), &ms, &rows, err);
+    if (rc == 0)
+        rc = explain(db, c, &p, draw(&p, seed, c, UINT64_MAX), m, err);
+    uint64_t t_iter = pf_now_ns();
+    for (size_t i = 0; rc == 0 && i < cap; i++) {
+        if ((int)i >= iterations && pf_elapsed_ms(t_iter) >= min_time)
+            break;
+        rc = iterate(db, c, &p, draw(&p, seed, c, i), &ms, &rows, err);
+        if (rc != 0)
+            break;
+        uint64_t tc = pf_now_ns();
+        rc = pf_db_exec(db, CALIBRATION_SQL, err);
+        m->calibration_samples_ms[m->n_samples] = pf_elapsed_ms(tc);
+        m->samples_ms[m->n_samples++] = ms;
+    }
+    pf_db_exec(db, "DEALLOCATE " STMT, NULL);
+    pf_params_dispose(&p);
+    if (rc == 0) {
+        pf_stats_summarize(m->samples_ms, m->n_samples, &m->latency);
+        m->calibration_ms = pf_stats_median(m->calibration_samples_ms, m->n_samples);
+    }
+    m->wall_ms = pf_elapsed_ms(t0);
+    return rc;
+}
+
+void pf_measurement_dispose(pf_measurement *m)
+{
+    free(m->samples_ms);
+    free(m->calibration_samples_ms);
+    free(m->plan_summary);
+    pf_strv_free(m->plan_nodes);
+    memset(m, 0, sizeof *m);
+}
+
+int pf_measure_calibration(pf_db *db, int reps, double *median_ms, pf_error *err)
+{
+    static const char k_sql[] = CALIBRATION_SQL;
+    double *t = pf_calloc((size_t)reps, sizeof *t);
+    int rc = 0;
+    for (int i = 0; i < reps && rc == 0; i++) {
+        uint64_t t0 = pf_now_ns();
+        rc = pf_db_exec(db, k_sql, err);
+        t[i] = pf_elapsed_ms(t0);
+    }
+    if (rc == 0)
+        *median_ms = pf_stats_median(t, (size_t)reps);
+    free(t);
+    return rc;
+}

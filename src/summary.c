@@ -1,0 +1,414 @@
+/* Reports of a gate run. cJSON is used for the JSON results only. */
+#include "summary.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "junit.h"
+
+static int64_t buffers(const pf_work *w)
+{
+    return w->shared_hit + w->shared_read;
+}
+
+static const char *status_mark(pf_status s)
+{
+    switch (s) {
+    case PF_STATUS_PASS:
+        return "✅";
+    case PF_STATUS_NEW:
+        return "🆕";
+    case PF_STATUS_WARN:
+        return "⚠️";
+    case PF_STATUS_STALE:
+        return "⏸️";
+    case PF_STATUS_NOISY:
+        return "❔";
+    case PF_STATUS_FAIL:
+        return "❌";
+    case PF_STATUS_ERROR:
+        return "💥";
+    }
+    return "";
+}
+
+/* "+12%" / "=" / "" for the latency column. */
+static void lat_delta(const pf_case_result *c, char *buf, size_t len)
+{
+    if (!c->measured || !c->has_baseline || c->mismatch || c->v.latency_ratio <= 0)
+        snprintf(buf, len, "–");
+    else
+        snprintf(buf, len, "%+.0f%%", 100.0 * (c->v.latency_ratio - 1));
+}
+
+static void work_delta(const pf_case_result *c, char *buf, size_t len)
+{
+    if (!c->measured || !c->has_baseline || c->mismatch) {
+        snprintf(buf, len, "–");
+        return;
+    }
+    int64_t b = buffers(&c->baseline.work), h = buffers(&c->m.work);
+    if (b == h)
+        snprintf(buf, len, "=");
+    else if (b == 0)
+        snprintf(buf, len, "new");
+    else
+        snprintf(buf, len, "%+.0f%%", 100.0 * (double)(h - b) / (double)b);
+}
+
+char *pf_summary_case_line(const pf_case_result *c)
+{
+    char ld[16], wd[16];
+    lat_delta(c, ld, sizeof ld);
+    work_delta(c, wd, sizeof wd);
+    if (!c->measured)
+        return pf_asprintf("%-6s %s/%s: %s", pf_status_name(c->v.status), c->c->group, c->c->name,
+                           c->v.headline);
+    return pf_asprintf("%-6s %s/%s  median %.3f ms (%s), buffers %lld (%s)%s%s",
+                       pf_status_name(c->v.status), c->c->group, c->c->name, c->m.latency.median,
+                       ld, (long long)buffers(&c->m.work), wd,
+                       c->v.status == PF_STATUS_PASS ? "" : ": ",
+                       c->v.status == PF_STATUS_PASS ? "" : c->v.headline);
+}
+
+static void counts_line(pf_buf *b, const pf_gate_result *r)
+{
+    static const pf_status order[] = {PF_STATUS_FAIL, PF_STATUS_ERROR, PF_STATUS_NOISY,
+                                      PF_STATUS_STALE, PF_STATUS_WARN,  PF_STATUS_NEW,
+                                      PF_STATUS_PASS};
+    bool first = true;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        int n = r->counts[order[i]];
+        if (n == 0)
+            continue;
+        pf_buf_printf(b, "%s%d %s", first ? "" : ", ", n, pf_status_name(order[i]));
+        first = false;
+    }
+}
+
+char *pf_summary_table(const pf_gate_result *r)
+{
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_printf(&b, "%-44s %9s %9s %6s %8s %6s  %s\n", "case", "median", "p95", "Δlat",
+                  "buffers", "Δwork", "verdict");
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const pf_case_result *c = &r->cases[i];
+        char name[64], ld[16], wd[16];
+        snprintf(name, sizeof name, "%s/%s", c->c->group, c->c->name);
+        lat_delta(c, ld, sizeof ld);
+        work_delta(c, wd, sizeof wd);
+        if (c->measured)
+            pf_buf_printf(&b, "%-44s %6.3f ms %6.3f ms %6s %8lld %6s  %s\n", name,
+                          c->m.latency.median, c->m.latency.p95, ld, (long long)buffers(&c->m.work),
+                          wd, pf_status_name(c->v.status));
+        else
+            pf_buf_printf(&b, "%-44s %9s %9s %6s %8s %6s  %s\n", name, "–", "–", "–", "–", "–",
+                          pf_status_name(c->v.status));
+    }
+    for (size_t i = 0; r->removed && r->removed[i]; i++)
+        pf_buf_printf(&b, "removed: %s has no case in the registry any more\n", r->removed[i]);
+    pf_buf_printf(&b, "%zu cases: ", r->n_cases);
+    counts_line(&b, r);
+    pf_buf_putc(&b, '\n');
+    return pf_buf_steal(&b);
+}
+
+/* Escape a table cell: pipes and newlines break Markdown tables. */
+static void md_cell(pf_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|')
+            pf_buf_puts(b, "\\|");
+        else if (*s == '\n')
+            pf_buf_puts(b, " ");
+        else
+            pf_buf_putc(b, *s);
+    }
+}
+
+char *pf_summary_markdown(const pf_gate_result *r)
+{
+    pf_buf b = PF_BUF_INIT;
+    int bad = r->counts[PF_STATUS_FAIL] + r->counts[PF_STATUS_ERROR];
+    if (bad > 0)
+        pf_buf_printf(&b, "## ❌ perfgate: %d of %zu cases failed\n\n", bad, r->n_cases);
+    else
+        pf_buf_printf(&b, "## ✅ perfgate: %zu cases, no regression\n\n", r->n_cases);
+    counts_line(&b, r);
+    pf_buf_puts(&b, ".\n\n");
+    pf_buf_puts(&b, "| | case | median | p95 | Δ latency | buffers | Δ work | verdict |\n"
+                    "|---|---|---:|---:|---:|---:|---:|---|\n");
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const pf_case_result *c = &r->cases[i];
+        char ld[16], wd[16];
+        lat_delta(c, ld, sizeof ld);
+        work_delta(c, wd, sizeof wd);
+        pf_buf_printf(&b, "| %s | `%s/%s` | ", status_mark(c->v.status), c->c->group, c->c->name);
+        if (c->measured)
+            pf_buf_printf(&b, "%.3f ms | %.3f ms | %s | %lld | %s | ", c->m.latency.median,
+                          c->m.latency.p95, ld, (long long)buffers(&c->m.work), wd);
+        else
+            pf_buf_puts(&b, "– | – | – | – | – | ");
+        pf_buf_printf(&b, "**%s** ", pf_status_name(c->v.status));
+        if (c->v.status != PF_STATUS_PASS)
+            md_cell(&b, c->v.headline);
+        pf_buf_puts(&b, " |\n");
+    }
+    for (size_t i = 0; r->removed && r->removed[i]; i++)
+        pf_buf_printf(&b, "\n🗑️ `%s` has no case in the registry any more (delete it or restore the "
+                          "case).\n",
+                      r->removed[i]);
+    bool any = false;
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const pf_case_result *c = &r->cases[i];
+        if (c->v.status == PF_STATUS_PASS || c->v.status == PF_STATUS_NEW)
+            continue;
+        if (!any)
+            pf_buf_puts(&b, "\n<details><summary>Details</summary>\n\n");
+        any = true;
+        pf_buf_printf(&b, "#### %s `%s/%s` (%s)\n\n%s\n\n```\n%s```\n\n", status_mark(c->v.status),
+                      c->c->group, c->c->name, c->c->file, c->v.headline, c->v.details);
+    }
+    if (any)
+        pf_buf_puts(&b, "</details>\n");
+    pf_buf_printf(&b,
+                  "\nPostgreSQL %s · dataset `%s` (%s) scale %g seed %llu · calibration %.2f ms "
+                  "(spread %.0f%%) · %.1f s\n",
+                  r->env.server_version ? r->env.server_version : "?",
+                  r->env.dataset_name ? r->env.dataset_name : "?",
+                  r->env.dataset_hash ? r->env.dataset_hash : "?", r->env.scale,
+                  (unsigned long long)r->env.seed, r->calibration_ms,
+                  100.0 * r->calibration_spread, r->total_ms / 1000);
+    return pf_buf_steal(&b);
+}
+
+/* ------------------------------------------------------------------ JUnit */
+
+int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *err)
+{
+    /* One suite per group, in registry order, plus one for removed baselines. */
+    size_t cap = r->n_cases + 2;
+    pf_junit_suite *suites = pf_calloc(cap, sizeof *suites);
+    pf_junit_case *cases = pf_calloc(r->n_cases + 1, sizeof *cases);
+    char **owned = pf_calloc(4 * r->n_cases + 8, sizeof *owned);
+    size_t n_owned = 0, ns = 0;
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    char host[128] = "";
+    gethostname(host, sizeof host - 1);
+
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const pf_case_result *c = &r->cases[i];
+        pf_junit_case *jc = &cases[i];
+        char *classname = pf_asprintf("perfgate.%s", c->c->group);
+        owned[n_owned++] = classname;
+        jc->classname = classname;
+        jc->name = c->c->name;
+        jc->file = c->c->file;
+        jc->time_s = c->measured ? c->m.wall_ms / 1000.0 : 0;
+        jc->message = c->v.headline;
+        char *out = pf_asprintf("%s\nfile: %s\n%s%s", c->c->description, c->c->file,
+                                c->v.details, c->reran ? "  (latency re-measured to confirm)\n" : "");
+        owned[n_owned++] = out;
+        jc->system_out = out;
+        switch (c->v.status) {
+        case PF_STATUS_FAIL:
+            jc->status = PF_JUNIT_FAIL;
+            jc->type = c->v.latency_confirmed ? "latency-regression"
+                       : c->v.level >= PF_LEVEL_CRITICAL && !c->v.work_regressed ? "threshold"
+                                                                               : "regression";
+            break;
+        case PF_STATUS_ERROR:
+            jc->status = PF_JUNIT_ERROR;
+            jc->type = c->error_code == PF_EXIT_INFRA ? "infrastructure" : "sql-error";
+            break;
+        case PF_STATUS_NOISY:
+        case PF_STATUS_STALE:
+            jc->status = PF_JUNIT_SKIPPED;
+            jc->type = c->v.status == PF_STATUS_NOISY ? "noisy" : "stale-baseline";
+            break;
+        default:
+            jc->status = PF_JUNIT_PASS;
+            break;
+        }
+        if (jc->status != PF_JUNIT_PASS) {
+            /* GitLab shows the body, GitHub reporters the message: both. */
+            char *body = pf_asprintf("%s\n\n%s\nfile: %s\n", c->v.headline, c->v.details,
+                                     c->c->file);
+            owned[n_owned++] = body;
+            jc->body = body;
+        }
+        /* Suites group consecutive cases of the same group (cases run
+         * read-only first, so a group can appear twice: merge by name). */
+        size_t s = 0;
+        while (s < ns && strcmp(suites[s].name, c->c->group) != 0)
+            s++;
+        if (s == ns) {
+            suites[ns].name = c->c->group;
+            suites[ns].timestamp = stamp;
+            suites[ns].hostname = host;
+            ns++;
+        }
+        suites[s].time_s += jc->time_s;
+    }
+    /* Cases of a suite must be contiguous: collect per suite. */
+    pf_junit_case *ordered = pf_calloc(r->n_cases + 1, sizeof *ordered);
+    size_t k = 0;
+    for (size_t s = 0; s < ns; s++) {
+        suites[s].cases = ordered + k;
+        for (size_t i = 0; i < r->n_cases; i++)
+            if (strcmp(r->cases[i].c->group, suites[s].name) == 0)
+                ordered[k++] = cases[i];
+        suites[s].n_cases = (size_t)(ordered + k - suites[s].cases);
+    }
+    size_t n_removed = 0;
+    while (r->removed && r->removed[n_removed])
+        n_removed++;
+    pf_junit_case *removed = pf_calloc(n_removed + 1, sizeof *removed);
+    if (n_removed > 0) {
+        for (size_t i = 0; i < n_removed; i++) {
+            removed[i].classname = "perfgate.removed";
+            removed[i].name = r->removed[i];
+            removed[i].status = PF_JUNIT_SKIPPED;
+            removed[i].type = "removed-case";
+            removed[i].message = "a baseline without a case in the registry";
+            removed[i].body = "This baseline has no benchmark case any more: delete it, or "
+                              "restore the case.";
+        }
+        suites[ns].name = "removed";
+        suites[ns].cases = removed;
+        suites[ns].n_cases = n_removed;
+        suites[ns].timestamp = stamp;
+        ns++;
+    }
+    char *env = pf_asprintf("PostgreSQL %s; dataset %s (%s) scale %g seed %llu; calibration "
+                            "%.3f ms (spread %.0f%%); target %s",
+                            r->env.server_version ? r->env.server_version : "?",
+                            r->env.dataset_name ? r->env.dataset_name : "?",
+                            r->env.dataset_hash ? r->env.dataset_hash : "?", r->env.scale,
+                            (unsigned long long)r->env.seed, r->calibration_ms,
+                            100.0 * r->calibration_spread, r->target ? r->target : "?");
+    for (size_t s = 0; s < ns; s++)
+        suites[s].system_out = env;
+    int rc = pf_junit_write(path, "perfgate", suites, ns, err);
+    free(env);
+    for (size_t i = 0; i < n_owned; i++)
+        free(owned[i]);
+    free(owned);
+    free(cases);
+    free(ordered);
+    free(removed);
+    free(suites);
+    return rc;
+}
+
+/* ------------------------------------------------------------------- JSON */
+
+static cJSON *num(double v)
+{
+    return cJSON_CreateNumber(isfinite(v) ? v : 0);
+}
+
+char *pf_summary_json(const pf_gate_result *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "format", 1);
+    cJSON_AddNumberToObject(root, "exit_code", r->exit_code);
+    cJSON *env = cJSON_AddObjectToObject(root, "environment");
+    cJSON_AddStringToObject(env, "server_version", r->env.server_version ? r->env.server_version : "");
+    cJSON_AddNumberToObject(env, "server_major", r->env.server_major);
+    cJSON *settings = cJSON_AddObjectToObject(env, "settings");
+    for (size_t i = 0; r->env.setting_names && r->env.setting_names[i]; i++)
+        cJSON_AddStringToObject(settings, r->env.setting_names[i], r->env.setting_values[i]);
+    cJSON *ds = cJSON_AddObjectToObject(root, "dataset");
+    cJSON_AddStringToObject(ds, "name", r->env.dataset_name ? r->env.dataset_name : "");
+    cJSON_AddStringToObject(ds, "hash", r->env.dataset_hash ? r->env.dataset_hash : "");
+    cJSON_AddItemToObject(ds, "scale", num(r->env.scale));
+    cJSON_AddItemToObject(ds, "seed", num((double)r->env.seed));
+    cJSON_AddItemToObject(root, "calibration_ms", num(r->calibration_ms));
+    cJSON_AddItemToObject(root, "calibration_spread", num(r->calibration_spread));
+    cJSON *ph = cJSON_AddObjectToObject(root, "phases_ms");
+    cJSON_AddItemToObject(ph, "server", num(r->start_ms));
+    cJSON_AddItemToObject(ph, "schema", num(r->schema_ms));
+    cJSON_AddItemToObject(ph, "seed", num(r->seed_ms));
+    cJSON_AddItemToObject(ph, "measure", num(r->measure_ms));
+    cJSON_AddItemToObject(ph, "total", num(r->total_ms));
+    cJSON *counts = cJSON_AddObjectToObject(root, "counts");
+    for (int s = 0; s <= PF_STATUS_ERROR; s++)
+        cJSON_AddNumberToObject(counts, pf_status_name((pf_status)s), r->counts[s]);
+    cJSON *arr = cJSON_AddArrayToObject(root, "cases");
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const pf_case_result *c = &r->cases[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "name", c->c->name);
+        cJSON_AddStringToObject(o, "group", c->c->group);
+        cJSON_AddStringToObject(o, "file", c->c->file);
+        cJSON_AddStringToObject(o, "identity", c->c->identity_label);
+        cJSON_AddStringToObject(o, "status", pf_status_name(c->v.status));
+        cJSON_AddStringToObject(o, "level", pf_level_name(c->v.level));
+        cJSON_AddStringToObject(o, "headline", c->v.headline ? c->v.headline : "");
+        cJSON_AddStringToObject(o, "details", c->v.details ? c->v.details : "");
+        cJSON_AddItemToObject(o, "threshold_ms", num(c->c->threshold_ms));
+        cJSON_AddBoolToObject(o, "reran", c->reran);
+        cJSON_AddBoolToObject(o, "baseline_written", c->baseline_written);
+        if (c->measured) {
+            cJSON *lat = cJSON_AddObjectToObject(o, "latency");
+            cJSON_AddNumberToObject(lat, "n", (double)c->m.n_samples);
+            cJSON_AddItemToObject(lat, "median_ms", num(c->m.latency.median));
+            cJSON_AddItemToObject(lat, "p95_ms", num(c->m.latency.p95));
+            cJSON_AddItemToObject(lat, "p99_ms", num(c->m.latency.p99));
+            cJSON_AddItemToObject(lat, "mean_ms", num(c->m.latency.mean));
+            cJSON_AddItemToObject(lat, "stddev_ms", num(c->m.latency.stddev));
+            cJSON_AddItemToObject(lat, "normalized_median",
+                                  num(r->calibration_ms > 0 ? c->m.latency.median / r->calibration_ms
+                                                            : 0));
+            cJSON_AddItemToObject(lat, "ratio", num(c->v.latency_ratio));
+            cJSON_AddItemToObject(lat, "p_value", num(c->v.latency_p));
+            cJSON *samples = cJSON_AddArrayToObject(lat, "samples_ms");
+            for (size_t k = 0; k < c->m.n_samples; k++)
+                cJSON_AddItemToArray(samples, num(c->m.samples_ms[k]));
+            cJSON *w = cJSON_AddObjectToObject(o, "work");
+            cJSON_AddItemToObject(w, "buffers", num((double)buffers(&c->m.work)));
+            cJSON_AddItemToObject(w, "shared_hit", num((double)c->m.work.shared_hit));
+            cJSON_AddItemToObject(w, "shared_read", num((double)c->m.work.shared_read));
+            cJSON_AddItemToObject(w, "temp_blocks",
+                                  num((double)(c->m.work.temp_read + c->m.work.temp_written)));
+            cJSON_AddItemToObject(w, "rows", num((double)c->m.work.rows));
+            cJSON_AddItemToObject(w, "rows_processed", num((double)c->m.work.rows_processed));
+            cJSON_AddItemToObject(w, "function_calls", num((double)c->m.function_calls));
+            cJSON *p = cJSON_AddObjectToObject(o, "plan");
+            cJSON_AddStringToObject(p, "fingerprint", c->m.fingerprint);
+            cJSON_AddStringToObject(p, "summary", c->m.plan_summary ? c->m.plan_summary : "");
+        }
+        if (c->has_baseline) {
+            cJSON *b = cJSON_AddObjectToObject(o, "baseline");
+            cJSON_AddStringToObject(b, "path", c->baseline_path);
+            cJSON_AddItemToObject(b, "median_ms", num(c->baseline.median_ms));
+            cJSON_AddItemToObject(b, "buffers", num((double)buffers(&c->baseline.work)));
+            cJSON_AddStringToObject(b, "fingerprint", c->baseline.fingerprint);
+            if (c->mismatch)
+                cJSON_AddStringToObject(b, "not_comparable", c->mismatch);
+        }
+        if (c->error)
+            cJSON_AddStringToObject(o, "error", c->error);
+    }
+    cJSON *removed = cJSON_AddArrayToObject(root, "removed_baselines");
+    for (size_t i = 0; r->removed && r->removed[i]; i++)
+        cJSON_AddItemToArray(removed, cJSON_CreateString(r->removed[i]));
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    char *out = pf_asprintf("%s\n", text);
+    cJSON_free(text);
+    return out;
+}

@@ -1,0 +1,289 @@
+/* Verdict rules. Pure: no I/O, so every rule is unit-tested table-driven. */
+#include "verdict.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "stats.h"
+
+pf_rules pf_rules_default(void)
+{
+    pf_rules r;
+    r.work_limit = 0.20;
+    r.work_min_delta = 5;
+    r.calls_min_delta = 2;
+    r.plan_work_limit = 0.05;
+    r.latency_limit = 1.20;
+    r.alpha = 0.01;
+    r.latency_min_delta_ms = 0.05;
+    r.warn_level = 0.5;
+    r.critical_level = 1.0;
+    r.emergency_level = 2.0;
+    return r;
+}
+
+const char *pf_status_name(pf_status s)
+{
+    static const char *const names[] = {"pass", "new", "warn", "stale", "noisy", "fail", "error"};
+    return names[s];
+}
+
+const char *pf_level_name(pf_level l)
+{
+    static const char *const names[] = {"ok", "warning", "critical", "emergency"};
+    return names[l];
+}
+
+pf_level pf_level_of(double p95_ms, double threshold_ms, const pf_rules *r)
+{
+    if (threshold_ms <= 0)
+        return PF_LEVEL_OK;
+    double x = p95_ms / threshold_ms;
+    if (x > r->emergency_level)
+        return PF_LEVEL_EMERGENCY;
+    if (x > r->critical_level)
+        return PF_LEVEL_CRITICAL;
+    if (x > r->warn_level)
+        return PF_LEVEL_WARNING;
+    return PF_LEVEL_OK;
+}
+
+/* Compare one work metric; appends "name B → H (+x%)" to the buffers when
+ * it regressed (to `fail`) or changed (to `note`). Returns the % change. */
+static double work_metric(const char *name, int64_t base, int64_t head, double limit,
+                          int64_t min_delta, bool *regressed, pf_buf *fail, pf_buf *note,
+                          pf_buf *details)
+{
+    double pct = base > 0 ? 100.0 * (double)(head - base) / (double)base
+                          : (head > 0 ? INFINITY : 0.0);
+    bool worse = head - base >= min_delta && (base == 0 || (double)(head - base) / (double)base > limit);
+    char change[48];
+    if (base == 0 && head > 0)
+        snprintf(change, sizeof change, "new");
+    else
+        snprintf(change, sizeof change, "%+.0f%%", pct);
+    pf_buf_printf(details, "  %-15s %lld → %lld (%s)%s\n", name, (long long)base, (long long)head,
+                  head == base ? "=" : change, worse ? "  REGRESSION" : "");
+    if (worse) {
+        *regressed = true;
+        pf_buf_printf(fail, "%s%s %lld → %lld (%s)", fail->len ? ", " : "", name, (long long)base,
+                      (long long)head, change);
+    } else if (head != base && note != NULL && head - base >= min_delta) {
+        pf_buf_printf(note, "%s%s %lld → %lld (%s)", note->len ? ", " : "", name,
+                      (long long)base, (long long)head, change);
+    }
+    return pct;
+}
+
+static int64_t buffers(const pf_work *w)
+{
+    return w->shared_hit + w->shared_read;
+}
+
+static int64_t temp(const pf_work *w)
+{
+    return w->temp_read + w->temp_written;
+}
+
+/* Did any work metric grow by more than `limit` (and min_delta)? */
+static bool work_grew(const pf_work *b, int64_t bcalls, const pf_work *h, int64_t hcalls,
+                      double limit, int64_t min_delta)
+{
+    int64_t pairs[4][2] = {{buffers(b), buffers(h)},
+                           {temp(b), temp(h)},
+                           {b->rows_processed, h->rows_processed},
+                           {bcalls, hcalls}};
+    for (int i = 0; i < 4; i++) {
+        int64_t x = pairs[i][0], y = pairs[i][1];
+        if (y - x >= (i == 3 ? 1 : min_delta) && (x == 0 || (double)(y - x) / (double)x > limit))
+            return true;
+    }
+    return false;
+}
+
+static void latency(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v, pf_buf *details)
+{
+    const pf_baseline *b = in->baseline;
+    const pf_measurement *m = in->m;
+    /* The case's own calibration (timed alongside its iterations) when it
+     * has one, else the run's. */
+    double cal = m->calibration_ms > 0 ? m->calibration_ms : in->calibration_ms;
+    if (b->n_quantiles < 2 || m->n_samples < 5 || b->calibration_ms <= 0 || cal <= 0)
+        return;
+    double base_norm = b->median_ms / b->calibration_ms;
+    double head_norm = m->latency.median / cal;
+    if (base_norm <= 0)
+        return;
+    v->latency_ratio = head_norm / base_norm;
+    double *a = pf_calloc((size_t)b->n_quantiles, sizeof *a);
+    double *h = pf_calloc(m->n_samples, sizeof *h);
+    /* H1: the case is now slower than latency_limit x the baseline. Scale
+     * the baseline by the limit and ask the rank test whether the new
+     * samples are larger: significance then means "more than +20%", not
+     * merely "slower". */
+    for (int i = 0; i < b->n_quantiles; i++)
+        a[i] = r->latency_limit * b->quantiles_ms[i] / b->calibration_ms;
+    for (size_t i = 0; i < m->n_samples; i++)
+        h[i] = m->samples_ms[i] / cal;
+    pf_rank_test t;
+    v->latency_p = 1.0;
+    if (pf_stats_mann_whitney(a, (size_t)b->n_quantiles, h, m->n_samples, &t) == 0)
+        v->latency_p = t.p_greater;
+    free(a);
+    free(h);
+    /* The difference in this machine's milliseconds. */
+    double delta_ms = (head_norm - base_norm) * cal;
+    v->latency_signal = v->latency_ratio > r->latency_limit && v->latency_p < r->alpha &&
+                        delta_ms >= r->latency_min_delta_ms;
+    pf_buf_printf(details,
+                  "  latency         median %.3f → %.3f ms, normalised by calibration %.2f → %.2f "
+                  "ms: ratio %.2f, rank test of 'more than %.2fx' p=%.2g%s\n",
+                  b->median_ms, m->latency.median, b->calibration_ms, cal,
+                  v->latency_ratio, r->latency_limit, v->latency_p,
+                  v->latency_signal ? (in->confirming ? "  SLOWER (confirmed)" : "  SLOWER?") : "");
+}
+
+void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    pf_buf head = PF_BUF_INIT, det = PF_BUF_INIT, fail = PF_BUF_INIT, note = PF_BUF_INIT;
+    const pf_case *c = in->c;
+    const pf_measurement *m = in->m;
+
+    if (in->error != NULL || m == NULL) {
+        v->status = PF_STATUS_ERROR;
+        const char *msg = in->error ? in->error : "not measured";
+        const char *nl = strchr(msg, '\n');
+        pf_buf_printf(&head, "error: %.*s", nl ? (int)(nl - msg) : (int)strlen(msg), msg);
+        pf_buf_printf(&det, "%s\n", msg);
+        goto done;
+    }
+
+    v->level = pf_level_of(m->latency.p95, c->threshold_ms, r);
+    bool threshold_fail = v->level >= PF_LEVEL_CRITICAL;
+    if (c->threshold_ms > 0)
+        pf_buf_printf(&det, "  threshold       p95 %.3f ms of %.0f ms (%.0f%%): %s\n",
+                      m->latency.p95, c->threshold_ms, 100.0 * m->latency.p95 / c->threshold_ms,
+                      pf_level_name(v->level));
+    char thr[160] = "";
+    if (v->level >= PF_LEVEL_WARNING)
+        snprintf(thr, sizeof thr, "p95 %.1f ms is %s: %.0f%% of the %.0f ms threshold",
+                 m->latency.p95, pf_level_name(v->level), 100.0 * m->latency.p95 / c->threshold_ms,
+                 c->threshold_ms);
+
+    if (in->baseline == NULL) {
+        v->status = threshold_fail ? PF_STATUS_FAIL : PF_STATUS_NEW;
+        pf_buf_printf(&head, "%snew case: median %.3f ms, buffers %lld, %s",
+                      threshold_fail ? "" : "", m->latency.median, (long long)buffers(&m->work),
+                      m->plan_summary ? m->plan_summary : "");
+        if (threshold_fail) {
+            pf_buf_reset(&head);
+            pf_buf_puts(&head, thr);
+        }
+        goto done;
+    }
+    const pf_baseline *b = in->baseline;
+    if (in->mismatch != NULL) {
+        v->status = threshold_fail ? PF_STATUS_FAIL : PF_STATUS_STALE;
+        if (threshold_fail)
+            pf_buf_puts(&head, thr);
+        else
+            pf_buf_printf(&head, "baseline not comparable: %s; re-record with --update-baselines",
+                          in->mismatch);
+        pf_buf_printf(&det, "  baseline        %s\n", in->mismatch);
+        goto done;
+    }
+
+    /* Work. */
+    v->buffers_delta_pct = work_metric("buffers", buffers(&b->work), buffers(&m->work),
+                                       r->work_limit, r->work_min_delta, &v->work_regressed,
+                                       &fail, &note, &det);
+    v->temp_delta_pct = work_metric("temp blocks", temp(&b->work), temp(&m->work), r->work_limit,
+                                    r->work_min_delta, &v->work_regressed, &fail, &note, &det);
+    v->rows_delta_pct = work_metric("rows processed", b->work.rows_processed,
+                                    m->work.rows_processed, r->work_limit, r->work_min_delta,
+                                    &v->work_regressed, &fail, &note, &det);
+    v->calls_delta_pct = work_metric("function calls", b->function_calls, m->function_calls,
+                                     r->work_limit, r->calls_min_delta, &v->work_regressed, &fail,
+                                     &note, &det);
+
+    /* Plan. */
+    v->plan_changed = b->fingerprint && strcmp(b->fingerprint, m->fingerprint) != 0;
+    char *diff = NULL;
+    if (v->plan_changed) {
+        diff = pf_plan_diff_nodes(b->plan_nodes, m->plan_nodes);
+        pf_buf_printf(&det, "  plan            changed (%s → %s): %s\n", b->fingerprint,
+                      m->fingerprint, diff && *diff ? diff : "same nodes, different details");
+        pf_buf_printf(&det, "    baseline:     %s\n    now:          %s\n",
+                      b->plan_summary ? b->plan_summary : "", m->plan_summary ? m->plan_summary : "");
+    } else {
+        pf_buf_printf(&det, "  plan            unchanged: %s\n", m->plan_summary ? m->plan_summary : "");
+    }
+    bool plan_fail = v->plan_changed && work_grew(&b->work, b->function_calls, &m->work,
+                                                  m->function_calls, r->plan_work_limit,
+                                                  r->work_min_delta);
+
+    latency(in, r, v, &det);
+    if (c->sql_hash[0] && b->sql_hash && strcmp(c->sql_hash, b->sql_hash) != 0)
+        pf_buf_puts(&det, "  note            the case's SQL changed since the baseline\n");
+
+    if (v->work_regressed || plan_fail || threshold_fail ||
+        (v->latency_signal && in->confirming)) {
+        v->status = PF_STATUS_FAIL;
+        v->latency_confirmed = v->latency_signal && in->confirming;
+        if (fail.len)
+            pf_buf_puts(&head, pf_buf_str(&fail));
+        if (v->plan_changed) {
+            if (!v->work_regressed && plan_fail && note.len)
+                pf_buf_printf(&head, "%smore work: %s", head.len ? ", " : "", pf_buf_str(&note));
+            pf_buf_printf(&head, "%splan changed: %s", head.len ? ", " : "",
+                          diff && *diff ? diff : "different plan details");
+        }
+        if (v->latency_confirmed)
+            pf_buf_printf(&head, "%slatency %+.0f%% (normalised median, p=%.2g), confirmed on re-run",
+                          head.len ? ", " : "", 100.0 * (v->latency_ratio - 1), v->latency_p);
+        if (threshold_fail)
+            pf_buf_printf(&head, "%s%s", head.len ? ", " : "", thr);
+    } else if (v->latency_signal) {
+        /* Unconfirmed: the caller re-runs the case (confirming = true); if
+         * the re-run shows nothing this stays noisy. */
+        v->status = PF_STATUS_NOISY;
+        pf_buf_printf(&head, "timing inconclusive: median %+.0f%% (p=%.2g) needs a confirming re-run",
+                      100.0 * (v->latency_ratio - 1), v->latency_p);
+    } else if (in->confirming) {
+        v->status = PF_STATUS_NOISY;
+        pf_buf_printf(&head,
+                      "timing inconclusive: a slowdown seen on the first run was not confirmed "
+                      "(re-run: median %+.0f%%, p=%.2g)",
+                      100.0 * (v->latency_ratio - 1), v->latency_p);
+    } else if (v->plan_changed || v->level == PF_LEVEL_WARNING) {
+        v->status = PF_STATUS_WARN;
+        if (v->plan_changed)
+            pf_buf_printf(&head, "plan changed without more work: %s",
+                          diff && *diff ? diff : "different plan details");
+        if (v->level == PF_LEVEL_WARNING)
+            pf_buf_printf(&head, "%s%s", head.len ? "; " : "", thr);
+    } else {
+        v->status = PF_STATUS_PASS;
+        pf_buf_printf(&head, "buffers %lld (%s), median %.3f ms (%+.0f%% normalised)",
+                      (long long)buffers(&m->work),
+                      buffers(&m->work) == buffers(&b->work) ? "=" : "within 20%",
+                      m->latency.median, v->latency_ratio > 0 ? 100.0 * (v->latency_ratio - 1) : 0.0);
+    }
+    free(diff);
+done:
+    v->headline = pf_buf_steal(&head);
+    v->details = pf_buf_steal(&det);
+    pf_buf_dispose(&fail);
+    pf_buf_dispose(&note);
+}
+
+void pf_verdict_dispose(pf_verdict *v)
+{
+    free(v->headline);
+    free(v->details);
+    memset(v, 0, sizeof *v);
+}

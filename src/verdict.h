@@ -1,0 +1,84 @@
+/* Verdicts: a case's measurement against its committed baseline and its
+ * absolute threshold, by the rules in DESIGN.md and docs/verdicts.md:
+ *
+ *  - work metrics (buffers, temp blocks, rows processed, policy-function
+ *    calls) are the primary signal: more than +20% fails;
+ *  - a changed plan is reported, and fails when it also costs more work;
+ *  - latency fails only when the ratio of calibration-normalised medians is
+ *    above 1.20, a rank test says it is significant, and a re-run of the
+ *    case confirms it; an unconfirmed signal is "noisy", never a pass or fail;
+ *  - the p95 against the case's threshold: warning above 50%, critical above
+ *    100%, emergency above 200%; critical and above fail. */
+#ifndef PF_VERDICT_H
+#define PF_VERDICT_H
+
+#include <stdbool.h>
+
+#include "baseline.h"
+#include "measure.h"
+
+typedef enum pf_status {
+    PF_STATUS_PASS,
+    PF_STATUS_NEW,   /* no baseline: passes, reported */
+    PF_STATUS_WARN,  /* passes with something to look at (plan changed, warning level) */
+    PF_STATUS_STALE, /* baseline not comparable (dataset, server, settings changed) */
+    PF_STATUS_NOISY, /* a latency signal that a re-run did not confirm */
+    PF_STATUS_FAIL,
+    PF_STATUS_ERROR, /* the case could not be measured */
+} pf_status;
+
+typedef enum pf_level {
+    PF_LEVEL_OK,
+    PF_LEVEL_WARNING,
+    PF_LEVEL_CRITICAL,
+    PF_LEVEL_EMERGENCY,
+} pf_level;
+
+typedef struct pf_rules {
+    double work_limit;      /* 0.20: fail above +20% */
+    int64_t work_min_delta; /* and at least this many units more (buffers, blocks, rows) */
+    int64_t calls_min_delta;
+    double plan_work_limit; /* 0.05: a changed plan fails when work grew this much */
+    double latency_limit;   /* 1.20 */
+    double alpha;           /* 0.01: one-sided rank-test significance */
+    double latency_min_delta_ms; /* ignore normalised differences below this */
+    double warn_level, critical_level, emergency_level; /* 0.5, 1.0, 2.0 of threshold */
+} pf_rules;
+
+/* The defaults described above. */
+pf_rules pf_rules_default(void);
+
+typedef struct pf_verdict {
+    pf_status status;
+    pf_level level;             /* absolute threshold level of the p95 */
+    bool work_regressed;
+    bool plan_changed;
+    bool latency_signal;        /* ratio and significance say slower (needs confirming) */
+    bool latency_confirmed;
+    double latency_ratio;       /* normalised median ratio head/base, 0 if no baseline */
+    double latency_p;           /* one-sided rank-test p value */
+    double buffers_delta_pct, rows_delta_pct, temp_delta_pct, calls_delta_pct;
+    char *headline;             /* one line: what the reviewer reads first */
+    char *details;              /* the full reasoning, multi-line */
+} pf_verdict;
+
+typedef struct pf_verdict_input {
+    const pf_case *c;
+    const pf_measurement *m;      /* NULL with error set */
+    const char *error;            /* the measurement failed: this message */
+    double calibration_ms;        /* this run's */
+    const pf_baseline *baseline;  /* NULL: new case */
+    const char *mismatch;         /* non-NULL: baseline not comparable, why */
+    bool confirming;              /* this is the re-run of a latency signal */
+} pf_verdict_input;
+
+/* Judge. out is the caller's to dispose. */
+void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *rules, pf_verdict *out);
+void pf_verdict_dispose(pf_verdict *v);
+
+const char *pf_status_name(pf_status s);
+const char *pf_level_name(pf_level l);
+/* Map a p95 to a level for a threshold (0 = none). */
+pf_level pf_level_of(double p95_ms, double threshold_ms, const pf_rules *rules);
+
+#endif

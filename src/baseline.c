@@ -1,6 +1,8 @@
 /* Baseline files. cJSON stays inside this file. */
 #include "baseline.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +13,9 @@
 
 #include "buf.h"
 #include "fsutil.h"
+
+/* The largest seed a JSON number (a double) holds exactly: 2^53. */
+#define PF_SEED_EXACT 9007199254740992ULL
 
 char *pf_baseline_path(const char *dir, const char *group, const char *name)
 {
@@ -59,10 +64,22 @@ char *pf_baseline_render(const pf_baseline *b)
     cJSON *ds = cJSON_AddObjectToObject(root, "dataset");
     add_str(ds, "name", b->env.dataset_name);
     add_str(ds, "hash", b->env.dataset_hash);
-    char scale[32];
-    snprintf(scale, sizeof scale, "%g", b->env.scale);
-    cJSON_AddRawToObject(ds, "scale", scale);
-    add_int(ds, "seed", (long long)b->env.seed);
+    if (b->env.data_checksum != NULL)
+        add_str(ds, "checksum", b->env.data_checksum);
+    /* Scale and seed must read back exactly (pf_env_mismatch compares them
+     * exactly): the shortest decimal that round-trips, and a seed beyond
+     * 2^53 (not exact as a JSON number, i.e. a double) as a string. */
+    char num[32];
+    double scale = isfinite(b->env.scale) ? b->env.scale : 0.0;
+    snprintf(num, sizeof num, "%.15g", scale);
+    if (strtod(num, NULL) != scale)
+        snprintf(num, sizeof num, "%.17g", scale);
+    cJSON_AddRawToObject(ds, "scale", num);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)b->env.seed);
+    if (b->env.seed <= PF_SEED_EXACT)
+        cJSON_AddRawToObject(ds, "seed", num);
+    else
+        cJSON_AddStringToObject(ds, "seed", num);
 
     cJSON *lat = cJSON_AddObjectToObject(root, "latency");
     add_int(lat, "n", b->n);
@@ -166,23 +183,45 @@ static int need_num(reader *r, const cJSON *o, const char *section, const char *
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
         char field[128];
         snprintf(field, sizeof field, "%s%s%s", section, *section ? "." : "", key);
-        return bad(r, field, "missing number");
+        return bad(r, field, v == NULL ? "missing number" : "must be a number");
     }
     *out = v->valuedouble;
+    return 0;
+}
+
+/* A whole number from 0 to max (converting a double out of range is
+ * undefined behaviour, so the range is checked first). */
+static int need_whole(reader *r, const cJSON *o, const char *section, const char *key, double max,
+                      double *out)
+{
+    if (need_num(r, o, section, key, out) < 0)
+        return -1;
+    if (*out < 0 || *out != floor(*out) || *out > max) {
+        char field[128];
+        snprintf(field, sizeof field, "%s.%s", section, key);
+        if (*out > max)
+            return bad(r, field, "must be a whole number >= 0 and at most %.0f", max);
+        return bad(r, field, "must be a whole number >= 0");
+    }
     return 0;
 }
 
 static int need_i64(reader *r, const cJSON *o, const char *section, const char *key, int64_t *out)
 {
     double d;
-    if (need_num(r, o, section, key, &d) < 0)
+    /* 2^53: the largest whole number a double holds exactly. */
+    if (need_whole(r, o, section, key, 9007199254740992.0, &d) < 0)
         return -1;
-    if (d < 0 || d != floor(d)) {
-        char field[128];
-        snprintf(field, sizeof field, "%s.%s", section, key);
-        return bad(r, field, "must be a whole number >= 0");
-    }
     *out = (int64_t)d;
+    return 0;
+}
+
+static int need_int(reader *r, const cJSON *o, const char *section, const char *key, int *out)
+{
+    double d;
+    if (need_whole(r, o, section, key, INT_MAX, &d) < 0)
+        return -1;
+    *out = (int)d;
     return 0;
 }
 
@@ -192,9 +231,33 @@ static int need_str(reader *r, const cJSON *o, const char *section, const char *
     if (!cJSON_IsString(v)) {
         char field[128];
         snprintf(field, sizeof field, "%s%s%s", section, *section ? "." : "", key);
-        return bad(r, field, "missing string");
+        return bad(r, field, v == NULL ? "missing string" : "must be a string");
     }
     *out = pf_strdup(v->valuestring);
+    return 0;
+}
+
+/* dataset.seed: a whole number up to 2^53, or a string of digits (how
+ * larger seeds are written). */
+static int read_seed(reader *r, const cJSON *ds, uint64_t *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ds, "seed");
+    if (cJSON_IsString(v)) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long x = strtoull(v->valuestring, &end, 10);
+        if (v->valuestring[0] < '0' || v->valuestring[0] > '9' || *end != '\0' || errno != 0)
+            return bad(r, "dataset.seed", "'%s' is not a whole number >= 0", v->valuestring);
+        *out = x;
+        return 0;
+    }
+    double d;
+    if (need_num(r, ds, "dataset", "seed", &d) < 0)
+        return -1;
+    if (d < 0 || d != floor(d) || d > (double)PF_SEED_EXACT)
+        return bad(r, "dataset.seed", "must be a whole number from 0 to 2^53 (larger seeds are "
+                   "written as strings)");
+    *out = (uint64_t)d;
     return 0;
 }
 
@@ -219,10 +282,8 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
     const cJSON *env = need_obj(r, root, "environment");
     if (env == NULL || need_str(r, env, "environment", "server_version", &b->env.server_version) < 0)
         return -1;
-    double major;
-    if (need_num(r, env, "environment", "server_major", &major) < 0)
+    if (need_int(r, env, "environment", "server_major", &b->env.server_major) < 0)
         return -1;
-    b->env.server_major = (int)major;
     const cJSON *settings = cJSON_GetObjectItemCaseSensitive(env, "settings");
     if (!cJSON_IsObject(settings))
         return bad(r, "environment.settings", "missing object");
@@ -238,18 +299,15 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
     }
 
     const cJSON *ds = need_obj(r, root, "dataset");
-    double scale, seed;
+    double scale;
     if (ds == NULL || need_str(r, ds, "dataset", "name", &b->env.dataset_name) < 0 ||
         need_str(r, ds, "dataset", "hash", &b->env.dataset_hash) < 0 ||
-        need_num(r, ds, "dataset", "scale", &scale) < 0 ||
-        need_num(r, ds, "dataset", "seed", &seed) < 0)
+        need_num(r, ds, "dataset", "scale", &scale) < 0 || read_seed(r, ds, &b->env.seed) < 0)
         return -1;
     b->env.scale = scale;
-    b->env.seed = (uint64_t)seed;
 
     const cJSON *lat = need_obj(r, root, "latency");
-    double n;
-    if (lat == NULL || need_num(r, lat, "latency", "n", &n) < 0 ||
+    if (lat == NULL || need_int(r, lat, "latency", "n", &b->n) < 0 ||
         need_num(r, lat, "latency", "median_ms", &b->median_ms) < 0 ||
         need_num(r, lat, "latency", "p95_ms", &b->p95_ms) < 0 ||
         need_num(r, lat, "latency", "p99_ms", &b->p99_ms) < 0 ||
@@ -258,7 +316,6 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
         need_num(r, lat, "latency", "calibration_ms", &b->calibration_ms) < 0 ||
         need_num(r, lat, "latency", "normalized_median", &b->normalized_median) < 0)
         return -1;
-    b->n = (int)n;
     if (b->median_ms < 0 || b->calibration_ms <= 0)
         return bad(r, "latency", "median_ms must be >= 0 and calibration_ms > 0");
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(lat, "quantiles_us");
@@ -340,6 +397,7 @@ void pf_env_dispose(pf_env *e)
     pf_strv_free(e->setting_values);
     free(e->dataset_name);
     free(e->dataset_hash);
+    free(e->data_checksum);
     memset(e, 0, sizeof *e);
 }
 
@@ -366,6 +424,7 @@ void pf_env_copy(pf_env *dst, const pf_env *src)
     dst->dataset_hash = src->dataset_hash ? pf_strdup(src->dataset_hash) : NULL;
     dst->scale = src->scale;
     dst->seed = src->seed;
+    dst->data_checksum = src->data_checksum ? pf_strdup(src->data_checksum) : NULL;
 }
 
 char *pf_env_mismatch(const pf_env *b, const pf_env *c)
@@ -380,6 +439,10 @@ char *pf_env_mismatch(const pf_env *b, const pf_env *c)
         return pf_asprintf("recorded at scale %g seed %llu, this run is scale %g seed %llu",
                            b->scale, (unsigned long long)b->seed, c->scale,
                            (unsigned long long)c->seed);
+    if (b->data_checksum && c->data_checksum && strcmp(b->data_checksum, c->data_checksum) != 0)
+        return pf_asprintf("recorded with generated data %s, this run generated %s (the data "
+                           "generator changed)",
+                           b->data_checksum, c->data_checksum);
     for (size_t i = 0; c->setting_names && c->setting_names[i]; i++)
         for (size_t j = 0; b->setting_names && b->setting_names[j]; j++)
             if (strcmp(c->setting_names[i], b->setting_names[j]) == 0 &&

@@ -24,6 +24,9 @@ typedef struct pf_env {
     char *dataset_hash;
     double scale;
     uint64_t seed;
+    /* Checksum of the generated data (perfgate seed --checksum): catches a
+     * generator change the spec file's hash cannot see. NULL if unknown. */
+    char *data_checksum;
 } pf_env;
 
 typedef struct pf_baseline {

@@ -782,3 +782,121 @@ int pf_cluster_reap_stale(const char *base_dir, int *reaped, pf_error *err)
     pf_strv_free(dirs);
     return 0;
 }
+
+/* ---- Crash and restart ---------------------------------------------- */
+
+/* Children of pid (backends and auxiliary processes of a postmaster; they
+ * run in sessions of their own, so a process-group kill misses them). */
+static size_t children_of(pid_t pid, pid_t *out, size_t max)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL && n < max) {
+        char *end;
+        long p = strtol(de->d_name, &end, 10);
+        if (*end != '\0' || p <= 0)
+            continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/stat", p);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        char buf[512];
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        /* "pid (comm) state ppid ...": comm may hold spaces and parens. */
+        char *close_paren = strrchr(buf, ')');
+        long ppid = 0;
+        char state;
+        if (close_paren != NULL && sscanf(close_paren + 1, " %c %ld", &state, &ppid) == 2 &&
+            ppid == (long)pid)
+            out[n++] = (pid_t)p;
+    }
+    closedir(d);
+    return n;
+}
+
+int pf_cluster_kill(pf_cluster *c, pf_error *err)
+{
+    (void)err;
+    pid_t pm = c->postmaster;
+    if (pm <= 0)
+        return 0;
+    pid_t kids[512];
+    /* Stop the postmaster first so it cannot start replacements. */
+    kill(pm, SIGSTOP);
+    size_t n = children_of(pm, kids, sizeof kids / sizeof kids[0]);
+    for (size_t i = 0; i < n; i++)
+        kill(kids[i], SIGKILL);
+    kill(pm, SIGKILL);
+    pf_proc_wait(pm, NULL);
+    pf_interrupt_unwatch_pid(pm);
+    c->postmaster = 0;
+    /* The children are reparented and reaped elsewhere: wait until they
+     * are gone, or the next start finds their shared memory still in use. */
+    uint64_t t0 = pf_now_ns();
+    for (size_t i = 0; i < n; i++)
+        while (pf_proc_alive(kids[i], 0) && pf_elapsed_ms(t0) < 10000) {
+            struct timespec ts = {0, 5000000};
+            nanosleep(&ts, NULL);
+        }
+    pf_error ignored;
+    write_owner(c, &ignored);
+    return 0;
+}
+
+int pf_cluster_restart(pf_cluster *c, pf_error *err)
+{
+    if (c->postmaster > 0) {
+        pid_t pm = c->postmaster;
+        kill(pm, SIGINT); /* fast shutdown */
+        uint64_t t0 = pf_now_ns();
+        while (pf_proc_try_wait(pm, NULL) == 0 && pf_elapsed_ms(t0) < 30000) {
+            struct timespec ts = {0, 5000000};
+            nanosleep(&ts, NULL);
+        }
+        if (pf_proc_try_wait(pm, NULL) == 0) {
+            kill(pm, SIGKILL);
+            pf_proc_wait(pm, NULL);
+        }
+        pf_interrupt_unwatch_pid(pm);
+        c->postmaster = 0;
+    }
+    /* A crashed server's processes may take a moment to let go of the
+     * shared memory; the start is retried briefly. */
+    int rc = -1;
+    for (int attempt = 0; attempt < 20; attempt++) {
+        rc = launch_and_wait(c, 30000, err);
+        if (rc == 0)
+            break;
+        if (rc > 0) {
+            pf_error_set(err, PF_EXIT_INFRA, "port %d was taken while the server was down",
+                         c->port);
+            return -1;
+        }
+        struct timespec ts = {0, 250000000};
+        nanosleep(&ts, NULL);
+    }
+    if (rc != 0)
+        return -1;
+    if (!c->detached) {
+        pf_interrupt_watch_pid(c->postmaster);
+        /* The watchdog knows the old postmaster's pid: retire it (it exits
+         * without cleaning up) and start one for the new server. */
+        if (c->watchdog_fd >= 0) {
+            if (write(c->watchdog_fd, "d", 1) != 1) {
+                /* already gone */
+            }
+            close(c->watchdog_fd);
+            c->watchdog_fd = -1;
+            pf_proc_wait(c->watchdog, NULL);
+        }
+        if (start_watchdog(c, err) < 0)
+            return -1;
+    }
+    return write_owner(c, err);
+}

@@ -84,4 +84,16 @@ int pf_cluster_list(const char *base_dir, bool detached_only, char ***dirs, pf_e
  * or whose detached server died. *reaped (may be NULL) counts them. */
 int pf_cluster_reap_stale(const char *base_dir, int *reaped, pf_error *err);
 
+/* ---- Crash and restart (tests of clients that must survive a server
+ * restart, e.g. perfgate monitor) ---------------------------------------- */
+
+/* Crash the server: SIGKILL the postmaster and every process it started, as
+ * a power cut would for the processes (no shutdown checkpoint), and wait
+ * until all are gone. The data directory stays; pf_cluster_restart brings
+ * the server back (with crash recovery). */
+int pf_cluster_kill(pf_cluster *c, pf_error *err);
+/* Start the server again on the same data directory and port; a running
+ * server is stopped first (fast shutdown). pf_cluster_pid changes. */
+int pf_cluster_restart(pf_cluster *c, pf_error *err);
+
 #endif

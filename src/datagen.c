@@ -390,7 +390,8 @@ static int64_t pick_row(rowctx *c, const pf_gen *gen, pf_rng *r, int64_t start, 
     if (n <= 0)
         return -1;
     if (gen->distinct_per_parent) {
-        uint64_t base = pf_rng_mix((uint64_t)c->parent_row ^ gen_id(gen)) % (uint64_t)n;
+        uint64_t base =
+            pf_rng_mix((uint64_t)c->parent_row ^ gen_id(gen) ^ pf_rng_mix(c->g->seed)) % (uint64_t)n;
         return start + (int64_t)((base + (uint64_t)c->child) % (uint64_t)n);
     }
     if (gen->pick.kind == PF_DIST_ZIPF)
@@ -428,14 +429,19 @@ static void eval_gen(rowctx *c, const pf_gen *gen, uint64_t salt, cell *out)
         return;
     case PF_GEN_INT:
     case PF_GEN_FLOAT: {
-        double v = draw(&r, &gen->dist, gen->min, gen->max);
+        /* A uniform integer covers [min, max] inclusive: draw over
+         * [min, max + 1) and floor. */
+        bool int_uniform = gen->kind == PF_GEN_INT && gen->dist.kind == PF_DIST_UNIFORM;
+        double v = draw(&r, &gen->dist, gen->min, int_uniform ? gen->max + 1 : gen->max);
+        if (int_uniform)
+            v = floor(v);
         if (gen->has_min && v < gen->min)
             v = gen->min;
         if (gen->has_max && v > gen->max)
             v = gen->max;
         begin_text(c, out, CK_NUMBER);
         if (gen->kind == PF_GEN_INT)
-            put_int(c->arena, (long long)(gen->dist.kind == PF_DIST_UNIFORM ? floor(v) : llround(v)));
+            put_int(c->arena, (long long)llround(v));
         else
             pf_buf_printf(c->arena, "%.*f", gen->decimals, v);
         end_text(c, out);

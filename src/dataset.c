@@ -942,7 +942,11 @@ static int parse_parent(parser *p, const char *path, const cJSON *spec, pf_table
     } else if (!cJSON_IsObject(w)) {
         rc = fail(p, sub, "must be an object like {\"dist\": \"lognormal\", \"sigma\": 1.4}");
     } else {
-        rc = parse_dist(p, sub, w, &ps->weight, "constant");
+        static const char *const wkeys[] = {"dist",  "mean",  "stddev", "sigma",   "s",
+                                            "alpha", "value", "values", "weights", NULL};
+        rc = check_keys(p, sub, w, wkeys);
+        if (rc == 0)
+            rc = parse_dist(p, sub, w, &ps->weight, "constant");
     }
     free(sub);
     if (rc < 0)
@@ -958,8 +962,11 @@ static int parse_parent(parser *p, const char *path, const cJSON *spec, pf_table
         char *wpath = pf_asprintf("%s.where", path);
         const cJSON *col = cJSON_IsObject(where) ? member(where, "column") : NULL;
         const cJSON *eq = cJSON_IsObject(where) ? member(where, "equals") : NULL;
+        static const char *const where_keys[] = {"column", "equals", NULL};
         if (!cJSON_IsString(col) || eq == NULL) {
             rc = fail(p, wpath, "needs {\"column\": NAME, \"equals\": VALUE}");
+        } else if (check_keys(p, wpath, where, where_keys) < 0) {
+            rc = -1;
         } else {
             ps->where_column = pf_dataset_column(pt, col->valuestring);
             rc = ps->where_column < 0
@@ -1005,7 +1012,9 @@ static int parse_table(parser *p, const char *path, const cJSON *spec)
             const cJSON *s = cJSON_GetArrayItem(segs, (int)i);
             char *sub = pf_asprintf("%s.segments[%zu]", path, i);
             const char *sname = NULL;
-            int rc = cJSON_IsObject(s) ? 0 : fail(p, sub, "must be an object");
+            static const char *const seg_keys[] = {"name", "rows", "comment", NULL};
+            int rc = cJSON_IsObject(s) ? check_keys(p, sub, s, seg_keys)
+                                       : fail(p, sub, "must be an object");
             if (rc == 0)
                 rc = get_string(p, sub, s, "name", &sname, true);
             if (rc == 0)

@@ -375,3 +375,192 @@ char *pf_sql_ident(const char *s)
     pf_buf_putc(&b, '"');
     return pf_buf_steal(&b);
 }
+
+/* ---- Long-running sessions (perfgate monitor) ------------------------- */
+
+int pf_db_connect_session(pf_db **out, const char *conninfo, const char *application_name,
+                          int connect_timeout_s, pf_error *err)
+{
+    *out = NULL;
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", connect_timeout_s > 0 ? connect_timeout_s : 0);
+    /* Defaults first, then dbname expanded from conninfo: libpq lets the
+     * later (the user's) settings override the earlier ones. */
+    const char *keys[] = {"application_name", "connect_timeout", "keepalives",
+                          "keepalives_idle", "keepalives_interval", "keepalives_count",
+                          "dbname", NULL};
+    const char *vals[] = {application_name ? application_name : "perfgate",
+                          timeout, "1", "30", "10", "3", conninfo, NULL};
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (conn == NULL)
+        return pf_error_set(err, PF_EXIT_INFRA, "cannot allocate a connection");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char *shown = pf_dsn_redact(conninfo);
+        pf_error_set(err, PF_EXIT_INFRA, "cannot connect to %s: %s", shown, PQerrorMessage(conn));
+        free(shown);
+        PQfinish(conn);
+        return -1;
+    }
+    PQsetNoticeProcessor(conn, quiet_notice, NULL);
+    pf_db *db = pf_calloc(1, sizeof *db);
+    db->conn = conn;
+    *out = db;
+    return 0;
+}
+
+/* ---- asynchronous, pipelined use ---- */
+
+int pf_db_pipeline_start(pf_db *db, pf_error *err)
+{
+    if (PQsetnonblocking(db->conn, 1) != 0 || PQenterPipelineMode(db->conn) != 1)
+        return pf_error_set(err, PF_EXIT_INFRA, "cannot enter pipeline mode: %s",
+                            PQerrorMessage(db->conn));
+    return 0;
+}
+
+int pf_db_socket(const pf_db *db)
+{
+    return PQsocket(db->conn);
+}
+
+static int send_failed(pf_db *db, pf_error *err)
+{
+    return pf_error_set(err, PF_EXIT_INFRA, "connection lost: %s", PQerrorMessage(db->conn));
+}
+
+int pf_db_send_prepared(pf_db *db, const char *name, int nparams, const char *const *params,
+                        pf_error *err)
+{
+    if (PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL, 0) != 1)
+        return send_failed(db, err);
+    return 0;
+}
+
+int pf_db_send_params(pf_db *db, const char *sql, int nparams, const char *const *params,
+                      pf_error *err)
+{
+    if (PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0) != 1)
+        return send_failed(db, err);
+    return 0;
+}
+
+int pf_db_send_sync(pf_db *db, pf_error *err)
+{
+    if (PQpipelineSync(db->conn) != 1)
+        return send_failed(db, err);
+    return 0;
+}
+
+int pf_db_flush(pf_db *db, pf_error *err)
+{
+    int r = PQflush(db->conn);
+    if (r < 0)
+        return send_failed(db, err);
+    return r;
+}
+
+int pf_db_consume_input(pf_db *db, pf_error *err)
+{
+    if (PQconsumeInput(db->conn) != 1)
+        return send_failed(db, err);
+    return 0;
+}
+
+bool pf_db_is_busy(pf_db *db)
+{
+    return PQisBusy(db->conn) != 0;
+}
+
+int pf_db_next_event(pf_db *db, bool want_row, pf_db_event *ev, pf_error *err)
+{
+    memset(ev, 0, sizeof *ev);
+    PGresult *res = PQgetResult(db->conn);
+    if (res == NULL) {
+        ev->kind = PF_DB_EVENT_END;
+        if (PQstatus(db->conn) != CONNECTION_OK)
+            return send_failed(db, err);
+        return 0;
+    }
+    int rc = 0;
+    switch (PQresultStatus(res)) {
+    case PGRES_PIPELINE_SYNC:
+        ev->kind = PF_DB_EVENT_SYNC;
+        break;
+    case PGRES_PIPELINE_ABORTED:
+        ev->kind = PF_DB_EVENT_ABORTED;
+        break;
+    case PGRES_TUPLES_OK:
+    case PGRES_COMMAND_OK:
+    case PGRES_EMPTY_QUERY: {
+        ev->kind = PF_DB_EVENT_OK;
+        const char *tuples = PQcmdTuples(res);
+        ev->rows = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res)
+                                                           : (*tuples ? atol(tuples) : 0);
+        if (want_row && PQntuples(res) > 0) {
+            ev->ncols = PQnfields(res);
+            ev->names = pf_calloc((size_t)ev->ncols + 1, sizeof *ev->names);
+            ev->values = pf_calloc((size_t)ev->ncols + 1, sizeof *ev->values);
+            for (int c = 0; c < ev->ncols; c++) {
+                ev->names[c] = pf_strdup(PQfname(res, c));
+                if (!PQgetisnull(res, 0, c))
+                    ev->values[c] = pf_strndup(PQgetvalue(res, 0, c), (size_t)PQgetlength(res, 0, c));
+            }
+        }
+        break;
+    }
+    default: {
+        ev->kind = PF_DB_EVENT_ERROR;
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        snprintf(ev->sqlstate, sizeof ev->sqlstate, "%s", state ? state : "");
+        ev->message = pf_strdup(primary ? primary : PQerrorMessage(db->conn));
+        size_t n = strlen(ev->message);
+        while (n > 0 && (ev->message[n - 1] == '\n' || ev->message[n - 1] == ' '))
+            ev->message[--n] = '\0';
+        if (state == NULL && PQstatus(db->conn) != CONNECTION_OK)
+            rc = send_failed(db, err);
+        break;
+    }
+    }
+    PQclear(res);
+    return rc;
+}
+
+void pf_db_event_dispose(pf_db_event *ev)
+{
+    free(ev->message);
+    for (int c = 0; c < ev->ncols; c++) {
+        free(ev->names[c]);
+        free(ev->values[c]);
+    }
+    free(ev->names);
+    free(ev->values);
+    memset(ev, 0, sizeof *ev);
+}
+
+pf_db_txn pf_db_transaction_state(const pf_db *db)
+{
+    switch (PQtransactionStatus(db->conn)) {
+    case PQTRANS_IDLE:
+        return PF_DB_TXN_IDLE;
+    case PQTRANS_INTRANS:
+        return PF_DB_TXN_BLOCK;
+    case PQTRANS_INERROR:
+        return PF_DB_TXN_FAILED;
+    default:
+        return PF_DB_TXN_UNKNOWN;
+    }
+}
+
+int pf_db_cancel(pf_db *db, pf_error *err)
+{
+    PGcancel *c = PQgetCancel(db->conn);
+    if (c == NULL)
+        return pf_error_set(err, PF_EXIT_INFRA, "cannot cancel: no connection");
+    char buf[256];
+    int ok = PQcancel(c, buf, sizeof buf);
+    PQfreeCancel(c);
+    if (!ok)
+        return pf_error_set(err, PF_EXIT_INFRA, "cancel failed: %s", buf);
+    return 0;
+}

@@ -68,4 +68,79 @@ char *pf_dsn_with_dbname(const char *conninfo, const char *dbname);
 char *pf_sql_literal(const char *s);
 char *pf_sql_ident(const char *s);
 
+/* ---- Long-running sessions (perfgate monitor) ------------------------- */
+
+/* Connect like pf_db_connect, with defaults the conninfo may override:
+ * application_name, connect_timeout (seconds, 0: libpq's default) and TCP
+ * keepalives, so that a server that vanishes from the network is noticed
+ * instead of blocking a read forever. */
+int pf_db_connect_session(pf_db **out, const char *conninfo, const char *application_name,
+                          int connect_timeout_s, pf_error *err);
+
+/* ---- Asynchronous, pipelined use (perfgate load) --------------------------
+ * One connection driven by the caller's poll() loop, in libpq pipeline mode:
+ * queue any number of commands, end the batch with a sync, flush, then read
+ * one event per command result, an END after each command, and a SYNC event
+ * when the whole batch is in. Commands after a failed one in the same batch
+ * are not run (ABORTED); an explicit transaction block the batch opened is
+ * then left failed (pf_db_transaction_state) and needs a ROLLBACK. */
+
+/* Enter non-blocking pipeline mode (after any blocking set-up such as
+ * pf_db_prepare). PF_EXIT_INFRA on failure. */
+int pf_db_pipeline_start(pf_db *db, pf_error *err);
+/* The socket to poll; -1 if none. */
+int pf_db_socket(const pf_db *db);
+/* Queue a prepared statement, or a statement with text parameters. */
+int pf_db_send_prepared(pf_db *db, const char *name, int nparams, const char *const *params,
+                        pf_error *err);
+int pf_db_send_params(pf_db *db, const char *sql, int nparams, const char *const *params,
+                      pf_error *err);
+/* End the batch (a Sync message). */
+int pf_db_send_sync(pf_db *db, pf_error *err);
+/* Send queued output: 0 everything went, 1 some is left (poll for
+ * writability and call again), -1 the connection failed. */
+int pf_db_flush(pf_db *db, pf_error *err);
+/* Read what the socket holds (after poll said readable). -1: connection lost. */
+int pf_db_consume_input(pf_db *db, pf_error *err);
+/* true when the next event is not fully received yet. */
+bool pf_db_is_busy(pf_db *db);
+
+typedef enum pf_db_event_kind {
+    PF_DB_EVENT_END,     /* the end of one command's results */
+    PF_DB_EVENT_OK,      /* a command succeeded */
+    PF_DB_EVENT_ERROR,   /* a command failed: sqlstate and message */
+    PF_DB_EVENT_ABORTED, /* not run: an earlier command of the batch failed */
+    PF_DB_EVENT_SYNC,    /* the batch is complete */
+} pf_db_event_kind;
+
+typedef struct pf_db_event {
+    pf_db_event_kind kind;
+    char sqlstate[6]; /* ERROR */
+    long rows;        /* OK: rows returned, or affected by INSERT/UPDATE/DELETE */
+    char *message;    /* ERROR: the server's primary message (owned) */
+    /* OK with want_row and at least one row: the first row (owned; a NULL
+     * value is SQL NULL). */
+    int ncols;
+    char **names;
+    char **values;
+} pf_db_event;
+
+/* Take the next event; call only when pf_db_is_busy is false. With
+ * want_row the first row is copied into ev. Dispose ev in every case.
+ * Returns 0, or -1 with err (PF_EXIT_INFRA) when the connection is lost. */
+int pf_db_next_event(pf_db *db, bool want_row, pf_db_event *ev, pf_error *err);
+void pf_db_event_dispose(pf_db_event *ev);
+
+typedef enum pf_db_txn {
+    PF_DB_TXN_IDLE,    /* not in a transaction block */
+    PF_DB_TXN_BLOCK,   /* in a block (BEGIN without COMMIT yet) */
+    PF_DB_TXN_FAILED,  /* in a failed block: only ROLLBACK helps */
+    PF_DB_TXN_UNKNOWN, /* a command is in flight, or the connection is bad */
+} pf_db_txn;
+pf_db_txn pf_db_transaction_state(const pf_db *db);
+
+/* Ask the server to cancel what this connection runs (a short blocking
+ * exchange on a separate connection). */
+int pf_db_cancel(pf_db *db, pf_error *err);
+
 #endif

@@ -11,7 +11,9 @@
 #include "dataset.h"
 #include "db.h"
 #include "fsutil.h"
+#include "gitbase.h"
 #include "interrupt.h"
+#include "rng.h"
 #include "schema.h"
 #include "seed.h"
 #include "stats.h"
@@ -32,6 +34,7 @@ void pf_gate_opts_init(pf_gate_opts *o)
     memset(o, 0, sizeof *o);
     o->scale = 1.0;
     o->jobs = 2;
+    o->statement_timeout_ms = 60000;
     o->rules = pf_rules_default();
 }
 
@@ -113,6 +116,20 @@ static char **find_removed(const char *dir, const pf_registry *reg)
     return out;
 }
 
+/* A measurement connection: no statement may run longer than the timeout,
+ * so a pathological case fails with an error instead of hanging the job. */
+static int connect_work(const pf_gate_opts *o, const char *dsn, pf_db **db, pf_error *err)
+{
+    if (pf_db_connect(db, dsn, err) < 0)
+        return -1;
+    if (o->statement_timeout_ms <= 0)
+        return 0;
+    char *sql = pf_asprintf("SET statement_timeout = %.0f", o->statement_timeout_ms);
+    int rc = pf_db_exec(*db, sql, err);
+    free(sql);
+    return rc;
+}
+
 static void phase(const pf_gate_opts *o, const char *name, double ms)
 {
     if (o->on_phase)
@@ -175,7 +192,7 @@ static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_d
     pf_db *db = NULL;
     int rc = clone_db(t, name, err);
     if (rc == 0)
-        rc = pf_db_connect(&db, dsn, err);
+        rc = connect_work(o, dsn, &db, err);
     if (rc == 0) {
         rc = pf_measure_case(db, r->c, &mo, m, err);
         m->in_clone = true;
@@ -186,8 +203,139 @@ static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_d
     drop_db(t, name);
     free(dsn);
     free(name);
-    int rc2 = pf_db_connect(main_db, t->dsn, rc == 0 ? err : NULL);
+    int rc2 = connect_work(o, t->dsn, main_db, rc == 0 ? err : NULL);
     return rc < 0 ? rc : rc2;
+}
+
+/* Hash of every *.sql file (name and content) of a schema directory. */
+static uint64_t dir_hash(const char *dir)
+{
+    char **names = NULL;
+    size_t n = 0;
+    pf_error ignored;
+    uint64_t h = PF_RNG_HASH_INIT;
+    if (pf_dir_list(dir, ".sql", &names, &n, &ignored) < 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char *path = pf_path_join(dir, names[i]), *text = NULL;
+        size_t len = 0;
+        h = pf_rng_hash_bytes(h, names[i], strlen(names[i]) + 1);
+        if (pf_file_read(path, &text, &len, &ignored) == 0)
+            h = pf_rng_hash_bytes(h, text, len);
+        free(text);
+        free(path);
+    }
+    pf_strv_free(names);
+    return h;
+}
+
+#define BASE_DB "perfgate_base"
+
+/* The base revision's database in the same cluster: a TEMPLATE copy of the
+ * head database when schema and data are the same, else built from the
+ * base schema and dataset. The head connection is closed meanwhile. */
+static int prepare_base_db(const pf_gate_opts *o, const pf_target *t, const pf_gitbase *gb,
+                           const pf_dataset *base_ds, uint64_t seed, bool same, pf_db **main_db,
+                           pf_error *err)
+{
+    pf_db_close(*main_db);
+    *main_db = NULL;
+    pf_db *admin = NULL;
+    int rc = pf_db_connect(&admin, t->admin_dsn ? t->admin_dsn : t->dsn, err);
+    char *id = pf_sql_ident(BASE_DB), *src = pf_sql_ident(t->dbname ? t->dbname : "perfgate");
+    char *drop = pf_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
+    char *create = same ? pf_asprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY", id, src)
+                        : pf_asprintf("CREATE DATABASE %s", id);
+    if (rc == 0)
+        rc = pf_db_exec(admin, drop, err);
+    if (rc == 0)
+        rc = pf_db_exec(admin, create, err);
+    if (rc < 0)
+        pf_error_prefix(err, "--base needs a server where perfgate may create a database");
+    free(drop);
+    free(create);
+    free(id);
+    free(src);
+    pf_db_close(admin);
+    char *dsn = pf_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
+    if (rc == 0 && !same) {
+        pf_db *db = NULL;
+        pf_schema_stats st = {0};
+        rc = pf_db_connect(&db, dsn, err);
+        if (rc == 0 && o->auth_shim)
+            rc = pf_schema_apply_auth_shim(db, &st, err);
+        if (rc == 0)
+            rc = pf_schema_apply_dir(db, gb->schema_dir, &st, err);
+        pf_db_close(db);
+        pf_datagen *g = NULL;
+        if (rc == 0)
+            rc = pf_datagen_new(&g, base_ds, seed, o->scale, err);
+        if (rc == 0) {
+            pf_seed_opts so = {0};
+            so.jobs = o->jobs;
+            so.load = true;
+            pf_seed_result sr;
+            rc = pf_seed_run(dsn, g, &so, &sr, err);
+            pf_seed_result_dispose(&sr);
+        }
+        pf_datagen_free(g);
+        if (rc < 0)
+            pf_error_prefix(err, "building the base revision's database");
+    }
+    free(dsn);
+    int rc2 = connect_work(o, t->dsn, main_db, rc == 0 ? err : NULL);
+    return rc < 0 ? rc : rc2;
+}
+
+/* Measure a case and its base version, interleaved; write cases in fresh
+ * copies of both databases. */
+static int measure_paired(const pf_gate_opts *o, const pf_target *t, pf_db **main_db,
+                          pf_case_result *r, uint64_t seed, pf_error *err)
+{
+    pf_measure_opts mo = {0};
+    mo.seed = seed;
+    mo.iterations = o->iterations;
+    char *base_dsn = pf_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
+    bool clones = r->c->writes || r->base_case->writes;
+    int rc = 0;
+    pf_db *hdb = *main_db, *bdb = NULL;
+    char *hname = NULL, *bname = NULL;
+    if (clones) {
+        pf_db_close(*main_db);
+        *main_db = NULL;
+        hname = pf_asprintf("%s_case", t->dbname);
+        bname = pf_strdup(BASE_DB "_case");
+        pf_target bt = *t;
+        bt.dbname = (char *)BASE_DB;
+        rc = clone_db(t, hname, err);
+        if (rc == 0)
+            rc = clone_db(&bt, bname, err);
+        char *hdsn = pf_dsn_with_dbname(t->admin_dsn, hname);
+        free(base_dsn);
+        base_dsn = pf_dsn_with_dbname(t->admin_dsn, bname);
+        hdb = NULL;
+        if (rc == 0)
+            rc = connect_work(o, hdsn, &hdb, err);
+        free(hdsn);
+    }
+    if (rc == 0)
+        rc = connect_work(o, base_dsn, &bdb, err);
+    if (rc == 0)
+        rc = pf_measure_pair(bdb, r->base_case, hdb, r->c, &mo, &r->base_m, &r->m, err);
+    r->has_base = rc == 0;
+    pf_db_close(bdb);
+    if (clones) {
+        pf_db_close(hdb);
+        drop_db(t, hname);
+        drop_db(t, bname);
+        int rc2 = connect_work(o, t->dsn, main_db, rc == 0 ? err : NULL);
+        if (rc == 0)
+            rc = rc2;
+    }
+    free(hname);
+    free(bname);
+    free(base_dsn);
+    return rc;
 }
 
 static void fill_baseline(pf_baseline *b, const pf_case_result *r, const pf_env *env,
@@ -247,6 +395,7 @@ static void judge(const pf_gate_opts *o, pf_case_result *r, double calibration_m
     in.baseline = r->has_baseline ? &r->baseline : NULL;
     in.mismatch = r->mismatch;
     in.confirming = confirming;
+    in.base = r->has_base ? &r->base_m : NULL;
     pf_verdict_dispose(&r->v);
     pf_verdict_judge(&in, &o->rules, &r->v);
     if (r->ran_in_place) {
@@ -268,6 +417,11 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     pf_target t;
     memset(&t, 0, sizeof t);
     pf_db *db = NULL;
+    pf_gitbase gb;
+    memset(&gb, 0, sizeof gb);
+    pf_dataset *base_ds = NULL;
+    char *data_checksum = NULL;
+    bool same_base = false;
     int rc = -1;
 
     /* Bad input first, before any server starts. */
@@ -275,6 +429,24 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         goto cleanup;
     if (pf_dataset_load(o->dataset_path, &ds, err) < 0)
         goto cleanup;
+    if (o->base_ref != NULL) {
+        if (o->update_baselines) {
+            pf_error_set(err, PF_EXIT_USAGE,
+                         "--base compares with a revision measured in the same run; it does not "
+                         "go with --update-baselines");
+            goto cleanup;
+        }
+        if (pf_gitbase_checkout(o->base_ref, o->schema_dir, o->dataset_path, o->bench_dir, &gb,
+                                err) < 0 ||
+            pf_registry_load(gb.bench_dir, &out->base_registry, err) < 0 ||
+            pf_dataset_load(gb.dataset_path, &base_ds, err) < 0) {
+            pf_error_prefix(err, "base revision %s", o->base_ref);
+            goto cleanup;
+        }
+        out->base_commit = pf_strdup(gb.commit);
+        same_base = strcmp(ds->hash, base_ds->hash) == 0 &&
+                    dir_hash(o->schema_dir) == dir_hash(gb.schema_dir);
+    }
     uint64_t seed = o->seed_given ? o->seed : ds->default_seed;
     size_t n_sel = 0;
     for (size_t i = 0; i < out->registry->n; i++)
@@ -299,8 +471,31 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
             if (br < 0)
                 goto cleanup;
             r->has_baseline = br == 0;
+            if (out->base_registry != NULL) {
+                /* Same-run comparison: the base version of the case, or "new". */
+                for (size_t k = 0; k < out->base_registry->n; k++) {
+                    const pf_case *bc = &out->base_registry->cases[k];
+                    if (strcmp(bc->group, c->group) == 0 && strcmp(bc->name, c->name) == 0)
+                        r->base_case = bc;
+                }
+                pf_baseline_dispose(&r->baseline);
+                r->has_baseline = false;
+            }
         }
-    if (o->only == NULL || *o->only == '\0')
+    if (out->base_registry != NULL) {
+        size_t n = 0;
+        out->base_only = pf_calloc(out->base_registry->n + 1, sizeof *out->base_only);
+        for (size_t k = 0; k < out->base_registry->n; k++) {
+            const pf_case *bc = &out->base_registry->cases[k];
+            bool found = false;
+            for (size_t i = 0; i < out->registry->n && !found; i++)
+                found = strcmp(out->registry->cases[i].group, bc->group) == 0 &&
+                        strcmp(out->registry->cases[i].name, bc->name) == 0;
+            if (!found && pf_registry_match(bc, o->only))
+                out->base_only[n++] = pf_asprintf("%s/%s", bc->group, bc->name);
+        }
+    }
+    if ((o->only == NULL || *o->only == '\0') && o->base_ref == NULL)
         out->removed = find_removed(o->baselines_dir, out->registry);
     if (pf_datagen_new(&gen, ds, seed, o->scale, err) < 0)
         goto cleanup;
@@ -327,14 +522,32 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         so.load = true;
         pf_seed_result sr;
         int s = pf_seed_run(t.dsn, gen, &so, &sr, err);
+        char sum[17];
+        pf_seed_checksum_hex(sr.checksum, sum);
         pf_seed_result_dispose(&sr);
         if (s < 0)
             goto cleanup;
+        data_checksum = pf_strdup(sum);
         out->seed_ms = pf_elapsed_ms(t2);
         phase(o, "seed", out->seed_ms);
     }
     if (capture_env(db, ds, o, seed, &out->env, err) < 0)
         goto cleanup;
+    out->env.data_checksum = data_checksum;
+    data_checksum = NULL;
+    /* From here on the connection measures: bound every statement. */
+    pf_db_close(db);
+    db = NULL;
+    if (connect_work(o, t.dsn, &db, err) < 0)
+        goto cleanup;
+    if (o->base_ref != NULL) {
+        uint64_t tb = pf_now_ns();
+        uint64_t base_seed = o->seed_given ? o->seed : base_ds->default_seed;
+        if (prepare_base_db(o, &t, &gb, base_ds, base_seed, same_base, &db, err) < 0)
+            goto cleanup;
+        out->base_cloned = same_base;
+        phase(o, same_base ? "base database (cloned)" : "base database (built)", pf_elapsed_ms(tb));
+    }
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
         if (r->has_baseline)
@@ -357,7 +570,9 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
             goto cleanup;
         pf_error e;
         pf_error_clear(&e);
-        if (measure_one(o, &t, &db, r, seed, &r->m, &e) < 0) {
+        int mr = r->base_case != NULL ? measure_paired(o, &t, &db, r, seed, &e)
+                                      : measure_one(o, &t, &db, r, seed, &r->m, &e);
+        if (mr < 0) {
             if (e.code == PF_EXIT_INFRA || db == NULL || pf_db_broken(db)) {
                 *err = e;
                 goto cleanup;
@@ -365,6 +580,8 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
             r->error = pf_strdup(e.msg);
             r->error_code = e.code ? e.code : PF_EXIT_FAIL;
             pf_measurement_dispose(&r->m);
+            pf_measurement_dispose(&r->base_m);
+            r->has_base = false;
         } else {
             r->measured = true;
         }
@@ -389,14 +606,32 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
         judge(o, r, out->calibration_ms, false);
-        if (r->v.status != PF_STATUS_NOISY || !r->v.latency_signal)
+        if (r->v.status != PF_STATUS_NOISY || !(r->v.latency_signal || r->v.threshold_signal))
             continue;
         r->first_ratio = r->v.latency_ratio;
         pf_measurement again;
         pf_error e;
         pf_error_clear(&e);
-        if (measure_one(o, &t, &db, r, seed, &again, &e) < 0) {
+        pf_measurement again_base;
+        memset(&again_base, 0, sizeof again_base);
+        int mr;
+        if (r->has_base) {
+            /* Re-measure the pair: measure_paired fills r->m / r->base_m. */
+            pf_measurement keep = r->m, keep_base = r->base_m;
+            memset(&r->m, 0, sizeof r->m);
+            memset(&r->base_m, 0, sizeof r->base_m);
+            mr = measure_paired(o, &t, &db, r, seed, &e);
+            again = r->m;
+            again_base = r->base_m;
+            r->m = keep;
+            r->base_m = keep_base;
+            r->has_base = true;
+        } else {
+            mr = measure_one(o, &t, &db, r, seed, &again, &e);
+        }
+        if (mr < 0) {
             pf_measurement_dispose(&again);
+            pf_measurement_dispose(&again_base);
             if (e.code == PF_EXIT_INFRA) {
                 *err = e;
                 goto cleanup;
@@ -405,6 +640,10 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         }
         pf_measurement_dispose(&r->m);
         r->m = again;
+        if (r->has_base) {
+            pf_measurement_dispose(&r->base_m);
+            r->base_m = again_base;
+        }
         r->reran = true;
         judge(o, r, out->calibration_ms, true);
     }
@@ -430,7 +669,9 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
         out->counts[r->v.status]++;
-        failed = failed || r->v.status == PF_STATUS_FAIL;
+        /* A stale baseline means the gate cannot vouch for the case: that is
+         * not a pass (re-record with --update-baselines). */
+        failed = failed || r->v.status == PF_STATUS_FAIL || r->v.status == PF_STATUS_STALE;
         errored = errored || r->v.status == PF_STATUS_ERROR;
     }
     /* A case that cannot run against this schema is a failed check. With
@@ -442,6 +683,9 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
 cleanup:
     pf_db_close(db);
     pf_target_close(&t);
+    pf_gitbase_dispose(&gb);
+    pf_dataset_free(base_ds);
+    free(data_checksum);
     pf_datagen_free(gen);
     pf_dataset_free(ds);
     out->total_ms = pf_elapsed_ms(t0);
@@ -453,6 +697,7 @@ void pf_gate_result_dispose(pf_gate_result *r)
     for (size_t i = 0; i < r->n_cases; i++) {
         pf_case_result *c = &r->cases[i];
         pf_measurement_dispose(&c->m);
+        pf_measurement_dispose(&c->base_m);
         pf_baseline_dispose(&c->baseline);
         free(c->baseline_path);
         free(c->mismatch);
@@ -463,6 +708,9 @@ void pf_gate_result_dispose(pf_gate_result *r)
     pf_strv_free(r->removed);
     pf_env_dispose(&r->env);
     pf_registry_free(r->registry);
+    pf_registry_free(r->base_registry);
+    pf_strv_free(r->base_only);
+    free(r->base_commit);
     free(r->target);
     memset(r, 0, sizeof *r);
 }

@@ -29,6 +29,10 @@ typedef struct pf_case_result {
     int error_code;         /* PF_EXIT_* of the failure */
     bool ran_in_place;      /* a write case that could not get its own database */
     bool baseline_written;
+    /* --base: the base revision's version of the case, measured with it */
+    const pf_case *base_case;
+    pf_measurement base_m;
+    bool has_base;
     pf_verdict v;
 } pf_case_result;
 
@@ -48,8 +52,10 @@ typedef struct pf_gate_opts {
     bool update_baselines;
     bool auth_shim;
     bool no_seed;           /* the database at dsn is already seeded */
+    const char *base_ref;   /* same-run comparison with this git revision */
     int jobs;
     int iterations;         /* > 0: override every case (quick runs) */
+    double statement_timeout_ms; /* per statement while measuring; 0 = none */
     pf_rules rules;
     pf_gate_case_fn on_case;
     pf_gate_phase_fn on_phase;
@@ -68,6 +74,11 @@ typedef struct pf_gate_result {
     int counts[PF_STATUS_ERROR + 1];
     int exit_code;          /* enum pf_exit for the whole run */
     char *target;           /* where it ran, password masked */
+    /* --base */
+    char *base_commit;      /* the full hash compared with, NULL without --base */
+    bool base_cloned;       /* base database cloned from head (same schema and data) */
+    char **base_only;       /* cases only in the base revision, NULL-terminated */
+    pf_registry *base_registry;
 } pf_gate_result;
 
 /* Defaults for everything (project paths, scale 1, the rules). */

@@ -11,6 +11,7 @@
 #include "timeutil.h"
 
 #define STMT "pf_case"
+#define CALIBRATION_REPS 5
 /* Server-side CPU work of the kind queries do (expression evaluation,
  * aggregation), independent of the data set; about half a millisecond. */
 #define CALIBRATION_SQL "SELECT sum(i % 7) FROM generate_series(1, 2000) AS s(i) WHERE i % 3 <> 0"
@@ -252,58 +253,159 @@ static int explain(pf_db *db, const pf_case *c, const pf_params *p, size_t row,
     return 0;
 }
 
-int pf_measure_case(pf_db *db, const pf_case *c, const pf_measure_opts *o, pf_measurement *m,
-                    pf_error *err)
-{
-    memset(m, 0, sizeof *m);
-    uint64_t t0 = pf_now_ns();
+/* One case being measured on one connection: the stages shared by single
+ * and paired (base/head interleaved) measurement. */
+typedef struct run {
+    pf_db *db;
+    const pf_case *c;
     pf_params p;
-    if (pf_params_load(db, c, &p, err) < 0)
+    pf_measurement *m;
+    int iterations;
+    int warmup;
+    double min_time;
+    size_t cap;
+    size_t n_cal;
+    uint64_t seed;
+    bool prepared;
+} run;
+
+static int run_setup(run *r, pf_db *db, const pf_case *c, const pf_measure_opts *o,
+                     pf_measurement *m, pf_error *err)
+{
+    memset(r, 0, sizeof *r);
+    memset(m, 0, sizeof *m);
+    r->db = db;
+    r->c = c;
+    r->m = m;
+    r->seed = o->seed;
+    if (pf_params_load(db, c, &r->p, err) < 0)
         return -1;
-    int rc = pf_db_prepare(db, STMT, c->prepared_sql, err);
-    if (rc < 0) {
-        pf_params_dispose(&p);
+    if (pf_db_prepare(db, STMT, c->prepared_sql, err) < 0) {
         pf_error_prefix(err, "%s:%d: preparing the statement", c->file, c->sql_line);
         if (err)
             err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
         return -1;
     }
-    int iterations = o->iterations > 0 ? o->iterations : c->iterations;
-    int warmup = o->override_warmup ? o->warmup : c->warmup;
-    double min_time = (o->iterations > 0 || c->writes) ? 0 : c->min_time_ms;
-    size_t cap = (size_t)iterations * (min_time > 0 ? MAX_ITERATION_FACTOR : 1);
-    m->samples_ms = pf_calloc(cap, sizeof *m->samples_ms);
-    m->calibration_samples_ms = pf_calloc(cap, sizeof *m->calibration_samples_ms);
-    uint64_t seed = o->seed;
+    r->prepared = true;
+    r->iterations = o->iterations > 0 ? o->iterations : c->iterations;
+    r->warmup = o->override_warmup ? o->warmup : c->warmup;
+    r->min_time = (o->iterations > 0 || c->writes) ? 0 : c->min_time_ms;
+    r->cap = (size_t)r->iterations * (r->min_time > 0 ? MAX_ITERATION_FACTOR : 1);
+    m->samples_ms = pf_calloc(r->cap, sizeof *m->samples_ms);
+    m->calibration_samples_ms = pf_calloc(2 * CALIBRATION_REPS, sizeof *m->calibration_samples_ms);
+    return 0;
+}
+
+/* Warm-up first: caches, plan cache (custom vs generic plan choice after
+ * five executions), then the plan and work metrics on a fixed draw. For
+ * write cases this order is fixed, so the dead rows earlier iterations
+ * leave behind are the same every run. */
+static int run_prologue(run *r, pf_error *err)
+{
     double ms;
-    long rows = 0;
-    /* Warm-up first: caches, plan cache (custom vs generic plan choice after
-     * five executions), then the plan and work metrics on a fixed draw, then
-     * the timed iterations. For write cases this order is fixed, so the dead
-     * rows earlier iterations leave behind are the same every run. */
-    for (int i = 0; rc == 0 && i < warmup; i++)
-        rc = iterate(db, c, &p, draw(&p, seed, c, (uint64_t)i + (1ull << 40)), &ms, &rows, err);
-    if (rc == 0)
-        rc = explain(db, c, &p, draw(&p, seed, c, UINT64_MAX), m, err);
-    uint64_t t_iter = pf_now_ns();
-    for (size_t i = 0; rc == 0 && i < cap; i++) {
-        if ((int)i >= iterations && pf_elapsed_ms(t_iter) >= min_time)
-            break;
-        rc = iterate(db, c, &p, draw(&p, seed, c, i), &ms, &rows, err);
-        if (rc != 0)
-            break;
+    long rows;
+    for (int i = 0; i < r->warmup; i++)
+        if (iterate(r->db, r->c, &r->p, draw(&r->p, r->seed, r->c, (uint64_t)i + (1ull << 40)),
+                    &ms, &rows, err) < 0)
+            return -1;
+    return explain(r->db, r->c, &r->p, draw(&r->p, r->seed, r->c, UINT64_MAX), r->m, err);
+}
+
+/* Timed iteration i. */
+static int run_iteration(run *r, size_t i, pf_error *err)
+{
+    double ms;
+    long rows;
+    if (iterate(r->db, r->c, &r->p, draw(&r->p, r->seed, r->c, i), &ms, &rows, err) < 0)
+        return -1;
+    r->m->samples_ms[r->m->n_samples++] = ms;
+    return 0;
+}
+
+/* The calibration statement, CALIBRATION_REPS times, just before and just
+ * after the case's iterations: the case's local reference. (Timed right
+ * after each iteration it was distorted by the heavy statement before it.) */
+static int run_calibrate(run *r, pf_error *err)
+{
+    for (int k = 0; k < CALIBRATION_REPS; k++) {
         uint64_t tc = pf_now_ns();
-        rc = pf_db_exec(db, CALIBRATION_SQL, err);
-        m->calibration_samples_ms[m->n_samples] = pf_elapsed_ms(tc);
-        m->samples_ms[m->n_samples++] = ms;
+        if (pf_db_exec(r->db, CALIBRATION_SQL, err) < 0)
+            return -1;
+        r->m->calibration_samples_ms[r->n_cal++] = pf_elapsed_ms(tc);
     }
-    pf_db_exec(db, "DEALLOCATE " STMT, NULL);
-    pf_params_dispose(&p);
+    return 0;
+}
+
+static void run_finish(run *r, int rc, uint64_t t0)
+{
+    if (r->prepared)
+        pf_db_exec(r->db, "DEALLOCATE " STMT, NULL);
+    pf_params_dispose(&r->p);
     if (rc == 0) {
-        pf_stats_summarize(m->samples_ms, m->n_samples, &m->latency);
-        m->calibration_ms = pf_stats_median(m->calibration_samples_ms, m->n_samples);
+        pf_stats_summarize(r->m->samples_ms, r->m->n_samples, &r->m->latency);
+        r->m->calibration_ms = pf_stats_median(r->m->calibration_samples_ms, r->n_cal);
     }
-    m->wall_ms = pf_elapsed_ms(t0);
+    r->m->wall_ms = pf_elapsed_ms(t0);
+}
+
+int pf_measure_case(pf_db *db, const pf_case *c, const pf_measure_opts *o, pf_measurement *m,
+                    pf_error *err)
+{
+    uint64_t t0 = pf_now_ns();
+    run r;
+    int rc = run_setup(&r, db, c, o, m, err);
+    if (rc == 0)
+        rc = run_prologue(&r, err);
+    if (rc == 0)
+        rc = run_calibrate(&r, err);
+    uint64_t t_iter = pf_now_ns();
+    for (size_t i = 0; rc == 0 && i < r.cap; i++) {
+        if ((int)i >= r.iterations && pf_elapsed_ms(t_iter) >= r.min_time)
+            break;
+        rc = run_iteration(&r, i, err);
+    }
+    if (rc == 0)
+        rc = run_calibrate(&r, err);
+    run_finish(&r, rc, t0);
+    return rc;
+}
+
+int pf_measure_pair(pf_db *base_db, const pf_case *base_case, pf_db *head_db,
+                    const pf_case *head_case, const pf_measure_opts *o, pf_measurement *base,
+                    pf_measurement *head, pf_error *err)
+{
+    uint64_t t0 = pf_now_ns();
+    run rb, rh;
+    memset(&rh, 0, sizeof rh);
+    int rc = run_setup(&rb, base_db, base_case, o, base, err);
+    int rch = run_setup(&rh, head_db, head_case, o, head, err);
+    if (rc == 0)
+        rc = rch;
+    if (rc == 0)
+        rc = run_prologue(&rb, err);
+    if (rc == 0)
+        rc = run_prologue(&rh, err);
+    if (rc == 0)
+        rc = run_calibrate(&rh, err);
+    /* The same number of iterations on both sides, interleaved in
+     * randomised order within each pair (a seeded coin), so slow drift and
+     * periodic noise hit base and head alike. */
+    size_t n = (size_t)(rb.iterations > rh.iterations ? rb.iterations : rh.iterations);
+    if (n > rb.cap)
+        n = rb.cap;
+    if (n > rh.cap)
+        n = rh.cap;
+    pf_rng coin = pf_rng_stream(o->seed, pf_rng_hash_str(head_case->draws), 0, 0x636f696eull);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        bool base_first = (pf_rng_next(&coin) & 1) != 0;
+        rc = run_iteration(base_first ? &rb : &rh, i, err);
+        if (rc == 0)
+            rc = run_iteration(base_first ? &rh : &rb, i, err);
+    }
+    if (rc == 0)
+        rc = run_calibrate(&rh, err);
+    run_finish(&rb, rc, t0);
+    run_finish(&rh, rc, t0);
     return rc;
 }
 

@@ -29,8 +29,8 @@ typedef struct pf_params {
 typedef struct pf_measurement {
     double *samples_ms; /* per timed iteration, in order */
     size_t n_samples;
-    /* The calibration statement timed right after every iteration: the
-     * case's own reference, so machine drift during the case cancels. */
+    /* The calibration statement timed just before and just after the
+     * iterations: the case's own reference for the machine's speed. */
     double *calibration_samples_ms;
     double calibration_ms; /* their median */
     pf_summary latency;
@@ -63,6 +63,15 @@ void pf_params_dispose(pf_params *p);
 int pf_measure_case(pf_db *db, const pf_case *c, const pf_measure_opts *o, pf_measurement *out,
                     pf_error *err);
 void pf_measurement_dispose(pf_measurement *m);
+
+/* Measure the base and head versions of a case together (perfgate run
+ * --base): both warmed up and explained, then the same number of timed
+ * iterations, interleaved base/head in a seeded random order within each
+ * pair, with the same parameter draws. samples_ms[i] of base and head form
+ * pair i. Both measurements must be disposed. */
+int pf_measure_pair(pf_db *base_db, const pf_case *base_case, pf_db *head_db,
+                    const pf_case *head_case, const pf_measure_opts *o, pf_measurement *base,
+                    pf_measurement *head, pf_error *err);
 
 /* The calibration workload: a fixed CPU-bound query run `reps` times;
  * *median_ms is its median. The same statement runs after every timed

@@ -77,6 +77,28 @@ static int parse_int(const char *path, int line, const char *key, const char *v,
     return 0;
 }
 
+/* A known key written so that it would read as a plain comment
+ * ("Threshold:", "threshold :"): the key it means, else NULL. */
+static const char *misspelt_key(const char *k, const char *colon)
+{
+    char word[16];
+    size_t n = 0;
+    while (n + 1 < sizeof word && (isalpha((unsigned char)k[n]) || k[n] == '_')) {
+        word[n] = (char)tolower((unsigned char)k[n]);
+        n++;
+    }
+    word[n] = '\0';
+    const char *after = k + n;
+    while (*after == ' ' || *after == '\t')
+        after++;
+    if (n == 0 || colon == NULL || after != colon)
+        return NULL;
+    for (const char *const *kk = k_keys; *kk; kk++)
+        if (strcmp(*kk, word) == 0)
+            return *kk;
+    return NULL;
+}
+
 /* First keyword of the statement, lower-cased, into buf. */
 static void first_word(const char *sql, char *buf, size_t len)
 {
@@ -104,6 +126,8 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
     const char *p = text;
     const char *body = NULL;
     bool writes_given = false;
+    /* Lines of the keys the later checks point at (1: the header's top). */
+    int name_line = 1, identity_line = 1, min_time_line = 1;
 
     /* Header: leading comment lines. */
     while (*p) {
@@ -132,9 +156,18 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
         while (k[klen] && (islower((unsigned char)k[klen]) || k[klen] == '_'))
             klen++;
         bool keyed = !continuation && colon != NULL && k + klen == colon && klen > 0;
+        const char *meant = NULL;
         if (continuation) {
-            pf_buf_putc(&vals[nv - 1].value, '\n');
+            /* A value may start on the line after its key. */
+            if (vals[nv - 1].value.len > 0)
+                pf_buf_putc(&vals[nv - 1].value, '\n');
             pf_buf_puts(&vals[nv - 1].value, trim((char *)c));
+        } else if (!keyed && (meant = misspelt_key(k, colon)) != NULL) {
+            /* Not a plain comment: a typo must never silently change a case. */
+            pf_error_set(err, PF_EXIT_USAGE, "%s:%d: '%.*s': write header keys as '-- %s: value'",
+                         path, line, (int)(colon + 1 - k), k, meant);
+            free(l);
+            goto cleanup;
         } else if (keyed) {
             char *key = pf_strndup(k, klen);
             bool known = false;
@@ -175,7 +208,8 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
         p = eol ? eol + 1 : p + len;
     }
     if (body == NULL) {
-        pf_error_set(err, PF_EXIT_USAGE, "%s: no SQL statement after the header", path);
+        pf_error_set(err, PF_EXIT_USAGE, "%s:%d: no SQL statement after the header", path,
+                     line > 0 ? line : 1);
         goto cleanup;
     }
     out->sql_line = line;
@@ -186,6 +220,7 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
         int ln = vals[i].line;
         if (strcmp(key, "name") == 0) {
             name = pf_strdup(v);
+            name_line = ln;
         } else if (strcmp(key, "group") == 0) {
             out->group = pf_strdup(v);
         } else if (strcmp(key, "description") == 0) {
@@ -208,6 +243,7 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
             }
             out->identity = k_identities[k].id;
             out->identity_label = pf_strdup(v);
+            identity_line = ln;
         } else if (strcmp(key, "params") == 0) {
             out->params_sql = pf_strdup(v);
         } else if (strcmp(key, "iterations") == 0 || strcmp(key, "warmup") == 0) {
@@ -218,6 +254,8 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
             }
         } else if (strcmp(key, "min_time") == 0 || strcmp(key, "threshold") == 0) {
             double *dst = key[0] == 'm' ? &out->min_time_ms : &out->threshold_ms;
+            if (key[0] == 'm')
+                min_time_line = ln;
             if (pf_duration_parse(v, dst, err) < 0) {
                 pf_error_prefix(err, "%s:%d: %s", path, ln, key);
                 free(name);
@@ -253,18 +291,20 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
     out->name = name;
     if (out->draws == NULL)
         out->draws = pf_strdup(name);
+    bool name_ok = *name != '\0'; /* "-- name:" left empty */
     for (const char *q = name; *q; q++)
-        if (!(isalnum((unsigned char)*q) || *q == '_' || *q == '-' || *q == '.')) {
-            pf_error_set(err, PF_EXIT_USAGE,
-                         "%s: case name '%s' may only hold letters, digits, '_', '-' and '.'",
-                         path, name);
-            goto cleanup;
-        }
+        name_ok = name_ok && (isalnum((unsigned char)*q) || *q == '_' || *q == '-' || *q == '.');
+    if (!name_ok) {
+        pf_error_set(err, PF_EXIT_USAGE,
+                     "%s:%d: case name '%s' may only hold letters, digits, '_', '-' and '.'", path,
+                     name_line, name);
+        goto cleanup;
+    }
     if (out->group == NULL)
         out->group = pf_strdup(default_group ? default_group : "default");
     if (out->description == NULL || *out->description == '\0') {
         pf_error_set(err, PF_EXIT_USAGE,
-                     "%s: missing '-- description: ...' (say what the app does with this query)",
+                     "%s:1: missing '-- description: ...' (say what the app does with this query)",
                      path);
         goto cleanup;
     }
@@ -282,6 +322,7 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
         goto cleanup;
     }
     out->sql = pf_strndup(text + stmts[0].offset, stmts[0].len);
+    out->sql_line = stmts[0].line; /* past any comments before the statement */
     free(stmts);
     snprintf(out->sql_hash, sizeof out->sql_hash, "%016llx",
              (unsigned long long)pf_rng_hash_bytes(PF_RNG_HASH_INIT, out->sql, strlen(out->sql)));
@@ -290,14 +331,15 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
         goto cleanup;
     if (out->n_params > 0 && out->params_sql == NULL) {
         pf_error_set(err, PF_EXIT_USAGE,
-                     "%s: the statement uses :%s but there is no '-- params:' query to draw it from",
-                     path, out->param_names[0]);
+                     "%s:%d: the statement uses :%s but there is no '-- params:' query to draw it "
+                     "from",
+                     path, out->sql_line, out->param_names[0]);
         goto cleanup;
     }
     if (out->identity == PF_IDENTITY_AUTHENTICATED && out->params_sql == NULL) {
         pf_error_set(err, PF_EXIT_USAGE,
-                     "%s: identity '%s' needs a '-- params:' query returning a user_id column",
-                     path, out->identity_label);
+                     "%s:%d: identity '%s' needs a '-- params:' query returning a user_id column",
+                     path, identity_line, out->identity_label);
         goto cleanup;
     }
     if (!writes_given) {
@@ -308,9 +350,9 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
     }
     if (out->min_time_ms > 0 && out->writes) {
         pf_error_set(err, PF_EXIT_USAGE,
-                     "%s: min_time is for read-only cases (a write case runs a fixed number of "
+                     "%s:%d: min_time is for read-only cases (a write case runs a fixed number of "
                      "iterations so its work metrics are reproducible)",
-                     path);
+                     path, min_time_line);
         goto cleanup;
     }
     rc = 0;
@@ -411,7 +453,8 @@ int pf_registry_load(const char *dir, pf_registry **out, pf_error *err)
         free(groups[g]);
     free(groups);
     if (rc == 0) {
-        qsort(r->cases, r->n, sizeof *r->cases, cmp_case);
+        if (r->n > 0) /* an empty registry has no array: qsort(NULL, ...) is undefined */
+            qsort(r->cases, r->n, sizeof *r->cases, cmp_case);
         /* Names are unique across groups too (baselines are per group, but
          * --only and reports use the bare name). */
         for (size_t i = 0; rc == 0 && i < r->n; i++)

@@ -165,7 +165,9 @@ static int load_table(pool *p, pf_db *db, size_t t, bool partitioned, pf_error *
     int rc = 0;
     if (db != NULL) {
         char *cols = pf_datagen_copy_columns(p->g, t);
-        char *sql = pf_asprintf("BEGIN; TRUNCATE %s", name);
+        /* RESTART IDENTITY: identity columns the spec leaves to the server
+         * count from 1 again, so a reload gives the same ids. */
+        char *sql = pf_asprintf("BEGIN; TRUNCATE %s RESTART IDENTITY", name);
         rc = pf_db_exec(db, sql, err);
         free(sql);
         if (rc == 0) {
@@ -362,7 +364,7 @@ static int collect(pf_db *db, const pf_dataset *ds, aside_list *out, pf_error *e
                     "quote_ident(c.conname), pg_get_constraintdef(c.oid) "
                     "FROM pg_constraint c WHERE c.contype = 'f' AND c.conparentid = 0 "
                     "AND (c.conrelid = ANY($1::regclass[]) OR c.confrelid = ANY($1::regclass[])) "
-                    "ORDER BY 1, 3",
+                    "ORDER BY c.conrelid, c.oid",
                     1, params, &r, err) < 0)
         goto cleanup;
     for (int i = 0; i < pf_result_nrows(r); i++) {
@@ -378,7 +380,7 @@ static int collect(pf_db *db, const pf_dataset *ds, aside_list *out, pf_error *e
                     "SELECT c.conrelid::regclass::text, quote_ident(c.conname), "
                     "pg_get_constraintdef(c.oid) FROM pg_constraint c "
                     "WHERE c.contype IN ('p', 'u', 'x') AND c.conparentid = 0 "
-                    "AND c.conrelid = ANY($1::regclass[]) ORDER BY 1, 2",
+                    "AND c.conrelid = ANY($1::regclass[]) ORDER BY c.conrelid, c.conindid",
                     1, params, &r, err) < 0)
         goto cleanup;
     for (int i = 0; i < pf_result_nrows(r); i++) {
@@ -394,12 +396,16 @@ static int collect(pf_db *db, const pf_dataset *ds, aside_list *out, pf_error *e
      * partitioned index. */
     if (pf_db_query(db,
                     "SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, "
-                    "pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                    /* pg_get_indexdef says ON ONLY for a partitioned table's
+                     * index, which would create it invalid and without the
+                     * partitions' indexes. */
+                    "regexp_replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') "
+                    "FROM pg_index i "
                     "WHERE i.indrelid = ANY($1::regclass[]) "
                     "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
                     "i.indexrelid AND c.contype IN ('p', 'u', 'x')) "
                     "AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) "
-                    "ORDER BY 1, 2",
+                    "ORDER BY i.indrelid, i.indexrelid",
                     1, params, &r, err) < 0)
         goto cleanup;
     for (int i = 0; i < pf_result_nrows(r); i++)
@@ -504,27 +510,25 @@ static void build_tasks(pool *p, const pf_dataset *ds, const table_info *info,
         load[t] = add_task(p, TASK_LOAD, t, info[t].partitioned ? pf_strdup("partitioned") : NULL,
                            NULL, weight[t]);
     }
-    size_t first_key = p->n_tasks;
-    for (size_t i = 0; i < aside->n; i++) {
-        const aside_item *a = &aside->items[i];
-        if (a->kind != TASK_KEY)
-            continue;
-        long t = table_of(info, n, a->table);
-        size_t k = add_task(p, TASK_KEY, (size_t)t, NULL, pf_strdup(a->create_sql), weight[t]);
-        depend(p, k, load[t]);
-    }
-    size_t first_index = p->n_tasks;
-    for (size_t i = 0; i < aside->n; i++) {
-        const aside_item *a = &aside->items[i];
-        if (a->kind != TASK_INDEX)
-            continue;
-        long t = table_of(info, n, a->table);
-        size_t k = add_task(p, TASK_INDEX, (size_t)t, NULL, pf_strdup(a->create_sql), weight[t]);
-        depend(p, k, load[t]);
-        for (size_t j = first_key; j < first_index; j++)
-            if (p->tasks[j].table == (size_t)t)
-                depend(p, k, j);
-    }
+    /* A table's keys and indexes are rebuilt one after another in their
+     * original creation (OID) order: the planner breaks cost ties between
+     * indexes by OID, so a different order could change plans. Different
+     * tables still build in parallel. */
+    size_t *last = pf_calloc(n, sizeof *last);
+    for (size_t t = 0; t < n; t++)
+        last[t] = load[t];
+    const task_kind kinds[] = {TASK_KEY, TASK_INDEX};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < aside->n; i++) {
+            const aside_item *a = &aside->items[i];
+            if (a->kind != kinds[k])
+                continue;
+            long t = table_of(info, n, a->table);
+            size_t id = add_task(p, kinds[k], (size_t)t, NULL, pf_strdup(a->create_sql), weight[t]);
+            depend(p, id, last[t]);
+            last[t] = id;
+        }
+    free(last);
     size_t first_fk = p->n_tasks;
     for (size_t i = 0; i < aside->n; i++) {
         const aside_item *a = &aside->items[i];

@@ -24,7 +24,8 @@ typedef struct pf_seed_opts {
     int jobs;          /* parallel connections / threads; 0 = 2 */
     bool load;         /* false: generate and checksum only, no server */
     bool replace;      /* load into tables that already hold rows (truncating them) */
-    int stats_target;  /* default_statistics_target for ANALYZE; 0 = 1000 */
+    int stats_target;  /* lowest default_statistics_target for ANALYZE; 0 = 100 (raised per
+                          table so that the sample covers every row) */
     pf_seed_progress_fn progress;
     void *progress_arg;
 } pf_seed_opts;

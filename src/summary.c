@@ -42,7 +42,7 @@ static const char *status_mark(pf_status s)
 /* "+12%" / "=" / "" for the latency column. */
 static void lat_delta(const pf_case_result *c, char *buf, size_t len)
 {
-    if (!c->measured || !c->has_baseline || c->mismatch || c->v.latency_ratio <= 0)
+    if (!c->measured || c->v.latency_ratio <= 0 || (!c->has_base && (!c->has_baseline || c->mismatch)))
         snprintf(buf, len, "–");
     else
         snprintf(buf, len, "%+.0f%%", 100.0 * (c->v.latency_ratio - 1));
@@ -50,11 +50,11 @@ static void lat_delta(const pf_case_result *c, char *buf, size_t len)
 
 static void work_delta(const pf_case_result *c, char *buf, size_t len)
 {
-    if (!c->measured || !c->has_baseline || c->mismatch) {
+    if (!c->measured || ((!c->has_baseline || c->mismatch) && !c->has_base)) {
         snprintf(buf, len, "–");
         return;
     }
-    int64_t b = buffers(&c->baseline.work), h = buffers(&c->m.work);
+    int64_t b = buffers(c->has_base ? &c->base_m.work : &c->baseline.work), h = buffers(&c->m.work);
     if (b == h)
         snprintf(buf, len, "=");
     else if (b == 0)
@@ -114,6 +114,11 @@ char *pf_summary_table(const pf_gate_result *r)
     }
     for (size_t i = 0; r->removed && r->removed[i]; i++)
         pf_buf_printf(&b, "removed: %s has no case in the registry any more\n", r->removed[i]);
+    if (r->base_commit)
+        pf_buf_printf(&b, "compared with %.12s in the same run (%s base database)\n",
+                      r->base_commit, r->base_cloned ? "cloned" : "separately built");
+    for (size_t i = 0; r->base_only && r->base_only[i]; i++)
+        pf_buf_printf(&b, "removed: %s exists only in the base revision\n", r->base_only[i]);
     pf_buf_printf(&b, "%zu cases: ", r->n_cases);
     counts_line(&b, r);
     pf_buf_putc(&b, '\n');
@@ -136,7 +141,7 @@ static void md_cell(pf_buf *b, const char *s)
 char *pf_summary_markdown(const pf_gate_result *r)
 {
     pf_buf b = PF_BUF_INIT;
-    int bad = r->counts[PF_STATUS_FAIL] + r->counts[PF_STATUS_ERROR];
+    int bad = r->counts[PF_STATUS_FAIL] + r->counts[PF_STATUS_ERROR] + r->counts[PF_STATUS_STALE];
     if (bad > 0)
         pf_buf_printf(&b, "## ❌ perfgate: %d of %zu cases failed\n\n", bad, r->n_cases);
     else
@@ -165,6 +170,13 @@ char *pf_summary_markdown(const pf_gate_result *r)
         pf_buf_printf(&b, "\n🗑️ `%s` has no case in the registry any more (delete it or restore the "
                           "case).\n",
                       r->removed[i]);
+    if (r->base_commit)
+        pf_buf_printf(&b, "\nCompared with the base revision `%.12s`, measured in the same run "
+                          "(interleaved iterations).\n",
+                      r->base_commit);
+    for (size_t i = 0; r->base_only && r->base_only[i]; i++)
+        pf_buf_printf(&b, "\n🗑️ `%s` exists only in the base revision (removed by this change).\n",
+                      r->base_only[i]);
     bool any = false;
     for (size_t i = 0; i < r->n_cases; i++) {
         const pf_case_result *c = &r->cases[i];
@@ -232,10 +244,13 @@ int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *
             jc->status = PF_JUNIT_ERROR;
             jc->type = c->error_code == PF_EXIT_INFRA ? "infrastructure" : "sql-error";
             break;
-        case PF_STATUS_NOISY:
         case PF_STATUS_STALE:
+            jc->status = PF_JUNIT_FAIL;
+            jc->type = "stale-baseline";
+            break;
+        case PF_STATUS_NOISY:
             jc->status = PF_JUNIT_SKIPPED;
-            jc->type = c->v.status == PF_STATUS_NOISY ? "noisy" : "stale-baseline";
+            jc->type = "noisy";
             break;
         default:
             jc->status = PF_JUNIT_PASS;
@@ -361,6 +376,16 @@ char *pf_summary_json(const pf_gate_result *r)
         cJSON_AddStringToObject(o, "details", c->v.details ? c->v.details : "");
         cJSON_AddItemToObject(o, "threshold_ms", num(c->c->threshold_ms));
         cJSON_AddBoolToObject(o, "reran", c->reran);
+        cJSON_AddBoolToObject(o, "work_regressed", c->v.work_regressed);
+        cJSON_AddBoolToObject(o, "plan_changed", c->v.plan_changed);
+        cJSON_AddBoolToObject(o, "latency_signal", c->v.latency_signal);
+        cJSON_AddBoolToObject(o, "latency_confirmed", c->v.latency_confirmed);
+        cJSON_AddBoolToObject(o, "paired", c->v.paired);
+        if (c->v.paired) {
+            cJSON_AddItemToObject(o, "ratio_lo", num(c->v.ratio_lo));
+            cJSON_AddItemToObject(o, "ratio_hi", num(c->v.ratio_hi));
+            cJSON_AddNumberToObject(o, "pairs", (double)c->v.pairs);
+        }
         cJSON_AddBoolToObject(o, "baseline_written", c->baseline_written);
         if (c->measured) {
             cJSON *lat = cJSON_AddObjectToObject(o, "latency");
@@ -403,6 +428,11 @@ char *pf_summary_json(const pf_gate_result *r)
         if (c->error)
             cJSON_AddStringToObject(o, "error", c->error);
     }
+    if (r->base_commit)
+        cJSON_AddStringToObject(root, "base_commit", r->base_commit);
+    cJSON *base_only = cJSON_AddArrayToObject(root, "base_only");
+    for (size_t i = 0; r->base_only && r->base_only[i]; i++)
+        cJSON_AddItemToArray(base_only, cJSON_CreateString(r->base_only[i]));
     cJSON *removed = cJSON_AddArrayToObject(root, "removed_baselines");
     for (size_t i = 0; r->removed && r->removed[i]; i++)
         cJSON_AddItemToArray(removed, cJSON_CreateString(r->removed[i]));

@@ -19,6 +19,7 @@ pf_rules pf_rules_default(void)
     r.latency_limit = 1.20;
     r.alpha = 0.01;
     r.latency_min_delta_ms = 0.05;
+    r.paired_min_samples = 20;
     r.warn_level = 0.5;
     r.critical_level = 1.0;
     r.emergency_level = 2.0;
@@ -88,9 +89,10 @@ static int64_t temp(const pf_work *w)
     return w->temp_read + w->temp_written;
 }
 
-/* Did any work metric grow by more than `limit` (and min_delta)? */
+/* Did any work metric grow by more than `limit` (and min_delta, or
+ * calls_min_delta for function calls: the same minimums as the work rule)? */
 static bool work_grew(const pf_work *b, int64_t bcalls, const pf_work *h, int64_t hcalls,
-                      double limit, int64_t min_delta)
+                      double limit, int64_t min_delta, int64_t calls_min_delta)
 {
     int64_t pairs[4][2] = {{buffers(b), buffers(h)},
                            {temp(b), temp(h)},
@@ -98,7 +100,8 @@ static bool work_grew(const pf_work *b, int64_t bcalls, const pf_work *h, int64_
                            {bcalls, hcalls}};
     for (int i = 0; i < 4; i++) {
         int64_t x = pairs[i][0], y = pairs[i][1];
-        if (y - x >= (i == 3 ? 1 : min_delta) && (x == 0 || (double)(y - x) / (double)x > limit))
+        if (y - x >= (i == 3 ? calls_min_delta : min_delta) &&
+            (x == 0 || (double)(y - x) / (double)x > limit))
             return true;
     }
     return false;
@@ -118,19 +121,32 @@ static void latency(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v
     if (base_norm <= 0)
         return;
     v->latency_ratio = head_norm / base_norm;
-    double *a = pf_calloc((size_t)b->n_quantiles, sizeof *a);
+    /* The baseline keeps its distribution as 101 quantiles; the rank test
+     * gets as many points as the baseline really had samples (at the
+     * midpoint quantiles), so a 10-sample baseline does not count as 101
+     * observations. */
+    size_t nb = b->n > 0 && (size_t)b->n < (size_t)b->n_quantiles ? (size_t)b->n
+                                                                  : (size_t)b->n_quantiles;
+    double *a = pf_calloc(nb, sizeof *a);
     double *h = pf_calloc(m->n_samples, sizeof *h);
     /* H1: the case is now slower than latency_limit x the baseline. Scale
      * the baseline by the limit and ask the rank test whether the new
      * samples are larger: significance then means "more than +20%", not
      * merely "slower". */
-    for (int i = 0; i < b->n_quantiles; i++)
-        a[i] = r->latency_limit * b->quantiles_ms[i] / b->calibration_ms;
+    for (size_t i = 0; i < nb; i++) {
+        double q = (100.0 * ((double)i + 0.5)) / (double)nb; /* percent */
+        size_t lo = (size_t)q;
+        if (lo >= (size_t)b->n_quantiles - 1)
+            lo = (size_t)b->n_quantiles - 2;
+        double frac = q - (double)lo;
+        double val = b->quantiles_ms[lo] + frac * (b->quantiles_ms[lo + 1] - b->quantiles_ms[lo]);
+        a[i] = r->latency_limit * val / b->calibration_ms;
+    }
     for (size_t i = 0; i < m->n_samples; i++)
         h[i] = m->samples_ms[i] / cal;
     pf_rank_test t;
     v->latency_p = 1.0;
-    if (pf_stats_mann_whitney(a, (size_t)b->n_quantiles, h, m->n_samples, &t) == 0)
+    if (pf_stats_mann_whitney(a, nb, h, m->n_samples, &t) == 0)
         v->latency_p = t.p_greater;
     free(a);
     free(h);
@@ -144,6 +160,47 @@ static void latency(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v
                   b->median_ms, m->latency.median, b->calibration_ms, cal,
                   v->latency_ratio, r->latency_limit, v->latency_p,
                   v->latency_signal ? (in->confirming ? "  SLOWER (confirmed)" : "  SLOWER?") : "");
+}
+
+/* Same-run latency: pairs (b_i, h_i) measured interleaved. The ratio of
+ * medians, its bootstrap interval over pairs, and a one-sided Wilcoxon
+ * signed-rank test of log(h_i / b_i) > 0. */
+static void paired_latency(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v,
+                           pf_buf *details)
+{
+    const pf_measurement *b = in->base, *h = in->m;
+    size_t n = b->n_samples < h->n_samples ? b->n_samples : h->n_samples;
+    v->pairs = n;
+    if (n < 2)
+        return;
+    double mb = pf_stats_median(b->samples_ms, n), mh = pf_stats_median(h->samples_ms, n);
+    if (mb <= 0)
+        return;
+    v->latency_ratio = mh / mb;
+    double *d = pf_calloc(n, sizeof *d);
+    for (size_t i = 0; i < n; i++)
+        d[i] = log(h->samples_ms[i] > 0 ? h->samples_ms[i] : 1e-9) -
+               log(b->samples_ms[i] > 0 ? b->samples_ms[i] : 1e-9);
+    pf_rank_test t;
+    v->latency_p = 1.0;
+    if (pf_stats_wilcoxon_signed_rank(d, n, &t) == 0)
+        v->latency_p = t.p_greater;
+    free(d);
+    pf_ratio_ci ci;
+    if (pf_stats_bootstrap_paired_median_ratio(b->samples_ms, h->samples_ms, n, 2000, 0.95,
+                                               0x7065726667617465ull, &ci) == 0) {
+        v->ratio_lo = ci.lo;
+        v->ratio_hi = ci.hi;
+    }
+    bool enough = n >= r->paired_min_samples;
+    v->latency_signal = enough && v->latency_ratio > r->latency_limit && v->latency_p < r->alpha &&
+                        (mh - mb) >= r->latency_min_delta_ms;
+    v->latency_confirmed = v->latency_signal;
+    pf_buf_printf(details,
+                  "  latency         base %.3f ms, head %.3f ms over %zu interleaved pairs: ratio "
+                  "%.2f (95%% CI %.2f–%.2f), signed-rank p=%.2g%s%s\n",
+                  mb, mh, n, v->latency_ratio, v->ratio_lo, v->ratio_hi, v->latency_p,
+                  enough ? "" : "  (too few pairs to judge)", v->latency_signal ? "  SLOWER" : "");
 }
 
 void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v)
@@ -174,11 +231,10 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
                  m->latency.p95, pf_level_name(v->level), 100.0 * m->latency.p95 / c->threshold_ms,
                  c->threshold_ms);
 
-    if (in->baseline == NULL) {
+    if (in->baseline == NULL && in->base == NULL) {
         v->status = threshold_fail ? PF_STATUS_FAIL : PF_STATUS_NEW;
-        pf_buf_printf(&head, "%snew case: median %.3f ms, buffers %lld, %s",
-                      threshold_fail ? "" : "", m->latency.median, (long long)buffers(&m->work),
-                      m->plan_summary ? m->plan_summary : "");
+        pf_buf_printf(&head, "new case: median %.3f ms, buffers %lld, %s", m->latency.median,
+                      (long long)buffers(&m->work), m->plan_summary ? m->plan_summary : "");
         if (threshold_fail) {
             pf_buf_reset(&head);
             pf_buf_puts(&head, thr);
@@ -186,7 +242,7 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
         goto done;
     }
     const pf_baseline *b = in->baseline;
-    if (in->mismatch != NULL) {
+    if (in->base == NULL && in->mismatch != NULL) {
         v->status = threshold_fail ? PF_STATUS_FAIL : PF_STATUS_STALE;
         if (threshold_fail)
             pf_buf_puts(&head, thr);
@@ -197,43 +253,63 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
         goto done;
     }
 
+    /* The reference: the base revision measured in this run, or the
+     * committed baseline. */
+    const pf_work *ref_work = in->base ? &in->base->work : &b->work;
+    int64_t ref_calls = in->base ? in->base->function_calls : b->function_calls;
+    const char *ref_fp = in->base ? in->base->fingerprint : b->fingerprint;
+    char *const *ref_nodes = in->base ? in->base->plan_nodes : b->plan_nodes;
+    const char *ref_summary = in->base ? in->base->plan_summary : b->plan_summary;
+    v->paired = in->base != NULL;
+    if (v->paired)
+        pf_buf_puts(&det, "  compared with   the base revision, measured in this run\n");
+
     /* Work. */
-    v->buffers_delta_pct = work_metric("buffers", buffers(&b->work), buffers(&m->work),
+    v->buffers_delta_pct = work_metric("buffers", buffers(ref_work), buffers(&m->work),
                                        r->work_limit, r->work_min_delta, &v->work_regressed,
                                        &fail, &note, &det);
-    v->temp_delta_pct = work_metric("temp blocks", temp(&b->work), temp(&m->work), r->work_limit,
+    v->temp_delta_pct = work_metric("temp blocks", temp(ref_work), temp(&m->work), r->work_limit,
                                     r->work_min_delta, &v->work_regressed, &fail, &note, &det);
-    v->rows_delta_pct = work_metric("rows processed", b->work.rows_processed,
+    v->rows_delta_pct = work_metric("rows processed", ref_work->rows_processed,
                                     m->work.rows_processed, r->work_limit, r->work_min_delta,
                                     &v->work_regressed, &fail, &note, &det);
-    v->calls_delta_pct = work_metric("function calls", b->function_calls, m->function_calls,
+    v->calls_delta_pct = work_metric("function calls", ref_calls, m->function_calls,
                                      r->work_limit, r->calls_min_delta, &v->work_regressed, &fail,
                                      &note, &det);
 
     /* Plan. */
-    v->plan_changed = b->fingerprint && strcmp(b->fingerprint, m->fingerprint) != 0;
+    v->plan_changed = ref_fp && strcmp(ref_fp, m->fingerprint) != 0;
     char *diff = NULL;
     if (v->plan_changed) {
-        diff = pf_plan_diff_nodes(b->plan_nodes, m->plan_nodes);
-        pf_buf_printf(&det, "  plan            changed (%s → %s): %s\n", b->fingerprint,
+        diff = pf_plan_diff_nodes(ref_nodes, m->plan_nodes);
+        pf_buf_printf(&det, "  plan            changed (%s → %s): %s\n", ref_fp,
                       m->fingerprint, diff && *diff ? diff : "same nodes, different details");
-        pf_buf_printf(&det, "    baseline:     %s\n    now:          %s\n",
-                      b->plan_summary ? b->plan_summary : "", m->plan_summary ? m->plan_summary : "");
+        pf_buf_printf(&det, "    before:       %s\n    now:          %s\n",
+                      ref_summary ? ref_summary : "", m->plan_summary ? m->plan_summary : "");
     } else {
         pf_buf_printf(&det, "  plan            unchanged: %s\n", m->plan_summary ? m->plan_summary : "");
     }
-    bool plan_fail = v->plan_changed && work_grew(&b->work, b->function_calls, &m->work,
+    bool plan_fail = v->plan_changed && work_grew(ref_work, ref_calls, &m->work,
                                                   m->function_calls, r->plan_work_limit,
-                                                  r->work_min_delta);
+                                                  r->work_min_delta, r->calls_min_delta);
 
-    latency(in, r, v, &det);
-    if (c->sql_hash[0] && b->sql_hash && strcmp(c->sql_hash, b->sql_hash) != 0)
+    if (v->paired)
+        paired_latency(in, r, v, &det);
+    else
+        latency(in, r, v, &det);
+    if (!v->paired && c->sql_hash[0] && b->sql_hash && strcmp(c->sql_hash, b->sql_hash) != 0)
         pf_buf_puts(&det, "  note            the case's SQL changed since the baseline\n");
 
-    if (v->work_regressed || plan_fail || threshold_fail ||
-        (v->latency_signal && in->confirming)) {
+    bool latency_fail = v->latency_signal && (in->confirming || v->paired);
+    /* A breached threshold with unchanged work is re-measured before it
+     * fails: a burst of load on a shared machine must not fail the build. */
+    bool deterministic_fail = v->work_regressed || plan_fail;
+    v->threshold_signal = threshold_fail && !deterministic_fail && !in->confirming;
+    if (v->threshold_signal)
+        threshold_fail = false;
+    if (deterministic_fail || threshold_fail || latency_fail) {
         v->status = PF_STATUS_FAIL;
-        v->latency_confirmed = v->latency_signal && in->confirming;
+        v->latency_confirmed = latency_fail;
         if (fail.len)
             pf_buf_puts(&head, pf_buf_str(&fail));
         if (v->plan_changed) {
@@ -242,23 +318,36 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
             pf_buf_printf(&head, "%splan changed: %s", head.len ? ", " : "",
                           diff && *diff ? diff : "different plan details");
         }
-        if (v->latency_confirmed)
+        if (latency_fail && v->paired)
+            pf_buf_printf(&head,
+                          "%slatency ratio %.2f vs base (95%% CI %.2f–%.2f, p=%.2g, %zu "
+                          "interleaved pairs)",
+                          head.len ? ", " : "", v->latency_ratio, v->ratio_lo, v->ratio_hi,
+                          v->latency_p, v->pairs);
+        else if (latency_fail)
             pf_buf_printf(&head, "%slatency %+.0f%% (normalised median, p=%.2g), confirmed on re-run",
                           head.len ? ", " : "", 100.0 * (v->latency_ratio - 1), v->latency_p);
         if (threshold_fail)
             pf_buf_printf(&head, "%s%s", head.len ? ", " : "", thr);
-    } else if (v->latency_signal) {
+        free(diff);
+        goto done;
+    }
+    if (v->latency_signal || v->threshold_signal) {
         /* Unconfirmed: the caller re-runs the case (confirming = true); if
          * the re-run shows nothing this stays noisy. */
         v->status = PF_STATUS_NOISY;
-        pf_buf_printf(&head, "timing inconclusive: median %+.0f%% (p=%.2g) needs a confirming re-run",
-                      100.0 * (v->latency_ratio - 1), v->latency_p);
+        if (v->latency_signal)
+            pf_buf_printf(&head,
+                          "timing inconclusive: median %+.0f%% (p=%.2g) needs a confirming re-run",
+                          100.0 * (v->latency_ratio - 1), v->latency_p);
+        else
+            pf_buf_printf(&head, "%s; needs a confirming re-run", thr);
     } else if (in->confirming) {
         v->status = PF_STATUS_NOISY;
         pf_buf_printf(&head,
                       "timing inconclusive: a slowdown seen on the first run was not confirmed "
-                      "(re-run: median %+.0f%%, p=%.2g)",
-                      100.0 * (v->latency_ratio - 1), v->latency_p);
+                      "(re-run: median %+.0f%%, p95 %.1f ms, p=%.2g)",
+                      100.0 * (v->latency_ratio - 1), m->latency.p95, v->latency_p);
     } else if (v->plan_changed || v->level == PF_LEVEL_WARNING) {
         v->status = PF_STATUS_WARN;
         if (v->plan_changed)
@@ -268,10 +357,11 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
             pf_buf_printf(&head, "%s%s", head.len ? "; " : "", thr);
     } else {
         v->status = PF_STATUS_PASS;
-        pf_buf_printf(&head, "buffers %lld (%s), median %.3f ms (%+.0f%% normalised)",
+        pf_buf_printf(&head, "buffers %lld (%s), median %.3f ms (%+.0f%% %s)",
                       (long long)buffers(&m->work),
-                      buffers(&m->work) == buffers(&b->work) ? "=" : "within 20%",
-                      m->latency.median, v->latency_ratio > 0 ? 100.0 * (v->latency_ratio - 1) : 0.0);
+                      buffers(&m->work) == buffers(ref_work) ? "=" : "within 20%",
+                      m->latency.median, v->latency_ratio > 0 ? 100.0 * (v->latency_ratio - 1) : 0.0,
+                      v->paired ? "vs base, same run" : "normalised");
     }
     free(diff);
 done:

@@ -42,6 +42,7 @@ typedef struct pf_rules {
     double latency_limit;   /* 1.20 */
     double alpha;           /* 0.01: one-sided rank-test significance */
     double latency_min_delta_ms; /* ignore normalised differences below this */
+    size_t paired_min_samples;   /* 20: fewer pairs are inconclusive */
     double warn_level, critical_level, emergency_level; /* 0.5, 1.0, 2.0 of threshold */
 } pf_rules;
 
@@ -55,8 +56,12 @@ typedef struct pf_verdict {
     bool plan_changed;
     bool latency_signal;        /* ratio and significance say slower (needs confirming) */
     bool latency_confirmed;
+    bool threshold_signal;      /* p95 critical or worse on a first measurement (needs confirming) */
     double latency_ratio;       /* normalised median ratio head/base, 0 if no baseline */
     double latency_p;           /* one-sided rank-test p value */
+    bool paired;                /* judged against a base measured in the same run */
+    double ratio_lo, ratio_hi;  /* paired: bootstrap 95% interval of the median ratio */
+    size_t pairs;               /* paired: number of interleaved pairs */
     double buffers_delta_pct, rows_delta_pct, temp_delta_pct, calls_delta_pct;
     char *headline;             /* one line: what the reviewer reads first */
     char *details;              /* the full reasoning, multi-line */
@@ -70,6 +75,10 @@ typedef struct pf_verdict_input {
     const pf_baseline *baseline;  /* NULL: new case */
     const char *mismatch;         /* non-NULL: baseline not comparable, why */
     bool confirming;              /* this is the re-run of a latency signal */
+    /* Same-run comparison (--base): the base revision's measurement of this
+     * case, interleaved with m. Replaces baseline; latency is judged on the
+     * pairs (no re-run needed: drift hits both sides). */
+    const pf_measurement *base;
 } pf_verdict_input;
 
 /* Judge. out is the caller's to dispose. */

@@ -21,6 +21,9 @@ typedef struct pf_cli_command {
 int pf_cmd_pg(int argc, char **argv);
 int pf_cmd_seed(int argc, char **argv);
 int pf_cmd_run(int argc, char **argv);
+int pf_cmd_load(int argc, char **argv);
+int pf_cmd_monitor(int argc, char **argv);
+int pf_cmd_rls(int argc, char **argv);
 
 /* -v given (globally or to the command). */
 extern bool pf_cli_verbose;

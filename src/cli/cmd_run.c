@@ -5,6 +5,7 @@
 
 #include "../fsutil.h"
 #include "../gate.h"
+#include "../timeutil.h"
 #include "../summary.h"
 #include "cli.h"
 
@@ -12,7 +13,8 @@ static const char k_usage[] =
     "Usage: perfgate run [--schema DIR] [--dataset FILE] [--bench DIR] [--baselines DIR]\n"
     "                    [--scale N] [--seed N] [--dsn DSN] [--only GLOB]\n"
     "                    [--junit FILE] [--summary FILE] [--json FILE] [--update-baselines]\n"
-    "                    [--iterations N] [--jobs N] [--auth-shim] [--no-seed] [-v]\n";
+    "                    [--base REF] [--iterations N] [--jobs N] [--auth-shim] [--no-seed]\n"
+    "                    [-v]\n";
 
 static const char k_help[] =
     "\n"
@@ -39,7 +41,16 @@ static const char k_help[] =
     "                      when that is set)\n"
     "  --json FILE         everything measured and judged, as JSON\n"
     "  --update-baselines  rewrite the baselines of the cases that ran\n"
+    "  --base REF          same-run comparison instead of committed baselines: build\n"
+    "                      the git revision REF's schema, dataset and registry as a\n"
+    "                      second database of the same server and measure base and\n"
+    "                      head interleaved; fail on more work, or a median ratio\n"
+    "                      above 1.20 that a signed-rank test finds significant\n"
+    "                      (e.g. --base origin/main, or $(git merge-base origin/main\n"
+    "                      HEAD); a shallow clone must contain REF)\n"
     "  --iterations N      timed iterations per case (default: each case's own)\n"
+    "  --statement-timeout D  longest a measured statement may run (default 60s;\n"
+    "                      0 for none): a case that exceeds it is an error\n"
     "  --jobs N            loader connections (default 2)\n"
     "  --auth-shim         apply the built-in Supabase auth shim before the schema\n"
     "  --no-seed           the --dsn database already holds schema and data\n"
@@ -90,12 +101,14 @@ static int parse(int argc, char **argv, run_cli *o)
         {"jobs", required_argument, NULL, 'p'},
         {"auth-shim", no_argument, NULL, 'A'},
         {"no-seed", no_argument, NULL, 'N'},
+        {"base", required_argument, NULL, 'b'},
+        {"statement-timeout", required_argument, NULL, 'T'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, ":S:D:B:L:s:r:d:o:J:M:j:Ui:p:ANvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":S:D:B:L:s:r:d:o:J:M:j:Ui:p:ANb:T:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'S':
             o->g.schema_dir = optarg;
@@ -150,6 +163,15 @@ static int parse(int argc, char **argv, run_cli *o)
         case 'N':
             o->g.no_seed = true;
             break;
+        case 'b':
+            o->g.base_ref = optarg;
+            break;
+        case 'T': {
+            pf_error e;
+            if (pf_duration_parse(optarg, &o->g.statement_timeout_ms, &e) < 0)
+                return pf_cli_usage_error(k_usage, "run: --statement-timeout: %s", e.msg);
+            break;
+        }
         case 'v':
             pf_cli_verbose = true;
             break;

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "cluster.h"
+#include "datagen.h"
 #include "dataset.h"
 #include "db.h"
 #include "exitcode.h"
@@ -220,9 +221,11 @@ static void assert_same_sums(const sums *a, const sums *b)
 }
 
 /* What the server holds, per spec table: row count and an md5 of every
- * row's text in a canonical order (the rows sorted by their text), so a
- * loader that loses, duplicates or alters a row, or puts a value in the
- * wrong column, changes it even when the generator's checksum does not. */
+ * row's text in a canonical order (the rows sorted by their text). Two loads
+ * of the same data must hold the same content: a loader that loses,
+ * duplicates, reorders (identity ids follow COPY order) or alters rows
+ * differently from one run to the next is caught although the generator's
+ * checksum stays the same. */
 typedef struct content {
     long long rows[MAX_TABLES];
     char md5[MAX_TABLES][33];
@@ -331,16 +334,19 @@ static char *first_difference(const char *a, const char *b)
     return pf_asprintf("'%.120s' vs '%.120s'", a, b);
 }
 
-static void assert_same_text(const char *what, const char *want, const char *got)
+/* want and got are catalog texts; `than` says what want is, for messages
+ * (Check cannot print the whole texts). */
+static void assert_same_text(const char *what, const char *than, const char *want,
+                             const char *got)
 {
     if (strcmp(want, got) == 0)
         return;
     char a[128], b[128];
     first_line(want, a, sizeof a);
     first_line(got, b, sizeof b);
-    char *d = first_difference(want, got);
-    ck_abort_msg("%s differ from the schema-only database (%s vs %s); first difference: %s", what,
-                 a, b, d);
+    /* Past the count line: the first definition that differs. */
+    char *d = first_difference(want + strcspn(want, "\n"), got + strcspn(got, "\n"));
+    ck_abort_msg("%s differ from %s (%s vs %s); first difference: %s", what, than, a, b, d);
     free(d);
 }
 
@@ -418,6 +424,87 @@ START_TEST(test_one_or_three_jobs_load_the_same_content)
 }
 END_TEST
 
+/* Row `row` of table t, as generated, is in the server: sql counts the rows
+ * whose loaded columns (cols[0..n)) equal parameters $1..$n. */
+static void check_generated_row(pf_db *db, const pf_datagen *g, size_t t, const char *sql,
+                                const size_t *cols, int n, int64_t row)
+{
+    char *vals[64] = {0};
+    ck_assert_int_le(n, 64);
+    for (int k = 0; k < n; k++)
+        vals[k] = pf_datagen_cell(g, t, row, cols[k]);
+    pf_result *res = NULL;
+    pf_error e;
+    ck_assert_msg(pf_db_query(db, sql, n, (const char *const *)vals, &res, &e) == 0, "%s: %s",
+                  sql, e.msg);
+    ck_assert_msg(atoll(pf_result_get(res, 0, 0)) >= 1,
+                  "%s: generated row %lld is not in the server (first value '%s')",
+                  g_ds->tables[t].name, (long long)row, vals[0] ? vals[0] : "NULL");
+    pf_result_free(res);
+    for (int k = 0; k < n; k++)
+        free(vals[k]);
+}
+
+/* Sampled generated rows are in the server exactly: every loaded column
+ * equal (the server parses the generated text into the column's type). This
+ * catches what comparing two loads cannot: a loader that is wrong the same
+ * way every time (values in the wrong column, a mangled escape). */
+START_TEST(test_server_rows_equal_the_generated_rows)
+{
+    pf_run_result r;
+    seed_new_db("rows", NULL, &r);
+    pf_run_result_dispose(&r);
+    pf_datagen *g = NULL;
+    pf_error e;
+    ck_assert_msg(pf_datagen_new(&g, g_ds, g_ds->default_seed, SCALE_VALUE, &e) == 0, "%s",
+                  e.msg);
+    pf_db *db = connect_db("rows");
+    int checked = 0;
+    for (size_t t = 0; t < g_ds->n_tables; t++) {
+        const pf_table *tab = &g_ds->tables[t];
+        /* WHERE (c1, c2, ...) IS NOT DISTINCT FROM ($1::type1, $2::type2, ...) */
+        pf_buf lhs = PF_BUF_INIT, rhs = PF_BUF_INIT;
+        size_t *cols = pf_calloc(tab->n_columns, sizeof *cols);
+        int n = 0;
+        for (size_t c = 0; c < tab->n_columns; c++) {
+            if (!tab->columns[c].emit)
+                continue;
+            char *ident = pf_sql_ident(tab->columns[c].name);
+            char *lit = pf_sql_literal(tab->columns[c].name);
+            char *q = pf_asprintf("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                                  "WHERE attrelid = '%s'::regclass AND attname = %s",
+                                  tab->name, lit);
+            char *type = value(db, q);
+            ck_assert_msg(type != NULL, "%s.%s: no such column", tab->name, tab->columns[c].name);
+            pf_buf_printf(&lhs, "%s%s", n ? ", " : "", ident);
+            pf_buf_printf(&rhs, "%s$%d::%s", n ? ", " : "", n + 1, type);
+            cols[n++] = c;
+            free(type);
+            free(q);
+            free(lit);
+            free(ident);
+        }
+        char *sql = pf_asprintf("SELECT count(*) FROM %s WHERE (%s, NULL) IS NOT DISTINCT FROM "
+                                "(%s, NULL)",
+                                tab->name, pf_buf_str(&lhs), pf_buf_str(&rhs));
+        /* About 25 rows spread over the table, the last one included. */
+        int64_t rows = pf_datagen_rows(g, t), step = rows / 25 > 0 ? rows / 25 : 1;
+        for (int64_t row = 0; row < rows; row += step) {
+            check_generated_row(db, g, t, sql, cols, n, row);
+            checked++;
+        }
+        check_generated_row(db, g, t, sql, cols, n, rows - 1);
+        free(sql);
+        free(cols);
+        pf_buf_dispose(&lhs);
+        pf_buf_dispose(&rhs);
+    }
+    ck_assert_int_ge(checked, 100);
+    pf_db_close(db);
+    pf_datagen_free(g);
+}
+END_TEST
+
 START_TEST(test_row_counts_are_within_five_percent_of_the_spec)
 {
     pf_run_result r;
@@ -451,9 +538,9 @@ START_TEST(test_every_foreign_key_and_index_is_back_and_valid)
     assert_all_valid(want.fks);
     assert_all_valid(got.fks);
     assert_all_valid(got.indexes);
-    assert_same_text("foreign keys", want.fks, got.fks);
-    assert_same_text("primary/unique keys", want.keys, got.keys);
-    assert_same_text("indexes", want.indexes, got.indexes);
+    assert_same_text("foreign keys", "the schema-only database", want.fks, got.fks);
+    assert_same_text("primary/unique keys", "the schema-only database", want.keys, got.keys);
+    assert_same_text("indexes", "the schema-only database", want.indexes, got.indexes);
     /* And they hold: no loaded row violates a foreign key. */
     pf_db *db = connect_db("keys");
     char *bad = value(db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT "
@@ -533,8 +620,8 @@ START_TEST(test_non_empty_table_is_refused_without_replace)
     pf_run_result_dispose(&r);
     /* Refused before anything was set aside or loaded. */
     read_catalog("nonempty", &after);
-    ck_assert_str_eq(before.fks, after.fks);
-    ck_assert_str_eq(before.indexes, after.indexes);
+    assert_same_text("foreign keys", "before the refused load", before.fks, after.fks);
+    assert_same_text("indexes", "before the refused load", before.indexes, after.indexes);
     char *v = value(db, "SELECT count(*) FROM user_profiles");
     ck_assert_str_eq(v, "0");
     free(v);
@@ -559,7 +646,8 @@ START_TEST(test_non_empty_table_is_refused_without_replace)
     assert_same_content(&c, &c2, "--replace twice");
     catalog_dispose(&after);
     read_catalog("nonempty", &after);
-    ck_assert_str_eq(before.fks, after.fks);
+    assert_same_text("foreign keys", "the schema-only database", before.fks, after.fks);
+    assert_same_text("indexes", "the schema-only database", before.indexes, after.indexes);
     pf_run_result_dispose(&r);
     catalog_dispose(&before);
     catalog_dispose(&after);
@@ -598,8 +686,8 @@ START_TEST(test_spec_naming_a_missing_table_is_refused)
         free(spec);
     }
     read_catalog("missing", &after);
-    ck_assert_str_eq(before.fks, after.fks);
-    ck_assert_str_eq(before.indexes, after.indexes);
+    assert_same_text("foreign keys", "before the refused load", before.fks, after.fks);
+    assert_same_text("indexes", "before the refused load", before.indexes, after.indexes);
     pf_db *db = connect_db("missing");
     char *v = value(db, "SELECT count(*) FROM job_queue");
     ck_assert_str_eq(v, "0");
@@ -680,6 +768,7 @@ int main(void)
     tcase_add_test(tc, test_same_seed_gives_same_checksums_and_same_server_content);
     tcase_add_test(tc, test_other_seed_gives_other_checksums_and_other_content);
     tcase_add_test(tc, test_one_or_three_jobs_load_the_same_content);
+    tcase_add_test(tc, test_server_rows_equal_the_generated_rows);
     tcase_add_test(tc, test_row_counts_are_within_five_percent_of_the_spec);
     tcase_add_test(tc, test_every_foreign_key_and_index_is_back_and_valid);
     tcase_add_test(tc, test_rls_is_enabled_and_forced_on_every_clinical_table);

@@ -98,6 +98,19 @@ static const bad_case k_bad[] = {
      "tables[1].parent.weight: unknown dist 'gauss'"},
     {"no columns", NULL, "", ", {\"table\": \"b\", \"rows\": 5, \"columns\": {}}",
      "'columns' must be a non-empty object"},
+    /* A typo anywhere is an error, not a silently different data set. */
+    {"unknown key in weight", NULL, "",
+     ", {\"table\": \"b\", \"rows\": 5, \"parent\": {\"table\": \"a\", \"weight\": {\"dist\": "
+     "\"lognormal\", \"sigma\": 1, \"sgima\": 2}}, \"columns\": {\"x\": 1}}",
+     "tables[1].parent.weight: unknown key 'sgima'"},
+    {"unknown key in where", NULL, "",
+     ", {\"table\": \"b\", \"rows\": 5, \"parent\": {\"table\": \"a\", \"where\": {\"column\": "
+     "\"id\", \"equals\": 1, \"equal\": 2}}, \"columns\": {\"x\": 1}}",
+     "tables[1].parent.where: unknown key 'equal'"},
+    {"unknown key in segment", NULL, "",
+     ", {\"table\": \"b\", \"segments\": [{\"name\": \"s\", \"rows\": 1, \"row\": 2}], "
+     "\"columns\": {\"x\": 1}}",
+     "tables[1].segments[0]: unknown key 'row'"},
 };
 
 START_TEST(test_bad_specs_are_rejected_with_path_and_reason)

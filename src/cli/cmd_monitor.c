@@ -1,0 +1,267 @@
+/* perfgate monitor: production query monitoring and alerts. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../db.h"
+#include "../fsutil.h"
+#include "../monconfig.h"
+#include "../monitor.h"
+#include "../store.h"
+#include "../notify.h"
+#include "../timeutil.h"
+#include "cli.h"
+
+#define MONITOR_DSN_ENV "PERFGATE_MONITOR_DSN"
+#define STORE_DSN_ENV "PERFGATE_STORE_DSN"
+
+static const char k_usage[] =
+    "Usage: perfgate monitor --dsn DSN --store-dsn DSN [--once | --interval 60s]\n"
+    "                        [--config FILE] [--source NAME] [--statement-timeout 10s]\n"
+    "                        [--allow-same-db] [--check-config] [-v]\n";
+
+static const char k_help[] =
+    "\n"
+    "Read pg_stat_statements of the monitored database every interval (or once,\n"
+    "for cron), store per-interval deltas in a history store (schema\n"
+    "perfgate_monitor, created and migrated by perfgate), classify queries into\n"
+    "categories with thresholds, and alert on threshold breaches and on\n"
+    "regressions against each query's own history: Slack-compatible and JSON\n"
+    "webhooks, a command hook, e-mail. Details: docs/monitoring.md.\n"
+    "\n"
+    "  --dsn DSN            the monitored database (also $" MONITOR_DSN_ENV "); a role\n"
+    "                       with pg_read_all_stats is enough\n"
+    "  --store-dsn DSN      the history store (also $" STORE_DSN_ENV "), a database of\n"
+    "                       its own\n"
+    "  --once               take one snapshot, store it, alert, exit (cron); exit\n"
+    "                       status 1 when an alert at critical or above is active\n"
+    "  --interval D         time between snapshots (default: the config's, 60s)\n"
+    "  --config FILE        categories, thresholds, alert rules, notifiers, retention\n"
+    "                       (default fixtures/monitoring/healthcare.json)\n"
+    "  --source NAME        this database's name in the store (default: the config's,\n"
+    "                       else <database>@<host>:<port>)\n"
+    "  --statement-timeout D  limit for every statement on both servers (default 10s)\n"
+    "  --allow-same-db      let the store live in the monitored database\n"
+    "  --check-config       validate the config and the notifiers' secrets, then exit\n"
+    "  -v                   one line per snapshot and per delivery\n"
+    "\n"
+    "SIGTERM or SIGINT: the current snapshot is finished and stored, then exit 0.\n"
+    "Exit status: 0 ok, 1 (--once) a critical alert is active, 2 bad options or\n"
+    "config, 3 a server could not be used.\n";
+
+typedef struct monitor_cli {
+    const char *dsn, *store_dsn, *config, *source;
+    bool once, interval_given, allow_same_db, check_config;
+    double interval_ms, timeout_ms;
+} monitor_cli;
+
+static int parse(int argc, char **argv, monitor_cli *o)
+{
+    static const struct option opts[] = {
+        {"dsn", required_argument, NULL, 'd'},
+        {"store-dsn", required_argument, NULL, 'S'},
+        {"once", no_argument, NULL, '1'},
+        {"interval", required_argument, NULL, 'i'},
+        {"config", required_argument, NULL, 'c'},
+        {"source", required_argument, NULL, 'n'},
+        {"statement-timeout", required_argument, NULL, 't'},
+        {"allow-same-db", no_argument, NULL, 'A'},
+        {"check-config", no_argument, NULL, 'C'},
+        {"listen", required_argument, NULL, 'L'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    pf_error e;
+    while ((c = getopt_long(argc, argv, ":d:S:1i:c:n:t:ACvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o->dsn = optarg;
+            break;
+        case 'S':
+            o->store_dsn = optarg;
+            break;
+        case '1':
+            o->once = true;
+            break;
+        case 'i':
+            if (pf_duration_parse(optarg, &o->interval_ms, &e) < 0 || o->interval_ms < 100)
+                return pf_cli_usage_error(k_usage, "monitor: --interval: '%s' is not a duration "
+                                                   "of at least 100ms (examples: 30s, 5m)",
+                                          optarg);
+            o->interval_given = true;
+            break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'n':
+            o->source = optarg;
+            break;
+        case 't':
+            if (pf_duration_parse(optarg, &o->timeout_ms, &e) < 0 || o->timeout_ms < 100)
+                return pf_cli_usage_error(k_usage, "monitor: --statement-timeout: '%s' is not a "
+                                                   "duration of at least 100ms",
+                                          optarg);
+            break;
+        case 'A':
+            o->allow_same_db = true;
+            break;
+        case 'C':
+            o->check_config = true;
+            break;
+        case 'L':
+            return pf_cli_usage_error(k_usage,
+                                      "monitor: --listen (the dashboard and /metrics endpoint) "
+                                      "is not implemented yet");
+        case 'v':
+            pf_cli_verbose = true;
+            break;
+        case 'h':
+            fputs(k_usage, stdout);
+            fputs(k_help, stdout);
+            return PF_EXIT_OK;
+        default:
+            return pf_cli_bad_option("monitor", k_usage, c, argv);
+        }
+    }
+    if (optind < argc)
+        return pf_cli_usage_error(k_usage, "monitor: unexpected argument '%s'", argv[optind]);
+    if (o->once && o->interval_given)
+        return pf_cli_usage_error(k_usage, "monitor: --once and --interval exclude each other");
+    if (o->dsn == NULL)
+        o->dsn = getenv(MONITOR_DSN_ENV);
+    if (o->store_dsn == NULL)
+        o->store_dsn = getenv(STORE_DSN_ENV);
+    if (!o->check_config && (o->dsn == NULL || *o->dsn == '\0'))
+        return pf_cli_usage_error(k_usage, "monitor: --dsn (or $%s) is required: the database "
+                                           "to monitor",
+                                  MONITOR_DSN_ENV);
+    if (!o->check_config && (o->store_dsn == NULL || *o->store_dsn == '\0'))
+        return pf_cli_usage_error(k_usage, "monitor: --store-dsn (or $%s) is required: where the "
+                                           "history goes",
+                                  STORE_DSN_ENV);
+    return -1;
+}
+
+static void on_log(void *arg, pf_monitor_log_level level, const char *msg)
+{
+    (void)arg;
+    if (level == PF_MONITOR_DEBUG && !pf_cli_verbose)
+        return;
+    /* One line per message (journald, grep): libpq's multi-line errors folded. */
+    char line[2048];
+    size_t o = 0;
+    for (const char *p = msg; *p && o + 1 < sizeof line; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            if (o > 0 && line[o - 1] != ' ')
+                line[o++] = ' ';
+            continue;
+        }
+        line[o++] = *p;
+    }
+    line[o] = '\0';
+    pf_cli_msg("monitor: %s%s", level == PF_MONITOR_WARN ? "warning: " : "", line);
+    fflush(stderr);
+}
+
+static void on_tick(void *arg, const pf_monitor_tick *t)
+{
+    (void)arg;
+    if (!pf_cli_verbose)
+        return;
+    char when[48];
+    pf_store_format_time(t->taken_us, when, sizeof when);
+    pf_cli_msg("monitor: snapshot %s: %zu statements, %zu with calls, %zu new%s%s%s; collect "
+               "%.1f ms, texts %.1f ms, evaluate %.1f ms, deliver %.1f ms, store %.1f ms%s",
+               when, t->statements, t->deltas, t->new_statements,
+               t->baseline ? ", baseline" : "", t->gap ? ", after a gap" : "",
+               t->reset ? ", after a reset" : "", t->collect_ms, t->texts_ms, t->evaluate_ms,
+               t->deliver_ms, t->store_ms, t->pending ? " (pending)" : "");
+    fflush(stderr);
+}
+
+/* Validate: the config parses and every required notifier has its secret. */
+static int check_config(const pf_monconfig *cfg)
+{
+    int rc = PF_EXIT_OK;
+    for (size_t i = 0; i < cfg->n_notify; i++) {
+        pf_notifier *n = NULL;
+        pf_error e;
+        pf_error_clear(&e);
+        if (pf_notifier_open(&n, &cfg->notify[i], &e) < 0) {
+            rc = pf_cli_fail(&e);
+            continue;
+        }
+        if (n == NULL)
+            pf_cli_msg("monitor: warning: %s: notifier off", e.msg);
+        pf_notifier_free(n);
+    }
+    if (rc == PF_EXIT_OK)
+        printf("%s: ok: %zu categories + %s, %zu notifiers\n", cfg->origin, cfg->n_categories,
+               cfg->fallback.name, cfg->n_notify);
+    return rc;
+}
+
+int pf_cmd_monitor(int argc, char **argv)
+{
+    monitor_cli o;
+    memset(&o, 0, sizeof o);
+    int prc = parse(argc, argv, &o);
+    if (prc >= 0)
+        return prc;
+    char *default_cfg = NULL;
+    if (o.config == NULL) {
+        default_cfg = pf_cli_default_path("fixtures/monitoring/healthcare.json");
+        if (pf_path_exists(default_cfg))
+            o.config = default_cfg;
+    }
+    pf_error err;
+    pf_error_clear(&err);
+    pf_monconfig *cfg = NULL;
+    int rc;
+    if (o.config != NULL) {
+        if (pf_monconfig_load(o.config, &cfg, &err) < 0) {
+            rc = pf_cli_fail(&err);
+            goto done;
+        }
+    } else {
+        cfg = pf_monconfig_default();
+    }
+    pf_notify_global_init();
+    if (o.check_config) {
+        rc = check_config(cfg);
+        pf_notify_global_cleanup();
+        goto done;
+    }
+    pf_monitor_opts mo;
+    memset(&mo, 0, sizeof mo);
+    mo.dsn = o.dsn;
+    mo.store_dsn = o.store_dsn;
+    mo.config = cfg;
+    mo.source = o.source;
+    mo.once = o.once;
+    mo.interval_ms = o.interval_ms;
+    mo.statement_timeout_ms = o.timeout_ms;
+    mo.allow_same_db = o.allow_same_db;
+    mo.log = on_log;
+    mo.on_tick = on_tick;
+    pf_monitor_result res;
+    if (pf_monitor_run(&mo, &res, &err) < 0) {
+        rc = pf_cli_fail(&err);
+    } else {
+        rc = PF_EXIT_OK;
+        if (o.once && res.max_level >= PF_LEVEL_CRITICAL)
+            rc = PF_EXIT_FAIL;
+        if (!o.once)
+            pf_cli_msg("monitor: stopped after %ld snapshot%s (%ld stored, %ld alert event%s)",
+                       res.ticks, res.ticks == 1 ? "" : "s", res.stored, res.events,
+                       res.events == 1 ? "" : "s");
+    }
+    pf_notify_global_cleanup();
+done:
+    pf_monconfig_free(cfg);
+    free(default_cfg);
+    return rc;
+}

@@ -1,0 +1,381 @@
+/* The queue-drain benchmark: burst, K blocking workers, exactly-once check. */
+#include "queue.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "fsutil.h"
+#include "interrupt.h"
+#include "scenario.h"
+#include "timeutil.h"
+
+#define SQL_CLAIM "SELECT id FROM claim_next_job($1, $2)"
+#define SQL_HEARTBEAT "SELECT heartbeat_job(CAST($1 AS uuid), $2)"
+#define SQL_COMPLETE "SELECT complete_job(CAST($1 AS uuid), $2, '{\"pages\": 1}'::jsonb)"
+/* Workers are service_role, as Supabase runs them: the queue functions are
+ * granted to nobody else, and job_queue has RLS with no policies. */
+#define SQL_ROLE                                                                                   \
+    "SET ROLE service_role; "                                                                      \
+    "SELECT set_config('request.jwt.claims', '{\"role\":\"service_role\"}', false)"
+
+typedef struct worker {
+    pthread_t tid;
+    int index;
+    char id[64];
+    const char *dsn;
+    const char *lane;
+    double processing_ms;
+    bool heartbeat;
+    pthread_barrier_t *ready;
+    atomic_int *stop;
+    uint64_t *burst_ns;       /* set by the main thread before the barrier releases */
+    char **claimed;           /* ids this worker claimed, in order */
+    size_t n_claimed, cap;
+    int64_t completed, heartbeats_ok, refused;
+    uint64_t last_done_ns;
+    pf_hist *claim, *job;
+    int rc;
+    pf_error err;
+} worker;
+
+static int worker_connect(worker *w, pf_db **db)
+{
+    if (pf_db_connect(db, w->dsn, &w->err) < 0)
+        return -1;
+    if (pf_db_exec(*db, SQL_ROLE, &w->err) < 0) {
+        pf_error_prefix(&w->err, "queue worker set-up");
+        w->err.code = pf_db_broken(*db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Run a queue function returning one boolean. */
+static int call_bool(worker *w, pf_db *db, const char *sql, const char *job, bool *out)
+{
+    const char *params[2] = {job, w->id};
+    pf_result *r = NULL;
+    int rc = pf_db_query(db, sql, 2, params, &r, &w->err);
+    if (rc == 0) {
+        const char *v = pf_result_get(r, 0, 0);
+        *out = v != NULL && strcmp(v, "t") == 0;
+    }
+    pf_result_free(r);
+    return rc;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    pf_db *db = NULL;
+    w->rc = worker_connect(w, &db);
+    /* Everyone meets here, set up or not; the main thread then decides. */
+    pthread_barrier_wait(w->ready);
+    pthread_barrier_wait(w->ready);
+    if (w->rc < 0 || atomic_load(w->stop)) {
+        pf_db_close(db);
+        return NULL;
+    }
+    uint64_t burst = *w->burst_ns;
+    const char *claim_params[2] = {w->id, w->lane};
+    while (!atomic_load(w->stop) && pf_interrupt_signal() == 0) {
+        uint64_t t0 = pf_now_ns();
+        pf_result *r = NULL;
+        if (pf_db_query(db, SQL_CLAIM, 2, claim_params, &r, &w->err) < 0) {
+            w->rc = -1;
+            break;
+        }
+        uint64_t t1 = pf_now_ns();
+        if (pf_result_nrows(r) == 0) {
+            /* Everything was enqueued before the workers started: an empty
+             * claim means no job of the burst is left pending. */
+            pf_result_free(r);
+            break;
+        }
+        pf_hist_record(w->claim, t1 - t0);
+        if (w->n_claimed == w->cap) {
+            w->cap = w->cap ? w->cap * 2 : 256;
+            w->claimed = pf_realloc(w->claimed, w->cap * sizeof *w->claimed);
+        }
+        char *id = pf_strdup(pf_result_get(r, 0, 0));
+        w->claimed[w->n_claimed++] = id;
+        pf_result_free(r);
+        bool ok = false;
+        if (w->heartbeat) {
+            pf_sleep_ms(w->processing_ms / 2);
+            if (call_bool(w, db, SQL_HEARTBEAT, id, &ok) < 0) {
+                w->rc = -1;
+                break;
+            }
+            w->heartbeats_ok += ok;
+            pf_sleep_ms(w->processing_ms / 2);
+        } else {
+            pf_sleep_ms(w->processing_ms);
+        }
+        if (call_bool(w, db, SQL_COMPLETE, id, &ok) < 0) {
+            w->rc = -1;
+            break;
+        }
+        uint64_t done = pf_now_ns();
+        if (ok) {
+            w->completed++;
+            pf_hist_record(w->job, done - burst);
+            w->last_done_ns = done;
+        } else {
+            w->refused++;
+        }
+    }
+    if (w->rc < 0) {
+        pf_error_prefix(&w->err, "queue worker %s", w->id);
+        w->err.code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+        atomic_store(w->stop, 1);
+    }
+    pf_db_close(db);
+    return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Compare the sorted enqueued ids with every claimed id. */
+static void verify(pf_drain_result *out, char **enq, size_t n_enq, char **claimed, size_t n_cl)
+{
+    qsort(enq, n_enq, sizeof *enq, cmp_str);
+    qsort(claimed, n_cl, sizeof *claimed, cmp_str);
+    size_t i = 0, j = 0;
+    while (i < n_enq || j < n_cl) {
+        int c = i >= n_enq ? 1 : j >= n_cl ? -1 : strcmp(enq[i], claimed[j]);
+        if (c < 0) {
+            out->lost++;
+            i++;
+        } else if (c > 0) {
+            out->foreign++;
+            j++;
+        } else {
+            size_t k = j + 1;
+            while (k < n_cl && strcmp(claimed[k], claimed[j]) == 0)
+                k++;
+            out->duplicates += (int64_t)(k - j - 1);
+            i++;
+            j = k;
+        }
+    }
+}
+
+int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_opts *o,
+                   pf_drain_result *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->claim = pf_hist_new();
+    out->job = pf_hist_new();
+    double factor = o->load_factor > 0 ? o->load_factor : 1;
+    int shards = o->shard_count > 0 ? o->shard_count : 1;
+    int shard = o->shard_index > 0 ? o->shard_index : 1;
+    /* This shard's share of the whole run's burst and workers. */
+    long total_jobs = (long)(spec->jobs * factor + 0.5);
+    long jobs = total_jobs / shards + ((shard - 1) < total_jobs % shards);
+    int total_workers = o->workers > 0 ? o->workers : spec->workers;
+    int nw = total_workers / shards + ((shard - 1) < total_workers % shards);
+    if (nw < 1)
+        nw = 1;
+    out->jobs = (int)jobs;
+    out->workers = nw;
+    out->job_type = pf_strdup(spec->job_type);
+    out->processing_ms = spec->processing_ms;
+    out->heartbeat = spec->heartbeat;
+    out->threshold_ms = spec->threshold_ms;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    out->lane = pf_asprintf("perfgate-drain-%d-of-%d-%ld-%lld", shard, shards, (long)getpid(),
+                            (long long)now.tv_sec);
+
+    pf_db *db = NULL;
+    worker *ws = NULL;
+    char **enq = NULL, **all = NULL;
+    size_t n_enq = 0, n_all = 0;
+    int rc = -1;
+    pthread_barrier_t ready;
+    atomic_int stop = 0;
+    uint64_t burst_ns = 0;
+    bool barrier = false;
+    if (pf_db_connect(&db, dsn, err) < 0)
+        goto cleanup;
+    if (pf_db_exec(db, SQL_ROLE, err) < 0) {
+        pf_error_prefix(err, "queue drain: becoming service_role");
+        goto cleanup;
+    }
+    /* Workers connect and prepare first, so the drain measures draining. */
+    ws = pf_calloc((size_t)nw, sizeof *ws);
+    pthread_barrier_init(&ready, NULL, (unsigned)nw + 1);
+    barrier = true;
+    for (int i = 0; i < nw; i++) {
+        worker *w = &ws[i];
+        w->index = i;
+        snprintf(w->id, sizeof w->id, "drain-s%d-w%d", shard, i);
+        w->dsn = dsn;
+        w->lane = out->lane;
+        w->processing_ms = spec->processing_ms;
+        w->heartbeat = spec->heartbeat;
+        w->ready = &ready;
+        w->stop = &stop;
+        w->burst_ns = &burst_ns;
+        w->claim = pf_hist_new();
+        w->job = pf_hist_new();
+        pf_error_clear(&w->err);
+        if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+            /* Not reachable in practice; the barrier would wait forever. */
+            fprintf(stderr, "perfgate: cannot create a thread\n");
+            abort();
+        }
+    }
+    pthread_barrier_wait(&ready);
+    bool setup_ok = true;
+    for (int i = 0; i < nw; i++)
+        if (ws[i].rc < 0 && setup_ok) {
+            *err = ws[i].err;
+            setup_ok = false;
+        }
+    pf_result *ids = NULL;
+    if (setup_ok) {
+        char njobs[32];
+        snprintf(njobs, sizeof njobs, "%ld", jobs);
+        const char *params[3] = {spec->job_type, out->lane, njobs};
+        uint64_t t0 = pf_now_ns();
+        if (pf_db_query(db,
+                        "SELECT enqueue_job($1, jsonb_build_object('burst', $2::text, 'n', i), 0, "
+                        "now(), $2) FROM generate_series(1, $3::int) AS s(i)",
+                        3, params, &ids, err) < 0) {
+            pf_error_prefix(err, "queue drain: enqueueing %ld jobs", jobs);
+            if (err)
+                err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+            setup_ok = false;
+        }
+        burst_ns = pf_now_ns();
+        out->enqueue_ms = (double)(burst_ns - t0) / 1e6;
+    }
+    if (!setup_ok)
+        atomic_store(&stop, 1);
+    pthread_barrier_wait(&ready);
+    for (int i = 0; i < nw; i++)
+        pthread_join(ws[i].tid, NULL);
+    barrier = false;
+    pthread_barrier_destroy(&ready);
+    if (!setup_ok) {
+        pf_result_free(ids);
+        goto cleanup;
+    }
+    n_enq = (size_t)pf_result_nrows(ids);
+    enq = pf_calloc(n_enq + 1, sizeof *enq);
+    for (size_t i = 0; i < n_enq; i++)
+        enq[i] = pf_strdup(pf_result_get(ids, (int)i, 0));
+    pf_result_free(ids);
+
+    uint64_t last = burst_ns;
+    bool failed = false;
+    for (int i = 0; i < nw; i++) {
+        worker *w = &ws[i];
+        if (w->rc < 0 && !failed) {
+            *err = w->err;
+            failed = true;
+        }
+        pf_hist_merge(out->claim, w->claim);
+        pf_hist_merge(out->job, w->job);
+        out->completed += w->completed;
+        out->heartbeats_ok += w->heartbeats_ok;
+        out->foreign += w->refused;
+        if (w->last_done_ns > last)
+            last = w->last_done_ns;
+        n_all += w->n_claimed;
+    }
+    out->claimed = (int64_t)n_all;
+    out->drain_ms = (double)(last - burst_ns) / 1e6;
+    out->jobs_per_s = out->drain_ms > 0 ? (double)out->completed / (out->drain_ms / 1000) : 0;
+    out->interrupted = pf_interrupt_signal() != 0;
+    all = pf_calloc(n_all + 1, sizeof *all);
+    n_all = 0;
+    for (int i = 0; i < nw; i++)
+        for (size_t k = 0; k < ws[i].n_claimed; k++)
+            all[n_all++] = ws[i].claimed[k];
+    if (failed)
+        goto cleanup;
+    verify(out, enq, n_enq, all, n_all);
+    const char *lp[1] = {out->lane};
+    pf_result *r = NULL;
+    if (pf_db_query(db,
+                    "SELECT count(*) FILTER (WHERE status = 'completed') FROM job_queue "
+                    "WHERE lane = $1",
+                    1, lp, &r, err) < 0)
+        goto cleanup;
+    out->db_completed = atoll(pf_result_get(r, 0, 0));
+    pf_result_free(r);
+    r = NULL;
+    if (!o->keep_jobs && pf_db_query(db, "DELETE FROM job_queue WHERE lane = $1", 1, lp, &r, err) < 0)
+        goto cleanup;
+    pf_result_free(r);
+    rc = 0;
+cleanup:
+    if (barrier) {
+        /* Only reached when thread creation aborted: not expected. */
+        pthread_barrier_destroy(&ready);
+    }
+    if (ws != NULL) {
+        for (int i = 0; i < nw; i++) {
+            for (size_t k = 0; k < ws[i].n_claimed; k++)
+                free(ws[i].claimed[k]);
+            free(ws[i].claimed);
+            pf_hist_free(ws[i].claim);
+            pf_hist_free(ws[i].job);
+        }
+        free(ws);
+    }
+    free(all);
+    pf_strv_free(enq);
+    pf_db_close(db);
+    return rc;
+}
+
+bool pf_drain_exactly_once(const pf_drain_result *r)
+{
+    return r->duplicates == 0 && r->lost == 0 && r->foreign == 0 && r->completed == r->jobs &&
+           r->db_completed == r->jobs;
+}
+
+void pf_drain_result_merge(pf_drain_result *dst, const pf_drain_result *src)
+{
+    dst->jobs += src->jobs;
+    dst->workers += src->workers;
+    if (src->drain_ms > dst->drain_ms)
+        dst->drain_ms = src->drain_ms;
+    if (src->enqueue_ms > dst->enqueue_ms)
+        dst->enqueue_ms = src->enqueue_ms;
+    dst->claimed += src->claimed;
+    dst->completed += src->completed;
+    dst->heartbeats_ok += src->heartbeats_ok;
+    dst->duplicates += src->duplicates;
+    dst->lost += src->lost;
+    dst->foreign += src->foreign;
+    dst->db_completed += src->db_completed;
+    dst->interrupted = dst->interrupted || src->interrupted;
+    pf_hist_merge(dst->claim, src->claim);
+    pf_hist_merge(dst->job, src->job);
+    dst->jobs_per_s = dst->drain_ms > 0 ? (double)dst->completed / (dst->drain_ms / 1000) : 0;
+}
+
+void pf_drain_result_dispose(pf_drain_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->lane);
+    free(r->job_type);
+    pf_hist_free(r->claim);
+    pf_hist_free(r->job);
+    memset(r, 0, sizeof *r);
+}

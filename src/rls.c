@@ -1,0 +1,1075 @@
+/* perfgate rls: the isolation checks (what each sampled identity reads and
+ * may write, against the entitlement rules) and the orchestration of every
+ * RLS check family. The linter is rls_lint.c, the overhead pairs
+ * rls_overhead.c, the rules file rls_rules.c, the reports rls_report.c. */
+#include "rls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "datagen.h"
+#include "dataset.h"
+#include "fsutil.h"
+#include "interrupt.h"
+#include "schema.h"
+#include "seed.h"
+#include "target.h"
+#include "timeutil.h"
+
+/* ------------------------------------------------------------- results */
+
+void pf_rls_opts_init(pf_rls_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->iterations = 40;
+    o->warmup = 5;
+    o->scale = 1.0;
+}
+
+void pf_rls_run_opts_init(pf_rls_run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    pf_rls_opts_init(&o->rls);
+    o->scale = 1.0;
+    o->jobs = 2;
+}
+
+const char *pf_rls_status_name(pf_rls_status s)
+{
+    static const char *const names[] = {"pass", "warn", "new", "skip", "noisy", "fail", "error"};
+    return names[s];
+}
+
+pf_rls_outcome *pf_rls_result_add(pf_rls_result *r, const char *family, const char *id,
+                                const char *name, pf_rls_status status, const char *message)
+{
+    if (r->n_checks == r->cap_checks) {
+        r->cap_checks = r->cap_checks ? 2 * r->cap_checks : 64;
+        r->checks = pf_realloc(r->checks, r->cap_checks * sizeof *r->checks);
+    }
+    pf_rls_outcome *c = &r->checks[r->n_checks++];
+    memset(c, 0, sizeof *c);
+    c->family = family;
+    c->id = pf_strdup(id ? id : "");
+    c->name = pf_strdup(name);
+    c->status = status;
+    c->message = pf_strdup(message ? message : "");
+    return c;
+}
+
+void pf_rls_result_finish(pf_rls_result *r)
+{
+    memset(r->counts, 0, sizeof r->counts);
+    for (size_t i = 0; i < r->n_checks; i++)
+        r->counts[r->checks[i].status]++;
+    r->exit_code =
+        r->counts[PF_RLS_FAIL] + r->counts[PF_RLS_ERROR] > 0 ? PF_EXIT_FAIL : PF_EXIT_OK;
+}
+
+void pf_rls_result_dispose(pf_rls_result *r)
+{
+    for (size_t i = 0; i < r->n_identities; i++) {
+        free(r->identities[i].name);
+        free(r->identities[i].about);
+        free(r->identities[i].role);
+        free(r->identities[i].user_id);
+    }
+    free(r->identities);
+    for (size_t i = 0; i < r->n_tables; i++) {
+        free(r->tables[i].name);
+        free(r->tables[i].parent);
+    }
+    free(r->tables);
+    for (size_t i = 0; i < r->n_checks; i++) {
+        pf_rls_outcome *c = &r->checks[i];
+        free(c->id);
+        free(c->name);
+        free(c->table);
+        free(c->identity);
+        free(c->operation);
+        free(c->message);
+        free(c->details);
+        free(c->hint);
+        free(c->example);
+    }
+    free(r->checks);
+    for (size_t i = 0; i < r->n_pairs; i++) {
+        free(r->pairs[i].name);
+        free(r->pairs[i].identity_case);
+        free(r->pairs[i].owner_case);
+        free(r->pairs[i].identity);
+    }
+    free(r->pairs);
+    free(r->target);
+    free(r->server_version);
+    memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------ catalog */
+
+/* A table under check, with what the isolation checks need to know. */
+typedef struct tinfo {
+    pf_rls_table *t;
+    const pf_rls_table_rule *rule;
+    char *key;        /* row key expression (text) */
+    char *set_col;    /* a column UPDATE can assign to itself, or NULL */
+    char **ins_cols;  /* columns an INSERT copy supplies (quoted), NULL-terminated */
+    char **ins_types; /* their types */
+    int64_t rows;
+} tinfo;
+
+static void tinfo_dispose(tinfo *ti)
+{
+    free(ti->key);
+    free(ti->set_col);
+    pf_strv_free(ti->ins_cols);
+    pf_strv_free(ti->ins_types);
+}
+
+static int catalog_error(pf_db *db, pf_error *err, const char *what)
+{
+    pf_error_prefix(err, "%s", what);
+    if (err)
+        err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+    return -1;
+}
+
+/* Every table with RLS enabled, plus every table the rules name (RLS on or
+ * off), plus the partitions of those. */
+static int discover(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err)
+{
+    static const char k_sql[] =
+        "SELECT n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+        "       c.relispartition, "
+        "       (SELECT pn.nspname || '.' || pc.relname FROM pg_catalog.pg_inherits i "
+        "          JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent "
+        "          JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+        "         WHERE i.inhrelid = c.oid LIMIT 1), "
+        "       (SELECT count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid) "
+        "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        " WHERE c.relkind IN ('r', 'p') "
+        "   AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "   AND n.nspname NOT LIKE 'pg\\_%' "
+        " ORDER BY 1";
+    pf_result *r = NULL;
+    if (pf_db_query(db, k_sql, 0, NULL, &r, err) < 0)
+        return catalog_error(db, err, "discovering RLS tables");
+    int n = pf_result_nrows(r);
+    out->tables = pf_calloc((size_t)n + 1, sizeof *out->tables);
+    /* Two passes: parents first decide which partitions come along. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++) {
+            const char *name = pf_result_get(r, i, 0);
+            bool rls = strcmp(pf_result_get(r, i, 1), "t") == 0;
+            bool part = strcmp(pf_result_get(r, i, 3), "t") == 0;
+            const char *parent = pf_result_get(r, i, 4);
+            bool ruled = pf_rls_rules_find(rules, name) != NULL;
+            bool parent_ruled = parent && pf_rls_rules_find(rules, parent) != NULL;
+            if ((pass == 0) != !part)
+                continue;
+            if (!rls && !ruled && !parent_ruled)
+                continue;
+            pf_rls_table *t = &out->tables[out->n_tables++];
+            t->name = pf_strdup(name);
+            t->rls = rls;
+            t->forced = strcmp(pf_result_get(r, i, 2), "t") == 0;
+            t->partition = part;
+            t->parent = parent ? pf_strdup(parent) : NULL;
+            t->has_rule = ruled;
+            t->n_policies = atoi(pf_result_get(r, i, 5));
+        }
+    pf_result_free(r);
+    return 0;
+}
+
+/* Key expression, the UPDATE column and the INSERT copy columns of t. */
+static int describe_table(pf_db *db, tinfo *ti, pf_error *err)
+{
+    const char *params[1] = {ti->t->name};
+    pf_result *r = NULL;
+    static const char k_cols[] =
+        "SELECT pg_catalog.quote_ident(a.attname), pg_catalog.format_type(a.atttypid, "
+        "a.atttypmod), a.attgenerated <> '' OR a.attidentity <> '', a.atthasdef, "
+        "       coalesce(a.attnum = ANY (SELECT unnest(x.indkey)::int2 FROM pg_catalog.pg_index x "
+        "                 WHERE x.indrelid = a.attrelid AND x.indisprimary), false), "
+        /* int2vector is 0-based: the position counted from 1 */
+        "       coalesce((SELECT array_position(x.indkey::int2[], a.attnum) - "
+        "array_lower(x.indkey::int2[], 1) + 1 FROM pg_catalog.pg_index x "
+        "WHERE x.indrelid = a.attrelid AND x.indisprimary), 0) "
+        "  FROM pg_catalog.pg_attribute a "
+        " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+        " ORDER BY a.attnum";
+    if (pf_db_query(db, k_cols, 1, params, &r, err) < 0)
+        return catalog_error(db, err, ti->t->name);
+    int n = pf_result_nrows(r);
+    ti->ins_cols = pf_calloc((size_t)n + 1, sizeof *ti->ins_cols);
+    ti->ins_types = pf_calloc((size_t)n + 1, sizeof *ti->ins_types);
+    size_t ni = 0;
+    /* Primary key columns in index order. */
+    const char *pk[8] = {0};
+    int npk = 0;
+    for (int i = 0; i < n; i++) {
+        const char *col = pf_result_get(r, i, 0), *type = pf_result_get(r, i, 1);
+        bool generated = strcmp(pf_result_get(r, i, 2), "t") == 0;
+        bool has_default = strcmp(pf_result_get(r, i, 3), "t") == 0;
+        bool is_key = strcmp(pf_result_get(r, i, 4), "t") == 0;
+        int pos = atoi(pf_result_get(r, i, 5));
+        if (is_key && pos >= 1 && pos <= 8) {
+            pk[pos - 1] = col;
+            npk = pos > npk ? pos : npk;
+        }
+        /* A copy gets a fresh key when the key has a default, so it never
+         * collides with the row it copies. */
+        if (!generated && !(is_key && has_default)) {
+            ti->ins_cols[ni] = pf_strdup(col);
+            ti->ins_types[ni++] = pf_strdup(type);
+        }
+        if (!generated && !is_key && ti->set_col == NULL)
+            ti->set_col = pf_strdup(col);
+    }
+    if (ti->rule && ti->rule->key) {
+        ti->key = pf_asprintf("(%s)::text", ti->rule->key);
+    } else if (npk == 1 && pk[0]) {
+        ti->key = pf_asprintf("%s::text", pk[0]);
+    } else if (npk > 1) {
+        pf_buf b = PF_BUF_INIT;
+        pf_buf_puts(&b, "concat_ws('/'");
+        for (int k = 0; k < npk; k++)
+            pf_buf_printf(&b, ", %s", pk[k] ? pk[k] : "NULL");
+        pf_buf_putc(&b, ')');
+        ti->key = pf_buf_steal(&b);
+    } else {
+        ti->key = pf_strdup("ctid::text"); /* no primary key: the row's address */
+    }
+    pf_result_free(r);
+    return 0;
+}
+
+/* ----------------------------------------------------------- identities */
+
+static int sample_identities(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out,
+                             pf_error *err)
+{
+    out->identities = pf_calloc(rules->n_identities + 1, sizeof *out->identities);
+    for (size_t i = 0; i < rules->n_identities; i++) {
+        const pf_rls_identity_spec *s = &rules->identities[i];
+        pf_rls_identity *id = &out->identities[out->n_identities++];
+        id->name = pf_strdup(s->name);
+        id->about = pf_strdup(s->about);
+        id->role = pf_strdup(s->role);
+        if (s->sql == NULL) {
+            id->found = true;
+            continue;
+        }
+        char *v = NULL;
+        if (pf_db_query_value(db, s->sql, &v, err) < 0) {
+            pf_error_prefix(err, "%s: identities[%zu] (%s): sampling query", rules->path, i,
+                            s->name);
+            if (err)
+                err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_USAGE;
+            return -1;
+        }
+        id->user_id = v;
+        id->found = v != NULL;
+    }
+    return 0;
+}
+
+/* BEGIN and the identity, exactly as src/measure.c (and PostgREST) do it. */
+static char *begin_sql(const pf_rls_identity *id)
+{
+    char *claims = id->user_id
+                       ? pf_asprintf("{\"sub\":\"%s\",\"role\":\"%s\"}", id->user_id, id->role)
+                       : pf_asprintf("{\"role\":\"%s\"}", id->role);
+    char *lit = pf_sql_literal(claims);
+    char *role = pf_sql_ident(id->role);
+    char *sql = pf_asprintf("BEGIN; SET LOCAL ROLE %s; SELECT set_config('request.jwt.claims', "
+                            "%s, true)",
+                            role, lit);
+    free(role);
+    free(lit);
+    free(claims);
+    return sql;
+}
+
+/* A predicate with :uid replaced by $1::uuid; NULL predicate → "false". */
+static char *subst_uid(const char *pred)
+{
+    if (pred == NULL)
+        return pf_strdup("false");
+    pf_buf b = PF_BUF_INIT;
+    for (const char *p = pred; *p;) {
+        if (p[0] == ':' && strncmp(p, ":uid", 4) == 0 && (p == pred || p[-1] != ':') &&
+            !(p[4] == '_' || (p[4] >= 'a' && p[4] <= 'z') || (p[4] >= 'A' && p[4] <= 'Z') ||
+              (p[4] >= '0' && p[4] <= '9'))) {
+            pf_buf_puts(&b, "$1::uuid");
+            p += 4;
+        } else {
+            pf_buf_putc(&b, *p++);
+        }
+    }
+    return pf_buf_steal(&b);
+}
+
+/* ------------------------------------------------------- key vectors */
+
+typedef struct keys {
+    char **v; /* sorted bytewise (COLLATE "C") */
+    size_t n;
+} keys;
+
+static void keys_dispose(keys *k)
+{
+    for (size_t i = 0; i < k->n; i++)
+        free(k->v[i]);
+    free(k->v);
+    memset(k, 0, sizeof *k);
+}
+
+static void keys_from(pf_result *r, keys *out)
+{
+    out->n = (size_t)pf_result_nrows(r);
+    out->v = pf_calloc(out->n + 1, sizeof *out->v);
+    for (size_t i = 0; i < out->n; i++) {
+        const char *v = pf_result_get(r, (int)i, 0);
+        out->v[i] = pf_strdup(v ? v : "");
+    }
+}
+
+/* |a - b| and its first element. */
+static size_t keys_minus(const keys *a, const keys *b, const char **first)
+{
+    size_t i = 0, j = 0, n = 0;
+    *first = NULL;
+    while (i < a->n) {
+        int c = j < b->n ? strcmp(a->v[i], b->v[j]) : -1;
+        if (c == 0) {
+            i++;
+            j++;
+        } else if (c < 0) {
+            if (n++ == 0)
+                *first = a->v[i];
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return n;
+}
+
+/* -------------------------------------------------------- the checks */
+
+typedef struct ctx {
+    pf_db *db;
+    const pf_rls_rules *rules;
+    const pf_rls_opts *o;
+    pf_rls_result *out;
+} ctx;
+
+static pf_rls_outcome *add_check(ctx *x, const char *id, const tinfo *ti,
+                               const pf_rls_identity *who, const char *op, pf_rls_status st,
+                               const char *message)
+{
+    char *name = pf_asprintf("%s / %s / %s", ti->t->name, who ? who->name : "all identities", op);
+    pf_rls_outcome *c = pf_rls_result_add(x->out, "isolation", id, name, st, message);
+    free(name);
+    c->table = pf_strdup(ti->t->name);
+    c->identity = who ? pf_strdup(who->name) : NULL;
+    c->operation = pf_strdup(op);
+    return c;
+}
+
+static char *who_text(const pf_rls_identity *who)
+{
+    if (who->user_id)
+        return pf_asprintf("%s (role %s, user %s)", who->name, who->role, who->user_id);
+    return pf_asprintf("%s (role %s)", who->name, who->role);
+}
+
+/* Run sql as the identity in a transaction that is always rolled back.
+ * *res gets the rows (may be NULL on error); returns 0, or -1 with e
+ * holding the server's error (the connection is usable again). */
+static int as_identity(ctx *x, const pf_rls_identity *who, const char *sql, int nparams,
+                       const char *const *params, pf_result **res, pf_error *e)
+{
+    *res = NULL;
+    char *b = begin_sql(who);
+    int rc = pf_db_exec(x->db, b, e);
+    free(b);
+    if (rc == 0)
+        rc = pf_db_query(x->db, sql, nparams, params, res, e);
+    pf_error ignored;
+    pf_db_exec(x->db, "ROLLBACK", &ignored);
+    return rc;
+}
+
+static bool infra(ctx *x, pf_error *e, pf_error *err)
+{
+    if (e->code == PF_EXIT_INFRA || pf_db_broken(x->db)) {
+        *err = *e;
+        err->code = PF_EXIT_INFRA;
+        return true;
+    }
+    return false;
+}
+
+/* The rows of t the identity is entitled to read (owner's view). */
+static int entitled(ctx *x, const tinfo *ti, const pf_rls_identity *who, keys *out,
+                    pf_error *e)
+{
+    memset(out, 0, sizeof *out);
+    bool service = strcmp(who->role, "service_role") == 0;
+    bool anon = who->user_id == NULL && !service;
+    const char *pred = NULL;
+    if (service)
+        pred = "true";
+    else if (anon || ti->rule == NULL) /* anon, or a partition read directly */
+        pred = "false";
+    else
+        pred = ti->rule->read;
+    char *p = subst_uid(pred);
+    char *sql = pf_asprintf("SELECT (%s) COLLATE \"C\" FROM %s WHERE coalesce((%s), false) "
+                            "ORDER BY 1",
+                            ti->key, ti->t->name, p);
+    const char *params[1] = {who->user_id};
+    pf_result *r = NULL;
+    int rc = pf_db_query(x->db, sql, strstr(sql, "$1") ? 1 : 0, params, &r, e);
+    if (rc == 0) {
+        keys_from(r, out);
+        pf_result_free(r);
+    } else if (ti->rule) {
+        pf_error_prefix(e, "%s:%d: tables.%s.read", x->rules->path, ti->rule->line,
+                        ti->t->name);
+    }
+    free(sql);
+    free(p);
+    return rc;
+}
+
+/* SELECT: visible == entitled. */
+static int read_check(ctx *x, const tinfo *ti, const pf_rls_identity *who, pf_error *err)
+{
+    uint64_t t0 = pf_now_ns();
+    pf_error e;
+    pf_error_clear(&e);
+    keys want, got;
+    memset(&got, 0, sizeof got);
+    if (entitled(x, ti, who, &want, &e) < 0) {
+        if (infra(x, &e, err))
+            return -1;
+        pf_rls_outcome *c = add_check(x, "read", ti, who, "SELECT", PF_RLS_ERROR, e.msg);
+        c->ms = pf_elapsed_ms(t0);
+        return 0;
+    }
+    char *sql = pf_asprintf("SELECT (%s) COLLATE \"C\" FROM %s ORDER BY 1", ti->key, ti->t->name);
+    pf_result *r = NULL;
+    bool denied = false;
+    if (as_identity(x, who, sql, 0, NULL, &r, &e) < 0) {
+        if (infra(x, &e, err)) {
+            free(sql);
+            keys_dispose(&want);
+            return -1;
+        }
+        if (strcmp(e.sqlstate, "42501") != 0) {
+            pf_rls_outcome *c = add_check(x, "read", ti, who, "SELECT", PF_RLS_ERROR, e.msg);
+            c->ms = pf_elapsed_ms(t0);
+            free(sql);
+            keys_dispose(&want);
+            return 0;
+        }
+        denied = true; /* no privilege on the table: sees nothing */
+    } else {
+        keys_from(r, &got);
+        pf_result_free(r);
+    }
+    free(sql);
+    const char *leak_ex = NULL, *miss_ex = NULL;
+    size_t leaked = keys_minus(&got, &want, &leak_ex);
+    size_t missing = keys_minus(&want, &got, &miss_ex);
+    char *w = who_text(who);
+    pf_rls_outcome *c;
+    if (leaked > 0) {
+        char *m = pf_asprintf("LEAK: %s as %s can SELECT %zu row%s it is not entitled to (e.g. "
+                              "key %s)",
+                              ti->t->name, who->name, leaked, leaked == 1 ? "" : "s", leak_ex);
+        c = add_check(x, "read", ti, who, "SELECT", PF_RLS_FAIL, m);
+        c->example = pf_strdup(leak_ex);
+        free(m);
+    } else if (missing > 0) {
+        char *m = pf_asprintf("%s as %s cannot SELECT %zu row%s it is entitled to (e.g. key %s)",
+                              ti->t->name, who->name, missing, missing == 1 ? "" : "s", miss_ex);
+        c = add_check(x, "read", ti, who, "SELECT", PF_RLS_FAIL, m);
+        c->example = pf_strdup(miss_ex);
+        free(m);
+    } else {
+        char *m = pf_asprintf("%s as %s sees exactly its %zu entitled row%s", ti->t->name,
+                              who->name, want.n, want.n == 1 ? "" : "s");
+        c = add_check(x, "read", ti, who, "SELECT", PF_RLS_PASS, m);
+        free(m);
+    }
+    c->details = pf_asprintf("identity  %s\nentitled  %zu rows (%s)\nvisible   %zu rows%s\n"
+                             "not entitled but visible: %zu%s%s\n"
+                             "entitled but not visible: %zu%s%s\n",
+                             w, want.n,
+                             ti->rule ? "by the read rule" : "none: a partition is read through its parent",
+                             got.n, denied ? " (permission denied)" : "", leaked,
+                             leak_ex ? ", e.g. key " : "", leak_ex ? leak_ex : "", missing,
+                             miss_ex ? ", e.g. key " : "", miss_ex ? miss_ex : "");
+    if (ti->rule) {
+        char *d = pf_asprintf("%s(rule: %s:%d tables.%s.read)\n", c->details, x->rules->path,
+                              ti->rule->line, ti->t->name);
+        free(c->details);
+        c->details = d;
+    }
+    c->ms = pf_elapsed_ms(t0);
+    free(w);
+    keys_dispose(&want);
+    keys_dispose(&got);
+    return 0;
+}
+
+/* One write target: a row's key and its address (tableoid, ctid). */
+typedef struct target_row {
+    char *key, *oid, *ctid;
+} target_row;
+
+static void target_dispose(target_row *t)
+{
+    free(t->key);
+    free(t->oid);
+    free(t->ctid);
+    memset(t, 0, sizeof *t);
+}
+
+enum { T_UPD_NO, T_UPD_YES, T_INS_NO, T_INS_YES, T_DEL_NO, T_DEL_YES, T_N };
+
+/* The targets of the write checks, in one pass over t: per operation the
+ * first row (by key) the identity may not write, preferring rows it may
+ * read (read-only access must not allow writes), and the first it may. */
+static int write_targets(ctx *x, const tinfo *ti, const pf_rls_identity *who,
+                         target_row tg[T_N], pf_error *e)
+{
+    memset(tg, 0, T_N * sizeof *tg);
+    const pf_rls_table_rule *ru = ti->rule;
+    bool anon = who->user_id == NULL;
+    char *rd = subst_uid(anon || !ru ? NULL : ru->read);
+    char *up = subst_uid(anon || !ru ? NULL : ru->update);
+    char *in = subst_uid(anon || !ru ? NULL : (ru->insert ? ru->insert : ru->update));
+    char *de = subst_uid(anon || !ru ? NULL : ru->del);
+    char *sql = pf_asprintf(
+        "WITH s AS MATERIALIZED (SELECT (%s) COLLATE \"C\" AS k, tableoid::text AS o, "
+        "ctid::text AS c, coalesce((%s), false) AS r, coalesce((%s), false) AS u, "
+        "coalesce((%s), false) AS i, coalesce((%s), false) AS d FROM %s) "
+        "(SELECT 0, k, o, c FROM s WHERE NOT u ORDER BY r DESC, k LIMIT 1) UNION ALL "
+        "(SELECT 1, k, o, c FROM s WHERE u ORDER BY k LIMIT 1) UNION ALL "
+        "(SELECT 2, k, o, c FROM s WHERE NOT i ORDER BY r DESC, k LIMIT 1) UNION ALL "
+        "(SELECT 3, k, o, c FROM s WHERE i ORDER BY k LIMIT 1) UNION ALL "
+        "(SELECT 4, k, o, c FROM s WHERE NOT d ORDER BY r DESC, k LIMIT 1) UNION ALL "
+        "(SELECT 5, k, o, c FROM s WHERE d ORDER BY k LIMIT 1)",
+        ti->key, rd, up, in, de, ti->t->name);
+    const char *params[1] = {who->user_id};
+    pf_result *r = NULL;
+    int rc = pf_db_query(x->db, sql, strstr(sql, "$1") ? 1 : 0, params, &r, e);
+    if (rc == 0) {
+        for (int i = 0; i < pf_result_nrows(r); i++) {
+            int w = atoi(pf_result_get(r, i, 0));
+            if (w < 0 || w >= T_N)
+                continue;
+            tg[w].key = pf_strdup(pf_result_get(r, i, 1) ? pf_result_get(r, i, 1) : "");
+            tg[w].oid = pf_strdup(pf_result_get(r, i, 2));
+            tg[w].ctid = pf_strdup(pf_result_get(r, i, 3));
+        }
+        pf_result_free(r);
+    } else if (ru) {
+        pf_error_prefix(e, "%s:%d: tables.%s (write rules)", x->rules->path, ru->line,
+                        ti->t->name);
+    }
+    free(sql);
+    free(rd);
+    free(up);
+    free(in);
+    free(de);
+    return rc;
+}
+
+typedef enum outcome {
+    O_REFUSED, /* 42501 or no row */
+    O_ALLOWED, /* the row was written (or passed the policy and failed a constraint later) */
+    O_ERROR,   /* anything else: the statement could not run */
+} outcome;
+
+/* Try op on the target row as the identity, rolled back. *why gets the
+ * reason in words (caller frees). */
+static outcome try_write(ctx *x, const tinfo *ti, const pf_rls_identity *who, const char *op,
+                         const target_row *tg, char **why, pf_error *err, bool *fatal)
+{
+    *why = NULL;
+    *fatal = false;
+    pf_error e;
+    pf_error_clear(&e);
+    char *sql = NULL;
+    const char **params = NULL;
+    int nparams = 0;
+    char **values = NULL;
+    if (strcmp(op, "INSERT") == 0) {
+        /* A copy of the target row (values read as the owner, never shown),
+         * with a fresh key where the key has a default. */
+        pf_buf cols = PF_BUF_INIT, sel = PF_BUF_INIT, vals = PF_BUF_INIT;
+        size_t n = 0;
+        for (; ti->ins_cols[n]; n++) {
+            pf_buf_printf(&cols, "%s%s", n ? ", " : "", ti->ins_cols[n]);
+            pf_buf_printf(&sel, "%s%s::text", n ? ", " : "", ti->ins_cols[n]);
+            pf_buf_printf(&vals, "%s$%zu::%s", n ? ", " : "", n + 1, ti->ins_types[n]);
+        }
+        char *fetch = pf_asprintf("SELECT %s FROM %s WHERE tableoid = $1::oid AND ctid = $2::tid",
+                                  pf_buf_str(&sel), ti->t->name);
+        const char *fp[2] = {tg->oid, tg->ctid};
+        pf_result *r = NULL;
+        int rc = pf_db_query(x->db, fetch, 2, fp, &r, &e);
+        free(fetch);
+        if (rc < 0 || pf_result_nrows(r) != 1) {
+            pf_buf_dispose(&cols);
+            pf_buf_dispose(&sel);
+            pf_buf_dispose(&vals);
+            pf_result_free(r);
+            if (rc < 0 && infra(x, &e, err)) {
+                *fatal = true;
+                return O_ERROR;
+            }
+            *why = pf_asprintf("could not read the row to copy: %s", rc < 0 ? e.msg : "gone");
+            return O_ERROR;
+        }
+        values = pf_calloc(n + 1, sizeof *values);
+        for (size_t i = 0; i < n; i++) {
+            const char *v = pf_result_get(r, 0, (int)i);
+            values[i] = v ? pf_strdup(v) : NULL;
+        }
+        pf_result_free(r);
+        params = pf_calloc(n + 1, sizeof *params);
+        for (size_t i = 0; i < n; i++)
+            params[i] = values[i];
+        nparams = (int)n;
+        sql = pf_asprintf("INSERT INTO %s (%s) VALUES (%s)", ti->t->name, pf_buf_str(&cols),
+                          pf_buf_str(&vals));
+        pf_buf_dispose(&cols);
+        pf_buf_dispose(&sel);
+        pf_buf_dispose(&vals);
+    } else {
+        params = pf_calloc(3, sizeof *params);
+        params[0] = tg->oid;
+        params[1] = tg->ctid;
+        nparams = 2;
+        if (strcmp(op, "UPDATE") == 0)
+            sql = pf_asprintf("UPDATE %s SET %s = %s WHERE tableoid = $1::oid AND ctid = $2::tid "
+                              "RETURNING 1",
+                              ti->t->name, ti->set_col, ti->set_col);
+        else
+            sql = pf_asprintf("DELETE FROM %s WHERE tableoid = $1::oid AND ctid = $2::tid "
+                              "RETURNING 1",
+                              ti->t->name);
+    }
+    pf_result *res = NULL;
+    int rc = as_identity(x, who, sql, nparams, (const char *const *)params, &res, &e);
+    outcome o;
+    if (rc == 0) {
+        int rows = strcmp(op, "INSERT") == 0 ? 1 : pf_result_nrows(res);
+        o = rows > 0 ? O_ALLOWED : O_REFUSED;
+        *why = rows > 0 ? pf_asprintf("%s affected %d row%s", op, rows, rows == 1 ? "" : "s")
+                        : pf_asprintf("%s affected no row", op);
+    } else if (infra(x, &e, err)) {
+        *fatal = true;
+        o = O_ERROR;
+    } else {
+        const char *nl = strchr(e.msg, '\n');
+        int len = nl ? (int)(nl - e.msg) : (int)strlen(e.msg);
+        if (strcmp(e.sqlstate, "42501") == 0) {
+            o = O_REFUSED;
+            *why = pf_asprintf("refused: %.*s", len, e.msg);
+        } else if (strncmp(e.sqlstate, "23", 2) == 0 || strcmp(e.sqlstate, "P0001") == 0) {
+            /* Constraints are checked after the policies: the policy let it through. */
+            o = O_ALLOWED;
+            *why = pf_asprintf("passed the policy, then failed a constraint (SQLSTATE %s: %.*s)",
+                               e.sqlstate, len, e.msg);
+        } else {
+            o = O_ERROR;
+            *why = pf_asprintf("SQLSTATE %s: %.*s", e.sqlstate, len, e.msg);
+        }
+    }
+    pf_result_free(res);
+    free(sql);
+    free(params);
+    for (size_t i = 0; values && i < (size_t)nparams; i++)
+        free(values[i]);
+    free(values);
+    return o;
+}
+
+/* INSERT / UPDATE / DELETE: refused on a row the identity may not write,
+ * allowed on one it may. */
+static int write_check(ctx *x, const tinfo *ti, const pf_rls_identity *who, const char *op,
+                       const target_row *no, const target_row *yes, pf_error *err)
+{
+    uint64_t t0 = pf_now_ns();
+    pf_buf det = PF_BUF_INIT;
+    char *w = who_text(who);
+    pf_buf_printf(&det, "identity  %s\n", w);
+    free(w);
+    pf_rls_status st = PF_RLS_PASS;
+    char *msg = NULL, *example = NULL;
+    bool fatal = false;
+    if (strcmp(op, "UPDATE") == 0 && ti->set_col == NULL) {
+        pf_buf_puts(&det, "the table has no column an UPDATE could set\n");
+        no = yes = NULL;
+    }
+    if (no && no->key) {
+        char *why = NULL;
+        outcome o = try_write(x, ti, who, op, no, &why, err, &fatal);
+        if (fatal) {
+            free(why);
+            pf_buf_dispose(&det);
+            return -1;
+        }
+        pf_buf_printf(&det, "not entitled: %s of key %s: %s\n", op, no->key, why);
+        if (o == O_ALLOWED) {
+            st = PF_RLS_FAIL;
+            msg = pf_asprintf("LEAK: %s as %s can %s a row it is not entitled to write (key %s): "
+                              "%s",
+                              ti->t->name, who->name, op, no->key, why);
+            example = pf_strdup(no->key);
+        } else if (o == O_ERROR) {
+            st = PF_RLS_ERROR;
+            msg = pf_asprintf("%s as %s: %s of key %s could not run: %s", ti->t->name, who->name,
+                              op, no->key, why);
+        }
+        free(why);
+    } else if (no) {
+        pf_buf_printf(&det, "not entitled: every row may be written by this identity\n");
+    }
+    if (yes && yes->key && st == PF_RLS_PASS) {
+        char *why = NULL;
+        outcome o = try_write(x, ti, who, op, yes, &why, err, &fatal);
+        if (fatal) {
+            free(why);
+            pf_buf_dispose(&det);
+            return -1;
+        }
+        pf_buf_printf(&det, "entitled:     %s of key %s: %s\n", op, yes->key, why);
+        if (o != O_ALLOWED) {
+            st = o == O_ERROR ? PF_RLS_ERROR : PF_RLS_FAIL;
+            msg = pf_asprintf("%s as %s cannot %s a row it is entitled to write (key %s): %s",
+                              ti->t->name, who->name, op, yes->key, why);
+            example = pf_strdup(yes->key);
+        }
+        free(why);
+    }
+    if (msg == NULL) {
+        if ((no && no->key) || (yes && yes->key))
+            msg = pf_asprintf("%s as %s: %s refused where not entitled%s", ti->t->name, who->name,
+                              op, yes && yes->key ? ", allowed where entitled" : "");
+        else {
+            st = PF_RLS_SKIP;
+            msg = pf_asprintf("%s as %s: no row to try %s on", ti->t->name, who->name, op);
+        }
+    }
+    if (ti->rule)
+        pf_buf_printf(&det, "(rule: %s:%d tables.%s)\n", x->rules->path, ti->rule->line,
+                      ti->t->name);
+    pf_buf_puts(&det, "every statement ran in a transaction that was rolled back\n");
+    pf_rls_outcome *c = add_check(x, "write", ti, who, op, st, msg);
+    c->example = example;
+    c->details = pf_buf_steal(&det);
+    c->ms = pf_elapsed_ms(t0);
+    free(msg);
+    return 0;
+}
+
+/* A partition read directly: nothing for the API roles (the parent's
+ * policies do not apply to it), everything for service_role. */
+static int partition_check(ctx *x, const tinfo *ti, pf_error *err)
+{
+    size_t first = x->out->n_checks;
+    for (size_t i = 0; i < x->out->n_identities; i++) {
+        const pf_rls_identity *who = &x->out->identities[i];
+        if (!who->found)
+            continue;
+        if (read_check(x, ti, who, err) < 0)
+            return -1;
+    }
+    /* Fold the per-identity results into one testcase. */
+    pf_rls_status worst = PF_RLS_PASS;
+    pf_buf det = PF_BUF_INIT, msg = PF_BUF_INIT;
+    char *example = NULL;
+    for (size_t i = first; i < x->out->n_checks; i++) {
+        pf_rls_outcome *c = &x->out->checks[i];
+        if (c->status > worst) {
+            worst = c->status;
+            pf_buf_reset(&msg);
+            pf_buf_printf(&msg, "%s (read directly, not through %s)", c->message, ti->t->parent);
+            free(example);
+            example = c->example ? pf_strdup(c->example) : NULL;
+        }
+        pf_buf_printf(&det, "%s: %s\n", c->identity, c->message);
+    }
+    double ms = 0;
+    while (x->out->n_checks > first) {
+        pf_rls_outcome *c = &x->out->checks[--x->out->n_checks];
+        ms += c->ms;
+        free(c->id);
+        free(c->name);
+        free(c->table);
+        free(c->identity);
+        free(c->operation);
+        free(c->message);
+        free(c->details);
+        free(c->hint);
+        free(c->example);
+    }
+    if (worst == PF_RLS_PASS)
+        pf_buf_printf(&msg, "%s: direct reads of the partition show nothing to the API roles and "
+                            "everything to service_role",
+                      ti->t->name);
+    pf_rls_outcome *c = add_check(x, "read", ti, NULL, "SELECT", worst, pf_buf_str(&msg));
+    c->details = pf_buf_steal(&det);
+    c->example = example;
+    c->ms = ms;
+    pf_buf_dispose(&msg);
+    return 0;
+}
+
+static int isolation(ctx *x, pf_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < x->out->n_identities; i++) {
+        const pf_rls_identity *who = &x->out->identities[i];
+        if (who->found)
+            continue;
+        char *m = pf_asprintf("identity %s: no such user in this data (%s): its checks were "
+                              "skipped",
+                              who->name, who->about);
+        char *name = pf_asprintf("identity %s", who->name);
+        pf_rls_outcome *c = pf_rls_result_add(x->out, "isolation", "identity", name, PF_RLS_SKIP, m);
+        c->identity = pf_strdup(who->name);
+        free(m);
+        free(name);
+    }
+    for (size_t t = 0; t < x->out->n_tables && rc == 0; t++) {
+        if (pf_interrupt_signal() != 0)
+            return pf_error_set(err, PF_EXIT_INFRA, "interrupted");
+        tinfo ti;
+        memset(&ti, 0, sizeof ti);
+        ti.t = &x->out->tables[t];
+        ti.rule = pf_rls_rules_find(x->rules, ti.t->name);
+        bool parent_ruled = ti.t->parent && pf_rls_rules_find(x->rules, ti.t->parent);
+        if (ti.rule == NULL && !parent_ruled) {
+            continue; /* reported by the table checks: no rule to check against */
+        }
+        if (describe_table(x->db, &ti, err) < 0) {
+            tinfo_dispose(&ti);
+            return -1;
+        }
+        if (ti.rule == NULL) {
+            rc = partition_check(x, &ti, err);
+            tinfo_dispose(&ti);
+            continue;
+        }
+        for (size_t i = 0; i < x->out->n_identities && rc == 0; i++) {
+            const pf_rls_identity *who = &x->out->identities[i];
+            if (!who->found)
+                continue;
+            rc = read_check(x, &ti, who, err);
+            if (rc < 0 || x->o->no_writes || strcmp(who->role, "service_role") == 0)
+                continue;
+            target_row tg[T_N];
+            pf_error e;
+            pf_error_clear(&e);
+            if (write_targets(x, &ti, who, tg, &e) < 0) {
+                if (infra(x, &e, err)) {
+                    rc = -1;
+                    break;
+                }
+                static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
+                for (int k = 0; k < 3; k++)
+                    add_check(x, "write", &ti, who, ops[k], PF_RLS_ERROR, e.msg);
+                continue;
+            }
+            bool anon = who->user_id == NULL;
+            if (rc == 0)
+                rc = write_check(x, &ti, who, "INSERT", &tg[T_INS_NO],
+                                 anon ? NULL : &tg[T_INS_YES], err);
+            if (rc == 0)
+                rc = write_check(x, &ti, who, "UPDATE", &tg[T_UPD_NO],
+                                 anon ? NULL : &tg[T_UPD_YES], err);
+            if (rc == 0)
+                rc = write_check(x, &ti, who, "DELETE", &tg[T_DEL_NO],
+                                 anon ? NULL : &tg[T_DEL_YES], err);
+            for (int k = 0; k < T_N; k++)
+                target_dispose(&tg[k]);
+        }
+        tinfo_dispose(&ti);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------ orchestration */
+
+static void phase(const pf_rls_opts *o, const char *name, double ms)
+{
+    if (o->on_phase)
+        o->on_phase(o->arg, name, ms);
+}
+
+/* "rule=level" overrides after the file's severities. */
+static int apply_overrides(pf_rls_rules *rules, const char *const *overrides, pf_error *err)
+{
+    for (size_t i = 0; overrides && overrides[i]; i++) {
+        const char *s = overrides[i];
+        const char *eq = strchr(s, '=');
+        char *id = eq ? pf_strndup(s, (size_t)(eq - s)) : pf_strdup(s);
+        int idx = pf_rls_rule_index(id);
+        free(id);
+        pf_rls_severity sev;
+        if (eq == NULL || idx < 0 || pf_rls_severity_parse(eq + 1, &sev) < 0)
+            return pf_error_set(err, PF_EXIT_USAGE,
+                                "--severity '%s': expected RULE=error|warning|off with a rule id "
+                                "from docs/rls.md",
+                                s);
+        rules->severity[idx] = sev;
+    }
+    return 0;
+}
+
+int pf_rls_check(const char *dsn, const pf_rls_opts *o, pf_rls_result *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t t0 = pf_now_ns();
+    pf_rls_rules rules;
+    memset(&rules, 0, sizeof rules);
+    pf_db *db = NULL;
+    int rc = -1;
+    if (pf_rls_rules_load(o->rules_path, &rules, err) < 0 ||
+        apply_overrides(&rules, o->severity_overrides, err) < 0)
+        goto cleanup;
+    if (pf_db_connect(&db, dsn, err) < 0)
+        goto cleanup;
+    char *bypass = NULL;
+    if (pf_db_query_value(db,
+                          "SELECT (rolsuper OR rolbypassrls)::text FROM pg_catalog.pg_roles WHERE "
+                          "rolname = current_user",
+                          &bypass, err) < 0)
+        goto cleanup;
+    bool ok = bypass && strcmp(bypass, "true") == 0;
+    free(bypass);
+    if (!ok) {
+        pf_error_set(err, PF_EXIT_USAGE,
+                     "perfgate rls needs a connection that bypasses RLS (a superuser or a "
+                     "BYPASSRLS role, like Supabase's postgres) to compute what each identity is "
+                     "entitled to");
+        goto cleanup;
+    }
+    if (pf_db_query_value(db, "SELECT split_part(current_setting('server_version'), ' ', 1)",
+                          &out->server_version, err) < 0)
+        goto cleanup;
+    if (rules.definitions_sql != NULL &&
+        pf_schema_apply_text(db, rules.definitions_path, rules.definitions_sql, NULL, err) < 0)
+        goto cleanup;
+    if (discover(db, &rules, out, err) < 0 || sample_identities(db, &rules, out, err) < 0)
+        goto cleanup;
+
+    ctx x = {db, &rules, o, out};
+    uint64_t t1 = pf_now_ns();
+    if (isolation(&x, err) < 0)
+        goto cleanup;
+    out->isolation_ms = pf_elapsed_ms(t1);
+    phase(o, "isolation", out->isolation_ms);
+    uint64_t t2 = pf_now_ns();
+    if (pf_rls_lint(db, &rules, out, err) < 0)
+        goto cleanup;
+    out->lint_ms = pf_elapsed_ms(t2);
+    phase(o, "lint", out->lint_ms);
+    if (!o->no_overhead && (o->registry != NULL || o->bench_dir != NULL)) {
+        uint64_t t3 = pf_now_ns();
+        if (pf_rls_overhead(db, o, &rules, out, err) < 0)
+            goto cleanup;
+        out->overhead_ms = pf_elapsed_ms(t3);
+        phase(o, "overhead", out->overhead_ms);
+    }
+    rc = 0;
+cleanup:
+    if (rc < 0 && db != NULL && pf_db_broken(db) && err)
+        err->code = PF_EXIT_INFRA;
+    pf_db_close(db);
+    pf_rls_rules_dispose(&rules);
+    pf_rls_result_finish(out);
+    out->total_ms = pf_elapsed_ms(t0);
+    return rc;
+}
+
+int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t t0 = pf_now_ns();
+    pf_dataset *ds = NULL;
+    pf_datagen *gen = NULL;
+    pf_target t;
+    memset(&t, 0, sizeof t);
+    pf_db *db = NULL;
+    pf_rls_rules probe;
+    int rc = -1;
+    pf_rls_opts ro = o->rls;
+    char *target = NULL;
+    double seed_ms = 0;
+
+    /* Bad input first, before any server starts. */
+    if (pf_rls_rules_load(ro.rules_path, &probe, err) < 0)
+        goto cleanup;
+    int bad = apply_overrides(&probe, ro.severity_overrides, err);
+    pf_rls_rules_dispose(&probe);
+    if (bad < 0)
+        goto cleanup;
+    if (pf_dataset_load(o->dataset_path, &ds, err) < 0)
+        goto cleanup;
+    uint64_t seed = o->seed_given ? o->seed : ds->default_seed;
+    ro.dataset_name = ds->name;
+    ro.dataset_hash = ds->hash;
+    ro.scale = o->scale;
+    ro.seed = seed;
+    if (!o->no_seed && pf_datagen_new(&gen, ds, seed, o->scale, err) < 0)
+        goto cleanup;
+    if (pf_target_open(&t, o->dsn, "perfgate_rls", err) < 0)
+        goto cleanup;
+    target = pf_target_describe(&t);
+    phase(&ro, "server", pf_elapsed_ms(t0));
+    if (!o->no_seed) {
+        uint64_t t1 = pf_now_ns();
+        if (pf_db_connect(&db, t.dsn, err) < 0)
+            goto cleanup;
+        pf_schema_stats st = {0};
+        if ((o->auth_shim && pf_schema_apply_auth_shim(db, &st, err) < 0) ||
+            pf_schema_apply_dir(db, o->schema_dir, &st, err) < 0)
+            goto cleanup;
+        pf_db_close(db);
+        db = NULL;
+        pf_seed_opts so = {0};
+        so.jobs = o->jobs;
+        so.load = true;
+        pf_seed_result sr;
+        int s = pf_seed_run(t.dsn, gen, &so, &sr, err);
+        pf_seed_result_dispose(&sr);
+        if (s < 0)
+            goto cleanup;
+        seed_ms = pf_elapsed_ms(t1);
+        phase(&ro, "schema and seed", seed_ms);
+    }
+    rc = pf_rls_check(t.dsn, &ro, out, err);
+cleanup:
+    out->target = target;
+    out->seed_ms = seed_ms;
+    pf_db_close(db);
+    pf_target_close(&t);
+    pf_datagen_free(gen);
+    pf_dataset_free(ds);
+    out->total_ms = pf_elapsed_ms(t0);
+    return rc;
+}

@@ -1,0 +1,425 @@
+/* Reports of perfgate rls: JUnit suites (one per check family), a Markdown
+ * section, terminal text and JSON. Row content never appears: checks carry
+ * row keys only. cJSON is used for the JSON document only. */
+#include "rls.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+
+static const char *const k_families[4] = {"isolation", "tables", "lint", "overhead"};
+
+static const char *mark(pf_rls_status s)
+{
+    switch (s) {
+    case PF_RLS_PASS:
+        return "✅";
+    case PF_RLS_WARN:
+        return "⚠️";
+    case PF_RLS_NEW:
+        return "🆕";
+    case PF_RLS_SKIP:
+        return "⏭️";
+    case PF_RLS_NOISY:
+        return "❔";
+    case PF_RLS_FAIL:
+        return "❌";
+    case PF_RLS_ERROR:
+        return "💥";
+    }
+    return "";
+}
+
+static bool bad(pf_rls_status s)
+{
+    return s == PF_RLS_FAIL || s == PF_RLS_ERROR;
+}
+
+/* ---------------------------------------------------------------- JUnit */
+
+static char *own(pf_rls_junit *j, char *s)
+{
+    j->owned[j->n_owned++] = s;
+    return s;
+}
+
+void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
+{
+    memset(out, 0, sizeof *out);
+    out->cases = pf_calloc(r->n_checks + 1, sizeof *out->cases);
+    out->owned = pf_calloc(4 * r->n_checks + 8, sizeof *out->owned);
+    size_t k = 0;
+    for (int f = 0; f < 4; f++) {
+        size_t first = k;
+        double total = 0;
+        for (size_t i = 0; i < r->n_checks; i++) {
+            const pf_rls_outcome *c = &r->checks[i];
+            if (strcmp(c->family, k_families[f]) != 0)
+                continue;
+            pf_junit_case *jc = &out->cases[k++];
+            jc->classname = own(out, pf_asprintf("perfgate.rls.%s", c->family));
+            jc->name = c->name;
+            jc->time_s = c->ms / 1000.0;
+            total += jc->time_s;
+            jc->message = c->message;
+            pf_buf body = PF_BUF_INIT;
+            pf_buf_printf(&body, "%s\n", c->message);
+            if (c->details)
+                pf_buf_printf(&body, "\n%s", c->details);
+            if (c->hint)
+                pf_buf_printf(&body, "fix: %s\n", c->hint);
+            jc->system_out = own(out, pf_buf_steal(&body));
+            switch (c->status) {
+            case PF_RLS_FAIL:
+                jc->status = PF_JUNIT_FAIL;
+                jc->type = strcmp(c->family, "isolation") == 0 ? "rls-leak"
+                           : strcmp(c->family, "overhead") == 0 ? "rls-overhead"
+                                                                : c->id;
+                if (strcmp(c->family, "isolation") == 0 && strncmp(c->message, "LEAK", 4) != 0)
+                    jc->type = "rls-denied";
+                break;
+            case PF_RLS_ERROR:
+                jc->status = PF_JUNIT_ERROR;
+                jc->type = "sql-error";
+                break;
+            case PF_RLS_WARN:
+                jc->status = PF_JUNIT_SKIPPED;
+                jc->type = "warning";
+                break;
+            case PF_RLS_SKIP:
+                jc->status = PF_JUNIT_SKIPPED;
+                jc->type = "not-applicable";
+                break;
+            case PF_RLS_NOISY:
+                jc->status = PF_JUNIT_SKIPPED;
+                jc->type = "noisy";
+                break;
+            default:
+                jc->status = PF_JUNIT_PASS;
+                break;
+            }
+            if (jc->status != PF_JUNIT_PASS)
+                jc->body = jc->system_out;
+        }
+        if (k == first)
+            continue;
+        pf_junit_suite *s = &out->suites[out->n_suites++];
+        s->name = own(out, pf_asprintf("rls-%s", k_families[f]));
+        s->cases = out->cases + first;
+        s->n_cases = k - first;
+        s->time_s = total;
+    }
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    char host[128] = "";
+    gethostname(host, sizeof host - 1);
+    char *ts = own(out, pf_strdup(stamp)), *hs = own(out, pf_strdup(host));
+    pf_buf env = PF_BUF_INIT;
+    pf_buf_printf(&env, "PostgreSQL %s; identities:", r->server_version ? r->server_version : "?");
+    for (size_t i = 0; i < r->n_identities; i++)
+        pf_buf_printf(&env, " %s=%s", r->identities[i].name,
+                      r->identities[i].user_id     ? r->identities[i].user_id
+                      : r->identities[i].found     ? r->identities[i].role
+                                                   : "(none)");
+    if (r->target)
+        pf_buf_printf(&env, "; target %s", r->target);
+    char *envs = own(out, pf_buf_steal(&env));
+    for (size_t s = 0; s < out->n_suites; s++) {
+        out->suites[s].timestamp = ts;
+        out->suites[s].hostname = hs;
+        out->suites[s].system_out = envs;
+    }
+}
+
+void pf_rls_junit_dispose(pf_rls_junit *j)
+{
+    for (size_t i = 0; i < j->n_owned; i++)
+        free(j->owned[i]);
+    free(j->owned);
+    free(j->cases);
+    memset(j, 0, sizeof *j);
+}
+
+int pf_rls_write_junit(const pf_rls_result *r, const char *path, pf_error *err)
+{
+    pf_rls_junit j;
+    pf_rls_junit_build(r, &j);
+    int rc = pf_junit_write(path, "perfgate-rls", j.suites, j.n_suites, err);
+    pf_rls_junit_dispose(&j);
+    return rc;
+}
+
+/* ------------------------------------------------------------- Markdown */
+
+static void md_cell(pf_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|')
+            pf_buf_puts(b, "\\|");
+        else if (*s == '\n')
+            pf_buf_puts(b, " ");
+        else
+            pf_buf_putc(b, *s);
+    }
+}
+
+static void counts_line(pf_buf *b, const pf_rls_result *r)
+{
+    static const pf_rls_status order[] = {PF_RLS_FAIL, PF_RLS_ERROR, PF_RLS_NOISY, PF_RLS_WARN,
+                                          PF_RLS_SKIP, PF_RLS_NEW,   PF_RLS_PASS};
+    bool first = true;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (r->counts[order[i]] == 0)
+            continue;
+        pf_buf_printf(b, "%s%d %s", first ? "" : ", ", r->counts[order[i]],
+                      pf_rls_status_name(order[i]));
+        first = false;
+    }
+    if (first)
+        pf_buf_puts(b, "no checks");
+}
+
+char *pf_rls_markdown(const pf_rls_result *r, int level)
+{
+    pf_buf b = PF_BUF_INIT;
+    char h[8], h2[8];
+    int l = level < 1 ? 1 : level > 5 ? 5 : level;
+    memset(h, '#', (size_t)l);
+    h[l] = '\0';
+    memset(h2, '#', (size_t)l + 1);
+    h2[l + 1] = '\0';
+    int nbad = r->counts[PF_RLS_FAIL] + r->counts[PF_RLS_ERROR];
+    if (nbad > 0)
+        pf_buf_printf(&b, "%s ❌ perfgate rls: %d of %zu checks failed\n\n", h, nbad, r->n_checks);
+    else
+        pf_buf_printf(&b, "%s ✅ perfgate rls: %zu checks, isolation holds\n\n", h, r->n_checks);
+    counts_line(&b, r);
+    pf_buf_printf(&b, " · %zu tables · %zu identities.\n\n", r->n_tables, r->n_identities);
+
+    bool any = false;
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const pf_rls_outcome *c = &r->checks[i];
+        if (!bad(c->status) && c->status != PF_RLS_WARN && c->status != PF_RLS_NOISY)
+            continue;
+        if (!any)
+            pf_buf_printf(&b, "%s Findings\n\n| | family | check | finding | fix |\n"
+                              "|---|---|---|---|---|\n",
+                          h2);
+        any = true;
+        pf_buf_printf(&b, "| %s | %s | `", mark(c->status), c->family);
+        md_cell(&b, c->name);
+        pf_buf_puts(&b, "` | ");
+        md_cell(&b, c->message);
+        pf_buf_puts(&b, " | ");
+        md_cell(&b, c->hint ? c->hint : "");
+        pf_buf_puts(&b, " |\n");
+    }
+    if (any)
+        pf_buf_putc(&b, '\n');
+
+    if (r->n_pairs > 0) {
+        pf_buf_printf(&b, "%s RLS overhead (same query as owner and as the user, interleaved)\n\n"
+                          "| case | identity | owner median | user median | ratio | fixed-draw "
+                          "ratio | baseline | user p95 | policy-function calls | verdict |\n"
+                          "|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+                      h2);
+        for (size_t i = 0; i < r->n_pairs; i++) {
+            const pf_rls_pair *p = &r->pairs[i];
+            const pf_rls_outcome *c = NULL;
+            for (size_t k = 0; k < r->n_checks; k++)
+                if (strcmp(r->checks[k].family, "overhead") == 0 &&
+                    strncmp(r->checks[k].name, p->name, strlen(p->name)) == 0 &&
+                    r->checks[k].name[strlen(p->name)] == ' ')
+                    c = &r->checks[k];
+            char base[32] = "–";
+            if (p->has_baseline)
+                snprintf(base, sizeof base, "×%.2f", p->base_fixed_ratio);
+            pf_buf_printf(&b,
+                          "| `%s` | %s | %.3f ms | %.3f ms | ×%.2f | ×%.2f | %s | %.3f ms | "
+                          "%lld%s | %s %s |\n",
+                          p->identity_case, p->identity, p->owner_median_ms, p->identity_median_ms,
+                          p->ratio, p->fixed_ratio, base, p->identity_p95_ms,
+                          (long long)p->policy_calls,
+                          p->has_baseline ? "" : "",
+                          c ? mark(c->status) : "", c ? pf_rls_status_name(c->status) : "error");
+        }
+        pf_buf_putc(&b, '\n');
+    }
+
+    pf_buf_puts(&b, "<details><summary>Identities and tables</summary>\n\n");
+    pf_buf_puts(&b, "| identity | role | user | sampled as |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < r->n_identities; i++) {
+        const pf_rls_identity *id = &r->identities[i];
+        pf_buf_printf(&b, "| %s | %s | %s | ", id->name, id->role,
+                      id->user_id ? id->user_id : id->found ? "–" : "(none in this data)");
+        md_cell(&b, id->about);
+        pf_buf_puts(&b, " |\n");
+    }
+    pf_buf_puts(&b, "\n| table | RLS | forced | policies | rule |\n|---|---|---|---:|---|\n");
+    for (size_t i = 0; i < r->n_tables; i++) {
+        const pf_rls_table *t = &r->tables[i];
+        pf_buf_printf(&b, "| `%s` | %s | %s | %d | %s |\n", t->name, t->rls ? "on" : "**off**",
+                      t->forced ? "yes" : "no", t->n_policies,
+                      t->has_rule        ? "yes"
+                      : t->parent        ? "partition: no direct access"
+                                         : "**none**");
+    }
+    pf_buf_puts(&b, "\n</details>\n");
+    if (r->server_version)
+        pf_buf_printf(&b, "\nPostgreSQL %s · %.1f s (isolation %.1f s, lint %.1f s, overhead "
+                          "%.1f s)\n",
+                      r->server_version, r->total_ms / 1000, r->isolation_ms / 1000,
+                      r->lint_ms / 1000, r->overhead_ms / 1000);
+    return pf_buf_steal(&b);
+}
+
+char *pf_rls_text(const pf_rls_result *r)
+{
+    pf_buf b = PF_BUF_INIT;
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const pf_rls_outcome *c = &r->checks[i];
+        if (c->status == PF_RLS_PASS || c->status == PF_RLS_NEW)
+            continue;
+        pf_buf_printf(&b, "%-5s %-9s %s\n", pf_rls_status_name(c->status), c->family, c->message);
+        if (bad(c->status) && c->hint)
+            pf_buf_printf(&b, "      fix: %s\n", c->hint);
+    }
+    if (r->n_pairs > 0) {
+        pf_buf_printf(&b, "%-24s %-9s %10s %10s %7s %7s %8s %6s\n", "rls overhead", "identity",
+                      "owner", "user", "ratio", "fixed", "baseline", "calls");
+        for (size_t i = 0; i < r->n_pairs; i++) {
+            const pf_rls_pair *p = &r->pairs[i];
+            char base[16] = "–";
+            if (p->has_baseline)
+                snprintf(base, sizeof base, "%.2f", p->base_fixed_ratio);
+            pf_buf_printf(&b, "%-24s %-9s %7.3f ms %7.3f ms %7.2f %7.2f %8s %6lld\n", p->name,
+                          p->identity, p->owner_median_ms, p->identity_median_ms, p->ratio,
+                          p->fixed_ratio, base, (long long)p->policy_calls);
+        }
+    }
+    pf_buf_printf(&b, "%zu rls checks over %zu tables and %zu identities: ", r->n_checks,
+                  r->n_tables, r->n_identities);
+    counts_line(&b, r);
+    pf_buf_putc(&b, '\n');
+    return pf_buf_steal(&b);
+}
+
+/* ----------------------------------------------------------------- JSON */
+
+static cJSON *num(double v)
+{
+    return cJSON_CreateNumber(isfinite(v) ? v : 0);
+}
+
+static void str(cJSON *o, const char *k, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+char *pf_rls_json(const pf_rls_result *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "format", 1);
+    cJSON_AddNumberToObject(root, "exit_code", r->exit_code);
+    str(root, "server_version", r->server_version);
+    str(root, "target", r->target);
+    cJSON *counts = cJSON_AddObjectToObject(root, "counts");
+    for (int s = 0; s <= PF_RLS_ERROR; s++)
+        cJSON_AddNumberToObject(counts, pf_rls_status_name((pf_rls_status)s), r->counts[s]);
+    cJSON *ph = cJSON_AddObjectToObject(root, "phases_ms");
+    cJSON_AddItemToObject(ph, "seed", num(r->seed_ms));
+    cJSON_AddItemToObject(ph, "isolation", num(r->isolation_ms));
+    cJSON_AddItemToObject(ph, "lint", num(r->lint_ms));
+    cJSON_AddItemToObject(ph, "overhead", num(r->overhead_ms));
+    cJSON_AddItemToObject(ph, "total", num(r->total_ms));
+    cJSON *ids = cJSON_AddArrayToObject(root, "identities");
+    for (size_t i = 0; i < r->n_identities; i++) {
+        const pf_rls_identity *id = &r->identities[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(ids, o);
+        str(o, "name", id->name);
+        str(o, "role", id->role);
+        str(o, "user_id", id->user_id);
+        cJSON_AddBoolToObject(o, "found", id->found);
+        str(o, "about", id->about);
+    }
+    cJSON *tables = cJSON_AddArrayToObject(root, "tables");
+    for (size_t i = 0; i < r->n_tables; i++) {
+        const pf_rls_table *t = &r->tables[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(tables, o);
+        str(o, "name", t->name);
+        cJSON_AddBoolToObject(o, "rls", t->rls);
+        cJSON_AddBoolToObject(o, "forced", t->forced);
+        cJSON_AddNumberToObject(o, "policies", t->n_policies);
+        cJSON_AddBoolToObject(o, "rule", t->has_rule);
+        str(o, "partition_of", t->parent);
+    }
+    cJSON *checks = cJSON_AddArrayToObject(root, "checks");
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const pf_rls_outcome *c = &r->checks[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(checks, o);
+        str(o, "family", c->family);
+        str(o, "id", c->id);
+        str(o, "name", c->name);
+        str(o, "status", pf_rls_status_name(c->status));
+        str(o, "table", c->table);
+        str(o, "identity", c->identity);
+        str(o, "operation", c->operation);
+        str(o, "example_key", c->example);
+        str(o, "message", c->message);
+        str(o, "details", c->details);
+        str(o, "hint", c->hint);
+        cJSON_AddItemToObject(o, "ms", num(c->ms));
+    }
+    cJSON *pairs = cJSON_AddArrayToObject(root, "overhead");
+    for (size_t i = 0; i < r->n_pairs; i++) {
+        const pf_rls_pair *p = &r->pairs[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(pairs, o);
+        str(o, "name", p->name);
+        str(o, "identity_case", p->identity_case);
+        str(o, "owner_case", p->owner_case);
+        str(o, "identity", p->identity);
+        cJSON_AddNumberToObject(o, "n", (double)p->n);
+        cJSON_AddItemToObject(o, "owner_median_ms", num(p->owner_median_ms));
+        cJSON_AddItemToObject(o, "identity_median_ms", num(p->identity_median_ms));
+        cJSON_AddItemToObject(o, "identity_p95_ms", num(p->identity_p95_ms));
+        cJSON_AddItemToObject(o, "ratio", num(p->ratio));
+        cJSON_AddItemToObject(o, "ratio_ci_lo", num(p->ratio_lo));
+        cJSON_AddItemToObject(o, "ratio_ci_hi", num(p->ratio_hi));
+        cJSON_AddItemToObject(o, "fixed_owner_q10_ms", num(p->fixed_owner_ms));
+        cJSON_AddItemToObject(o, "fixed_identity_q10_ms", num(p->fixed_identity_ms));
+        cJSON_AddItemToObject(o, "fixed_ratio", num(p->fixed_ratio));
+        cJSON_AddNumberToObject(o, "owner_calls", (double)p->owner_calls);
+        cJSON_AddNumberToObject(o, "identity_calls", (double)p->identity_calls);
+        cJSON_AddNumberToObject(o, "policy_calls", (double)p->policy_calls);
+        cJSON_AddItemToObject(o, "threshold_ms", num(p->threshold_ms));
+        if (p->has_baseline) {
+            cJSON_AddItemToObject(o, "baseline_ratio", num(p->base_ratio));
+            cJSON_AddItemToObject(o, "baseline_fixed_ratio", num(p->base_fixed_ratio));
+            cJSON_AddNumberToObject(o, "baseline_policy_calls", (double)p->base_policy_calls);
+        }
+        cJSON_AddBoolToObject(o, "reran", p->reran);
+        cJSON_AddBoolToObject(o, "baseline_written", p->baseline_written);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    char *out = pf_asprintf("%s\n", text);
+    cJSON_free(text);
+    return out;
+}

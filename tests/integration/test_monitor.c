@@ -1,0 +1,616 @@
+/* perfgate monitor against real servers: a monitored cluster and a separate
+ * store cluster, least-privilege roles on both, a workload that makes the
+ * timeline category slow (pg_sleep inside a function its rule matches), an
+ * alert delivered to a local HTTP listener and resolved after the workload
+ * stops, pg_stat_statements_reset() mid-run without a negative delta, the
+ * store killed and restarted without losing an acknowledged snapshot, the
+ * monitored server crashed and restarted (a gap, no duplicate), SIGTERM
+ * ending with status 0; cron mode, idempotent store writes, refusals. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "db.h"
+#include "fsutil.h"
+#include "httpsink.h"
+#include "pss.h"
+#include "store.h"
+#include "testutil.h"
+#include "timeutil.h"
+
+#define SECRET "/hooks/T0/B0/it-s3cr3t"
+
+static pf_cluster *g_mon, *g_store;
+static char *g_dir;
+
+static void fail_setup(const char *what, const pf_error *e)
+{
+    fprintf(stderr, "%s: %s\n", what, e->msg);
+    abort();
+}
+
+static void exec_on(const char *dsn, const char *sql)
+{
+    pf_db *db = NULL;
+    pf_error e;
+    if (pf_db_connect(&db, dsn, &e) < 0)
+        fail_setup("connect", &e);
+    if (pf_db_exec(db, sql, &e) < 0)
+        fail_setup(sql, &e);
+    pf_db_close(db);
+}
+
+static char *value_on(const char *dsn, const char *sql)
+{
+    pf_db *db = NULL;
+    pf_error e;
+    char *v = NULL;
+    ck_assert_msg(pf_db_connect(&db, dsn, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_db_query_value(db, sql, &v, &e) == 0, "%s: %s", sql, e.msg);
+    pf_db_close(db);
+    return v;
+}
+
+static long long count_on(const char *dsn, const char *sql)
+{
+    char *v = value_on(dsn, sql);
+    long long n = v ? atoll(v) : -1;
+    free(v);
+    return n;
+}
+
+/* DSN of a cluster for another user and database. */
+static char *dsn_as(pf_cluster *c, const char *user, const char *db)
+{
+    return pf_asprintf("host=%s port=%d user=%s dbname=%s", pf_cluster_socket_dir(c),
+                       pf_cluster_port(c), user, db);
+}
+
+static void setup(void)
+{
+    pf_error e;
+    pf_error_clear(&e);
+    if (pf_cluster_start(&g_mon, NULL, &e) < 0)
+        fail_setup("monitored cluster", &e);
+    if (pf_cluster_start(&g_store, NULL, &e) < 0)
+        fail_setup("store cluster", &e);
+    g_dir = pf_test_tmpdir();
+    /* The monitored side: the extension, a least-privilege monitoring role,
+     * and an app whose timeline function is slow on demand. */
+    exec_on(pf_cluster_dsn(g_mon),
+            "CREATE EXTENSION pg_stat_statements;"
+            "CREATE ROLE perfgate_monitor LOGIN;"
+            "GRANT pg_read_all_stats TO perfgate_monitor;"
+            "CREATE TABLE healthcare_timeline_events (id int PRIMARY KEY, patient_id int);"
+            "INSERT INTO healthcare_timeline_events SELECT g, g % 10 FROM generate_series(1, 100) g;"
+            "CREATE TABLE app_settings (k text PRIMARY KEY, v text);"
+            "INSERT INTO app_settings VALUES ('timeline_delay', '0.15');"
+            "CREATE FUNCTION timeline_page(p int) RETURNS SETOF healthcare_timeline_events"
+            " LANGUAGE plpgsql AS $$ BEGIN"
+            "  PERFORM pg_sleep((SELECT v::float8 FROM app_settings WHERE k = 'timeline_delay'));"
+            "  RETURN QUERY SELECT * FROM healthcare_timeline_events WHERE patient_id = p;"
+            " END $$;");
+    /* The store side: a role that owns its database, nothing more. */
+    exec_on(pf_cluster_dsn(g_store), "CREATE ROLE perfgate_store LOGIN");
+    exec_on(pf_cluster_dsn(g_store), "CREATE DATABASE history OWNER perfgate_store");
+    exec_on(pf_cluster_dsn(g_store), "CREATE DATABASE history_locked");
+    exec_on(pf_cluster_dsn(g_store), "REVOKE CREATE ON DATABASE history_locked FROM PUBLIC");
+}
+
+static void teardown(void)
+{
+    pf_cluster_free(g_mon);
+    pf_cluster_free(g_store);
+    g_mon = g_store = NULL;
+    pf_rmtree(g_dir, NULL);
+    free(g_dir);
+}
+
+/* ---- the workload ---------------------------------------------------- */
+
+static atomic_int g_stop_workload;
+
+static void *workload(void *arg)
+{
+    const char *dsn = arg;
+    pf_db *db = NULL;
+    pf_error e;
+    while (!g_stop_workload) {
+        if (db == NULL || pf_db_broken(db)) {
+            pf_db_close(db);
+            db = NULL;
+            if (pf_db_connect(&db, dsn, &e) < 0) {
+                pf_sleep_ms(100);
+                continue;
+            }
+        }
+        pf_db_exec(db, "SELECT * FROM timeline_page(3)", &e);
+        pf_db_exec(db, "SELECT count(*) FROM app_settings", &e);
+        pf_sleep_ms(20);
+    }
+    pf_db_close(db);
+    return NULL;
+}
+
+/* ---- the monitor process --------------------------------------------- */
+
+static pid_t spawn_monitor(char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *f = freopen(log, "w", stderr);
+        if (f == NULL)
+            _exit(126);
+        freopen("/dev/null", "w", stdout);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static char *read_log(const char *log)
+{
+    char *text = NULL;
+    pf_error e;
+    if (pf_file_read(log, &text, NULL, &e) < 0)
+        return pf_strdup("");
+    return text;
+}
+
+/* Count lines of the log containing needle. */
+static int log_count(const char *log, const char *needle)
+{
+    char *text = read_log(log);
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    free(text);
+    return n;
+}
+
+static bool wait_log(const char *log, const char *needle, int at_least, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 100) {
+        if (log_count(log, needle) >= at_least)
+            return true;
+        pf_sleep_ms(100);
+    }
+    return false;
+}
+
+/* The first event of request i (a JSON webhook), with the given status;
+ * searches requests from *next on and advances it. NULL on timeout. */
+static cJSON *wait_event(pf_httpsink *sink, const char *path, const char *status, size_t *next,
+                         int timeout_ms)
+{
+    uint64_t t0 = pf_now_ns();
+    while (pf_elapsed_ms(t0) < timeout_ms) {
+        size_t n = pf_httpsink_count(sink);
+        for (; *next < n; (*next)++) {
+            char *p = NULL;
+            char *body = pf_httpsink_body(sink, *next, &p);
+            bool mine = p && strcmp(p, path) == 0;
+            free(p);
+            if (!mine) {
+                free(body);
+                continue;
+            }
+            cJSON *root = cJSON_Parse(body);
+            free(body);
+            cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "events"), 0);
+            cJSON *st = cJSON_GetObjectItem(ev, "status");
+            if (cJSON_IsString(st) && strcmp(st->valuestring, status) == 0) {
+                (*next)++;
+                return root;
+            }
+            cJSON_Delete(root);
+        }
+        pf_sleep_ms(50);
+    }
+    return NULL;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static char *write_config(const char *hook_file)
+{
+    char *cfg = pf_asprintf(
+        "{\n"
+        "  \"version\": 1,\n"
+        "  \"source\": \"it-app\",\n"
+        "  \"statement_timeout\": \"5s\",\n"
+        "  \"categories\": [\n"
+        "    {\"name\": \"timeline\", \"threshold\": \"100ms\", \"calls\": [\"timeline_page\"]},\n"
+        "    {\"name\": \"timeline\", \"threshold\": \"100ms\","
+        " \"touches\": [\"healthcare_timeline_events\"]}\n"
+        "  ],\n"
+        "  \"default\": {\"threshold\": \"10s\"},\n"
+        "  \"alerts\": {\"repeat_every\": \"1h\", \"resolve_after\": 1,\n"
+        "             \"regression\": {\"min_calls\": 5, \"min_baseline_calls\": 10000}},\n"
+        "  \"notify\": [\n"
+        "    {\"name\": \"ops\", \"type\": \"webhook\", \"url_env\": \"PF_IT_WEBHOOK\","
+        " \"retries\": 2, \"backoff\": \"100ms\", \"timeout\": \"3s\"},\n"
+        "    {\"name\": \"chat\", \"type\": \"slack\", \"url_env\": \"PF_IT_SLACK\","
+        " \"min_level\": \"critical\"},\n"
+        "    {\"name\": \"hook\", \"type\": \"command\","
+        " \"command\": [\"/bin/sh\", \"-c\", \"cat >> '%s'; echo >> '%s'\"]}\n"
+        "  ]\n"
+        "}\n",
+        hook_file, hook_file);
+    char *path = pf_test_write(g_dir, "monitor.json", cfg);
+    free(cfg);
+    return path;
+}
+
+START_TEST(test_monitor_alerts_resolves_and_survives_resets_and_restarts)
+{
+    pf_httpsink *sink = pf_httpsink_start();
+    ck_assert_ptr_nonnull(sink);
+    char *hook_url = pf_asprintf("http://127.0.0.1:%d" SECRET, pf_httpsink_port(sink));
+    char *slack_url = pf_asprintf("http://127.0.0.1:%d/slack", pf_httpsink_port(sink));
+    setenv("PF_IT_WEBHOOK", hook_url, 1);
+    setenv("PF_IT_SLACK", slack_url, 1);
+    char *hook_file = pf_path_join(g_dir, "hook.jsonl");
+    char *cfg = write_config(hook_file);
+    char *log = pf_path_join(g_dir, "monitor.log");
+    char *mon_dsn = dsn_as(g_mon, "perfgate_monitor", "postgres");
+    char *store_dsn = dsn_as(g_store, "perfgate_store", "history");
+    char *app_dsn = pf_strdup(pf_cluster_dsn(g_mon));
+    const char *bin = pf_test_bin();
+    char *argv[] = {(char *)bin, "-v", "monitor", "--dsn", mon_dsn, "--store-dsn", store_dsn,
+                    "--interval", "1s", "--config", cfg, NULL};
+    pid_t pid = spawn_monitor(argv, log);
+    ck_assert_msg(wait_log(log, "stored snapshot", 2, 30000), "no snapshots stored:\n%s",
+                  read_log(log));
+
+    /* 1. The slow category fires: payload asserted. */
+    g_stop_workload = 0;
+    pthread_t th;
+    pthread_create(&th, NULL, workload, app_dsn);
+    size_t next = 0, next_slack = 0;
+    cJSON *fire = wait_event(sink, SECRET, "firing", &next, 30000);
+    ck_assert_msg(fire != NULL, "no firing alert:\n%s", read_log(log));
+    cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(fire, "events"), 0);
+    ck_assert_str_eq(jstr(fire, "source"), "it-app");
+    ck_assert_str_eq(jstr(ev, "kind"), "threshold");
+    ck_assert_str_eq(jstr(ev, "category"), "timeline");
+    ck_assert_msg(strcmp(jstr(ev, "level"), "critical") == 0 ||
+                      strcmp(jstr(ev, "level"), "emergency") == 0,
+                  "level %s", jstr(ev, "level"));
+    ck_assert_str_eq(jstr(ev, "database"), "postgres");
+    ck_assert_ptr_nonnull(strstr(jstr(ev, "query"), "timeline_page"));
+    ck_assert_double_eq(cJSON_GetObjectItem(ev, "threshold_ms")->valuedouble, 100);
+    double mean = cJSON_GetObjectItem(ev, "mean_ms")->valuedouble;
+    ck_assert_msg(mean >= 150 && mean < 1000, "mean %g", mean);
+    ck_assert(cJSON_GetObjectItem(ev, "calls")->valuedouble >= 1);
+    char *queryid = pf_strdup(jstr(ev, "queryid"));
+    cJSON_Delete(fire);
+    cJSON *slack = NULL;
+    for (uint64_t t0 = pf_now_ns(); slack == NULL && pf_elapsed_ms(t0) < 10000;) {
+        size_t n = pf_httpsink_count(sink);
+        for (; next_slack < n && slack == NULL; next_slack++) {
+            char *p = NULL;
+            char *body = pf_httpsink_body(sink, next_slack, &p);
+            if (p && strcmp(p, "/slack") == 0)
+                slack = cJSON_Parse(body);
+            free(p);
+            free(body);
+        }
+        pf_sleep_ms(50);
+    }
+    ck_assert_ptr_nonnull(slack);
+    ck_assert_ptr_nonnull(strstr(jstr(slack, "text"), "timeline query"));
+    ck_assert_ptr_nonnull(strstr(jstr(slack, "text"), "*it-app*"));
+    cJSON_Delete(slack);
+    /* The breach is in the store, delivered. */
+    ck_assert_msg(wait_log(log, "alert firing", 1, 5000), "%s", read_log(log));
+    pf_sleep_ms(1500);
+    ck_assert_int_ge(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.alerts"
+                                         " WHERE status = 'firing' AND category = 'timeline'"
+                                         " AND delivery LIKE '%ops: ok%'"),
+                     1);
+    ck_assert_int_ge(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.alert_state"
+                                         " WHERE kind = 'threshold' AND category = 'timeline'"),
+                     1);
+    ck_assert_int_ge(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.deltas"
+                                         " WHERE category = 'timeline' AND mean_ms >= 150"),
+                     1);
+
+    /* 2. A reset mid-run: a reset snapshot, and not one negative delta. */
+    exec_on(pf_cluster_dsn(g_mon), "SELECT pg_stat_statements_reset()");
+    pf_sleep_ms(3000);
+    ck_assert_int_ge(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.snapshots"
+                                         " WHERE reset"),
+                     1);
+
+    /* 3. The store crashes while the monitor runs, and comes back. */
+    int stored_before = log_count(log, "stored snapshot");
+    pf_error e;
+    ck_assert_msg(pf_cluster_kill(g_store, &e) == 0, "%s", e.msg);
+    ck_assert_msg(wait_log(log, "waiting)", 1, 15000), "store loss not noticed:\n%s",
+                  read_log(log));
+    pf_sleep_ms(3000);
+    ck_assert_msg(pf_cluster_restart(g_store, &e) == 0, "%s", e.msg);
+    ck_assert_msg(wait_log(log, "history store reachable again", 1, 30000), "store not back:\n%s",
+                  read_log(log));
+    ck_assert_msg(wait_log(log, "stored snapshot", stored_before + 5, 30000), "%s",
+                  read_log(log));
+
+    /* 4. The workload stops: the alert resolves. */
+    g_stop_workload = 1;
+    pthread_join(th, NULL);
+    cJSON *res = wait_event(sink, SECRET, "resolved", &next, 30000);
+    ck_assert_msg(res != NULL, "no resolve:\n%s", read_log(log));
+    ev = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "events"), 0);
+    ck_assert_str_eq(jstr(ev, "category"), "timeline");
+    ck_assert_str_eq(jstr(ev, "queryid"), queryid);
+    ck_assert_str_eq(jstr(ev, "level"), "ok");
+    cJSON_Delete(res);
+
+    /* 5. The monitored server crashes and comes back: a gap, no duplicate. */
+    stored_before = log_count(log, "stored snapshot");
+    ck_assert_msg(pf_cluster_kill(g_mon, &e) == 0, "%s", e.msg);
+    pf_sleep_ms(2500);
+    ck_assert_msg(pf_cluster_restart(g_mon, &e) == 0, "%s", e.msg);
+    ck_assert_msg(wait_log(log, "stored snapshot", stored_before + 3, 30000), "%s",
+                  read_log(log));
+
+    /* 6. SIGTERM: the current snapshot is finished, exit 0. */
+    kill(pid, SIGTERM);
+    int status = -1;
+    uint64_t t0 = pf_now_ns();
+    while (waitpid(pid, &status, WNOHANG) == 0 && pf_elapsed_ms(t0) < 20000)
+        pf_sleep_ms(50);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d\n%s", status,
+                  read_log(log));
+
+    /* Every snapshot the monitor reported stored is there, once. */
+    char *text = read_log(log);
+    const char *keep = getenv("PF_TEST_MONITOR_LOG"); /* for a human reading along */
+    if (keep != NULL && *keep != '\0') {
+        pf_error ke;
+        pf_file_write_atomic(keep, text, strlen(text), &ke);
+    }
+    int acknowledged = 0;
+    char last[64] = "";
+    for (const char *p = text; (p = strstr(p, "stored snapshot ")) != NULL;) {
+        p += strlen("stored snapshot ");
+        const char *end = strstr(p, " (");
+        ck_assert_ptr_nonnull(end);
+        char *ts = pf_strndup(p, (size_t)(end - p));
+        char *sql = pf_asprintf("SELECT count(*) FROM perfgate_monitor.snapshots"
+                                " JOIN perfgate_monitor.sources USING (source_id)"
+                                " WHERE name = 'it-app' AND taken_at = '%s'",
+                                ts);
+        ck_assert_msg(count_on(store_dsn, sql) == 1, "acknowledged snapshot %s missing", ts);
+        /* Written in order, each once (a lost-ack retry would say so). */
+        ck_assert_msg(strcmp(ts, last) > 0, "snapshot %s acknowledged twice or out of order", ts);
+        snprintf(last, sizeof last, "%s", ts);
+        free(sql);
+        free(ts);
+        acknowledged++;
+    }
+    ck_assert_int_ge(acknowledged, 15);
+    ck_assert_int_eq(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.snapshots"
+                                         " JOIN perfgate_monitor.sources USING (source_id)"
+                                         " WHERE name = 'it-app'"),
+                     acknowledged);
+    /* No secret in the log; the store's DSN only redacted. */
+    ck_assert_msg(strstr(text, "it-s3cr3t") == NULL, "the webhook URL leaked into the log");
+    ck_assert_ptr_nonnull(strstr(text, "history store reachable again"));
+    free(text);
+    /* Never a negative delta, resets and crashes included. */
+    ck_assert_int_eq(count_on(store_dsn,
+                              "SELECT count(*) FROM perfgate_monitor.deltas WHERE calls <= 0"
+                              " OR exec_ms < 0 OR mean_ms < 0 OR rows < 0 OR shared_hit < 0"
+                              " OR shared_read < 0 OR temp_read < 0 OR temp_written < 0"),
+                     0);
+    /* The monitored crash: a gap with its reason, the restart seen. */
+    ck_assert_int_ge(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.snapshots"
+                                         " WHERE gap AND gap_reason IS NOT NULL"),
+                     1);
+    ck_assert_int_ge(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.snapshots"
+                                         " WHERE server_restarted AND reset"),
+                     1);
+    ck_assert_int_ge(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.alerts"
+                                         " WHERE status = 'resolved'"),
+                     1);
+    ck_assert_int_eq(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.alert_state"),
+                     0);
+    ck_assert_int_eq(count_on(store_dsn, "SELECT max(version) FROM"
+                                         " perfgate_monitor.schema_version"),
+                     PF_STORE_VERSION);
+    /* The command hook saw the same events on stdin. */
+    char *hooked = read_log(hook_file);
+    ck_assert_ptr_nonnull(strstr(hooked, "\"status\":\"firing\""));
+    ck_assert_ptr_nonnull(strstr(hooked, "\"status\":\"resolved\""));
+    free(hooked);
+
+    pf_httpsink_stop(sink);
+    unsetenv("PF_IT_WEBHOOK");
+    unsetenv("PF_IT_SLACK");
+    free(queryid);
+    free(hook_url);
+    free(slack_url);
+    free(hook_file);
+    free(cfg);
+    free(log);
+    free(mon_dsn);
+    free(store_dsn);
+    free(app_dsn);
+}
+END_TEST
+
+START_TEST(test_once_mode_and_refusals)
+{
+    char *mon_dsn = dsn_as(g_mon, "perfgate_monitor", "postgres");
+    char *store_dsn = dsn_as(g_store, "perfgate_store", "history");
+    char *cfg = pf_test_write(g_dir, "once.json",
+                              "{\"source\": \"cron\", \"categories\": [{\"name\": \"timeline\","
+                              " \"threshold\": \"100ms\", \"calls\": \"timeline_page\"}]}");
+    const char *bin = pf_test_bin();
+    pf_run_result r;
+    char *once[] = {(char *)bin, "monitor", "--once", "--dsn", mon_dsn, "--store-dsn",
+                    store_dsn, "--config", cfg, NULL};
+    pf_test_run(once, NULL, NULL, &r);
+    ck_assert_msg(r.status == 0, "%d: %s", r.status, r.err);
+    pf_run_result_dispose(&r);
+    /* A slow call between two cron runs: the second run's delta has it. */
+    exec_on(pf_cluster_dsn(g_mon), "UPDATE app_settings SET v = '0.3';"
+                                   "SELECT * FROM timeline_page(1);"
+                                   "UPDATE app_settings SET v = '0.15'");
+    pf_test_run(once, NULL, NULL, &r);
+    ck_assert_msg(r.status == 1, "a critical alert is active: want 1, got %d: %s", r.status,
+                  r.err);
+    ck_assert_ptr_nonnull(strstr(r.err, "alert firing: EMERGENCY: timeline query"));
+    pf_run_result_dispose(&r);
+    ck_assert_int_eq(count_on(store_dsn,
+                              "SELECT count(*) FROM perfgate_monitor.snapshots s"
+                              " JOIN perfgate_monitor.sources USING (source_id)"
+                              " WHERE name = 'cron'"),
+                     2);
+    ck_assert_int_ge(count_on(store_dsn,
+                              "SELECT count(*) FROM perfgate_monitor.deltas d"
+                              " JOIN perfgate_monitor.sources USING (source_id)"
+                              " WHERE name = 'cron' AND category = 'timeline' AND mean_ms >= 300"),
+                     1);
+
+    /* The store in the monitored database is refused unless asked for. */
+    char *same = dsn_as(g_mon, "postgres", "postgres");
+    char *self[] = {(char *)bin, "monitor", "--once", "--dsn", same, "--store-dsn", same,
+                    "--config", cfg, NULL};
+    pf_test_run(self, NULL, NULL, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "the history store is the monitored database"));
+    pf_run_result_dispose(&r);
+    ck_assert_int_eq(count_on(same, "SELECT count(*) FROM pg_namespace"
+                                    " WHERE nspname = 'perfgate_monitor'"),
+                     0);
+
+    /* A store role that may not create the schema: told what to grant. */
+    char *locked = dsn_as(g_store, "perfgate_store", "history_locked");
+    char *nogrant[] = {(char *)bin, "monitor", "--once", "--dsn", mon_dsn, "--store-dsn", locked,
+                       "--config", cfg, NULL};
+    pf_test_run(nogrant, NULL, NULL, &r);
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_msg(strstr(r.err, "grant the store role CREATE") != NULL, "%s", r.err);
+    pf_run_result_dispose(&r);
+
+    /* An unreachable monitored server in cron mode: infrastructure. */
+    char *nowhere = pf_asprintf("host=%s port=1 user=x dbname=y connect_timeout=2",
+                                pf_cluster_socket_dir(g_mon));
+    char *down[] = {(char *)bin, "monitor", "--once", "--dsn", nowhere, "--store-dsn", store_dsn,
+                    "--config", cfg, NULL};
+    pf_test_run(down, NULL, NULL, &r);
+    ck_assert_int_eq(r.status, 3);
+    pf_run_result_dispose(&r);
+    free(nowhere);
+    free(locked);
+    free(same);
+    free(cfg);
+    free(mon_dsn);
+    free(store_dsn);
+}
+END_TEST
+
+START_TEST(test_store_write_is_idempotent_after_a_lost_ack)
+{
+    char *store_dsn = dsn_as(g_store, "perfgate_store", "history");
+    pf_store *s = NULL;
+    pf_store_open_info info;
+    pf_error e;
+    ck_assert_msg(pf_store_open(&s, store_dsn, "idem", "test", "x/y", true, 5000, &info, &e) == 0, "%s",
+                  e.msg);
+    pf_pss_snapshot *snap = pf_pss_snapshot_new(2);
+    snap->taken_us = 1764345600000000LL;
+    for (int i = 0; i < 2; i++) {
+        snap->entries[i].key.dbid = 1;
+        snap->entries[i].key.userid = 2;
+        snap->entries[i].key.queryid = 100 + i;
+        snap->entries[i].key.toplevel = true;
+        snap->entries[i].c.calls = 10;
+        snap->entries[i].c.exec_ms = 5;
+    }
+    pf_store_batch b;
+    memset(&b, 0, sizeof b);
+    b.snap = snap;
+    pf_store_delta d[1];
+    memset(d, 0, sizeof d);
+    d[0].d.key = snap->entries[0].key;
+    d[0].d.calls = 3;
+    d[0].d.exec_ms = 1.5;
+    d[0].d.mean_ms = 0.5;
+    d[0].category = "default";
+    b.deltas = d;
+    b.n_deltas = 1;
+    b.prev_us = snap->taken_us - 60000000;
+    bool dup = true;
+    ck_assert_msg(pf_store_write(s, &b, NULL, &dup, &e) == 0, "%s", e.msg);
+    ck_assert(!dup);
+    /* The same batch again, as after a connection lost during COMMIT. */
+    ck_assert_msg(pf_store_write(s, &b, NULL, &dup, &e) == 0, "%s", e.msg);
+    ck_assert(dup);
+    char *sql = pf_asprintf("SELECT count(*) FROM perfgate_monitor.deltas WHERE source_id = %d",
+                            info.source_id);
+    ck_assert_int_eq(count_on(store_dsn, sql), 1);
+    free(sql);
+    /* What a restart reads back is what was written. */
+    pf_pss_snapshot *last = NULL;
+    ck_assert_msg(pf_store_load_last(s, &last, &e) == 0, "%s", e.msg);
+    ck_assert_ptr_nonnull(last);
+    ck_assert_int_eq(last->taken_us, snap->taken_us);
+    ck_assert_uint_eq(last->n, 2);
+    ck_assert_int_eq(last->entries[1].c.calls, 10);
+    pf_pss_snapshot_free(last);
+    /* A second writer for the same source is refused. */
+    pf_store *s2 = NULL;
+    ck_assert_int_eq(pf_store_open(&s2, store_dsn, "idem", "test", "x/y", true, 5000, &info, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "another perfgate monitor"));
+    /* Maintenance rolls complete hours up and keeps the newest snapshot. */
+    pf_retention ret = {86400000.0, 86400000.0 * 2, 86400000.0, 600000};
+    pf_store_maint st;
+    ck_assert_msg(pf_store_maintain(s, &ret, snap->taken_us + 7200LL * 1000000, &st, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_int_eq(st.hourly_rows, 1);
+    ck_assert_msg(pf_store_maintain(s, &ret, snap->taken_us + 5LL * 86400 * 1000000, &st, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_int_eq(st.deleted_raw, 1);
+    ck_assert_int_eq(st.deleted_hourly, 1);
+    ck_assert_int_eq(st.deleted_snapshots, 0);
+    pf_store_close(s);
+    pf_pss_snapshot_free(snap);
+    free(store_dsn);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("monitor");
+    TCase *tc = tcase_create("live");
+    tcase_set_timeout(tc, 600);
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_store_write_is_idempotent_after_a_lost_ack);
+    tcase_add_test(tc, test_monitor_alerts_resolves_and_survives_resets_and_restarts);
+    tcase_add_test(tc, test_once_mode_and_refusals);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    /* The clusters are killed and restarted from the tests: one process
+     * must own them (a forked test could not wait for the servers). */
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,398 @@
+/* `perfgate rls` against a real server at scale 0.1: the shipped schema
+ * passes (anon sees nothing, service_role everything) and records its
+ * overhead baselines; each mutation of the issue, appended to a copy of the
+ * schema as zzz_mutation.sql, fails with the asserted message:
+ *   (a) a USING (true) policy on the timeline: a leak naming table,
+ *       identity, operation and an example key;
+ *   (b) providers seeing patients without a grant: a leak for the provider
+ *       without a grant;
+ *   (c) the timeline policy calling a VOLATILE plpgsql check per row: the
+ *       linter and the policy-function calls against the baseline;
+ *   (d) RLS disabled on documents: a table finding (and a leak).
+ * One disposable cluster for the suite, one database per run. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cluster.h"
+#include "db.h"
+#include "exitcode.h"
+#include "fsutil.h"
+#include "junit.h"
+#include "testutil.h"
+
+#define SCALE "0.1"
+
+static pf_cluster *g_cluster;
+static char *g_tmp;       /* scratch: schema copies, reports */
+static char *g_baselines; /* overhead baselines recorded from the shipped schema */
+
+static void start_shared(void)
+{
+    pf_error e;
+    if (pf_cluster_start(&g_cluster, NULL, &e) < 0) {
+        fprintf(stderr, "cluster start failed: %s\n", e.msg);
+        abort();
+    }
+    g_tmp = pf_test_tmpdir();
+    g_baselines = pf_path_join(g_tmp, "baselines");
+}
+
+static void stop_shared(void)
+{
+    pf_error e;
+    pf_cluster_free(g_cluster);
+    g_cluster = NULL;
+    pf_rmtree(g_tmp, &e);
+    free(g_tmp);
+    free(g_baselines);
+}
+
+/* A fresh database; returns its DSN (caller frees). */
+static char *fresh_db(const char *name)
+{
+    pf_error e;
+    pf_db *admin = NULL;
+    ck_assert_msg(pf_db_connect(&admin, pf_cluster_dsn(g_cluster), &e) == 0, "%s", e.msg);
+    char *sql = pf_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+    ck_assert_msg(pf_db_exec(admin, sql, &e) == 0, "%s", e.msg);
+    free(sql);
+    sql = pf_asprintf("CREATE DATABASE %s", name);
+    ck_assert_msg(pf_db_exec(admin, sql, &e) == 0, "%s", e.msg);
+    free(sql);
+    pf_db_close(admin);
+    return pf_dsn_with_dbname(pf_cluster_dsn(g_cluster), name);
+}
+
+/* A copy of fixtures/schema plus zzz_mutation.sql; returns the directory. */
+static char *schema_with(const char *name, const char *mutation)
+{
+    pf_error e;
+    char *src = pf_test_source_path("fixtures/schema");
+    char *dir = pf_path_join(g_tmp, name);
+    ck_assert_int_eq(pf_mkdirs(dir, 0755, &e), 0);
+    char **files = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(pf_dir_list(src, ".sql", &files, &n, &e), 0);
+    for (size_t i = 0; i < n; i++) {
+        char *from = pf_path_join(src, files[i]);
+        char *text = NULL;
+        ck_assert_int_eq(pf_file_read(from, &text, NULL, &e), 0);
+        free(pf_test_write(dir, files[i], text));
+        free(text);
+        free(from);
+    }
+    pf_strv_free(files);
+    free(pf_test_write(dir, "zzz_mutation.sql", mutation));
+    free(src);
+    return dir;
+}
+
+typedef struct rls_run {
+    pf_run_result r;
+    cJSON *json;
+    char *junit;
+} rls_run;
+
+/* perfgate rls on a fresh database with the schema dir (NULL: shipped)
+ * and extra arguments (NULL-terminated). */
+static void run_rls(const char *db, const char *schema, const char *const *extra, rls_run *out)
+{
+    char *dsn = fresh_db(db);
+    char *sch = schema ? pf_strdup(schema) : pf_test_source_path("fixtures/schema");
+    char *json = pf_asprintf("%s/%s.json", g_tmp, db);
+    out->junit = pf_asprintf("%s/%s.xml", g_tmp, db);
+    char *dataset = pf_test_source_path("fixtures/datasets/healthcare.json");
+    char *rules = pf_test_source_path("fixtures/rls/healthcare.json");
+    char *bench = pf_test_source_path("bench");
+    char *argv[40];
+    int n = 0;
+    argv[n++] = (char *)pf_test_bin();
+    argv[n++] = "rls";
+    argv[n++] = "--dsn";
+    argv[n++] = dsn;
+    argv[n++] = "--schema";
+    argv[n++] = sch;
+    argv[n++] = "--dataset";
+    argv[n++] = dataset;
+    argv[n++] = "--rules";
+    argv[n++] = rules;
+    argv[n++] = "--bench";
+    argv[n++] = bench;
+    argv[n++] = "--baselines";
+    argv[n++] = g_baselines;
+    argv[n++] = "--scale";
+    argv[n++] = SCALE;
+    argv[n++] = "--iterations";
+    argv[n++] = "10";
+    argv[n++] = "--json";
+    argv[n++] = json;
+    argv[n++] = "--junit";
+    argv[n++] = out->junit;
+    for (; extra && *extra && n < 39; extra++)
+        argv[n++] = (char *)*extra;
+    argv[n] = NULL;
+    pf_test_run(argv, NULL, NULL, &out->r);
+    char *text = NULL;
+    pf_error e;
+    out->json = pf_file_read(json, &text, NULL, &e) == 0 ? cJSON_Parse(text) : NULL;
+    free(text);
+    free(dsn);
+    free(sch);
+    free(json);
+    free(dataset);
+    free(rules);
+    free(bench);
+}
+
+static void rls_run_dispose(rls_run *r)
+{
+    pf_run_result_dispose(&r->r);
+    cJSON_Delete(r->json);
+    free(r->junit);
+}
+
+static const char *field(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The first check matching family, table, identity and operation (any may
+ * be NULL) and status; NULL if none. */
+static const cJSON *find_check(const rls_run *r, const char *family, const char *table,
+                               const char *identity, const char *op, const char *status)
+{
+    const cJSON *checks = cJSON_GetObjectItemCaseSensitive(r->json, "checks");
+    for (const cJSON *c = checks ? checks->child : NULL; c; c = c->next) {
+        const char *f = field(c, "family"), *t = field(c, "table"), *i = field(c, "identity"),
+                   *o = field(c, "operation"), *s = field(c, "status");
+        if ((family && (!f || strcmp(f, family))) || (table && (!t || strcmp(t, table))) ||
+            (identity && (!i || strcmp(i, identity))) || (op && (!o || strcmp(o, op))) ||
+            (status && (!s || strcmp(s, status))))
+            continue;
+        return c;
+    }
+    return NULL;
+}
+
+static void assert_valid_junit(const rls_run *r)
+{
+    char *xsd = pf_test_source_path("tests/data/junit-10.xsd");
+    pf_error e;
+    ck_assert_msg(pf_junit_validate(r->junit, xsd, &e) == 0, "%s", e.msg);
+    free(xsd);
+}
+
+/* The shipped schema passes; anon sees nothing and service_role everything. */
+START_TEST(test_shipped_schema_passes_every_check)
+{
+    rls_run r;
+    const char *extra[] = {"--update-baselines", NULL};
+    run_rls("rls_shipped", NULL, extra, &r);
+    ck_assert_msg(r.r.status == PF_EXIT_OK, "exit %d\nstdout:\n%s\nstderr:\n%s", r.r.status,
+                  r.r.out, r.r.err);
+    ck_assert_ptr_nonnull(r.json);
+    const cJSON *counts = cJSON_GetObjectItemCaseSensitive(r.json, "counts");
+    ck_assert_int_eq(cJSON_GetObjectItem(counts, "fail")->valueint, 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(counts, "error")->valueint, 0);
+    ck_assert_int_gt(cJSON_GetObjectItem(counts, "pass")->valueint, 300);
+    /* Every identity was found in the data. */
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(r.json, "identities");
+    ck_assert_int_eq(cJSON_GetArraySize(ids), 9);
+    for (const cJSON *i = ids->child; i; i = i->next)
+        ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItem(i, "found")), "identity %s not found",
+                      field(i, "name"));
+    /* anon: zero rows everywhere; service_role: every row. */
+    const cJSON *checks = cJSON_GetObjectItemCaseSensitive(r.json, "checks");
+    int anon = 0, service = 0;
+    for (const cJSON *c = checks->child; c; c = c->next) {
+        const char *who = field(c, "identity"), *op = field(c, "operation");
+        if (!who || !op || strcmp(op, "SELECT") != 0)
+            continue;
+        if (strcmp(who, "anon") == 0) {
+            anon++;
+            ck_assert_str_eq(field(c, "status"), "pass");
+            ck_assert_msg(strstr(field(c, "message"), "sees exactly its 0 entitled rows"), "%s",
+                          field(c, "message"));
+        } else if (strcmp(who, "service_role") == 0) {
+            service++;
+            ck_assert_str_eq(field(c, "status"), "pass");
+        }
+    }
+    ck_assert_int_eq(anon, 12);
+    ck_assert_int_eq(service, 12);
+    /* Every RLS table of the schema was discovered (12 plus 10 partitions). */
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "tables")), 22);
+    /* The overhead pairs were measured and their baselines written. */
+    const cJSON *ov = cJSON_GetObjectItemCaseSensitive(r.json, "overhead");
+    ck_assert_int_eq(cJSON_GetArraySize(ov), 4);
+    char *b = pf_path_join(g_baselines, "rls/overhead/timeline_page_patient.json");
+    ck_assert_msg(pf_path_exists(b), "%s missing", b);
+    free(b);
+    assert_valid_junit(&r);
+    rls_run_dispose(&r);
+}
+END_TEST
+
+/* (a) a USING (true) policy for authenticated on the timeline. */
+START_TEST(test_using_true_policy_is_a_leak)
+{
+    char *dir = schema_with("schema_a", "CREATE POLICY leak ON public.healthcare_timeline_events "
+                                        "FOR SELECT TO authenticated USING (true);\n");
+    rls_run r;
+    const char *extra[] = {"--no-overhead", NULL};
+    run_rls("rls_mut_a", dir, extra, &r);
+    ck_assert_msg(r.r.status == PF_EXIT_FAIL, "exit %d\n%s%s", r.r.status, r.r.out, r.r.err);
+    ck_assert_msg(strstr(r.r.out, "LEAK: public.healthcare_timeline_events as patient can SELECT "),
+                  "%s", r.r.out);
+    const cJSON *c = find_check(&r, "isolation", "public.healthcare_timeline_events", "patient",
+                                "SELECT", "fail");
+    ck_assert_ptr_nonnull(c);
+    const char *key = field(c, "example_key");
+    ck_assert_ptr_nonnull(key);
+    ck_assert_int_eq(strlen(key), 36); /* a uuid: the key, never the content */
+    ck_assert_ptr_nonnull(strstr(field(c, "message"), key));
+    /* Other tables are untouched; the extra policy is also a lint warning. */
+    ck_assert_ptr_null(find_check(&r, "isolation", "public.shell_files", NULL, NULL, "fail"));
+    ck_assert_ptr_nonnull(find_check(&r, "lint", "public.healthcare_timeline_events", NULL, NULL,
+                                     "warn"));
+    assert_valid_junit(&r);
+    rls_run_dispose(&r);
+    free(dir);
+}
+END_TEST
+
+/* (b) providers see patients without a grant. */
+START_TEST(test_provider_without_grant_is_a_leak)
+{
+    char *dir = schema_with(
+        "schema_b",
+        "CREATE POLICY providers_see_all ON public.healthcare_timeline_events\n"
+        "    FOR SELECT TO authenticated\n"
+        "    USING (EXISTS (SELECT 1 FROM public.provider_registry pr\n"
+        "                    WHERE pr.user_id = (SELECT auth.uid())));\n");
+    rls_run r;
+    const char *extra[] = {"--no-overhead", "--no-writes", NULL};
+    run_rls("rls_mut_b", dir, extra, &r);
+    ck_assert_msg(r.r.status == PF_EXIT_FAIL, "exit %d\n%s%s", r.r.status, r.r.out, r.r.err);
+    ck_assert_msg(strstr(r.r.out, "LEAK: public.healthcare_timeline_events as provider_no_grant "
+                                  "can SELECT "),
+                  "%s", r.r.out);
+    ck_assert_ptr_nonnull(find_check(&r, "isolation", "public.healthcare_timeline_events",
+                                     "provider_no_grant", "SELECT", "fail"));
+    /* Patients are not affected. */
+    ck_assert_ptr_nonnull(find_check(&r, "isolation", "public.healthcare_timeline_events",
+                                     "patient", "SELECT", "pass"));
+    rls_run_dispose(&r);
+    free(dir);
+}
+END_TEST
+
+/* (c) the timeline policy calls a VOLATILE plpgsql check per row. */
+START_TEST(test_volatile_per_row_policy_fails_lint_and_overhead)
+{
+    char *b = pf_path_join(g_baselines, "rls/overhead/timeline_page_patient.json");
+    if (!pf_path_exists(b)) {
+        /* Run alone: record the shipped schema's baselines first. */
+        rls_run base;
+        const char *extra[] = {"--update-baselines", "--no-writes", NULL};
+        run_rls("rls_base", NULL, extra, &base);
+        ck_assert_msg(base.r.status == PF_EXIT_OK, "%s%s", base.r.out, base.r.err);
+        rls_run_dispose(&base);
+    }
+    free(b);
+    char *dir = schema_with(
+        "schema_c",
+        "CREATE FUNCTION public.timeline_visible(p_patient uuid) RETURNS boolean\n"
+        "LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = '' AS $$\n"
+        "BEGIN\n"
+        "    RETURN public.has_profile_access(auth.uid(), p_patient)\n"
+        "        OR public.is_provider_for(auth.uid(), p_patient);\n"
+        "END;\n"
+        "$$;\n"
+        "DROP POLICY healthcare_timeline_events_select ON public.healthcare_timeline_events;\n"
+        "CREATE POLICY healthcare_timeline_events_select ON public.healthcare_timeline_events\n"
+        "    FOR SELECT TO authenticated USING (public.timeline_visible(patient_id));\n");
+    rls_run r;
+    const char *extra[] = {"--no-writes", NULL};
+    run_rls("rls_mut_c", dir, extra, &r);
+    ck_assert_msg(r.r.status == PF_EXIT_FAIL, "exit %d\n%s%s", r.r.status, r.r.out, r.r.err);
+    ck_assert_msg(strstr(r.r.out, "policy_function_volatile: policy "
+                                  "healthcare_timeline_events_select on "
+                                  "public.healthcare_timeline_events calls "
+                                  "public.timeline_visible(p_patient uuid), declared VOLATILE"),
+                  "%s", r.r.out);
+    ck_assert_msg(strstr(r.r.out, "timeline_page_patient: policy-function calls per query "),
+                  "%s", r.r.out);
+    const cJSON *c = find_check(&r, "overhead", NULL, "patient", NULL, "fail");
+    ck_assert_ptr_nonnull(c);
+    /* Visibility did not change: the function is equivalent, only slower. */
+    ck_assert_ptr_null(find_check(&r, "isolation", NULL, NULL, NULL, "fail"));
+    rls_run_dispose(&r);
+    free(dir);
+}
+END_TEST
+
+/* (d) RLS disabled on documents. */
+START_TEST(test_rls_disabled_on_documents_is_reported)
+{
+    char *dir =
+        schema_with("schema_d", "ALTER TABLE public.shell_files DISABLE ROW LEVEL SECURITY;\n");
+    rls_run r;
+    const char *extra[] = {"--no-overhead", "--no-writes", NULL};
+    run_rls("rls_mut_d", dir, extra, &r);
+    ck_assert_msg(r.r.status == PF_EXIT_FAIL, "exit %d\n%s%s", r.r.status, r.r.out, r.r.err);
+    ck_assert_msg(strstr(r.r.out, "rls_disabled: public.shell_files: row level security is "
+                                  "disabled"),
+                  "%s", r.r.out);
+    ck_assert_ptr_nonnull(find_check(&r, "tables", "public.shell_files", NULL, NULL, "fail"));
+    ck_assert_msg(strstr(r.r.out, "LEAK: public.shell_files as patient can SELECT "), "%s",
+                  r.r.out);
+    rls_run_dispose(&r);
+    free(dir);
+}
+END_TEST
+
+/* A bad rules file is bad input, found before any server work. */
+START_TEST(test_bad_rules_file_is_usage_error)
+{
+    char *bad = pf_test_write(g_tmp, "bad_rules.json",
+                              "{\"format\": 1,\n \"identities\": [],\n \"tables\": {\"t\": {}}}\n");
+    const char *argv[] = {pf_test_bin(), "rls", "--rules", bad, "--dsn", "host=/nonexistent", NULL};
+    pf_run_result r;
+    pf_test_run((char *const *)argv, NULL, NULL, &r);
+    ck_assert_int_eq(r.status, PF_EXIT_USAGE);
+    ck_assert_msg(strstr(r.err, "bad_rules.json:3: tables.t: needs \"read\""), "%s", r.err);
+    pf_run_result_dispose(&r);
+    free(bad);
+}
+END_TEST
+
+static Suite *rls_suite(void)
+{
+    Suite *s = suite_create("rls-integration");
+    TCase *t = tcase_create("mutations");
+    tcase_add_unchecked_fixture(t, start_shared, stop_shared);
+    tcase_set_timeout(t, 1200);
+    tcase_add_test(t, test_shipped_schema_passes_every_check);
+    tcase_add_test(t, test_using_true_policy_is_a_leak);
+    tcase_add_test(t, test_provider_without_grant_is_a_leak);
+    tcase_add_test(t, test_volatile_per_row_policy_fails_lint_and_overhead);
+    tcase_add_test(t, test_rls_disabled_on_documents_is_reported);
+    tcase_add_test(t, test_bad_rules_file_is_usage_error);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(rls_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

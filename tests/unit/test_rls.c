@@ -1,0 +1,548 @@
+/* perfgate rls without a server: the linter's SQL-text heuristics
+ * (table-driven), the entitlement rules parser and its errors (file, JSON
+ * path, line), severities, and the reports (JUnit valid against
+ * junit-10.xsd, JSON that parses, no row content). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "junit.h"
+#include "rls.h"
+#include "testutil.h"
+
+/* ------------------------------------------------------- unwrapped calls */
+
+typedef struct call_case {
+    const char *expr;
+    int count;
+    const char *first;
+} call_case;
+
+static const call_case k_calls[] = {
+    /* As pg_get_expr prints the shipped policies: wrapped. */
+    {"has_profile_access(( SELECT auth.uid() AS uid), patient_id)", 0, NULL},
+    {"((user_id = ( SELECT auth.uid() AS uid)) OR (granted_by = ( SELECT auth.uid() AS uid)))", 0,
+     NULL},
+    {"(provider_id = ( SELECT pr.id\n   FROM provider_registry pr\n  WHERE (pr.user_id = ( SELECT "
+     "auth.uid() AS uid))))",
+     0, NULL},
+    {"( SELECT (auth.jwt() ->> 'role'::text)) = 'admin'::text", 0, NULL},
+    {"(select auth.uid()) = user_id", 0, NULL},
+    /* Per row. */
+    {"(user_id = auth.uid())", 1, "auth.uid()"},
+    {"((auth.jwt() ->> 'role'::text) = 'admin'::text)", 1, "auth.jwt()"},
+    {"(owner = (current_setting('request.jwt.claim.sub'::text, true))::uuid)", 1,
+     "current_setting()"},
+    {"pg_catalog.current_setting('x', true) = 'y'", 1, "current_setting()"},
+    {"extract(epoch FROM now()) > 0 AND auth.role() = 'authenticated'", 1, "auth.role()"},
+    {"auth.email() = email OR auth.uid() = id", 2, "auth.email()"},
+    /* A sub-select with FROM runs per row of its own scan (and per outer
+     * row when correlated): the call inside it is not wrapped. */
+    {"(provider_id = ( SELECT pr.id FROM provider_registry pr WHERE (pr.user_id = auth.uid())))",
+     1, "auth.uid()"},
+    {"(EXISTS ( SELECT 1 FROM patient_clinical_events e WHERE ((e.id = event_id) AND "
+     "(e.owner_id = auth.uid()))))",
+     1, "auth.uid()"},
+    {"( SELECT auth.uid() AS uid FROM t) = x", 1, "auth.uid()"},
+    /* Not calls of the auth functions. */
+    {"x = 'auth.uid()'", 0, NULL},
+    {"x = 'it''s auth.uid()'", 0, NULL},
+    {"\"auth.uid()\" = 1", 0, NULL},
+    {"myauth.uid() = 1", 0, NULL},
+    {"auth.uidx() = 1", 0, NULL},
+    {"auth.uid = 1", 0, NULL},
+    {"true", 0, NULL},
+    {"", 0, NULL},
+    /* Unbalanced text does not crash. */
+    {"((( auth.uid()", 1, "auth.uid()"},
+    {")) auth.uid()", 1, "auth.uid()"},
+};
+
+START_TEST(test_lint_finds_auth_calls_not_wrapped_in_select)
+{
+    const call_case *c = &k_calls[_i];
+    const char *first = "unset";
+    int n = pf_rls_lint_unwrapped_calls(c->expr, &first);
+    ck_assert_msg(n == c->count, "'%s': %d unwrapped calls, expected %d", c->expr, n, c->count);
+    if (c->first)
+        ck_assert_msg(first && strcmp(first, c->first) == 0, "'%s': first %s, expected %s",
+                      c->expr, first ? first : "NULL", c->first);
+    else
+        ck_assert_ptr_null(first);
+}
+END_TEST
+
+START_TEST(test_lint_accepts_null_expression)
+{
+    ck_assert_int_eq(pf_rls_lint_unwrapped_calls(NULL, NULL), 0);
+    char *cols[] = {"a", NULL};
+    char **v = pf_rls_lint_columns(NULL, "t", cols);
+    ck_assert_ptr_null(v[0]);
+    pf_strv_free(v);
+}
+END_TEST
+
+/* ------------------------------------------------------------- columns */
+
+typedef struct col_case {
+    const char *expr;
+    const char *rel;
+    const char *columns; /* comma-separated */
+    const char *expect;  /* comma-separated, in column order */
+} col_case;
+
+static const col_case k_cols[] = {
+    {"has_profile_access(( SELECT auth.uid() AS uid), patient_id)", "healthcare_timeline_events",
+     "id,patient_id,title,uid", "patient_id"},
+    {"((account_owner_id = ( SELECT auth.uid() AS uid)) OR has_profile_access(( SELECT auth.uid() "
+     "AS uid), id))",
+     "user_profiles", "id,account_owner_id,display_name", "id,account_owner_id"},
+    /* Columns of other tables in a sub-select are qualified: not ours. */
+    {"(EXISTS ( SELECT 1\n   FROM patient_clinical_events e\n  WHERE ((e.id = "
+     "patient_observations.event_id) AND has_profile_access(( SELECT auth.uid() AS uid), "
+     "e.patient_id))))",
+     "patient_observations", "id,event_id,patient_id", "event_id"},
+    {"(provider_id = ( SELECT pr.id FROM provider_registry pr WHERE (pr.user_id = ( SELECT "
+     "auth.uid() AS uid))))",
+     "patient_provider_access", "id,provider_id,user_id", "provider_id"},
+    /* Types after ::, literals, function names and aliases are not columns. */
+    {"((status = 'pending'::text) AND (NOT consent_given))", "patient_provider_access",
+     "status,consent_given,text,pending", "status,consent_given"},
+    {"(title = 'patient_id')", "t", "patient_id,title", "title"},
+    {"lower(name) = 'x'", "t", "lower,name", "name"},
+    {"\"Weird Col\" = 1", "t", "Weird Col,other", "Weird Col"},
+    {"t.owner = 1 AND x.owner2 = 2", "t", "owner,owner2", "owner"},
+    {"true", "t", "id", ""},
+};
+
+static char **split(const char *s)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ',';
+    char **v = calloc(n + 1, sizeof *v);
+    size_t k = 0;
+    const char *p = s;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        v[k++] = pf_strndup(p, len);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return v;
+}
+
+START_TEST(test_lint_finds_the_policy_tables_own_columns)
+{
+    const col_case *c = &k_cols[_i];
+    char **cols = split(c->columns);
+    char **got = pf_rls_lint_columns(c->expr, c->rel, cols);
+    char buf[256] = "";
+    for (size_t i = 0; got[i]; i++) {
+        strcat(buf, i ? "," : "");
+        strcat(buf, got[i]);
+    }
+    ck_assert_msg(strcmp(buf, c->expect) == 0, "'%s': got '%s', expected '%s'", c->expr, buf,
+                  c->expect);
+    pf_strv_free(got);
+    pf_strv_free(cols);
+}
+END_TEST
+
+/* ---------------------------------------------------------- rules file */
+
+static const char k_minimal[] =
+    "{\n"
+    "  \"format\": 1,\n"
+    "  \"identities\": [\n"
+    "    {\"name\": \"patient\", \"sql\": \"SELECT 1\"},\n"
+    "    {\"name\": \"anon\", \"role\": \"anon\"}\n"
+    "  ],\n"
+    "  \"severities\": {\"policy_no_role\": \"warning\"},\n"
+    "  \"tables\": {\n"
+    "    \"docs\": {\"read\": \"owner = :uid\", \"update\": \"owner = :uid\", \"force\": false},\n"
+    "    \"audit.log\": {\"read\": \"false\", \"key\": \"id\"}\n"
+    "  }\n"
+    "}\n";
+
+START_TEST(test_rules_parse_a_minimal_file)
+{
+    pf_rls_rules r;
+    pf_error e;
+    ck_assert_msg(pf_rls_rules_parse("x/rules.json", k_minimal, &r, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(r.n_identities, 2);
+    ck_assert_str_eq(r.identities[0].role, "authenticated");
+    ck_assert_str_eq(r.identities[1].role, "anon");
+    ck_assert_ptr_null(r.identities[1].sql);
+    ck_assert_uint_eq(r.n_tables, 2);
+    const pf_rls_table_rule *t = pf_rls_rules_find(&r, "public.docs");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(t->read, "owner = :uid");
+    ck_assert_ptr_null(t->insert);
+    ck_assert_int_eq(t->force, 0);
+    ck_assert_int_eq(t->line, 9);
+    t = pf_rls_rules_find(&r, "audit.log");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(t->key, "id");
+    ck_assert_int_eq(t->force, -1);
+    ck_assert(r.force_default);
+    ck_assert(r.threshold_ms == 50.0);
+    ck_assert_str_eq(r.exposed_schemas[0], "public");
+    ck_assert_int_eq(r.severity[pf_rls_rule_index("policy_no_role")], PF_RLS_SEV_WARNING);
+    ck_assert_int_eq(r.severity[pf_rls_rule_index("rls_auth_per_row")], PF_RLS_SEV_ERROR);
+    ck_assert_ptr_null(pf_rls_rules_find(&r, "public.nothing"));
+    pf_rls_rules_dispose(&r);
+}
+END_TEST
+
+typedef struct bad_case {
+    const char *text;
+    const char *expect; /* substring of the error */
+} bad_case;
+
+static const bad_case k_bad[] = {
+    {"{\n  \"format\": 1,\n  oops\n}", "rules.json:3: not valid JSON"},
+    {"[]", "rules.json:1: : the rules file must be a JSON object"},
+    {"{\"format\": 2, \"identities\": [], \"tables\": {}}", "rules.json:1: format: must be 1"},
+    {"{\"format\": 1,\n \"identities\": [],\n \"tabels\": {}}",
+     "rules.json:3: tabels: unknown key (expected one of: format,"},
+    {"{\"format\": 1, \"tables\": {}}", "identities: missing"},
+    {"{\"format\": 1, \"identities\": []}", "tables: missing"},
+    {"{\"format\": 1,\n \"identities\": [\n  {\"name\": \"p\"}\n ],\n \"tables\": {}}",
+     "rules.json:3: identities[0]: an authenticated identity needs \"sql\""},
+    {"{\"format\": 1, \"identities\": [{\"name\": \"a\", \"role\": \"anon\", \"sql\": \"x\"}], "
+     "\"tables\": {}}",
+     "identities[0]: role anon has no user: drop \"sql\""},
+    {"{\"format\": 1, \"identities\": [{\"name\": \"a\", \"role\": \"admin\"}], \"tables\": {}}",
+     "identities[0]: role 'admin' is not one of"},
+    {"{\"format\": 1, \"identities\": [{\"name\": \"a\", \"role\": \"anon\"}, {\"name\": \"a\", "
+     "\"role\": \"anon\"}], \"tables\": {}}",
+     "identities[1]: identity 'a' is declared twice"},
+    {"{\"format\": 1, \"identities\": [{\"name\": \"a b\", \"role\": \"anon\"}], \"tables\": {}}",
+     "identities[0]: name 'a b' must be"},
+    {"{\"format\": 1, \"identities\": [{\"name\": \"a\", \"role\": \"anon\", \"colour\": 1}], "
+     "\"tables\": {}}",
+     "identities[0].colour: unknown key"},
+    {"{\"format\": 1,\n \"identities\": [],\n \"tables\": {\n  \"t\": {\"update\": \"true\"}\n "
+     "}\n}",
+     "rules.json:4: tables.t: needs \"read\""},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {\"t\": {\"read\": \"true\", \"reed\": "
+     "\"x\"}}}",
+     "tables.t.reed: unknown key"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {\"t\": {\"read\": 5}}}",
+     "tables.t.read: must be a string"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {\"t\": {\"read\": \"  \"}}}",
+     "tables.t.read: must not be empty"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {\"t\": {\"read\": \"true\", \"force\": "
+     "\"yes\"}}}",
+     "tables.t.force: must be true or false"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {\"t\": {\"read\": \"true\"}, "
+     "\"public.t\": {\"read\": \"true\"}}}",
+     "tables.public.t: table public.t is declared twice"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {\"bad name;\": {\"read\": \"true\"}}}",
+     "is not a table name"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {}, \"severities\": {\"rls_auth_per_row\": "
+     "\"fatal\"}}",
+     "severities.rls_auth_per_row: must be \"error\", \"warning\" or \"off\""},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {}, \"severities\": {\"no_such_rule\": "
+     "\"off\"}}",
+     "severities.no_such_rule: unknown rule id"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {}, \"exposed_schemas\": \"public\"}",
+     "exposed_schemas: must be an array"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {}, \"threshold_ms\": 0}",
+     "threshold_ms: must be a number > 0"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {}, \"force_rls\": 1}",
+     "force_rls: must be true or false"},
+    {"{\"format\": 1, \"identities\": [], \"tables\": {}, \"definitions\": \"missing.sql\"}",
+     "definitions: cannot read x/missing.sql"},
+};
+
+START_TEST(test_rules_errors_name_file_path_and_line)
+{
+    const bad_case *c = &k_bad[_i];
+    pf_rls_rules r;
+    pf_error e;
+    pf_error_clear(&e);
+    const char *path = strstr(c->expect, "definitions") ? "x/rules.json" : "rules.json";
+    ck_assert_int_eq(pf_rls_rules_parse(path, c->text, &r, &e), -1);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_msg(strstr(e.msg, c->expect) != NULL, "error '%s' lacks '%s'", e.msg, c->expect);
+    ck_assert_msg(strncmp(e.msg, path, strlen(path)) == 0, "error '%s' does not name %s", e.msg,
+                  path);
+    ck_assert_ptr_null(r.tables);
+    ck_assert_ptr_null(r.identities);
+}
+END_TEST
+
+START_TEST(test_rules_read_definitions_relative_to_the_file)
+{
+    char *dir = pf_test_tmpdir();
+    char *sql = pf_test_write(dir, "defs.sql", "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE "
+                                               "sql AS 'SELECT 1';\n");
+    char *json = pf_test_write(dir, "rules.json",
+                               "{\"format\": 1, \"definitions\": \"defs.sql\", \"identities\": "
+                               "[], \"tables\": {}}");
+    pf_rls_rules r;
+    pf_error e;
+    ck_assert_msg(pf_rls_rules_load(json, &r, &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(r.definitions_path, sql);
+    ck_assert_ptr_nonnull(strstr(r.definitions_sql, "pg_temp.f"));
+    pf_rls_rules_dispose(&r);
+    char *missing = pf_path_join(dir, "nope.json");
+    ck_assert_int_eq(pf_rls_rules_load(missing, &r, &e), -1);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    free(missing);
+    free(sql);
+    free(json);
+    pf_rmtree(dir, &e);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_shipped_rules_file_parses)
+{
+    char *path = pf_test_source_path("fixtures/rls/healthcare.json");
+    pf_rls_rules r;
+    pf_error e;
+    ck_assert_msg(pf_rls_rules_load(path, &r, &e) == 0, "%s", e.msg);
+    /* The identities the issue asks for, anon and service_role included. */
+    static const char *const names[] = {"patient",  "other_patient",     "parent",
+                                        "delegate", "revoked_delegate",  "provider",
+                                        "provider_no_grant", "anon",     "service_role"};
+    ck_assert_uint_eq(r.n_identities, 9);
+    for (size_t i = 0; i < 9; i++)
+        ck_assert_str_eq(r.identities[i].name, names[i]);
+    ck_assert_uint_eq(r.n_tables, 12);
+    ck_assert_ptr_nonnull(pf_rls_rules_find(&r, "public.healthcare_timeline_events"));
+    ck_assert_ptr_nonnull(pf_rls_rules_find(&r, "public.shell_files"));
+    ck_assert_ptr_nonnull(r.definitions_sql);
+    pf_rls_rules_dispose(&r);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_rule_ids_are_unique_with_hints)
+{
+    size_t n = 0;
+    const pf_rls_rule_info *ids = pf_rls_rule_ids(&n);
+    ck_assert_uint_eq(n, PF_RLS_N_RULE_IDS);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(pf_rls_rule_index(ids[i].id), (int)i);
+        ck_assert(strlen(ids[i].hint) > 10);
+        ck_assert(strcmp(ids[i].family, "lint") == 0 || strcmp(ids[i].family, "tables") == 0);
+    }
+    static const char *const issue[] = {"rls_auth_per_row",       "policy_function_volatile",
+                                        "secdef_no_search_path",  "policy_column_unindexed",
+                                        "policy_no_role",         "multiple_permissive_policies",
+                                        "rls_disabled",           "rls_not_forced",
+                                        "rls_table_without_rule", NULL};
+    for (size_t i = 0; issue[i]; i++)
+        ck_assert_msg(pf_rls_rule_index(issue[i]) >= 0, "%s missing", issue[i]);
+    ck_assert_int_eq(pf_rls_rule_index("nope"), -1);
+    pf_rls_severity s;
+    ck_assert_int_eq(pf_rls_severity_parse("warning", &s), 0);
+    ck_assert_int_eq(s, PF_RLS_SEV_WARNING);
+    ck_assert_int_eq(pf_rls_severity_parse("Error", &s), -1);
+    ck_assert_str_eq(pf_rls_severity_name(PF_RLS_SEV_OFF), "off");
+}
+END_TEST
+
+/* -------------------------------------------------------------- reports */
+
+static void sample_result(pf_rls_result *r)
+{
+    memset(r, 0, sizeof *r);
+    pf_rls_outcome *c = pf_rls_result_add(r, "isolation", "read",
+                                          "public.t / patient / SELECT", PF_RLS_FAIL,
+                                          "LEAK: public.t as patient can SELECT 3 rows it is not "
+                                          "entitled to (e.g. key 42)");
+    c->table = pf_strdup("public.t");
+    c->identity = pf_strdup("patient");
+    c->operation = pf_strdup("SELECT");
+    c->example = pf_strdup("42");
+    c->details = pf_strdup("entitled 1\nvisible 4\n");
+    pf_rls_result_add(r, "isolation", "write", "public.t / patient / UPDATE", PF_RLS_PASS, "ok");
+    c = pf_rls_result_add(r, "lint", "multiple_permissive_policies", "x", PF_RLS_WARN, "two <&>");
+    c->hint = pf_strdup("merge them");
+    pf_rls_result_add(r, "tables", "rls_disabled", "rls_disabled", PF_RLS_PASS, "none");
+    pf_rls_result_add(r, "overhead", "rls_overhead", "p (patient vs owner)", PF_RLS_NOISY, "n");
+    pf_rls_result_add(r, "isolation", "identity", "identity x", PF_RLS_SKIP, "none");
+    pf_rls_result_add(r, "overhead", "rls_overhead", "q (patient vs owner)", PF_RLS_ERROR, "e");
+    pf_rls_result_finish(r);
+}
+
+START_TEST(test_result_exit_code_follows_failures)
+{
+    pf_rls_result r;
+    memset(&r, 0, sizeof r);
+    pf_rls_result_add(&r, "lint", "x", "x", PF_RLS_WARN, "w");
+    pf_rls_result_add(&r, "lint", "y", "y", PF_RLS_SKIP, "s");
+    pf_rls_result_finish(&r);
+    ck_assert_int_eq(r.exit_code, PF_EXIT_OK);
+    pf_rls_result_add(&r, "lint", "z", "z", PF_RLS_ERROR, "e");
+    pf_rls_result_finish(&r);
+    ck_assert_int_eq(r.exit_code, PF_EXIT_FAIL);
+    ck_assert_int_eq(r.counts[PF_RLS_WARN], 1);
+    pf_rls_result_dispose(&r);
+    pf_rls_result_dispose(&r); /* idempotent */
+}
+END_TEST
+
+START_TEST(test_junit_is_valid_and_names_the_leak)
+{
+    pf_rls_result r;
+    sample_result(&r);
+    char *dir = pf_test_tmpdir();
+    char *xml = pf_path_join(dir, "rls.xml");
+    pf_error e;
+    ck_assert_msg(pf_rls_write_junit(&r, xml, &e) == 0, "%s", e.msg);
+    char *xsd = pf_test_source_path("tests/data/junit-10.xsd");
+    ck_assert_msg(pf_junit_validate(xml, xsd, &e) == 0, "%s", e.msg);
+    char *text = NULL;
+    ck_assert_int_eq(pf_file_read(xml, &text, NULL, &e), 0);
+    ck_assert_ptr_nonnull(strstr(text, "<testsuite name=\"rls-isolation\""));
+    ck_assert_ptr_nonnull(strstr(text, "<testsuite name=\"rls-lint\""));
+    ck_assert_ptr_nonnull(strstr(text, "<testsuite name=\"rls-tables\""));
+    ck_assert_ptr_nonnull(strstr(text, "<testsuite name=\"rls-overhead\""));
+    ck_assert_ptr_nonnull(strstr(text, "type=\"rls-leak\""));
+    ck_assert_ptr_nonnull(strstr(text, "e.g. key 42"));
+    ck_assert_ptr_nonnull(strstr(text, "type=\"warning\""));
+    ck_assert_ptr_nonnull(strstr(text, "type=\"noisy\""));
+    ck_assert_ptr_nonnull(strstr(text, "<error"));
+    free(text);
+
+    pf_rls_junit j;
+    pf_rls_junit_build(&r, &j);
+    ck_assert_uint_eq(j.n_suites, 4);
+    size_t total = 0;
+    for (size_t s = 0; s < j.n_suites; s++)
+        total += j.suites[s].n_cases;
+    ck_assert_uint_eq(total, r.n_checks);
+    pf_rls_junit_dispose(&j);
+
+    free(xsd);
+    free(xml);
+    pf_rmtree(dir, &e);
+    free(dir);
+    pf_rls_result_dispose(&r);
+}
+END_TEST
+
+START_TEST(test_markdown_and_json_report_the_failure)
+{
+    pf_rls_result r;
+    sample_result(&r);
+    char *md = pf_rls_markdown(&r, 3);
+    ck_assert_ptr_nonnull(strstr(md, "### ❌ perfgate rls: 2 of 7 checks failed"));
+    ck_assert_ptr_nonnull(strstr(md, "LEAK: public.t as patient"));
+    ck_assert_ptr_nonnull(strstr(md, "merge them"));
+    free(md);
+    char *txt = pf_rls_text(&r);
+    ck_assert_ptr_nonnull(strstr(txt, "fail  isolation LEAK"));
+    free(txt);
+    char *js = pf_rls_json(&r);
+    cJSON *root = cJSON_Parse(js);
+    ck_assert_ptr_nonnull(root);
+    ck_assert_int_eq(cJSON_GetObjectItem(root, "exit_code")->valueint, 1);
+    cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "checks"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(first, "example_key")->valuestring, "42");
+    ck_assert_str_eq(cJSON_GetObjectItem(first, "status")->valuestring, "fail");
+    cJSON_Delete(root);
+    free(js);
+    pf_rls_result_dispose(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ CLI */
+
+typedef struct cli_case {
+    const char *args[8];
+    int status;
+    const char *err; /* substring of stderr */
+} cli_case;
+
+static const cli_case k_cli[] = {
+    {{"--help"}, 0, NULL},
+    {{"--bogus"}, 2, "rls: unknown option '--bogus'"},
+    {{"--junit"}, 2, "rls: option '--junit' needs a value"},
+    {{"extra"}, 2, "rls: unexpected argument 'extra'"},
+    {{"--no-seed"}, 2, "--no-seed needs --dsn"},
+    {{"--iterations", "1"}, 2, "--iterations"},
+    {{"--severity", "rls_auth_per_row"}, 2, "expected RULE=error|warning|off"},
+    {{"--severity", "no_such_rule=error", "--dsn", "host=/nonexistent", "--no-seed"},
+     2,
+     "--severity 'no_such_rule=error'"},
+    {{"--severity", "rls_auth_per_row=fatal", "--dsn", "host=/nonexistent", "--no-seed"},
+     2,
+     "--severity 'rls_auth_per_row=fatal'"},
+    {{"--rules", "/nonexistent/rules.json"}, 2, "/nonexistent/rules.json"},
+    {{"--dsn", "host=/nonexistent/socket", "--no-seed"}, 3, NULL},
+};
+
+START_TEST(test_cli_rls_contract)
+{
+    const cli_case *c = &k_cli[_i];
+    char *argv[12];
+    int n = 0;
+    argv[n++] = (char *)pf_test_bin();
+    argv[n++] = "rls";
+    for (int i = 0; c->args[i]; i++)
+        argv[n++] = (char *)c->args[i];
+    argv[n] = NULL;
+    pf_run_result r;
+    char *env[] = {"PERFGATE_DSN=", NULL};
+    pf_test_run(argv, env, NULL, &r);
+    ck_assert_msg(r.status == c->status, "case %d: exit %d, expected %d; stderr: %s", _i,
+                  r.status, c->status, r.err);
+    if (c->err)
+        ck_assert_msg(strstr(r.err, c->err) != NULL, "case %d: stderr lacks '%s': %s", _i, c->err,
+                      r.err);
+    if (c->status == 0)
+        ck_assert_ptr_nonnull(strstr(r.out, "Usage: perfgate rls"));
+    pf_run_result_dispose(&r);
+}
+END_TEST
+
+static Suite *rls_suite(void)
+{
+    Suite *s = suite_create("rls");
+    TCase *t = tcase_create("lint");
+    tcase_add_loop_test(t, test_lint_finds_auth_calls_not_wrapped_in_select, 0,
+                        (int)(sizeof k_calls / sizeof k_calls[0]));
+    tcase_add_test(t, test_lint_accepts_null_expression);
+    tcase_add_loop_test(t, test_lint_finds_the_policy_tables_own_columns, 0,
+                        (int)(sizeof k_cols / sizeof k_cols[0]));
+    suite_add_tcase(s, t);
+    t = tcase_create("rules");
+    tcase_add_test(t, test_rules_parse_a_minimal_file);
+    tcase_add_loop_test(t, test_rules_errors_name_file_path_and_line, 0,
+                        (int)(sizeof k_bad / sizeof k_bad[0]));
+    tcase_add_test(t, test_rules_read_definitions_relative_to_the_file);
+    tcase_add_test(t, test_shipped_rules_file_parses);
+    tcase_add_test(t, test_rule_ids_are_unique_with_hints);
+    suite_add_tcase(s, t);
+    t = tcase_create("reports");
+    tcase_add_test(t, test_result_exit_code_follows_failures);
+    tcase_add_test(t, test_junit_is_valid_and_names_the_leak);
+    tcase_add_test(t, test_markdown_and_json_report_the_failure);
+    suite_add_tcase(s, t);
+    t = tcase_create("cli");
+    tcase_add_loop_test(t, test_cli_rls_contract, 0, (int)(sizeof k_cli / sizeof k_cli[0]));
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(rls_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

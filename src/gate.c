@@ -385,7 +385,8 @@ static void fill_baseline(pf_baseline *b, const pf_case_result *r, const pf_env 
         b->plan_nodes[i] = pf_strdup(m->plan_nodes[i]);
 }
 
-static void judge(const pf_gate_opts *o, pf_case_result *r, double calibration_ms, bool confirming)
+static void judge(const pf_gate_opts *o, pf_case_result *r, double calibration_ms, double spread,
+                  bool confirming)
 {
     pf_verdict_input in = {0};
     in.c = r->c;
@@ -396,6 +397,7 @@ static void judge(const pf_gate_opts *o, pf_case_result *r, double calibration_m
     in.mismatch = r->mismatch;
     in.confirming = confirming;
     in.base = r->has_base ? &r->base_m : NULL;
+    in.calibration_spread = spread;
     pf_verdict_dispose(&r->v);
     pf_verdict_judge(&in, &o->rules, &r->v);
     if (r->ran_in_place) {
@@ -429,6 +431,13 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         goto cleanup;
     if (pf_dataset_load(o->dataset_path, &ds, err) < 0)
         goto cleanup;
+    if (o->rls_rules != NULL) {
+        /* A malformed rules file is bad input: fail before any server starts. */
+        pf_rls_rules rules;
+        if (pf_rls_rules_load(o->rls_rules, &rules, err) < 0)
+            goto cleanup;
+        pf_rls_rules_dispose(&rules);
+    }
     if (o->base_ref != NULL) {
         if (o->update_baselines) {
             pf_error_set(err, PF_EXIT_USAGE,
@@ -586,7 +595,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
             r->measured = true;
         }
         /* Judge against the calibration known so far; re-judged at the end. */
-        judge(o, r, cal[0], false);
+        judge(o, r, cal[0], 0, false);
         if (o->on_case)
             o->on_case(o->arg, r, i, out->n_cases);
     }
@@ -605,7 +614,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     /* Final verdicts with the run's calibration; latency signals re-run. */
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
-        judge(o, r, out->calibration_ms, false);
+        judge(o, r, out->calibration_ms, out->calibration_spread, false);
         if (r->v.status != PF_STATUS_NOISY || !(r->v.latency_signal || r->v.threshold_signal))
             continue;
         r->first_ratio = r->v.latency_ratio;
@@ -645,10 +654,33 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
             r->base_m = again_base;
         }
         r->reran = true;
-        judge(o, r, out->calibration_ms, true);
+        judge(o, r, out->calibration_ms, out->calibration_spread, true);
     }
     out->measure_ms = pf_elapsed_ms(t3);
     phase(o, "measure", out->measure_ms);
+
+    /* RLS checks last: their write checks roll back but leave dead rows. */
+    if (o->rls_rules != NULL) {
+        uint64_t t4 = pf_now_ns();
+        pf_rls_opts ro;
+        pf_rls_opts_init(&ro);
+        ro.rules_path = o->rls_rules;
+        ro.registry = out->registry;
+        ro.baselines_dir = o->baselines_dir;
+        ro.update_baselines = o->update_baselines;
+        ro.dataset_name = ds->name;
+        ro.dataset_hash = ds->hash;
+        ro.scale = o->scale;
+        ro.seed = seed;
+        ro.severity_overrides = o->rls_severities;
+        ro.on_phase = o->on_phase;
+        ro.arg = o->arg;
+        if (pf_rls_check(t.dsn, &ro, &out->rls, err) < 0)
+            goto cleanup;
+        out->has_rls = true;
+        out->rls_ms = pf_elapsed_ms(t4);
+        phase(o, "rls", out->rls_ms);
+    }
 
     if (o->update_baselines) {
         for (size_t i = 0; i < out->n_cases; i++) {
@@ -665,7 +697,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         }
     }
 
-    bool failed = false, errored = false;
+    bool failed = out->has_rls && out->rls.exit_code != PF_EXIT_OK, errored = false;
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
         out->counts[r->v.status]++;
@@ -711,6 +743,8 @@ void pf_gate_result_dispose(pf_gate_result *r)
     pf_registry_free(r->base_registry);
     pf_strv_free(r->base_only);
     free(r->base_commit);
+    if (r->has_rls)
+        pf_rls_result_dispose(&r->rls);
     free(r->target);
     memset(r, 0, sizeof *r);
 }

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "measure.h"
 #include "registry.h"
+#include "rls.h"
 #include "verdict.h"
 
 typedef struct pf_case_result {
@@ -53,6 +54,8 @@ typedef struct pf_gate_opts {
     bool auth_shim;
     bool no_seed;           /* the database at dsn is already seeded */
     const char *base_ref;   /* same-run comparison with this git revision */
+    const char *rls_rules;  /* RLS checks (isolation, tables, linter, overhead); NULL: none */
+    const char *const *rls_severities; /* "rule=level" overrides, NULL-terminated */
     int jobs;
     int iterations;         /* > 0: override every case (quick runs) */
     double statement_timeout_ms; /* per statement while measuring; 0 = none */
@@ -79,6 +82,10 @@ typedef struct pf_gate_result {
     bool base_cloned;       /* base database cloned from head (same schema and data) */
     char **base_only;       /* cases only in the base revision, NULL-terminated */
     pf_registry *base_registry;
+    /* RLS checks (docs/rls.md), when opts.rls_rules was given */
+    pf_rls_result rls;
+    bool has_rls;
+    double rls_ms;
 } pf_gate_result;
 
 /* Defaults for everything (project paths, scale 1, the rules). */

@@ -712,7 +712,9 @@ static void closed_next(lthread *t, client *c, uint64_t now)
         return;
     }
     c->s = c->own;
-    session_init(t->run->p, t->run->seed, c->s, t->next_k, now);
+    /* The flow starts when it is sent, not when this loop iteration began
+     * (other clients' results may have been handled in between). */
+    session_init(t->run->p, t->run->seed, c->s, t->next_k, pf_now_ns());
     gen_advance(t);
     session_started(t, c->s);
     send_batch(t, c, BATCH_STEP);
@@ -873,6 +875,10 @@ static void client_input(lthread *t, client *c, uint64_t now)
         fatal(t, &e);
         return;
     }
+    /* The results arrived now, not when poll() returned: earlier clients of
+     * this iteration took time to handle. */
+    (void)now;
+    now = pf_now_ns();
     while (c->state == CL_BUSY && !pf_db_is_busy(c->db)) {
         const cmd *m = c->cur < c->n_cmds ? &c->cmds[c->cur] : NULL;
         const stmt_plan *sp = NULL;

@@ -266,7 +266,8 @@ static int parse_category(parser *p, const char *path, const cJSON *obj, pf_cate
                                        "calls", "roles",       "databases", "pattern",
                                        NULL};
     static const char *const default_keys[] = {"name", "description", "threshold", NULL};
-    if (need_object(p, path, obj) < 0 || check_keys(p, path, obj, is_default ? default_keys : keys) < 0)
+    if (need_object(p, path, obj) < 0 ||
+        check_keys(p, path, obj, is_default ? default_keys : keys) < 0)
         return -1;
     int rc = get_string(p, path, obj, "name", &r->name);
     if (rc < 0)
@@ -543,9 +544,9 @@ static int parse_root(parser *p, const cJSON *root, pf_monconfig *c)
     if (parse_categories(p, root, c) < 0 || parse_alerts(p, root, c) < 0 ||
         parse_notify(p, root, c) < 0)
         return -1;
-    if (c->alerts.regression_enabled && c->alerts.regression_window_ms > c->retention.raw_ms)
+    if (c->alerts.regression_enabled && c->alerts.regression_window_ms > c->retention.hourly_ms)
         return fail(p, "$.alerts.regression.window",
-                    "the baseline window is longer than the raw retention ($.retention.raw)");
+                    "the baseline window is longer than the history kept ($.retention.hourly)");
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "monitor.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,8 @@ static void fmt_time(int64_t us, char *buf, size_t len)
 
 static uint64_t key_hash(const pf_pss_key *k)
 {
-    uint64_t x = (uint64_t)k->queryid ^ ((uint64_t)k->dbid << 32) ^ ((uint64_t)k->userid * 0x9E3779B97F4A7C15ull) ^
-                 (k->toplevel ? 0x5555ull : 0);
+    uint64_t x = (uint64_t)k->queryid ^ ((uint64_t)k->dbid << 32) ^
+                 ((uint64_t)k->userid * 0x9E3779B97F4A7C15ull) ^ (k->toplevel ? 0x5555ull : 0);
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ull;
     x ^= x >> 27;
@@ -204,6 +205,15 @@ static int open_source(mon *m, pf_error *err)
 /* Load counters, statements and alert state after the first connection. */
 static int restore(mon *m, const pf_store_open_info *oi, pf_error *err)
 {
+    /* A retry after a failed restore starts over. */
+    pf_pss_snapshot_free(m->committed);
+    pf_pss_snapshot_free(m->prev);
+    m->committed = m->prev = NULL;
+    for (size_t i = 0; i < m->n_pending_stmts; i++)
+        pf_stmt_info_dispose(&m->pending_stmts[i].info);
+    free(m->pending_stmts);
+    m->pending_stmts = NULL;
+    m->n_pending_stmts = 0;
     pf_pss_snapshot *last = NULL;
     if (pf_store_load_last(m->store, &last, err) < 0)
         return -1;
@@ -345,8 +355,9 @@ static size_t flush(mon *m, double *store_ms)
                 m->store_backoff_ms = next_backoff(m->store_backoff_ms, m->interval_ms);
                 m->store_retry_ns = pf_now_ns() + (uint64_t)(m->store_backoff_ms * 1e6);
                 if (!m->store_down_logged)
-                    say(m, PF_MONITOR_WARN, "history store unavailable (%zu snapshot%s waiting): %s",
-                        m->qn, m->qn == 1 ? "" : "s", err.msg);
+                    say(m, PF_MONITOR_WARN,
+                        "history store unavailable (%zu snapshot%s waiting): %s", m->qn,
+                        m->qn == 1 ? "" : "s", err.msg);
                 m->store_down_logged = true;
                 return written;
             }
@@ -556,7 +567,8 @@ static pf_alert_obs *observe(mon *m, const pf_pss_diff *d, size_t *n_obs)
                                &bl, &nbl, &err) < 0) {
             say(m, PF_MONITOR_WARN, "no regression check this interval: %s", err.msg);
         }
-        qsort(bl, nbl, sizeof *bl, baseline_cmp);
+        if (nbl > 1)
+            qsort(bl, nbl, sizeof *bl, baseline_cmp);
         for (size_t i = 0; i < k && nbl > 0; i++) {
             pf_store_baseline probe;
             memset(&probe, 0, sizeof probe);
@@ -576,6 +588,25 @@ static pf_alert_obs *observe(mon *m, const pf_pss_diff *d, size_t *n_obs)
     return obs;
 }
 
+/* One notifier's delivery, run on a thread of its own. */
+typedef struct delivery {
+    pf_notifier *nt;
+    const pf_alert_event *ev;
+    size_t n;
+    const pf_notify_context *ctx;
+    pf_notify_result res;
+    int rc;
+    pthread_t thread;
+    bool threaded;
+} delivery;
+
+static void *deliver_one(void *arg)
+{
+    delivery *d = arg;
+    d->rc = pf_notify_send(d->nt, d->ev, d->n, d->ctx, &d->res);
+    return NULL;
+}
+
 static void deliver(mon *m, pf_alert_event *ev, size_t n)
 {
     pf_buf *per = pf_calloc(n, sizeof *per);
@@ -584,11 +615,27 @@ static void deliver(mon *m, pf_alert_event *ev, size_t n)
         say(m, PF_MONITOR_INFO, "alert %s: %s", pf_alert_status_name(ev[i].status), h);
         free(h);
     }
+    /* In parallel: a dead webhook's retries do not delay the others; the
+     * interval waits for the slowest one (bounded by its timeout x attempts). */
+    delivery *dv = pf_calloc(m->n_notifiers ? m->n_notifiers : 1, sizeof *dv);
     for (size_t k = 0; k < m->n_notifiers; k++) {
-        pf_notifier *nt = m->notifiers[k];
+        dv[k].nt = m->notifiers[k];
+        dv[k].ev = ev;
+        dv[k].n = n;
+        dv[k].ctx = &m->ctx;
+        dv[k].threaded = m->n_notifiers > 1 &&
+                         pthread_create(&dv[k].thread, NULL, deliver_one, &dv[k]) == 0;
+        if (!dv[k].threaded)
+            deliver_one(&dv[k]);
+    }
+    for (size_t k = 0; k < m->n_notifiers; k++)
+        if (dv[k].threaded)
+            pthread_join(dv[k].thread, NULL);
+    for (size_t k = 0; k < m->n_notifiers; k++) {
+        pf_notifier *nt = dv[k].nt;
         const pf_notify_spec *sp = pf_notifier_spec(nt);
-        pf_notify_result res;
-        int rc = pf_notify_send(nt, ev, n, &m->ctx, &res);
+        pf_notify_result res = dv[k].res;
+        int rc = dv[k].rc;
         if (res.sent == 0)
             continue;
         if (rc == 0) {
@@ -614,6 +661,7 @@ static void deliver(mon *m, pf_alert_event *ev, size_t n)
         pf_buf_dispose(&per[i]);
     }
     free(per);
+    free(dv);
 }
 
 static pf_alert_state *copy_states(const pf_alerts *a, size_t *n)
@@ -629,7 +677,8 @@ static void maintain(mon *m, int64_t now_us)
 {
     if (m->store == NULL || pf_store_broken(m->store) || m->qn > 0)
         return;
-    if (m->maint_done && pf_now_ns() - m->last_maint_ns < (uint64_t)(m->cfg->retention.every_ms * 1e6))
+    uint64_t every_ns = (uint64_t)(m->cfg->retention.every_ms * 1e6);
+    if (m->maint_done && pf_now_ns() - m->last_maint_ns < every_ns)
         return;
     pf_store_maint st;
     pf_error err;

@@ -675,15 +675,20 @@ static int run_with_stdin(char *const argv[], const char *input, double timeout_
         return snprintf(detail, len, "fork: %s", strerror(errno)), 1;
     }
     if (pid == 0) {
+        /* Only async-signal-safe calls here: the monitor may deliver from
+         * several threads at once. */
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(out[1], 2);
+        closefrom(3); /* no database or HTTP sockets for the hook */
         signal(SIGPIPE, SIG_DFL);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         execvp(argv[0], argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        static const char msg[] = "cannot run the notifier's command\n";
+        ssize_t w = write(2, msg, sizeof msg - 1);
+        (void)w;
         _exit(127);
     }
     close(in[0]);

@@ -70,7 +70,7 @@ typedef struct pf_rls_table_rule {
     int line;     /* line of the table's entry in the file */
 } pf_rls_table_rule;
 
-#define PF_RLS_N_RULE_IDS 11
+#define PF_RLS_N_RULE_IDS 12
 
 typedef struct pf_rls_rules {
     char *path;
@@ -100,7 +100,7 @@ const pf_rls_table_rule *pf_rls_rules_find(const pf_rls_rules *r, const char *qu
  * severity and fix hint, in a fixed order (index = pf_rls_rules.severity). */
 typedef struct pf_rls_rule_info {
     const char *id;
-    const char *family; /* "tables" or "lint" */
+    const char *family; /* "tables", "lint" or "overhead" */
     pf_rls_severity default_severity;
     const char *title;
     const char *hint;

@@ -57,6 +57,11 @@ static const pf_rls_rule_info k_rules[PF_RLS_N_RULE_IDS] = {
      "several permissive policies for the same role and command: each is evaluated for every "
      "row",
      "merge them into one policy whose USING ORs the conditions"},
+    {"rls_overhead_ratio", "overhead", PF_RLS_SEV_ERROR,
+     "the RLS overhead ratio (user vs. owner time) rose more than 20% over its baseline, "
+     "confirmed on a re-run",
+     "look at the policy's plan (EXPLAIN as the user): a per-row function, a lost index "
+     "condition; or set this rule to warning on a machine whose timing is not stable"},
 };
 
 const pf_rls_rule_info *pf_rls_rule_ids(size_t *n)

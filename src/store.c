@@ -95,6 +95,7 @@ static const struct migration {
      " temp_read bigint NOT NULL, temp_written bigint NOT NULL,"
      " max_mean_ms double precision NOT NULL,"
      " PRIMARY KEY (source_id, hour, dbid, userid, queryid, toplevel));"
+     "CREATE INDEX deltas_hourly_query_idx ON " S "deltas_hourly (source_id, queryid, hour);"
      "CREATE TABLE " S "counters ("
      " source_id int NOT NULL, dbid oid NOT NULL, userid oid NOT NULL, queryid bigint NOT NULL,"
      " toplevel boolean NOT NULL,"
@@ -254,7 +255,9 @@ static int migrate(pf_db *db, int *before, int *after, pf_error *err)
         snprintf(num, sizeof num, "%d", i + 1);
         const char *params[2] = {num, k_migrations[i].description};
         pf_result *r = NULL;
-        if (pf_db_query(db, "INSERT INTO " S "schema_version (version, description) VALUES ($1, $2)",
+        if (pf_db_query(db,
+                        "INSERT INTO " S "schema_version (version, description)"
+                        " VALUES ($1, $2)",
                         2, params, &r, err) < 0)
             goto fail;
         pf_result_free(r);
@@ -992,12 +995,22 @@ int pf_store_baselines(pf_store *s, const int64_t *queryids, size_t n, int64_t f
     pf_store_format_time(to_us, to, sizeof to);
     const char *p[4] = {s->sid, from, to, ids.data};
     pf_result *r = NULL;
+    /* Complete hours from the roll-ups, the rest from raw deltas: the raw
+     * part stays within the last hour or so whatever the window. */
     int rc = pf_db_query(s->db,
-                         "SELECT dbid, queryid, category, sum(calls), sum(exec_ms)"
-                         " FROM " S "deltas"
-                         " WHERE source_id = $1 AND taken_at > $2 AND taken_at < $3"
-                         " AND queryid = ANY($4::bigint[])"
-                         " GROUP BY dbid, queryid, category",
+                         "WITH cut AS (SELECT coalesce(rolled_up_until, '-infinity') AS t"
+                         "  FROM " S "sources WHERE source_id = $1)"
+                         " SELECT dbid, queryid, category, sum(calls), sum(exec_ms) FROM ("
+                         "  SELECT h.dbid, h.queryid, h.category, h.calls, h.exec_ms"
+                         "  FROM " S "deltas_hourly h, cut"
+                         "  WHERE h.source_id = $1 AND h.queryid = ANY($4::bigint[])"
+                         "  AND h.hour >= date_trunc('hour', $2::timestamptz) AND h.hour < cut.t"
+                         "  UNION ALL"
+                         "  SELECT d.dbid, d.queryid, d.category, d.calls, d.exec_ms"
+                         "  FROM " S "deltas d, cut"
+                         "  WHERE d.source_id = $1 AND d.queryid = ANY($4::bigint[])"
+                         "  AND d.taken_at > $2 AND d.taken_at >= cut.t AND d.taken_at < $3"
+                         " ) x GROUP BY dbid, queryid, category",
                          4, p, &r, err);
     pf_buf_dispose(&ids);
     if (rc < 0)

@@ -110,7 +110,9 @@ int pf_store_write(pf_store *s, const pf_store_batch *b, const pf_pss_snapshot *
                    bool *duplicate, pf_error *err);
 
 /* Trailing baselines: calls and execution time per (dbid, queryid,
- * category) between from_us and to_us (exclusive), for the given queryids. */
+ * category) between from_us and to_us (exclusive), for the given queryids:
+ * complete hours from deltas_hourly (from_us rounded down to its hour), the
+ * rest from raw deltas. */
 typedef struct pf_store_baseline {
     uint32_t dbid;
     int64_t queryid;

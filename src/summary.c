@@ -122,6 +122,11 @@ char *pf_summary_table(const pf_gate_result *r)
     pf_buf_printf(&b, "%zu cases: ", r->n_cases);
     counts_line(&b, r);
     pf_buf_putc(&b, '\n');
+    if (r->has_rls) {
+        char *rls = pf_rls_text(&r->rls);
+        pf_buf_puts(&b, rls);
+        free(rls);
+    }
     return pf_buf_steal(&b);
 }
 
@@ -142,7 +147,9 @@ char *pf_summary_markdown(const pf_gate_result *r)
 {
     pf_buf b = PF_BUF_INIT;
     int bad = r->counts[PF_STATUS_FAIL] + r->counts[PF_STATUS_ERROR] + r->counts[PF_STATUS_STALE];
-    if (bad > 0)
+    if (bad == 0 && r->has_rls && r->rls.exit_code != PF_EXIT_OK)
+        pf_buf_printf(&b, "## ❌ perfgate: RLS checks failed\n\n");
+    else if (bad > 0)
         pf_buf_printf(&b, "## ❌ perfgate: %d of %zu cases failed\n\n", bad, r->n_cases);
     else
         pf_buf_printf(&b, "## ✅ perfgate: %zu cases, no regression\n\n", r->n_cases);
@@ -190,6 +197,11 @@ char *pf_summary_markdown(const pf_gate_result *r)
     }
     if (any)
         pf_buf_puts(&b, "</details>\n");
+    if (r->has_rls) {
+        char *rls = pf_rls_markdown(&r->rls, 3);
+        pf_buf_printf(&b, "\n%s", rls);
+        free(rls);
+    }
     pf_buf_printf(&b,
                   "\nPostgreSQL %s · dataset `%s` (%s) scale %g seed %llu · calibration %.2f ms "
                   "(spread %.0f%%) · %.1f s\n",
@@ -306,6 +318,14 @@ int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *
         suites[ns].timestamp = stamp;
         ns++;
     }
+    pf_rls_junit rj;
+    memset(&rj, 0, sizeof rj);
+    if (r->has_rls) {
+        pf_rls_junit_build(&r->rls, &rj);
+        suites = pf_realloc(suites, (ns + rj.n_suites + 1) * sizeof *suites);
+        for (size_t i = 0; i < rj.n_suites; i++)
+            suites[ns++] = rj.suites[i];
+    }
     char *env = pf_asprintf("PostgreSQL %s; dataset %s (%s) scale %g seed %llu; calibration "
                             "%.3f ms (spread %.0f%%); target %s",
                             r->env.server_version ? r->env.server_version : "?",
@@ -314,8 +334,11 @@ int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *
                             (unsigned long long)r->env.seed, r->calibration_ms,
                             100.0 * r->calibration_spread, r->target ? r->target : "?");
     for (size_t s = 0; s < ns; s++)
-        suites[s].system_out = env;
+        if (suites[s].system_out == NULL)
+            suites[s].system_out = env;
     int rc = pf_junit_write(path, "perfgate", suites, ns, err);
+    if (r->has_rls)
+        pf_rls_junit_dispose(&rj);
     free(env);
     for (size_t i = 0; i < n_owned; i++)
         free(owned[i]);
@@ -436,6 +459,13 @@ char *pf_summary_json(const pf_gate_result *r)
     cJSON *removed = cJSON_AddArrayToObject(root, "removed_baselines");
     for (size_t i = 0; r->removed && r->removed[i]; i++)
         cJSON_AddItemToArray(removed, cJSON_CreateString(r->removed[i]));
+    if (r->has_rls) {
+        char *rls = pf_rls_json(&r->rls);
+        cJSON *rj = cJSON_Parse(rls);
+        if (rj != NULL)
+            cJSON_AddItemToObject(root, "rls", rj);
+        free(rls);
+    }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     char *out = pf_asprintf("%s\n", text);

@@ -20,6 +20,7 @@ pf_rules pf_rules_default(void)
     r.alpha = 0.01;
     r.latency_min_delta_ms = 0.05;
     r.paired_min_samples = 20;
+    r.max_calibration_spread = 0.5;
     r.warn_level = 0.5;
     r.critical_level = 1.0;
     r.emergency_level = 2.0;
@@ -307,6 +308,21 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
     v->threshold_signal = threshold_fail && !deterministic_fail && !in->confirming;
     if (v->threshold_signal)
         threshold_fail = false;
+    /* A machine whose speed swung this much during the run cannot support a
+     * timing verdict either way. */
+    bool unsteady = in->calibration_spread > r->max_calibration_spread;
+    if (unsteady && !deterministic_fail && (threshold_fail || latency_fail)) {
+        v->status = PF_STATUS_NOISY;
+        pf_buf_printf(&head,
+                      "timing verdict withheld: the machine's speed varied %.0f%% during this run "
+                      "(calibration spread); measured %s",
+                      100.0 * in->calibration_spread,
+                      latency_fail ? "a slowdown" : "a threshold breach");
+        if (threshold_fail)
+            pf_buf_printf(&head, " (%s)", thr);
+        free(diff);
+        goto done;
+    }
     if (deterministic_fail || threshold_fail || latency_fail) {
         v->status = PF_STATUS_FAIL;
         v->latency_confirmed = latency_fail;

@@ -43,6 +43,9 @@ typedef struct pf_rules {
     double alpha;           /* 0.01: one-sided rank-test significance */
     double latency_min_delta_ms; /* ignore normalised differences below this */
     size_t paired_min_samples;   /* 20: fewer pairs are inconclusive */
+    /* 0.5: when the run's calibration varied more than this ((max - min) /
+     * median), a timing-only failure is withheld as noisy. */
+    double max_calibration_spread;
     double warn_level, critical_level, emergency_level; /* 0.5, 1.0, 2.0 of threshold */
 } pf_rules;
 
@@ -79,6 +82,9 @@ typedef struct pf_verdict_input {
      * case, interleaved with m. Replaces baseline; latency is judged on the
      * pairs (no re-run needed: drift hits both sides). */
     const pf_measurement *base;
+    /* How much the machine's speed varied during the run (calibration
+     * spread, 0 if not known yet). */
+    double calibration_spread;
 } pf_verdict_input;
 
 /* Judge. out is the caller's to dispose. */

@@ -54,7 +54,7 @@ static const char k_help[] =
     "  --threads N         threads driving the clients (default: one per CPU)\n"
     "  --duration D        no flow starts after D (default 30s; 500ms, 2m, ...)\n"
     "  --transactions N    stop after N flow executions (with --duration: whichever\n"
-    "                      comes first)\n"
+    "                      comes first; alone: no time limit)\n"
     "  --seed N            seed of the schedule and the parameter draws (default 1)\n"
     "  --shard I/N         run the I-th of N shares of the run (all flags describe\n"
     "                      the whole run: --clients, --rate, --transactions are\n"
@@ -108,7 +108,8 @@ static const char k_help[] =
 typedef struct load_cli {
     const char *scenario, *dsn, *json, *junit, *baselines, *schema, *dataset;
     pf_load_opts o;
-    bool clients_given, rate_given, factor_given, update, no_confirm, init, keep_jobs;
+    bool clients_given, rate_given, factor_given, duration_given, update, no_confirm, init,
+        keep_jobs;
     double scale;
     uint64_t data_seed;
     bool data_seed_given;
@@ -207,6 +208,7 @@ static int parse(int argc, char **argv, load_cli *o)
                 return PF_EXIT_USAGE;
             if (o->o.duration_ms <= 0)
                 return pf_cli_usage_error(k_usage, "load: --duration must be above 0");
+            o->duration_given = true;
             break;
         case 'c':
             if (pf_cli_parse_int(k_usage, "--clients", optarg, 1, 100000, &o->o.clients) < 0)
@@ -305,6 +307,9 @@ static int parse(int argc, char **argv, load_cli *o)
     }
     if (optind < argc)
         return pf_cli_usage_error(k_usage, "load: unexpected argument '%s'", argv[optind]);
+    /* --transactions alone: the count is the bound, not the default 30 s. */
+    if (o->o.transactions > 0 && !o->duration_given)
+        o->o.duration_ms = 0;
     if (o->rate_given && o->factor_given)
         return pf_cli_usage_error(k_usage, "load: give --rate or --load-factor, not both");
     bool have_dsn = o->dsn != NULL || (getenv(PF_DSN_ENV) && *getenv(PF_DSN_ENV));
@@ -565,10 +570,12 @@ int pf_cmd_load(int argc, char **argv)
                 pf_load_result_dispose(&again);
             }
         }
-        char *table = pf_load_table(&rs[i], vs[i]);
-        fputs(table, stdout);
-        fflush(stdout);
-        free(table);
+        if (!failed_infra) {
+            char *table = pf_load_table(&rs[i], vs[i]);
+            fputs(table, stdout);
+            fflush(stdout);
+            free(table);
+        }
         meta.complete = !failed_infra && !interrupted && i + 1 == n_sc;
         pf_error we;
         if (write_json(o.json, &meta, rs, n_done, vs, &we) < 0) {

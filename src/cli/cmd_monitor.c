@@ -198,9 +198,17 @@ static int check_config(const pf_monconfig *cfg)
             pf_cli_msg("monitor: warning: %s: notifier off", e.msg);
         pf_notifier_free(n);
     }
+    size_t distinct = 0;
+    for (size_t i = 0; i < cfg->n_categories; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(cfg->categories[j].name, cfg->categories[i].name) == 0;
+        distinct += !seen;
+    }
     if (rc == PF_EXIT_OK)
-        printf("%s: ok: %zu categories + %s, %zu notifiers\n", cfg->origin, cfg->n_categories,
-               cfg->fallback.name, cfg->n_notify);
+        printf("%s: ok: %zu categories (%zu rules) and %s, %zu notifier%s\n", cfg->origin,
+               distinct, cfg->n_categories, cfg->fallback.name, cfg->n_notify,
+               cfg->n_notify == 1 ? "" : "s");
     return rc;
 }
 

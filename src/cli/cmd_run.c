@@ -13,8 +13,8 @@ static const char k_usage[] =
     "Usage: perfgate run [--schema DIR] [--dataset FILE] [--bench DIR] [--baselines DIR]\n"
     "                    [--scale N] [--seed N] [--dsn DSN] [--only GLOB]\n"
     "                    [--junit FILE] [--summary FILE] [--json FILE] [--update-baselines]\n"
-    "                    [--base REF] [--iterations N] [--jobs N] [--auth-shim] [--no-seed]\n"
-    "                    [-v]\n";
+    "                    [--base REF] [--rls-rules FILE | --no-rls] [--severity RULE=LEVEL]\n"
+    "                    [--iterations N] [--jobs N] [--auth-shim] [--no-seed] [-v]\n";
 
 static const char k_help[] =
     "\n"
@@ -48,6 +48,12 @@ static const char k_help[] =
     "                      above 1.20 that a signed-rank test finds significant\n"
     "                      (e.g. --base origin/main, or $(git merge-base origin/main\n"
     "                      HEAD); a shallow clone must contain REF)\n"
+    "  --rls-rules FILE    RLS checks after the cases (isolation, table settings,\n"
+    "                      policy linter, overhead pairs; docs/rls.md): default\n"
+    "                      fixtures/rls/healthcare.json; skipped with --only unless\n"
+    "                      given explicitly\n"
+    "  --no-rls            no RLS checks\n"
+    "  --severity RULE=LEVEL  override an RLS rule's severity (error, warning, off)\n"
     "  --iterations N      timed iterations per case (default: each case's own)\n"
     "  --statement-timeout D  longest a measured statement may run (default 60s;\n"
     "                      0 for none): a case that exceeds it is an error\n"
@@ -62,7 +68,10 @@ static const char k_help[] =
 typedef struct run_cli {
     pf_gate_opts g;
     const char *junit, *summary, *json;
-    char *owned[4];
+    char *owned[5];
+    bool no_rls;
+    const char *severities[32];
+    size_t n_severities;
 } run_cli;
 
 static void on_case(void *arg, const pf_case_result *r, size_t index, size_t total)
@@ -103,12 +112,15 @@ static int parse(int argc, char **argv, run_cli *o)
         {"no-seed", no_argument, NULL, 'N'},
         {"base", required_argument, NULL, 'b'},
         {"statement-timeout", required_argument, NULL, 'T'},
+        {"rls-rules", required_argument, NULL, 'R'},
+        {"no-rls", no_argument, NULL, 'n'},
+        {"severity", required_argument, NULL, 'e'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, ":S:D:B:L:s:r:d:o:J:M:j:Ui:p:ANb:T:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":S:D:B:L:s:r:d:o:J:M:j:Ui:p:ANb:T:R:ne:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'S':
             o->g.schema_dir = optarg;
@@ -165,6 +177,20 @@ static int parse(int argc, char **argv, run_cli *o)
             break;
         case 'b':
             o->g.base_ref = optarg;
+            break;
+        case 'R':
+            o->g.rls_rules = optarg;
+            break;
+        case 'n':
+            o->no_rls = true;
+            break;
+        case 'e':
+            if (strchr(optarg, '=') == NULL)
+                return pf_cli_usage_error(k_usage, "run: --severity takes RULE=LEVEL, not '%s'",
+                                          optarg);
+            if (o->n_severities + 1 >= sizeof o->severities / sizeof o->severities[0])
+                return pf_cli_usage_error(k_usage, "run: too many --severity options");
+            o->severities[o->n_severities++] = optarg;
             break;
         case 'T': {
             pf_error e;
@@ -223,6 +249,18 @@ int pf_cmd_run(int argc, char **argv)
         o.g.bench_dir = o.owned[2] = pf_cli_default_path("bench");
     if (o.g.baselines_dir == NULL)
         o.g.baselines_dir = o.owned[3] = pf_cli_default_path("baselines");
+    if (o.no_rls) {
+        if (o.g.rls_rules != NULL)
+            return pf_cli_usage_error(k_usage, "run: --no-rls and --rls-rules contradict");
+        o.g.rls_rules = NULL;
+    } else if (o.g.rls_rules == NULL && (o.g.only == NULL || *o.g.only == '\0')) {
+        char *rules = pf_cli_default_path("fixtures/rls/healthcare.json");
+        if (pf_path_exists(rules))
+            o.g.rls_rules = o.owned[4] = rules;
+        else
+            free(rules);
+    }
+    o.g.rls_severities = o.severities;
     o.g.on_case = on_case;
     o.g.on_phase = on_phase;
 
@@ -266,7 +304,7 @@ int pf_cmd_run(int argc, char **argv)
                    res.seed_ms / 1000, res.measure_ms / 1000, res.target ? res.target : "");
 done:
     pf_gate_result_dispose(&res);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         free(o.owned[i]);
     return rc;
 }

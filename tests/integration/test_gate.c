@@ -680,8 +680,13 @@ START_TEST(test_plan_change_without_more_work_warns)
     char *dir = workdir("drop_one");
     char *junit = path2(dir, "junit.xml"), *json = path2(dir, "results.json");
     gate g;
+    /* Only the two cases whose page the other index serves at equal cost:
+     * other cases may use the dropped index for a scan that does cost more
+     * without it (timeline_category_since can), and that is (2b)'s subject. */
     run_gate(&g, schema, g_bench, g_baselines,
-             (const char *[]){"--junit", junit, "--json", json, NULL}, NULL);
+             (const char *[]){"--junit", junit, "--json", json, "--only",
+                              "timeline_recent_page,timeline_page_owner", NULL},
+             NULL);
     assert_exit(&g, 0);
     assert_no_server();
     cJSON *res = json_load(json);

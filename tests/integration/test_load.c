@@ -556,10 +556,12 @@ START_TEST(test_cli_runs_the_shipped_scenarios_at_10x_against_a_dsn)
     char *scen = pf_test_source_path("bench/load");
     char *json = pf_path_join(g_tmp, "x10.json");
     char *argv[] = {bin, "load", "--dsn", g_dsn, "--scenario", scen, "--load-factor", "10",
-                    "--duration", "4s", "--json", json, "--junit", "-", NULL};
+                    "--duration", "4s", "--json", json, "--junit", "-", "-v", NULL};
     pf_run_result r;
     pf_test_run(argv, NULL, NULL, &r);
     ck_assert_msg(r.status == 0 || r.status == 1, "exit %d: %s", r.status, r.err);
+    /* -v without a terminal: a progress line per second. */
+    ck_assert_msg(strstr(r.err, "healthcare_mix") && strstr(r.err, "flows/s  p99"), "%s", r.err);
     ck_assert_msg(strstr(r.out, "(10x the expected 3.33/s)"), "%s", r.out);
     ck_assert_msg(strstr(r.out, "queue drain, 10000 jobs, 8 workers"), "%s", r.out);
     cJSON *doc = read_json(json);
@@ -644,6 +646,36 @@ START_TEST(test_cli_merge_combines_shards_and_refuses_duplicates_and_gaps)
 }
 END_TEST
 
+START_TEST(test_cli_a_flow_that_does_not_fit_the_schema_stops_with_exit_1)
+{
+    static const struct {
+        const char *scenario, *expect;
+    } cases[] = {
+        {"{\"name\": \"bad\", \"expected_load\": {\"users\": 1, \"every\": \"1s\"},"
+         " \"flows\": [{\"name\": \"f\", \"params\": \"SELECT x FROM no_such_table\","
+         " \"steps\": [{\"sql\": \"SELECT :x\"}]}]}",
+         "bad.json: flow f: params query"},
+        {"{\"name\": \"bad\", \"expected_load\": {\"users\": 1, \"every\": \"1s\"},"
+         " \"flows\": [{\"name\": \"f\", \"steps\": [{\"sql\": \"SELECT 1\"}, "
+         "{\"sql\": \"SELECT nope FROM kv\"}]}]}",
+         "bad.json: $.flows[0].steps[1].sql: preparing the statement"},
+    };
+    char *bin = bin_path();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *scen = pf_test_write(g_tmp, "bad.json", cases[i].scenario);
+        char *argv[] = {bin, "load", "--dsn", g_dsn, "--scenario", scen, "--duration", "1s",
+                        "--json", "-", "--junit", "-", NULL};
+        pf_run_result r;
+        pf_test_run(argv, NULL, NULL, &r);
+        ck_assert_msg(r.status == 1, "case %zu: exit %d: %s", i, r.status, r.err);
+        ck_assert_msg(strstr(r.err, cases[i].expect), "case %zu: %s", i, r.err);
+        pf_run_result_dispose(&r);
+        free(scen);
+    }
+    free(bin);
+}
+END_TEST
+
 START_TEST(test_cli_sigint_mid_run_leaves_a_valid_partial_json)
 {
     char *bin = bin_path();
@@ -717,6 +749,7 @@ int main(void)
     tcase_add_test(tc, test_cli_runs_the_shipped_scenarios_at_1x_on_the_embedded_default);
     tcase_add_test(tc, test_cli_runs_the_shipped_scenarios_at_10x_against_a_dsn);
     tcase_add_test(tc, test_cli_merge_combines_shards_and_refuses_duplicates_and_gaps);
+    tcase_add_test(tc, test_cli_a_flow_that_does_not_fit_the_schema_stops_with_exit_1);
     tcase_add_test(tc, test_cli_sigint_mid_run_leaves_a_valid_partial_json);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

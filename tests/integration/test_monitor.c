@@ -90,7 +90,8 @@ static void setup(void)
             "CREATE ROLE perfgate_monitor LOGIN;"
             "GRANT pg_read_all_stats TO perfgate_monitor;"
             "CREATE TABLE healthcare_timeline_events (id int PRIMARY KEY, patient_id int);"
-            "INSERT INTO healthcare_timeline_events SELECT g, g % 10 FROM generate_series(1, 100) g;"
+            "INSERT INTO healthcare_timeline_events"
+            " SELECT g, g % 10 FROM generate_series(1, 100) g;"
             "CREATE TABLE app_settings (k text PRIMARY KEY, v text);"
             "INSERT INTO app_settings VALUES ('timeline_delay', '0.15');"
             "CREATE FUNCTION timeline_page(p int) RETURNS SETOF healthcare_timeline_events"
@@ -531,8 +532,8 @@ START_TEST(test_store_write_is_idempotent_after_a_lost_ack)
     pf_store *s = NULL;
     pf_store_open_info info;
     pf_error e;
-    ck_assert_msg(pf_store_open(&s, store_dsn, "idem", "test", "x/y", true, 5000, &info, &e) == 0, "%s",
-                  e.msg);
+    ck_assert_msg(pf_store_open(&s, store_dsn, "idem", "test", "x/y", true, 5000, &info, &e) == 0,
+                  "%s", e.msg);
     pf_pss_snapshot *snap = pf_pss_snapshot_new(2);
     snap->taken_us = 1764345600000000LL;
     for (int i = 0; i < 2; i++) {
@@ -576,14 +577,33 @@ START_TEST(test_store_write_is_idempotent_after_a_lost_ack)
     pf_pss_snapshot_free(last);
     /* A second writer for the same source is refused. */
     pf_store *s2 = NULL;
-    ck_assert_int_eq(pf_store_open(&s2, store_dsn, "idem", "test", "x/y", true, 5000, &info, &e), -1);
+    ck_assert_int_eq(
+        pf_store_open(&s2, store_dsn, "idem", "test", "x/y", true, 5000, &info, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg, "another perfgate monitor"));
+    /* Baselines: from raw deltas before the roll-up, from the roll-up after. */
+    int64_t qid = 100;
+    pf_store_baseline *bl = NULL;
+    size_t nbl = 0;
+    ck_assert_msg(pf_store_baselines(s, &qid, 1, snap->taken_us - 3600LL * 1000000,
+                                     snap->taken_us + 1, &bl, &nbl, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_uint_eq(nbl, 1);
+    ck_assert_int_eq(bl[0].calls, 3);
+    ck_assert_str_eq(bl[0].category, "default");
+    pf_store_baselines_free(bl, nbl);
     /* Maintenance rolls complete hours up and keeps the newest snapshot. */
     pf_retention ret = {86400000.0, 86400000.0 * 2, 86400000.0, 600000};
     pf_store_maint st;
     ck_assert_msg(pf_store_maintain(s, &ret, snap->taken_us + 7200LL * 1000000, &st, &e) == 0,
                   "%s", e.msg);
     ck_assert_int_eq(st.hourly_rows, 1);
+    ck_assert_msg(pf_store_baselines(s, &qid, 1, snap->taken_us - 3600LL * 1000000,
+                                     snap->taken_us + 7200LL * 1000000, &bl, &nbl, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_uint_eq(nbl, 1);
+    ck_assert_int_eq(bl[0].calls, 3); /* once: the roll-up, not the raw row as well */
+    ck_assert_double_eq_tol(bl[0].exec_ms, 1.5, 1e-9);
+    pf_store_baselines_free(bl, nbl);
     ck_assert_msg(pf_store_maintain(s, &ret, snap->taken_us + 5LL * 86400 * 1000000, &st, &e) == 0,
                   "%s", e.msg);
     ck_assert_int_eq(st.deleted_raw, 1);
@@ -591,6 +611,61 @@ START_TEST(test_store_write_is_idempotent_after_a_lost_ack)
     ck_assert_int_eq(st.deleted_snapshots, 0);
     pf_store_close(s);
     pf_pss_snapshot_free(snap);
+    free(store_dsn);
+}
+END_TEST
+
+START_TEST(test_store_outage_beyond_max_pending_drops_oldest_with_a_gap)
+{
+    char *cfg = pf_test_write(g_dir, "overflow.json",
+                              "{\"source\": \"overflow\", \"max_pending\": 2,"
+                              " \"alerts\": {\"regression\": {\"enabled\": false}}}");
+    char *log = pf_path_join(g_dir, "overflow.log");
+    char *mon_dsn = dsn_as(g_mon, "perfgate_monitor", "postgres");
+    char *store_dsn = dsn_as(g_store, "perfgate_store", "history");
+    char *argv[] = {(char *)pf_test_bin(), "-v", "monitor", "--dsn", mon_dsn, "--store-dsn",
+                    store_dsn, "--interval", "500ms", "--config", cfg, NULL};
+    pid_t pid = spawn_monitor(argv, log);
+    ck_assert_msg(wait_log(log, "stored snapshot", 2, 30000), "%s", read_log(log));
+    pf_error e;
+    ck_assert_msg(pf_cluster_kill(g_store, &e) == 0, "%s", e.msg);
+    ck_assert_msg(wait_log(log, "dropping the snapshot", 2, 20000), "%s", read_log(log));
+    ck_assert_msg(pf_cluster_restart(g_store, &e) == 0, "%s", e.msg);
+    ck_assert_msg(wait_log(log, "history store reachable again", 1, 30000), "%s", read_log(log));
+    int stored = log_count(log, "stored snapshot");
+    ck_assert_msg(wait_log(log, "stored snapshot", stored + 2, 30000), "%s", read_log(log));
+    kill(pid, SIGTERM);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", read_log(log));
+    /* The queue kept the newest snapshots; the first one after the hole says why. */
+    ck_assert_int_ge(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.snapshots"
+                                         " JOIN perfgate_monitor.sources USING (source_id)"
+                                         " WHERE name = 'overflow' AND gap"
+                                         " AND gap_reason LIKE '%dropped%max_pending%'"),
+                     1);
+    char *text = read_log(log);
+    int acknowledged = 0;
+    for (const char *p = text; (p = strstr(p, "stored snapshot ")) != NULL; acknowledged++) {
+        p += strlen("stored snapshot ");
+        char *ts = pf_strndup(p, strcspn(p, "("));
+        ts[strlen(ts) - 1] = '\0';
+        char *sql = pf_asprintf("SELECT count(*) FROM perfgate_monitor.snapshots"
+                                " JOIN perfgate_monitor.sources USING (source_id)"
+                                " WHERE name = 'overflow' AND taken_at = '%s'",
+                                ts);
+        ck_assert_msg(count_on(store_dsn, sql) == 1, "acknowledged %s missing", ts);
+        free(sql);
+        free(ts);
+    }
+    ck_assert_int_eq(count_on(store_dsn, "SELECT count(*) FROM perfgate_monitor.snapshots"
+                                         " JOIN perfgate_monitor.sources USING (source_id)"
+                                         " WHERE name = 'overflow'"),
+                     acknowledged);
+    free(text);
+    free(cfg);
+    free(log);
+    free(mon_dsn);
     free(store_dsn);
 }
 END_TEST
@@ -604,6 +679,7 @@ int main(void)
     tcase_add_test(tc, test_store_write_is_idempotent_after_a_lost_ack);
     tcase_add_test(tc, test_monitor_alerts_resolves_and_survives_resets_and_restarts);
     tcase_add_test(tc, test_once_mode_and_refusals);
+    tcase_add_test(tc, test_store_outage_beyond_max_pending_drops_oldest_with_a_gap);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     /* The clusters are killed and restarted from the tests: one process

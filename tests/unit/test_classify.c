@@ -182,6 +182,28 @@ START_TEST(test_conditions_are_anded_and_first_match_wins)
 }
 END_TEST
 
+/* Random byte strings biased towards SQL's quoting characters: the
+ * tokenizer never reads past the end (ASan) or loops. */
+START_TEST(test_tokenizer_survives_random_sql)
+{
+    static const char alphabet[] = "'\"$-/*()._aE\\ \n0123xyz&U";
+    uint64_t x = 88172645463325252ull;
+    char buf[64];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = (size_t)(round % 63);
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[i] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        buf[n] = '\0';
+        (void)pf_sql_mentions(buf, "a");
+        (void)pf_sql_calls(buf, "x.y");
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("classify");
@@ -192,6 +214,7 @@ int main(void)
                         (int)(sizeof k_healthcare / sizeof k_healthcare[0]));
     tcase_add_test(tc, test_shipped_thresholds_are_the_products);
     tcase_add_test(tc, test_conditions_are_anded_and_first_match_wins);
+    tcase_add_test(tc, test_tokenizer_survives_random_sql);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -111,8 +111,8 @@ START_TEST(test_slack_payload_escapes_and_colors)
     ck_assert_int_eq(cJSON_GetArraySize(atts), 21);
     ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(atts, 20), "text")->valuestring,
                      "and 5 more");
-    ck_assert_ptr_nonnull(
-        strstr(cJSON_GetObjectItem(root, "text")->valuestring, "13 firing, 0 still firing, 12 resolved"));
+    ck_assert_ptr_nonnull(strstr(cJSON_GetObjectItem(root, "text")->valuestring,
+                                 "13 firing, 0 still firing, 12 resolved"));
     ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(atts, 1), "color")->valuestring,
                      "#2eb886");
     cJSON_Delete(root);

@@ -24,11 +24,15 @@ char *pf_baseline_path(const char *dir, const char *group, const char *name)
 
 /* ------------------------------------------------------------------ write */
 
+/* Room for any finite double in fixed notation (DBL_MAX has 309 digits):
+ * a shorter buffer would silently write a different number. */
+#define FIXED_MAX 400
+
 /* Numbers are added pre-formatted (raw) so the text never depends on
  * cJSON's float printing: fixed decimals, no exponent. */
 static void add_ms(cJSON *o, const char *key, double v)
 {
-    char buf[64];
+    char buf[FIXED_MAX];
     snprintf(buf, sizeof buf, "%.4f", isfinite(v) ? v : 0.0);
     cJSON_AddRawToObject(o, key, buf);
 }
@@ -89,7 +93,7 @@ char *pf_baseline_render(const pf_baseline *b)
     add_ms(lat, "mean_ms", b->mean_ms);
     add_ms(lat, "stddev_ms", b->stddev_ms);
     add_ms(lat, "calibration_ms", b->calibration_ms);
-    char norm[64];
+    char norm[FIXED_MAX];
     snprintf(norm, sizeof norm, "%.6f", isfinite(b->normalized_median) ? b->normalized_median : 0);
     cJSON_AddRawToObject(lat, "normalized_median", norm);
     /* The latency distribution as 101 quantiles (0%, 1%, ..., 100%) in
@@ -324,8 +328,11 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
                    PF_BASELINE_QUANTILES);
     b->n_quantiles = 0;
     for (const cJSON *e = q->child; e; e = e->next) {
-        if (!cJSON_IsNumber(e) || e->valuedouble < 0)
-            return bad(r, "latency.quantiles_us", "holds something that is not a number >= 0");
+        /* They are written back as whole microseconds (pf_baseline_render):
+         * an infinite or huge value would come back as a negative one. */
+        if (!cJSON_IsNumber(e) || !(e->valuedouble >= 0 && e->valuedouble <= 9007199254740992.0))
+            return bad(r, "latency.quantiles_us",
+                       "holds something that is not a number from 0 to 2^53");
         b->quantiles_ms[b->n_quantiles++] = e->valuedouble / 1000.0;
     }
 
@@ -361,14 +368,9 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
     return 0;
 }
 
-int pf_baseline_read(const char *path, pf_baseline *out, pf_error *err)
+int pf_baseline_parse(const char *path, const char *text, pf_baseline *out, pf_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (!pf_path_exists(path))
-        return 1;
-    char *text = NULL;
-    if (pf_file_read(path, &text, NULL, err) < 0)
-        return -1;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, true);
     int rc;
@@ -384,9 +386,21 @@ int pf_baseline_read(const char *path, pf_baseline *out, pf_error *err)
         rc = read_doc(&r, root, out);
     }
     cJSON_Delete(root);
-    free(text);
     if (rc < 0)
         pf_baseline_dispose(out);
+    return rc;
+}
+
+int pf_baseline_read(const char *path, pf_baseline *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!pf_path_exists(path))
+        return 1;
+    char *text = NULL;
+    if (pf_file_read(path, &text, NULL, err) < 0)
+        return -1;
+    int rc = pf_baseline_parse(path, text, out, err);
+    free(text);
     return rc;
 }
 

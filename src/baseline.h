@@ -58,6 +58,10 @@ char *pf_baseline_path(const char *dir, const char *group, const char *name);
 /* Read a baseline. Returns 1 (and leaves *out empty) if the file does not
  * exist, 0 when read, -1 on a malformed file (PF_EXIT_USAGE, names it). */
 int pf_baseline_read(const char *path, pf_baseline *out, pf_error *err);
+/* The same from text already read; path only names it in messages. Returns
+ * 0, or -1 on malformed text (PF_EXIT_USAGE; *out is then left empty). *out
+ * is the caller's to dispose (pf_baseline_dispose). */
+int pf_baseline_parse(const char *path, const char *text, pf_baseline *out, pf_error *err);
 /* Render as the canonical text; caller frees. */
 char *pf_baseline_render(const pf_baseline *b);
 /* Write atomically (temp file + rename): never a half-written baseline. */

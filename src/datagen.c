@@ -14,6 +14,8 @@
 
 #define US_PER_S 1000000LL
 #define US_PER_DAY (86400LL * US_PER_S)
+/* Generated times saturate here (year ~146,000; put_time prints 0000). */
+#define TIME_MAX_US (INT64_C(1) << 62)
 
 /* What a cell holds, so JSON rendering can quote strings and not numbers. */
 typedef enum cell_kind {
@@ -419,7 +421,10 @@ static void eval_gen(rowctx *c, const pf_gen *gen, uint64_t salt, cell *out)
         return;
     case PF_GEN_SEQUENCE:
         begin_text(c, out, CK_NUMBER);
-        put_int(c->arena, (long long)(gen->start + c->row * gen->step));
+        /* Wraps (in unsigned arithmetic, where overflow is defined) rather
+         * than overflow for a start or step near 2^63. */
+        put_int(c->arena, (long long)(int64_t)((uint64_t)gen->start +
+                                               (uint64_t)c->row * (uint64_t)gen->step));
         end_text(c, out);
         return;
     case PF_GEN_UUID:
@@ -489,6 +494,12 @@ static void eval_gen(rowctx *c, const pf_gen *gen, uint64_t salt, cell *out)
             off = (double)gen->from_us + range * u;
         }
         int64_t us = base + (int64_t)off;
+        /* Offsets are bounded (10,000 years), but `after` chains add them
+         * up: saturate at +-2^62 so that the next link cannot overflow. */
+        if (us > TIME_MAX_US)
+            us = TIME_MAX_US;
+        else if (us < -TIME_MAX_US)
+            us = -TIME_MAX_US;
         us -= us % US_PER_S; /* whole seconds: compact and exact in text */
         if (gen->kind == PF_GEN_DATE)
             us -= ((us % US_PER_DAY) + US_PER_DAY) % US_PER_DAY;
@@ -714,7 +725,7 @@ static void allocate(int64_t total, const double *w, const bool *eligible, int64
         return;
     if (min > cap)
         min = cap;
-    if (min * n_elig > total)
+    if (min > total / n_elig) /* min * n_elig > total, without overflow */
         min = total / n_elig;
     for (int64_t i = 0; i < n; i++)
         if (eligible[i])

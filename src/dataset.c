@@ -3,8 +3,10 @@
 #include "dataset.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,14 @@
 
 #define US_PER_S 1000000LL
 #define US_PER_DAY (86400LL * US_PER_S)
+/* The most sentences of a text, elements of an array: the generator
+ * counts them (and 4 x as many draws) in an int. */
+#define PF_MAX_COUNT 1000000
+/* The largest offset from the reference date: 10,000 years. */
+#define PF_OFFSET_MAX_US (10000.0 * 365.0 * US_PER_DAY)
+/* Whether converting v to an integer type with the range [lo, hi] is
+ * defined (C11 6.3.1.4: the truncated value must be representable). */
+#define CONVERTS(v, lo, hi) ((v) > (double)(lo) - 1.0 && (v) < (double)(hi) + 1.0)
 
 typedef struct parser {
     const char *origin;
@@ -174,7 +184,12 @@ static int parse_when(parser *p, const char *path, const char *s, int64_t *out)
     };
     for (size_t i = 0; i < sizeof k_units / sizeof k_units[0]; i++)
         if (strcmp(end, k_units[i].unit) == 0) {
-            *out = (int64_t)llround(v * k_units[i].us);
+            /* Bounded so that the generator's sums of offsets and dates
+             * stay far from int64 overflow (and "inf", "nan" are refused). */
+            double us = v * k_units[i].us;
+            if (!(fabs(us) <= PF_OFFSET_MAX_US))
+                return fail(p, path, "'%s' is more than 10000 years", s);
+            *out = (int64_t)llround(us);
             return 0;
         }
     return fail(p, path, "'%s': unknown unit '%s' (use y, mo, w, d, h, min, s)", s, end);
@@ -556,6 +571,8 @@ static int parse_gen(parser *p, const char *path, const cJSON *spec, pf_gen **ou
         if (get_number(p, path, spec, "start", &start, false) < 0 ||
             get_number(p, path, spec, "step", &step, false) < 0)
             return -1;
+        if (!CONVERTS(start, INT64_MIN, INT64_MAX) || !CONVERTS(step, INT64_MIN, INT64_MAX))
+            return fail(p, path, "'start' and 'step' must be integers within +-2^63");
         g->start = (int64_t)start;
         g->step = (int64_t)step;
         return 0;
@@ -589,6 +606,8 @@ static int parse_gen(parser *p, const char *path, const cJSON *spec, pf_gen **ou
         double dec = 2;
         if (get_number(p, path, spec, "decimals", &dec, false) < 0)
             return -1;
+        if (!CONVERTS(dec, INT_MIN, INT_MAX))
+            return fail(p, path, "decimals must be within [0, 12]");
         g->decimals = (int)dec;
         if (g->decimals < 0 || g->decimals > 12)
             return fail(p, path, "decimals must be within [0, 12]");
@@ -696,6 +715,8 @@ static int parse_gen(parser *p, const char *path, const cJSON *spec, pf_gen **ou
             return -1;
         if (mn < 0 || mx < mn)
             return fail(p, path, "need 0 <= min <= max");
+        if (mx > PF_MAX_COUNT)
+            return fail(p, path, "max must be at most %d", PF_MAX_COUNT);
         g->min_count = (int)mn;
         g->max_count = (int)mx;
         g->n_sentences = (size_t)cJSON_GetArraySize(sent);
@@ -725,6 +746,8 @@ static int parse_gen(parser *p, const char *path, const cJSON *spec, pf_gen **ou
             return -1;
         if (mn < 0 || mx < mn)
             return fail(p, path, "need 0 <= min <= max");
+        if (mx > PF_MAX_COUNT)
+            return fail(p, path, "max must be at most %d", PF_MAX_COUNT);
         g->min_count = (int)mn;
         g->max_count = (int)mx;
         g->unique = cJSON_IsTrue(member(spec, "unique"));
@@ -956,6 +979,8 @@ static int parse_parent(parser *p, const char *path, const cJSON *spec, pf_table
         return -1;
     if (mn < 0)
         return fail(p, path, "min must be >= 0");
+    if (!CONVERTS(mn, INT64_MIN, INT64_MAX))
+        return fail(p, path, "min must be below 2^63");
     ps->min = (int64_t)mn;
     const cJSON *where = member(spec, "where");
     if (where != NULL) {
@@ -1160,6 +1185,10 @@ int pf_dataset_parse(const char *origin, const char *text, pf_dataset **out, pf_
     double seed = 1;
     if (get_number(&p, "$", root, "seed", &seed, false) < 0)
         goto cleanup;
+    if (!CONVERTS(seed, 0, UINT64_MAX)) {
+        fail(&p, "$.seed", "must be a non-negative integer below 2^64");
+        goto cleanup;
+    }
     ds->default_seed = (uint64_t)seed;
     const cJSON *tables = member(root, "tables");
     if (!cJSON_IsArray(tables) || cJSON_GetArraySize(tables) == 0) {

@@ -11,14 +11,9 @@
 
 #include "buf.h"
 #include "db.h"
+#include "store_int.h"
 
 #define S PF_STORE_SCHEMA "."
-
-struct pf_store {
-    pf_db *db;
-    int source_id;
-    char sid[16]; /* source_id as text, a query parameter */
-};
 
 /* Forward migrations: migration i brings the schema to version i + 1. Never
  * edit one that has shipped; append a new one. */
@@ -387,6 +382,8 @@ void pf_store_close(pf_store *s)
     if (s == NULL)
         return;
     pf_db_close(s->db);
+    free(s->name);
+    free(s->target);
     free(s);
 }
 

@@ -135,4 +135,119 @@ int pf_store_maintain(pf_store *s, const pf_retention *r, int64_t now_us, pf_sto
 /* "2026-01-31 08:30:00.123456+00" for µs since the epoch, into buf (>= 40). */
 void pf_store_format_time(int64_t us, char *buf, size_t len);
 
+/* ---- Reading for the dashboard and /metrics (perfgate report, monitor
+ * --listen) ---------------------------------------------------------------
+ * A reader connection never migrates, registers or locks anything: it can
+ * run beside the monitor that writes the source, with read-only
+ * transactions. */
+
+/* Connect to a store for reading source (NULL: the source with the newest
+ * snapshot). PF_EXIT_USAGE when the database holds no perfgate_monitor
+ * schema or no such source (the message lists the sources there);
+ * PF_EXIT_INFRA when the server cannot be used. */
+int pf_store_open_reader(pf_store **out, const char *dsn, const char *source,
+                         double statement_timeout_ms, pf_error *err);
+/* The source's name and monitored target (borrowed; reader connections). */
+const char *pf_store_source_name(const pf_store *s);
+const char *pf_store_source_target(const pf_store *s);
+
+/* One time bucket of a category: calls and execution time summed over its
+ * queries, and the worst query's mean (what threshold alerts judge). */
+typedef struct pf_store_cat_point {
+    int64_t at_us; /* the bucket's start */
+    int64_t calls;
+    double exec_ms;
+    double max_query_mean_ms;
+} pf_store_cat_point;
+
+typedef struct pf_store_cat_series {
+    char *category;
+    pf_store_cat_point *pts; /* oldest first; buckets without calls are absent */
+    size_t n;
+    int64_t calls; /* over the window */
+    double exec_ms;
+} pf_store_cat_series;
+
+/* A query (dbid, queryid: roles and nesting levels summed) over a window. */
+typedef struct pf_store_query {
+    uint32_t dbid;
+    int64_t queryid;
+    char *category, *dbname, *query; /* query may be NULL (text never stored) */
+    int64_t calls, rows, shared_hit, shared_read;
+    double exec_ms;
+    double mean_ms;     /* exec_ms / calls */
+    double max_mean_ms; /* the worst interval's mean */
+    long intervals;     /* intervals with calls */
+    int level;          /* enum pf_level: its highest active alert, 0 none */
+} pf_store_query;
+
+/* An alert from firing to resolved (events of one alert key paired). */
+typedef struct pf_store_alert_span {
+    char *key, *kind, *category, *dbname, *query;
+    int64_t queryid;
+    int peak_level;          /* enum pf_level: the highest level it reached */
+    int64_t start_us, end_us; /* end 0: still active */
+    double peak_ms, limit_ms; /* the highest interval mean seen in its events */
+    int events;              /* firing, repeat and resolved events */
+} pf_store_alert_span;
+
+typedef struct pf_store_dash {
+    char *source, *target;
+    int64_t first_us, last_us; /* the source's oldest and newest snapshot (0: none) */
+    int64_t from_us, to_us;    /* the window shown: ends at the newest snapshot */
+    double bucket_s;           /* width of a chart bucket */
+    long snapshots, gaps;      /* in the window */
+    int64_t *gap_us;           /* when each gap ended (at most 200) */
+    size_t n_gap_us;
+    pf_store_cat_series *cats; /* sorted by name */
+    size_t n_cats;
+    pf_store_query *top_total; /* by total execution time in the window */
+    size_t n_top_total;
+    pf_store_query *top_mean; /* by mean time (at least 2 calls) */
+    size_t n_top_mean;
+    pf_store_alert_span *alerts; /* that overlap the window, by start */
+    size_t n_alerts;
+} pf_store_dash;
+
+/* The window ending at the source's newest snapshot: per-category series in
+ * at most max_points buckets (raw deltas up to a 2-day window, hourly
+ * roll-ups beyond), the top_n queries by total and by mean time, and the
+ * alerts. out is the caller's to dispose in every case. */
+int pf_store_dashboard(pf_store *s, double window_ms, size_t max_points, size_t top_n,
+                       pf_store_dash *out, pf_error *err);
+void pf_store_dash_dispose(pf_store_dash *d);
+
+/* What /metrics exposes: cumulative counters (pg_stat_statements' own, as
+ * of the newest snapshot) and the newest interval, per category and for the
+ * top_n queries (active alerts first, then by execution time over the last
+ * hour), with alert levels. */
+typedef struct pf_store_metric {
+    char *category;
+    uint32_t dbid;     /* queries only */
+    int64_t queryid;   /* queries only */
+    char *dbname;      /* queries only; may be NULL */
+    char *query;       /* queries only; may be NULL */
+    int64_t calls, rows, shared_hit, shared_read; /* cumulative */
+    double exec_ms;                               /* cumulative */
+    int64_t last_calls;       /* in the newest interval */
+    double last_mean_ms;      /* the newest interval's mean; 0 without calls */
+    double last_max_mean_ms;  /* categories: the worst query's mean in it */
+    int level;                /* enum pf_level: highest active alert */
+} pf_store_metric;
+
+typedef struct pf_store_metrics {
+    int64_t last_us;      /* the newest snapshot (0: none) */
+    double last_interval_s;
+    bool last_gap;
+    long gaps_24h;        /* snapshots with a gap over the last 24 h */
+    long alerts_active;
+    pf_store_metric *cats;
+    size_t n_cats;
+    pf_store_metric *queries;
+    size_t n_queries;
+} pf_store_metrics;
+
+int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *out, pf_error *err);
+void pf_store_metrics_dispose(pf_store_metrics *m);
+
 #endif

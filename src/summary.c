@@ -362,6 +362,14 @@ char *pf_summary_json(const pf_gate_result *r)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "format", 1);
     cJSON_AddNumberToObject(root, "exit_code", r->exit_code);
+    /* When the run started (UTC): the results are written as it ends, so
+     * now minus its duration. perfgate report orders runs by it. */
+    time_t started = time(NULL) - (time_t)(r->total_ms > 0 ? r->total_ms / 1000 + 0.5 : 0);
+    struct tm stm;
+    gmtime_r(&started, &stm);
+    char started_at[32];
+    strftime(started_at, sizeof started_at, "%Y-%m-%dT%H:%M:%SZ", &stm);
+    cJSON_AddStringToObject(root, "started_at", started_at);
     cJSON *env = cJSON_AddObjectToObject(root, "environment");
     cJSON_AddStringToObject(env, "server_version", r->env.server_version ? r->env.server_version : "");
     cJSON_AddNumberToObject(env, "server_major", r->env.server_major);

@@ -16,6 +16,7 @@ out, cases = sys.argv[1], set(sys.argv[2].split(","))
 
 def load(pattern):
     runs = []
+    pattern = pattern.replace("-*.json", "-[0-9]*.json")
     for path in sorted(glob.glob(os.path.join(out, pattern))):
         try:
             runs.append(json.load(open(path)))
@@ -82,7 +83,7 @@ for pct in (10, 20, 30, 50):
     rows.append((f"cpu+{pct}%", "work", f"fired {h}/{t} (expected 0: same work)"))
 # Work injections: a run detects the change when a targeted case fails on
 # work (rows+25%: the edited case; drop_index: any case using the index).
-for name, key, only in (("rows+25%", "rows25", {"timeline/timeline_recent_page"}),
+for name, key, only in (("rows+25%", "rows25", {"timeline/timeline_category_since"}),
                         ("drop_index", "dropidx", None)):
     for mode in ("paired", "committed"):
         runs = load(f"{key}-{mode}-*.json")

@@ -73,31 +73,66 @@ cost_us=$(psql "$dsn" -XAtc "EXPLAIN (ANALYZE, FORMAT JSON) SELECT md5(repeat(ge
 "$perfgate" pg stop --all >/dev/null
 echo "  md5(repeat(uuid, 1000)) costs ${cost_us} us per row" >&2
 
-inject_cpu() { # inject_cpu PERCENT: rewrite each target case's SELECT list
-    local pct=$1
-    python3 - "$repo" "$out/record.json" "$cases" "$pct" "$cost_us" <<'PY'
-import json, re, sys
-repo, record, cases, pct, cost = sys.argv[1], sys.argv[2], sys.argv[3].split(","), float(sys.argv[4]), float(sys.argv[5])
+# Injection size: K per case such that the added per-row CPU is PCT% of the
+# case's base median. First estimate from the measured cost per call and the
+# rows each case returns; then a pilot paired run measures the slowdown that
+# K really causes and K is rescaled once, so "+30%" means +30% here.
+estimate_k() { # estimate_k PCT > k.json
+    python3 - "$out/record.json" "$cases" "$1" "$cost_us" <<'PY'
+import json, sys
+record, cases, pct, cost = sys.argv[1], sys.argv[2].split(","), float(sys.argv[3]), float(sys.argv[4])
 res = {f"{c['group']}/{c['name']}": c for c in json.load(open(record))["cases"]}
+k = {}
 for case in cases:
     c = res[case]
     median_ms, rows = c["latency"]["median_ms"], max(1, c["work"]["rows"])
-    # Extra per row = pct% of the median spread over the rows returned;
-    # cost is microseconds per row at K = 1000, and linear in K.
-    k = max(1, round(pct / 100 * median_ms * 1000 / rows / cost * 1000))
-    path = f"{repo}/{c['file']}"
+    k[case] = max(1, round(pct / 100 * median_ms * 1000 / rows / cost * 1000))
+print(json.dumps(k))
+PY
+}
+
+apply_k() { # apply_k K.JSON: prepend the cost expression to each case's SELECT list
+    python3 - "$repo" "$out/record.json" "$1" <<'PY'
+import json, sys
+repo, record, kfile = sys.argv[1], sys.argv[2], sys.argv[3]
+res = {f"{c['group']}/{c['name']}": c for c in json.load(open(record))["cases"]}
+for case, k in json.load(open(kfile)).items():
+    path = f"{repo}/{res[case]['file']}"
     text = open(path).read()
     head, sep, body = text.partition("\nSELECT ")
-    body = f"md5(repeat(id::text, {k})) AS injected_cost, " + body
-    open(path, "w").write(head + sep + body)
-    print(f"    {case}: median {median_ms:.3f} ms, {rows} rows -> K={k}", file=sys.stderr)
+    open(path, "w").write(head + sep + f"md5(repeat(id::text, {k})) AS injected_cost, " + body)
+PY
+}
+
+rescale_k() { # rescale_k PCT K.JSON PILOT.JSON > K.JSON
+    python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+pct, kfile, pilot = float(sys.argv[1]), sys.argv[2], sys.argv[3]
+k = json.load(open(kfile))
+try:
+    cases = {f"{c['group']}/{c['name']}": c for c in json.load(open(pilot))["cases"]}
+except (OSError, ValueError):
+    cases = {}
+for case in k:
+    ratio = cases.get(case, {}).get("latency", {}).get("ratio", 0)
+    if ratio > 1.01:
+        factor = (pct / 100) / (ratio - 1)
+        k[case] = max(1, round(k[case] * min(10.0, max(0.1, factor))))
+print(json.dumps(k))
 PY
 }
 
 for pct in $sizes; do
+    git -C "$repo" reset -q --hard "$base_rev"
+    estimate_k "$pct" > "$out/k$pct-estimate.json"
+    apply_k "$out/k$pct-estimate.json"
+    commit "cpu+$pct% pilot"
+    gate "cpu$pct-pilot" --base HEAD~1 --only "$cases" --iterations 30
+    rescale_k "$pct" "$out/k$pct-estimate.json" "$out/cpu$pct-pilot.json" > "$out/k$pct.json"
+    echo "  cpu+$pct%: K $(cat "$out/k$pct-estimate.json") -> $(cat "$out/k$pct.json")" >&2
     for i in $(seq 1 "$runs"); do
         git -C "$repo" reset -q --hard "$base_rev"
-        inject_cpu "$pct" 2>/dev/null
+        apply_k "$out/k$pct.json"
         commit "cpu+$pct%"
         gate "cpu$pct-paired-$i" --base HEAD~1 --only "$cases"
         gate "cpu$pct-committed-$i" --only "$cases"
@@ -107,10 +142,12 @@ done
 
 for i in $(seq 1 "$(( runs < 5 ? runs : 5 ))"); do   # deterministic: a few runs suffice
     git -C "$repo" reset -q --hard "$base_rev"
-    sed -i 's/^LIMIT 50;/LIMIT 63;/' "$repo/bench/timeline/timeline_recent_page.sql"
+    # A page whose scan grows with its limit (the newest-page query reads all
+    # of a patient's rows and sorts, so its LIMIT barely changes the work).
+    sed -i 's/^LIMIT 50;/LIMIT 63;/' "$repo/bench/timeline/timeline_category_since.sql"
     commit "rows+25%"
-    gate "rows25-paired-$i" --base HEAD~1 --only timeline/timeline_recent_page
-    gate "rows25-committed-$i" --only timeline/timeline_recent_page
+    gate "rows25-paired-$i" --base HEAD~1 --only timeline/timeline_category_since
+    gate "rows25-committed-$i" --only timeline/timeline_category_since
     git -C "$repo" reset -q --hard "$base_rev"
     cp "$here/injections/drop_index.sql" "$repo/fixtures/schema/999_drop_index.sql"
     git -C "$repo" add -A

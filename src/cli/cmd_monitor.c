@@ -4,8 +4,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "pf_config.h"
+
+#include "../dashboard.h"
 #include "../db.h"
 #include "../fsutil.h"
+#include "../httpd.h"
 #include "../monconfig.h"
 #include "../monitor.h"
 #include "../store.h"
@@ -19,7 +23,8 @@
 static const char k_usage[] =
     "Usage: perfgate monitor --dsn DSN --store-dsn DSN [--once | --interval 60s]\n"
     "                        [--config FILE] [--source NAME] [--statement-timeout 10s]\n"
-    "                        [--allow-same-db] [--check-config] [-v]\n";
+    "                        [--allow-same-db] [--check-config] [-v]\n"
+    "                        [--listen ADDR:PORT [--metrics-top N] [--results DIR]]\n";
 
 static const char k_help[] =
     "\n"
@@ -44,6 +49,11 @@ static const char k_help[] =
     "  --statement-timeout D  limit for every statement on both servers (default 10s)\n"
     "  --allow-same-db      let the store live in the monitored database\n"
     "  --check-config       validate the config and the notifiers' secrets, then exit\n"
+    "  --listen ADDR:PORT   serve the dashboard (/, reloading itself), Prometheus\n"
+    "                       metrics (/metrics) and /healthz, e.g. 127.0.0.1:9187\n"
+    "                       (port 0: any free port, printed at startup)\n"
+    "  --metrics-top N      queries with series of their own in /metrics (default 20)\n"
+    "  --results DIR        also show gate/RLS/load results from DIR on the dashboard\n"
     "  -v                   one line per snapshot and per delivery\n"
     "\n"
     "SIGTERM or SIGINT: the current snapshot is finished and stored, then exit 0.\n"
@@ -51,7 +61,8 @@ static const char k_help[] =
     "config, 3 a server could not be used.\n";
 
 typedef struct monitor_cli {
-    const char *dsn, *store_dsn, *config, *source;
+    const char *dsn, *store_dsn, *config, *source, *listen, *results;
+    int metrics_top;
     bool once, interval_given, allow_same_db, check_config;
     double interval_ms, timeout_ms;
 } monitor_cli;
@@ -69,6 +80,8 @@ static int parse(int argc, char **argv, monitor_cli *o)
         {"allow-same-db", no_argument, NULL, 'A'},
         {"check-config", no_argument, NULL, 'C'},
         {"listen", required_argument, NULL, 'L'},
+        {"metrics-top", required_argument, NULL, 'M'},
+        {"results", required_argument, NULL, 'R'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -112,9 +125,15 @@ static int parse(int argc, char **argv, monitor_cli *o)
             o->check_config = true;
             break;
         case 'L':
-            return pf_cli_usage_error(k_usage,
-                                      "monitor: --listen (the dashboard and /metrics endpoint) "
-                                      "is not implemented yet");
+            o->listen = optarg;
+            break;
+        case 'M':
+            if (pf_cli_parse_int(k_usage, "--metrics-top", optarg, 1, 1000, &o->metrics_top) < 0)
+                return PF_EXIT_USAGE;
+            break;
+        case 'R':
+            o->results = optarg;
+            break;
         case 'v':
             pf_cli_verbose = true;
             break;
@@ -130,6 +149,12 @@ static int parse(int argc, char **argv, monitor_cli *o)
         return pf_cli_usage_error(k_usage, "monitor: unexpected argument '%s'", argv[optind]);
     if (o->once && o->interval_given)
         return pf_cli_usage_error(k_usage, "monitor: --once and --interval exclude each other");
+    if (o->once && o->listen != NULL)
+        return pf_cli_usage_error(k_usage, "monitor: --listen serves while the monitor loops; "
+                                           "it has nothing to serve with --once");
+    if (o->listen == NULL && (o->metrics_top > 0 || o->results != NULL))
+        return pf_cli_usage_error(k_usage, "monitor: --metrics-top and --results go with "
+                                           "--listen");
     if (o->dsn == NULL)
         o->dsn = getenv(MONITOR_DSN_ENV);
     if (o->store_dsn == NULL)
@@ -147,7 +172,8 @@ static int parse(int argc, char **argv, monitor_cli *o)
 
 static void on_log(void *arg, pf_monitor_log_level level, const char *msg)
 {
-    (void)arg;
+    if (level == PF_MONITOR_WARN)
+        pf_dashboard_live_problem(arg);
     if (level == PF_MONITOR_DEBUG && !pf_cli_verbose)
         return;
     /* One line per message (journald, grep): libpq's multi-line errors folded. */
@@ -168,7 +194,7 @@ static void on_log(void *arg, pf_monitor_log_level level, const char *msg)
 
 static void on_tick(void *arg, const pf_monitor_tick *t)
 {
-    (void)arg;
+    pf_dashboard_live_tick(arg, t);
     if (!pf_cli_verbose)
         return;
     char when[48];
@@ -255,6 +281,37 @@ int pf_cmd_monitor(int argc, char **argv)
     mo.allow_same_db = o.allow_same_db;
     mo.log = on_log;
     mo.on_tick = on_tick;
+    /* The dashboard and /metrics, served beside the loop, reading the store
+     * on a connection of their own. */
+    pf_dashboard_opts dopts;
+    pf_dashboard_opts_init(&dopts);
+    pf_dashboard_live *live = NULL;
+    if (o.listen != NULL) {
+        dopts.results_dir = o.results;
+        dopts.store_dsn = o.store_dsn;
+        dopts.source = o.source ? o.source : cfg->source;
+        dopts.config = cfg;
+        dopts.interval_ms = o.interval_ms > 0 ? o.interval_ms : cfg->interval_ms;
+        dopts.refresh_s = (int)(dopts.interval_ms / 1000) > 10 ? (int)(dopts.interval_ms / 1000)
+                                                                : 10;
+        if (o.metrics_top > 0)
+            dopts.metrics_top_n = (size_t)o.metrics_top;
+        if (pf_dashboard_live_start(&live, o.listen, &dopts, PF_VERSION, &err) < 0) {
+            rc = pf_cli_fail(&err);
+            pf_notify_global_cleanup();
+            goto done;
+        }
+        char *host = NULL;
+        int port = 0;
+        pf_httpd_parse_listen(o.listen, &host, &port, &err);
+        bool v6 = host != NULL && strchr(host, ':') != NULL;
+        pf_cli_msg("monitor: dashboard on http://%s%s%s:%d/ (also /metrics and /healthz)",
+                   v6 ? "[" : "", host ? host : "0.0.0.0", v6 ? "]" : "",
+                   pf_dashboard_live_port(live));
+        free(host);
+        fflush(stderr);
+        mo.arg = live;
+    }
     pf_monitor_result res;
     if (pf_monitor_run(&mo, &res, &err) < 0) {
         rc = pf_cli_fail(&err);
@@ -267,6 +324,7 @@ int pf_cmd_monitor(int argc, char **argv)
                        res.ticks, res.ticks == 1 ? "" : "s", res.stored, res.events,
                        res.events == 1 ? "" : "s");
     }
+    pf_dashboard_live_stop(live);
     pf_notify_global_cleanup();
 done:
     pf_monconfig_free(cfg);

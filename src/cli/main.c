@@ -18,6 +18,8 @@ static const pf_cli_command k_commands[] = {
     {"pg", "start or stop a disposable PostgreSQL server for local work", pf_cmd_pg},
     {"monitor", "production query monitoring and alerts from pg_stat_statements",
      pf_cmd_monitor},
+    {"report", "the dashboard: results over time and production, as one HTML file",
+     pf_cmd_report},
 };
 #define N_COMMANDS (sizeof k_commands / sizeof k_commands[0])
 

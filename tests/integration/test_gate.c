@@ -53,10 +53,11 @@ static const char *const k_cases[] = {
     "rls/timeline_page_owner",          /* the same page as the owner */
     "documents/documents_list_filtered",
     "queue/queue_claim_next",           /* a write case: runs in a throw-away copy of the database */
+    "audit/audit_recent_activity",      /* a primary-key scan that stops at LIMIT */
     NULL,
 };
-#define N_CASES 5
-#define N_GROUPS 4
+#define N_CASES 6
+#define N_GROUPS 5
 
 static char *g_work;      /* everything the suite writes */
 static char *g_runtime;   /* PERFGATE_RUNTIME_DIR of every run */
@@ -220,9 +221,11 @@ static void run_gate(gate *g, const char *schema, const char *bench, const char 
 {
     char *argv[64];
     int n = 0;
+    /* --no-rls: the RLS checks have their own suite (test_rls.c); here the
+     * subject is the case verdicts. */
     const char *fixed[] = {pf_test_bin(), "run", "--schema", schema, "--bench", bench,
                            "--baselines", baselines, "--dataset", g_dataset, "--scale", SCALE,
-                           "--iterations", ITERATIONS, NULL};
+                           "--iterations", ITERATIONS, "--no-rls", NULL};
     for (int i = 0; fixed[i]; i++)
         argv[n++] = (char *)fixed[i];
     for (int i = 0; extra && extra[i]; i++)
@@ -774,9 +777,14 @@ START_TEST(test_dropped_index_fails_naming_case_and_plan)
     ck_assert_msg(strstr(body, prefix) != NULL, "body: %s", body);
     ck_assert_msg(strstr(body, "  REGRESSION\n") != NULL, "body: %s", body);
     ck_assert_msg(strstr(body, "  plan            changed (") != NULL, "body: %s", body);
-    ck_assert_msg(strstr(body, "    now:          Limit [InitPlan 1: Result; InitPlan 2: Result] "
-                               "→ Sort → Seq Scan on healthcare_timeline_events\n") != NULL,
-                  "body: %s", body);
+    /* The plan now (its exact shape depends on the policy's sub-plans). */
+    const char *now = strstr(body, "    now:          ");
+    ck_assert_msg(now != NULL, "body: %s", body);
+    const char *eol = strchr(now, '\n');
+    char *now_line = pf_strndup(now, eol ? (size_t)(eol - now) : strlen(now));
+    ck_assert_msg(strstr(now_line, "Seq Scan on healthcare_timeline_events") != NULL, "%s",
+                  now_line);
+    free(now_line);
     ck_assert_msg(strstr(body, "file: ") != NULL &&
                       strstr(body, "/timeline/timeline_recent_page.sql") != NULL,
                   "body names the case file: %s", body);
@@ -791,7 +799,7 @@ START_TEST(test_dropped_index_fails_naming_case_and_plan)
 
     /* --summary: Markdown naming the failing case and why. */
     char *text = read_text(md);
-    ck_assert_msg(strstr(text, "## ❌ perfgate: 3 of 5 cases failed") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "## ❌ perfgate: 3 of 6 cases failed") != NULL, "%s", text);
     ck_assert_msg(strstr(text, "`timeline/timeline_recent_page`") != NULL, "%s", text);
     ck_assert_msg(strstr(text, "**fail** buffers ") != NULL, "%s", text);
     ck_assert_msg(strstr(text, "plan changed: ") != NULL, "%s", text);
@@ -814,7 +822,7 @@ START_TEST(test_dropped_index_fails_naming_case_and_plan)
 
     /* The terminal table. */
     ck_assert_msg(strstr(g.r.out, "timeline/timeline_recent_page") != NULL, "%s", g.r.out);
-    ck_assert_msg(strstr(g.r.out, "5 cases: 3 fail, 2 pass") != NULL, "%s", g.r.out);
+    ck_assert_msg(strstr(g.r.out, "6 cases: 3 fail, 3 pass") != NULL, "%s", g.r.out);
     pf_run_result_dispose(&g.r);
     free(junit);
     free(json);
@@ -824,19 +832,19 @@ START_TEST(test_dropped_index_fails_naming_case_and_plan)
 }
 END_TEST
 
-/* (3) ~30% more work. timeline_recent_page with LIMIT 65 instead of 50 does
- * NOT qualify at scale 0.1: its plan sorts all the patient's events, so
- * buffers stay equal and rows processed grow ~11% (285 → 315), and the gate
- * rightly passes it. timeline_category_since is an Incremental Sort over an
- * index scan that stops at the limit: LIMIT 65 makes buffers, rows processed
- * and policy-function calls grow ~30% (207 → 267, 152 → 197, 51 → 66).
- * Same file name, so it compares with the recorded baseline. */
+/* (3) ~30% more work: a page size raised from 50 to 65 rows where the scan
+ * scales. The patient-facing pages do not qualify: under the statement-level
+ * RLS policy they read all of a patient's rows and sort, and at scale 0.1 the
+ * drawn patient has fewer than 65 events anyway. audit_recent_activity is a
+ * backward primary-key scan that stops at the limit: rows processed grow by
+ * 30% (the few pages it reads may stay the same). Same file name, so it
+ * compares with the recorded baseline. */
 START_TEST(test_more_work_fails_naming_case_and_metrics)
 {
     char *bench = path2(g_work, "bench_limit65");
     pf_rmtree(bench, NULL);
     copy_tree(g_bench, bench);
-    char *sql = path3(bench, "timeline", "timeline_category_since.sql");
+    char *sql = path3(bench, "audit", "audit_recent_activity.sql");
     edit_once(sql, "\nLIMIT 50;", "\nLIMIT 65;");
     char *dir = workdir("limit65");
     char *junit = path2(dir, "junit.xml"), *json = path2(dir, "results.json");
@@ -848,21 +856,17 @@ START_TEST(test_more_work_fails_naming_case_and_metrics)
 
     xmlDocPtr doc = junit_check(junit);
     ck_assert_int_eq((int)xp_num(doc, "count(//failure)"), 1);
-    ck_assert_int_eq((int)xp_num(doc, "count(//testcase[@name='timeline_category_since' and "
-                                      "@classname='perfgate.timeline']/failure[@type='regression'])"),
+    ck_assert_int_eq((int)xp_num(doc, "count(//testcase[@name='audit_recent_activity' and "
+                                      "@classname='perfgate.audit']/failure[@type='regression'])"),
                      1);
-    char *msg = failure_message(doc, "timeline_category_since");
-    char *body = failure_body(doc, "timeline_category_since");
-    const char *cs = "timeline/timeline_category_since";
+    char *msg = failure_message(doc, "audit_recent_activity");
+    char *body = failure_body(doc, "audit_recent_activity");
+    const char *cs = "audit/audit_recent_activity";
     char prefix[96];
     snprintf(prefix, sizeof prefix, "rows processed %lld → ",
              baseline_num(g_baselines, cs, "work", "rows_processed"));
     int rows_pct = pct_after(msg, prefix);
     ck_assert_msg(rows_pct > 20 && rows_pct <= 40, "rows processed +%d%%: %s", rows_pct, msg);
-    snprintf(prefix, sizeof prefix, "buffers %lld → ",
-             baseline_num(g_baselines, cs, "work", "buffers"));
-    int buf_pct = pct_after(msg, prefix);
-    ck_assert_msg(buf_pct > 20 && buf_pct <= 40, "buffers +%d%%: %s", buf_pct, msg);
     ck_assert_msg(strstr(msg, "plan changed") == NULL, "same plan, more work: %s", msg);
     ck_assert_msg(strstr(body, "  plan            unchanged: ") != NULL, "%s", body);
     ck_assert_msg(strstr(body, "  note            the case's SQL changed since the baseline\n"),
@@ -872,8 +876,8 @@ START_TEST(test_more_work_fails_naming_case_and_metrics)
     xmlFreeDoc(doc);
 
     cJSON *res = json_load(json);
-    ck_assert_str_eq(status_of(res, "timeline_category_since"), "fail");
-    const cJSON *c = json_case(res, "timeline_category_since");
+    ck_assert_str_eq(status_of(res, "audit_recent_activity"), "fail");
+    const cJSON *c = json_case(res, "audit_recent_activity");
     ck_assert_str_eq(jstr(c, "plan", "fingerprint"), jstr(c, "baseline", "fingerprint"));
     for (int i = 0; k_cases[i]; i++)
         if (strcmp(k_cases[i], cs) != 0)

@@ -569,6 +569,16 @@ START_TEST(test_cli_runs_the_shipped_scenarios_at_10x_against_a_dsn)
     const cJSON *mix = scenario_named(doc, "healthcare_mix");
     ck_assert_str_eq(cJSON_GetObjectItem(mix, "point")->valuestring, "x10");
     cJSON_Delete(doc);
+    /* The workers of the mix completed what they claimed (the worker id is
+     * per execution, so claim and complete match even when the steps ran on
+     * different connections of the pool). */
+    char *left = query_value("SELECT count(*) FILTER (WHERE status = 'processing')::text || ' ' "
+                             "|| count(*) FILTER (WHERE status = 'completed') FROM job_queue "
+                             "WHERE worker_id LIKE 'load-%'");
+    long processing = -1, completed = -1;
+    sscanf(left, "%ld %ld", &processing, &completed);
+    ck_assert_msg(processing == 0 && completed > 0, "load workers: %s", left);
+    free(left);
     pf_run_result_dispose(&r);
     free(json);
     free(scen);

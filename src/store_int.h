@@ -1,0 +1,16 @@
+/* The history store's connection, shared by store.c (the monitor's writes)
+ * and store_read.c (the dashboard's and /metrics' reads). Private to them. */
+#ifndef PF_STORE_INT_H
+#define PF_STORE_INT_H
+
+#include "db.h"
+
+struct pf_store {
+    pf_db *db;
+    int source_id;
+    char sid[16]; /* source_id as text, a query parameter */
+    char *name;   /* reader connections: the source's name and target */
+    char *target;
+};
+
+#endif

@@ -1,0 +1,13 @@
+-- description: A worker reporting success: complete_job() marks a job it
+--   is processing as completed with its result (a primary-key update that
+--   takes the row out of the partial idx_job_queue_stale_heartbeat). Drawn
+--   from the jobs currently processing, with the worker that holds them, so
+--   every call returns true.
+-- identity: service_role
+-- params: SELECT id AS job_id, worker_id
+--         FROM job_queue WHERE status = 'processing'
+--         ORDER BY id
+-- writes: true
+-- threshold: 10000ms
+-- tags: queue complete write
+SELECT complete_job(:job_id, :worker_id, '{"pages": 3}'::jsonb);

@@ -1,10 +1,12 @@
 # Thin wrapper over meson for the everyday commands. See README.md.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 PERFGATE = $(BUILD)/src/perfgate
 VALGRIND = valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build test test-unit test-sanitize test-valgrind test-gate bench baselines deps clean
+.PHONY: all build test test-unit test-sanitize test-valgrind test-gate bench baselines deps clean fuzz
 
 all: build
 
@@ -35,7 +37,7 @@ $(ASAN_BUILD)/build.ninja:
 test-sanitize: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-	  meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+	  meson test -C $(ASAN_BUILD) --suite unit --suite fuzz-corpus --print-errorlogs
 
 test-valgrind: build
 	CK_FORK=no meson test -C $(BUILD) --suite unit --print-errorlogs --wrap='$(VALGRIND)'
@@ -58,8 +60,17 @@ bench: build
 baselines: build
 	$(PERFGATE_RUN) --update-baselines
 
+# Each libFuzzer target (tests/fuzz/README.md) for FUZZ_SECONDS, one after
+# the other; needs clang. FUZZ=dataset,plan runs only those.
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) --werror -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) fuzz-targets
+	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
+
 deps:
 	bash ci/install-deps.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

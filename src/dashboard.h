@@ -40,8 +40,9 @@ int pf_dashboard_render(const pf_dashboard_opts *o, char **html, char ***notes, 
 typedef struct pf_dashboard_live pf_dashboard_live;
 
 /* Serve / (the page, reloading itself), /metrics and /healthz on listen.
- * o and the strings and config it points to must outlive the server.
- * source_label names the source in /metrics until the store says. */
+ * o and the strings and config it points to must outlive the server;
+ * version is shown in the page and perfgate_build_info. PF_EXIT_USAGE for
+ * a bad address, PF_EXIT_INFRA when it cannot be bound. */
 int pf_dashboard_live_start(pf_dashboard_live **out, const char *listen,
                             const pf_dashboard_opts *o, const char *version,
                             pf_error *err);

@@ -188,7 +188,7 @@ static int parse_when(parser *p, const char *path, const char *s, int64_t *out)
              * stay far from int64 overflow (and "inf", "nan" are refused). */
             double us = v * k_units[i].us;
             if (!(fabs(us) <= PF_OFFSET_MAX_US))
-                return fail(p, path, "'%s' is more than 10000 years", s);
+                return fail(p, path, "'%s' is out of range (at most 10000 years)", s);
             *out = (int64_t)llround(us);
             return 0;
         }

@@ -191,37 +191,22 @@ static int line_at(const char *text, const char *at)
     return pf_line_of_offset(text, (size_t)(at - text));
 }
 
-/* Parse one file into a record; false (with a warning) when skipped. */
-static bool read_one(pf_history *h, const char *dir, const char *rel, rec *out)
+/* Parse text (the file rel, modified at mtime_us) into a record; false
+ * (with a warning) when skipped. */
+static bool parse_text(pf_history *h, const char *rel, const char *text, int64_t mtime_us,
+                       rec *out)
 {
-    char *path = pf_path_join(dir, rel);
-    struct stat st;
-    bool ok = false;
-    char *text = NULL;
     memset(out, 0, sizeof *out);
-    if (stat(path, &st) != 0) {
-        warn(h, "%s: cannot be read", rel);
-        goto done;
-    }
-    if ((size_t)st.st_size > MAX_FILE_BYTES) {
-        warn(h, "%s: skipped: larger than %u MiB", rel, MAX_FILE_BYTES >> 20);
-        goto done;
-    }
-    pf_error e;
-    if (pf_file_read(path, &text, NULL, &e) < 0) {
-        warn(h, "%s: skipped: %s", rel, e.msg);
-        goto done;
-    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (root == NULL) {
         warn(h, "%s:%d: skipped: not valid JSON", rel, line_at(text, cJSON_GetErrorPtr()));
-        goto done;
+        return false;
     }
     if (!cJSON_IsObject(root)) {
         warn(h, "%s: skipped: not a perfgate results file (a JSON object is expected)", rel);
         cJSON_Delete(root);
-        goto done;
+        return false;
     }
     if (jarr(root, "scenarios") != NULL)
         out->kind = REC_LOAD;
@@ -234,24 +219,42 @@ static bool read_one(pf_history *h, const char *dir, const char *rel, rec *out)
                 "\"overhead\")",
              rel);
         cJSON_Delete(root);
-        goto done;
+        return false;
     }
     const char *when = jstr(root, "started_at");
     if (when != NULL && *when != '\0') {
         if (pf_history_parse_time(when, &out->t) < 0) {
             warn(h, "%s: skipped: started_at '%.40s' is not an ISO-8601 time", rel, when);
             cJSON_Delete(root);
-            goto done;
+            return false;
         }
     } else {
-        out->t = (int64_t)st.st_mtime * 1000000;
+        out->t = mtime_us;
         out->from_mtime = true;
         warn(h, "%s: no started_at: ordered by the file's modification time", rel);
     }
     out->root = root;
     out->file = pf_strdup(rel);
-    ok = true;
-done:
+    return true;
+}
+
+/* Read and parse one file; false (with a warning) when skipped. */
+static bool read_one(pf_history *h, const char *dir, const char *rel, rec *out)
+{
+    char *path = pf_path_join(dir, rel);
+    struct stat st;
+    bool ok = false;
+    char *text = NULL;
+    memset(out, 0, sizeof *out);
+    pf_error e;
+    if (stat(path, &st) != 0)
+        warn(h, "%s: cannot be read", rel);
+    else if ((size_t)st.st_size > MAX_FILE_BYTES)
+        warn(h, "%s: skipped: larger than %u MiB", rel, MAX_FILE_BYTES >> 20);
+    else if (pf_file_read(path, &text, NULL, &e) < 0)
+        warn(h, "%s: skipped: %s", rel, e.msg);
+    else
+        ok = parse_text(h, rel, text, (int64_t)st.st_mtime * 1000000, out);
     free(text);
     free(path);
     return ok;
@@ -438,22 +441,9 @@ static int flow_cmp(const void *a, const void *b)
     return strcmp(((const pf_history_flow *)a)->name, ((const pf_history_flow *)b)->name);
 }
 
-int pf_history_read_dir(const char *dir, pf_history *out, pf_error *err)
+/* The series from n parsed records (freed here). */
+static void build(pf_history *out, rec *recs, size_t n)
 {
-    memset(out, 0, sizeof *out);
-    if (!pf_path_is_dir(dir))
-        return pf_error_set(err, PF_EXIT_USAGE, "--results %s: not a directory", dir);
-    char **files = NULL;
-    size_t n_files = 0, cap = 0;
-    walk(dir, "", 0, &files, &n_files, &cap);
-    rec *recs = pf_calloc(n_files ? n_files : 1, sizeof *recs);
-    size_t n = 0;
-    for (size_t i = 0; i < n_files; i++) {
-        if (read_one(out, dir, files[i], &recs[n]))
-            n++;
-        free(files[i]);
-    }
-    free(files);
     if (n > 1)
         qsort(recs, n, sizeof *recs, rec_cmp);
     /* Count the runs of each kind first: series are arrays indexed by run. */
@@ -499,7 +489,33 @@ int pf_history_read_dir(const char *dir, pf_history *out, pf_error *err)
         qsort(out->pairs, out->n_pairs, sizeof *out->pairs, pair_cmp);
     if (out->n_flows > 1)
         qsort(out->flows, out->n_flows, sizeof *out->flows, flow_cmp);
+}
+
+int pf_history_read_dir(const char *dir, pf_history *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!pf_path_is_dir(dir))
+        return pf_error_set(err, PF_EXIT_USAGE, "--results %s: not a directory", dir);
+    char **files = NULL;
+    size_t n_files = 0, cap = 0;
+    walk(dir, "", 0, &files, &n_files, &cap);
+    rec *recs = pf_calloc(n_files ? n_files : 1, sizeof *recs);
+    size_t n = 0;
+    for (size_t i = 0; i < n_files; i++) {
+        if (read_one(out, dir, files[i], &recs[n]))
+            n++;
+        free(files[i]);
+    }
+    free(files);
+    build(out, recs, n);
     return 0;
+}
+
+void pf_history_read_text(pf_history *out, const char *name, const char *text)
+{
+    memset(out, 0, sizeof *out);
+    rec *r = pf_calloc(1, sizeof *r);
+    build(out, r, parse_text(out, name, text, 0, r) ? 1 : 0);
 }
 
 long pf_history_case_last(const pf_history *h, size_t c)

@@ -112,6 +112,11 @@ typedef struct pf_history {
  * caller's to dispose in every case. */
 int pf_history_read_dir(const char *dir, pf_history *out, pf_error *err);
 
+/* The history of one results document, as if read from a file called
+ * name (for tests and the fuzz target); problems become warnings. out is
+ * the caller's to dispose. */
+void pf_history_read_text(pf_history *out, const char *name, const char *text);
+
 /* Add the baseline history: `git log` of baselines_dir (at most 500
  * commits). Not a git checkout, or no git: a warning, and 1 is returned;
  * 0 when read. */

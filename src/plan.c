@@ -502,9 +502,11 @@ static void summarize(pf_buf *b, const pnode *n)
     }
 }
 
-/* Cut s to at most max UTF-8 characters, the last being "…" when cut. */
-static void truncate_chars(char *s, size_t max)
+/* Cut b to at most max UTF-8 characters, the last being "…" when cut. The
+ * buffer grows if needed: "…" (3 bytes) may replace two 1-byte characters. */
+static void truncate_chars(pf_buf *b, size_t max)
 {
+    const char *s = pf_buf_str(b);
     size_t chars = 0;
     size_t cut = 0; /* byte offset after max-1 characters */
     for (size_t i = 0; s[i] != '\0'; i++) {
@@ -514,7 +516,8 @@ static void truncate_chars(char *s, size_t max)
             cut = i;
         chars++;
         if (chars > max) {
-            strcpy(s + cut, "…");
+            b->len = cut;
+            pf_buf_puts(b, "…");
             return;
         }
     }
@@ -524,9 +527,8 @@ static char *summary_of(const pnode *root)
 {
     pf_buf b = PF_BUF_INIT;
     summarize(&b, root);
-    char *s = pf_buf_steal(&b);
-    truncate_chars(s, SUMMARY_MAX_CHARS);
-    return s;
+    truncate_chars(&b, SUMMARY_MAX_CHARS);
+    return pf_buf_steal(&b);
 }
 
 /* ---- parse --------------------------------------------------------------- */
@@ -694,10 +696,9 @@ static void join_marked(pf_buf *b, char *const *v, const bool *keep, size_t lo, 
             pf_buf_puts(&side, ", ");
         pf_buf_puts(&side, v[i]);
     }
-    char *s = pf_buf_steal(&side);
-    truncate_chars(s, DIFF_SIDE_MAX_CHARS);
-    pf_buf_puts(b, s);
-    free(s);
+    truncate_chars(&side, DIFF_SIDE_MAX_CHARS);
+    pf_buf_puts(b, pf_buf_str(&side));
+    pf_buf_dispose(&side);
 }
 
 char *pf_plan_diff_nodes(char *const *base_nodes, char *const *head_nodes)

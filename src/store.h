@@ -136,7 +136,7 @@ int pf_store_maintain(pf_store *s, const pf_retention *r, int64_t now_us, pf_sto
 void pf_store_format_time(int64_t us, char *buf, size_t len);
 
 /* ---- Reading for the dashboard and /metrics (perfgate report, monitor
- * --listen) ---------------------------------------------------------------
+ * --listen; store_read.c) --------------------------------------------------
  * A reader connection never migrates, registers or locks anything: it can
  * run beside the monitor that writes the source, with read-only
  * transactions. */

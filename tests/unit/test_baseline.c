@@ -181,6 +181,52 @@ START_TEST(test_round_trip_keeps_every_field)
 }
 END_TEST
 
+/* Found by fuzzing (tests/fuzz/corpus/baseline/regression-huge-ms.json): a
+ * 64-byte buffer cut numbers of 59 digits and more, writing another value. */
+START_TEST(test_round_trip_keeps_huge_numbers_whole)
+{
+    pf_baseline b, r;
+    fill(&b);
+    b.p95_ms = 1e62;
+    b.normalized_median = 1e300;
+    char *text = pf_baseline_render(&b);
+    pf_error e;
+    pf_error_clear(&e);
+    ck_assert_msg(pf_baseline_parse("huge.json", text, &r, &e) == 0, "%s", e.msg);
+    ck_assert_double_eq(r.p95_ms, 1e62);
+    ck_assert_double_eq(r.normalized_median, 1e300);
+    char *again = pf_baseline_render(&r);
+    ck_assert_str_eq(again, text);
+    free(again);
+    free(text);
+    pf_baseline_dispose(&r);
+    pf_baseline_dispose(&b);
+}
+END_TEST
+
+START_TEST(test_parse_reads_text_like_read_and_names_the_given_path)
+{
+    pf_baseline b, r;
+    fill(&b);
+    char *text = pf_baseline_render(&b);
+    pf_error e;
+    pf_error_clear(&e);
+    ck_assert_msg(pf_baseline_parse("x/y.json", text, &r, &e) == 0, "%s", e.msg);
+    char *again = pf_baseline_render(&r);
+    ck_assert_str_eq(again, text);
+    free(again);
+    pf_baseline_dispose(&r);
+    ck_assert_int_eq(pf_baseline_parse("x/y.json", "{\n  \"format\": oops", &r, &e), -1);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_msg(strncmp(e.msg, "x/y.json:2: not valid JSON", 26) == 0, "%s", e.msg);
+    ck_assert_ptr_null(r.case_name);
+    ck_assert_int_eq(pf_baseline_parse("x/y.json", "[]", &r, &e), -1);
+    ck_assert_msg(strncmp(e.msg, "x/y.json: $: not a JSON object", 30) == 0, "%s", e.msg);
+    free(text);
+    pf_baseline_dispose(&b);
+}
+END_TEST
+
 START_TEST(test_round_trip_of_an_empty_plan_and_no_settings)
 {
     /* A case measured with no samples and no plan nodes still round-trips. */
@@ -544,6 +590,10 @@ static const value_case k_values[] = {
     {"latency", "median_ms", "-1", "latency: median_ms must be >= 0"},
     {"latency", "quantiles_us", "[1, \"2\"]", "latency.quantiles_us: holds something"},
     {"latency", "quantiles_us", "[1, -2]", "latency.quantiles_us: holds something"},
+    /* Found by fuzzing (tests/fuzz/corpus/baseline/regression-quantile-*.json):
+     * accepted, then written back as -9223372036854775808. */
+    {"latency", "quantiles_us", "[1, 1e400]", "latency.quantiles_us: holds something"},
+    {"latency", "quantiles_us", "[1, 1e300]", "latency.quantiles_us: holds something"},
     {"environment", "settings", "{\"jit\": false}", "environment.settings: 'jit' must be a string"},
     {"plan", "nodes", "[\"Limit\", 3]", "plan.nodes: holds something that is not a string"},
     {"work", "shared_read", "1e30", "work.shared_read: must be a whole number"},
@@ -820,6 +870,7 @@ int main(void)
     tcase_add_checked_fixture(tr, dir_setup, dir_teardown);
     tcase_add_test(tr, test_round_trip_keeps_every_field);
     tcase_add_test(tr, test_round_trip_of_an_empty_plan_and_no_settings);
+    tcase_add_test(tr, test_round_trip_keeps_huge_numbers_whole);
     tcase_add_loop_test(tr, test_scale_and_seed_round_trip_exactly, 0,
                         (int)(sizeof k_env_numbers / sizeof k_env_numbers[0]));
     tcase_add_test(tr, test_render_is_stable_and_diff_friendly);
@@ -839,6 +890,7 @@ int main(void)
                         (int)(sizeof k_values / sizeof k_values[0]));
     tcase_add_test(tread, test_read_rejects_too_many_quantiles_and_non_objects);
     tcase_add_test(tread, test_read_accepts_a_missing_file_field);
+    tcase_add_test(tread, test_parse_reads_text_like_read_and_names_the_given_path);
     suite_add_tcase(s, tread);
     TCase *te = tcase_create("env");
     tcase_add_loop_test(te, test_env_mismatch_table, 0, (int)(sizeof k_envs / sizeof k_envs[0]));

@@ -417,6 +417,77 @@ START_TEST(test_healthcare_provider_pairs_are_unique_at_small_scale)
 }
 END_TEST
 
+/* Specs at the edges of what the parser accepts: generating must stay
+ * defined (found by tests/fuzz/fuzz_dataset; signed overflow before). */
+static pf_datagen *make_from(const char *text, pf_dataset **ds)
+{
+    pf_datagen *g = NULL;
+    pf_error e;
+    ck_assert_msg(pf_dataset_parse("edge.json", text, ds, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_datagen_new(&g, *ds, 1, 1, &e) == 0, "%s", e.msg);
+    return g;
+}
+
+START_TEST(test_sequence_wraps_instead_of_overflowing)
+{
+    pf_dataset *ds = NULL;
+    pf_datagen *g = make_from(
+        "{\"format\": 1, \"name\": \"s\", \"reference_date\": \"2026-01-01\", \"tables\": [{"
+        "\"table\": \"t\", \"rows\": 3, \"columns\": {\"n\": {\"gen\": \"sequence\", "
+        "\"step\": 5e18}}}]}",
+        &ds);
+    char *v = pf_datagen_cell(g, 0, 1, 0);
+    ck_assert_str_eq(v, "5000000000000000001");
+    free(v);
+    v = pf_datagen_cell(g, 0, 2, 0); /* 1 + 10^19 - 2^64 */
+    ck_assert_str_eq(v, "-8446744073709551615");
+    free(v);
+    pf_datagen_free(g);
+    pf_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_parent_min_beyond_the_total_is_shared_without_overflow)
+{
+    pf_dataset *ds = NULL;
+    pf_datagen *g = make_from(
+        "{\"format\": 1, \"name\": \"m\", \"reference_date\": \"2026-01-01\", \"tables\": ["
+        "{\"table\": \"p\", \"rows\": 3, \"columns\": {\"id\": {\"gen\": \"sequence\"}}},"
+        "{\"table\": \"k\", \"rows\": 100, \"parent\": {\"table\": \"p\", \"min\": 4e18},"
+        " \"columns\": {\"p\": {\"gen\": \"parent\", \"column\": \"id\"}}}]}",
+        &ds);
+    ck_assert_int_eq(pf_datagen_rows(g, 1), 100);
+    for (int64_t p = 0; p < 3; p++)
+        ck_assert_int_ge(pf_datagen_children(g, 1, p), 33);
+    pf_datagen_free(g);
+    pf_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_long_after_chains_saturate)
+{
+    pf_buf spec = PF_BUF_INIT;
+    pf_buf_puts(&spec, "{\"format\": 1, \"name\": \"a\", \"reference_date\": \"2026-01-01\", "
+                       "\"tables\": [{\"table\": \"t\", \"rows\": 2, \"columns\": {\"t0\": "
+                       "{\"gen\": \"timestamp\", \"from\": \"9000y\", \"to\": \"9000y\"}");
+    for (int i = 1; i < 40; i++)
+        pf_buf_printf(&spec,
+                      ", \"t%d\": {\"gen\": \"timestamp\", \"after\": \"t%d\", \"from\": "
+                      "\"9000y\", \"to\": \"9000y\"}",
+                      i, i - 1);
+    pf_buf_puts(&spec, "}}]}");
+    pf_dataset *ds = NULL;
+    pf_datagen *g = make_from(pf_buf_str(&spec), &ds);
+    char *a = pf_datagen_cell(g, 0, 1, 38), *b = pf_datagen_cell(g, 0, 1, 39);
+    ck_assert_str_eq(a, b); /* both at the limit */
+    free(a);
+    free(b);
+    pf_datagen_free(g);
+    pf_dataset_free(ds);
+    pf_buf_dispose(&spec);
+}
+END_TEST
+
 START_TEST(test_copy_escaping_and_column_list)
 {
     const char *text =
@@ -455,6 +526,9 @@ int main(void)
     tcase_add_test(tc, test_distinct_per_parent_caps_children_at_the_pool_size);
     tcase_add_test(tc, test_healthcare_provider_pairs_are_unique_at_small_scale);
     tcase_add_test(tc, test_copy_escaping_and_column_list);
+    tcase_add_test(tc, test_sequence_wraps_instead_of_overflowing);
+    tcase_add_test(tc, test_parent_min_beyond_the_total_is_shared_without_overflow);
+    tcase_add_test(tc, test_long_after_chains_saturate);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

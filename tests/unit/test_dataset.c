@@ -111,6 +111,42 @@ static const bad_case k_bad[] = {
      ", {\"table\": \"b\", \"segments\": [{\"name\": \"s\", \"rows\": 1, \"row\": 2}], "
      "\"columns\": {\"x\": 1}}",
      "tables[1].segments[0]: unknown key 'row'"},
+    /* Numbers the generator converts to integers or adds up: out of range
+     * they were undefined behaviour (found by tests/fuzz/fuzz_dataset; the
+     * inputs are tests/fuzz/corpus/dataset/regression-*.json). */
+    {"decimals infinite", NULL,
+     ", \"f\": {\"gen\": \"float\", \"min\": 0, \"max\": 1, \"decimals\": 1e999}", "",
+     "tables[0].columns.f: decimals must be within [0, 12]"},
+    {"text max beyond int", NULL,
+     ", \"t\": {\"gen\": \"text\", \"sentences\": [\"x.\"], \"max\": 1e10}", "",
+     "tables[0].columns.t: max must be at most 1000000"},
+    {"text max at INT_MAX", NULL,
+     ", \"t\": {\"gen\": \"text\", \"sentences\": [\"x.\"], \"max\": 2147483647}", "",
+     "tables[0].columns.t: max must be at most 1000000"},
+    {"array max beyond int", NULL,
+     ", \"t\": {\"gen\": \"array\", \"of\": {\"gen\": \"uuid\"}, \"max\": 3e9}", "",
+     "tables[0].columns.t: max must be at most 1000000"},
+    {"sequence start beyond int64", NULL, ", \"s\": {\"gen\": \"sequence\", \"start\": 1e19}", "",
+     "tables[0].columns.s: 'start' and 'step' must be integers within +-2^63"},
+    {"sequence step beyond int64", NULL, ", \"s\": {\"gen\": \"sequence\", \"step\": -1e19}",
+     "", "'start' and 'step' must be integers within +-2^63"},
+    {"parent min beyond int64", NULL, "",
+     ", {\"table\": \"b\", \"rows\": 5, \"parent\": {\"table\": \"a\", \"min\": 1e19}, "
+     "\"columns\": {\"x\": 1}}",
+     "tables[1].parent: min must be below 2^63"},
+    {"negative seed",
+     "{\"format\": 1, \"name\": \"t\", \"reference_date\": \"2026-01-01\", \"seed\": -5, "
+     "\"tables\": []}",
+     NULL, NULL, "$.seed: must be a non-negative integer below 2^64"},
+    {"seed beyond uint64",
+     "{\"format\": 1, \"name\": \"t\", \"reference_date\": \"2026-01-01\", \"seed\": 1e20, "
+     "\"tables\": []}",
+     NULL, NULL, "$.seed: must be a non-negative integer below 2^64"},
+    {"offset beyond 10000 years", NULL,
+     ", \"ts\": {\"gen\": \"timestamp\", \"from\": \"-200000y\", \"to\": \"200000y\"}", "",
+     "tables[0].columns.ts: '-200000y' is out of range (at most 10000 years)"},
+    {"infinite offset", NULL, ", \"ts\": {\"gen\": \"timestamp\", \"from\": \"-infy\", \"to\": \"0d\"}",
+     "", "'-infy' is out of range (at most 10000 years)"},
 };
 
 START_TEST(test_bad_specs_are_rejected_with_path_and_reason)

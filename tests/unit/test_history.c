@@ -228,6 +228,25 @@ START_TEST(test_history_marks_baseline_commits_from_git)
 }
 END_TEST
 
+START_TEST(test_history_reads_one_document_and_cuts_broken_utf8)
+{
+    pf_history h;
+    pf_history_read_text(&h, "odd.json",
+                         "{\"started_at\": \"2026-01-31T10:30:00.5+02:00\", \"cases\": "
+                         "[{\"name\": \"a\", \"group\": \"g\", \"status\": \"fail\", "
+                         "\"headline\": \"caf\xc3\xa9 \xc3\", \"latency\": "
+                         "{\"median_ms\": 1}}]}");
+    ck_assert_uint_eq(h.n_runs, 1);
+    ck_assert(h.runs[0].started_us == 1769848200500000LL);
+    ck_assert_str_eq(h.cases[0].points[0].headline, "caf\xc3\xa9 ");
+    pf_history_dispose(&h);
+    pf_history_read_text(&h, "x.json", "{\"cases\": [");
+    ck_assert_uint_eq(h.n_runs, 0);
+    ck_assert(has_warning(&h, "x.json:1", "not valid JSON"));
+    pf_history_dispose(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("history");
@@ -240,6 +259,7 @@ static Suite *suite(void)
                         sizeof k_times / sizeof k_times[0]);
     tcase_add_test(tc, test_history_reads_what_perfgate_writes);
     tcase_add_test(tc, test_history_marks_baseline_commits_from_git);
+    tcase_add_test(tc, test_history_reads_one_document_and_cuts_broken_utf8);
     suite_add_tcase(s, tc);
     return s;
 }

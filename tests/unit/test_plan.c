@@ -398,6 +398,30 @@ START_TEST(test_summary_is_cut_to_200_characters_with_an_ellipsis)
 }
 END_TEST
 
+/* Found by fuzzing (tests/fuzz/corpus/plan/regression-summary-201-chars.json):
+ * a summary of 201 characters in 255 bytes (27 arrows of 3 bytes) filled
+ * its 256-byte buffer, and the 3-byte "…" replacing the last two characters
+ * was written one byte past its end (caught by the sanitizer build). */
+START_TEST(test_summary_cut_that_needs_more_bytes_stays_in_bounds)
+{
+    char json[4096];
+    size_t off = (size_t)snprintf(json, sizeof json, "[{\"Plan\": ");
+    for (int i = 0; i < 27; i++)
+        off += (size_t)snprintf(json + off, sizeof json - off,
+                                "{\"Node Type\": \"Sort\", \"Plans\": [");
+    off += (size_t)snprintf(json + off, sizeof json - off, "{\"Node Type\": \"Named Tuples\"}");
+    for (int i = 0; i < 27; i++)
+        off += (size_t)snprintf(json + off, sizeof json - off, "]}");
+    snprintf(json + off, sizeof json - off, "}]");
+    pf_plan p;
+    pf_error err;
+    ck_assert_msg(pf_plan_parse(json, &p, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(utf8_chars(p.summary), 200);
+    ck_assert_str_eq(p.summary + strlen(p.summary) - strlen("Named Tupl…"), "Named Tupl…");
+    pf_plan_dispose(&p);
+}
+END_TEST
+
 /* ---- diff ------------------------------------------------------------------ */
 
 START_TEST(test_diff_names_the_index_scan_replaced_by_a_seq_scan)
@@ -431,6 +455,25 @@ START_TEST(test_diff_is_empty_for_the_same_plan)
     free(d);
     pf_plan_dispose(&a);
     pf_plan_dispose(&b);
+}
+END_TEST
+
+/* The same cut on a diff side (240 characters): 241 characters in 255
+ * bytes (found by fuzzing: regression-diff-side-241-chars.json). */
+START_TEST(test_diff_side_cut_that_needs_more_bytes_stays_in_bounds)
+{
+    char node[256];
+    size_t off = 0;
+    for (int i = 0; i < 14; i++)
+        off += (size_t)snprintf(node + off, sizeof node - off, "é");
+    memset(node + off, 'a', 227);
+    node[off + 227] = '\0';
+    ck_assert_uint_eq(strlen(node), 255);
+    char *base[] = {node, NULL};
+    char *d = pf_plan_diff_nodes(base, NULL);
+    ck_assert_uint_eq(utf8_chars(d), strlen("removed: ") + 240);
+    ck_assert_str_eq(d + strlen(d) - strlen("aa…"), "aa…");
+    free(d);
 }
 END_TEST
 
@@ -553,12 +596,14 @@ int main(void)
     tcase_add_test(summary, test_nodes_list_each_node_depth_first_with_subplan_names);
     tcase_add_test(summary, test_descriptions_follow_explain_text_names);
     tcase_add_test(summary, test_summary_is_cut_to_200_characters_with_an_ellipsis);
+    tcase_add_test(summary, test_summary_cut_that_needs_more_bytes_stays_in_bounds);
     suite_add_tcase(s, summary);
 
     TCase *diff = tcase_create("diff");
     tcase_add_test(diff, test_diff_names_the_index_scan_replaced_by_a_seq_scan);
     tcase_add_test(diff, test_diff_is_empty_for_the_same_plan);
     tcase_add_test(diff, test_diff_reports_only_what_changed_around_common_nodes);
+    tcase_add_test(diff, test_diff_side_cut_that_needs_more_bytes_stays_in_bounds);
     suite_add_tcase(s, diff);
 
     TCase *bad = tcase_create("malformed");

@@ -52,6 +52,10 @@ int pf_cli_parse_u64(const char *usage, const char *opt, const char *text, uint6
 int pf_cli_parse_int(const char *usage, const char *opt, const char *text, int min, int max,
                      int *out);
 
+/* Write a report: "-" means stdout; otherwise atomically (temp file and
+ * rename), or appended (append = true, e.g. $GITHUB_STEP_SUMMARY). */
+int pf_cli_write_output(const char *path, const char *text, bool append, pf_error *err);
+
 /* true when stderr is a terminal (progress lines). */
 bool pf_cli_tty(void);
 

@@ -130,3 +130,18 @@ const char *pf_cli_thousands(int64_t v, char *buf, size_t len)
     buf[o] = '\0';
     return buf;
 }
+
+int pf_cli_write_output(const char *path, const char *text, bool append, pf_error *err)
+{
+    if (strcmp(path, "-") == 0) {
+        fputs(text, stdout);
+        return 0;
+    }
+    if (!append)
+        return pf_file_write_atomic(path, text, strlen(text), err);
+    FILE *f = fopen(path, "a");
+    if (f == NULL)
+        return pf_error_set(err, PF_EXIT_INFRA, "%s: cannot append", path);
+    fputs(text, f);
+    return fclose(f) == 0 ? 0 : pf_error_set(err, PF_EXIT_INFRA, "%s: write failed", path);
+}

@@ -216,22 +216,6 @@ static int parse(int argc, char **argv, run_cli *o)
     return -1;
 }
 
-/* Write text to path; "-" means stdout. */
-static int write_text(const char *path, const char *text, bool append, pf_error *err)
-{
-    if (strcmp(path, "-") == 0) {
-        fputs(text, stdout);
-        return 0;
-    }
-    if (!append)
-        return pf_file_write_atomic(path, text, strlen(text), err);
-    FILE *f = fopen(path, "a");
-    if (f == NULL)
-        return pf_error_set(err, PF_EXIT_INFRA, "%s: cannot append", path);
-    fputs(text, f);
-    return fclose(f) == 0 ? 0 : pf_error_set(err, PF_EXIT_INFRA, "%s: write failed", path);
-}
-
 int pf_cmd_run(int argc, char **argv)
 {
     run_cli o;
@@ -279,15 +263,15 @@ int pf_cmd_run(int argc, char **argv)
     if (strcmp(o.junit, "-") != 0 && pf_summary_write_junit(&res, o.junit, &err) < 0)
         rc = pf_cli_fail(&err);
     char *md = pf_summary_markdown(&res);
-    if (o.summary && write_text(o.summary, md, false, &err) < 0)
+    if (o.summary && pf_cli_write_output(o.summary, md, false, &err) < 0)
         rc = pf_cli_fail(&err);
     const char *gh = getenv("GITHUB_STEP_SUMMARY");
-    if (gh && *gh && write_text(gh, md, true, &err) < 0)
+    if (gh && *gh && pf_cli_write_output(gh, md, true, &err) < 0)
         rc = pf_cli_fail(&err);
     free(md);
     if (o.json) {
         char *js = pf_summary_json(&res);
-        if (write_text(o.json, js, false, &err) < 0)
+        if (pf_cli_write_output(o.json, js, false, &err) < 0)
             rc = pf_cli_fail(&err);
         free(js);
     }

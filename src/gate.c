@@ -136,6 +136,30 @@ static void phase(const pf_gate_opts *o, const char *name, double ms)
         o->on_phase(o->arg, name, ms);
 }
 
+/* Load every relation of a database into shared_buffers (pg_prewarm), so
+ * all databases a measurement compares start equally warm: a fresh copy
+ * (the base revision's database, a write case's copy) otherwise reads its
+ * pages from the OS cache while the seeded one hits shared_buffers, and a
+ * cheap query pays visibly for each cold page. Best effort: only on
+ * perfgate's own server (it creates an extension), errors ignored. */
+static void prewarm(const pf_target *t, const char *dsn)
+{
+    if (!pf_target_owned(t))
+        return;
+    pf_db *db = NULL;
+    pf_error e;
+    if (pf_db_connect(&db, dsn, &e) < 0)
+        return;
+    if (pf_db_exec(db, "CREATE EXTENSION IF NOT EXISTS pg_prewarm", &e) == 0)
+        pf_db_exec(db,
+                   "SELECT count(pg_prewarm(c.oid)) FROM pg_class c "
+                   "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                   "WHERE c.relkind IN ('r', 'i', 't', 'm') AND c.relpersistence = 'p' "
+                   "AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
+                   &e);
+    pf_db_close(db);
+}
+
 /* A throw-away copy of the seeded database for a write case. */
 static int clone_db(const pf_target *t, const char *name, pf_error *err)
 {
@@ -191,8 +215,10 @@ static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_d
     char *dsn = pf_dsn_with_dbname(t->admin_dsn, name);
     pf_db *db = NULL;
     int rc = clone_db(t, name, err);
-    if (rc == 0)
+    if (rc == 0) {
+        prewarm(t, dsn);
         rc = connect_work(o, dsn, &db, err);
+    }
     if (rc == 0) {
         rc = pf_measure_case(db, r->c, &mo, m, err);
         m->in_clone = true;
@@ -314,8 +340,11 @@ static int measure_paired(const pf_gate_opts *o, const pf_target *t, pf_db **mai
         free(base_dsn);
         base_dsn = pf_dsn_with_dbname(t->admin_dsn, bname);
         hdb = NULL;
-        if (rc == 0)
+        if (rc == 0) {
+            prewarm(t, hdsn);
+            prewarm(t, base_dsn);
             rc = connect_work(o, hdsn, &hdb, err);
+        }
         free(hdsn);
     }
     if (rc == 0)
@@ -547,6 +576,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     /* From here on the connection measures: bound every statement. */
     pf_db_close(db);
     db = NULL;
+    prewarm(&t, t.dsn);
     if (connect_work(o, t.dsn, &db, err) < 0)
         goto cleanup;
     if (o->base_ref != NULL) {
@@ -554,6 +584,9 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         uint64_t base_seed = o->seed_given ? o->seed : base_ds->default_seed;
         if (prepare_base_db(o, &t, &gb, base_ds, base_seed, same_base, &db, err) < 0)
             goto cleanup;
+        char *bdsn = pf_dsn_with_dbname(t.admin_dsn, BASE_DB);
+        prewarm(&t, bdsn);
+        free(bdsn);
         out->base_cloned = same_base;
         phase(o, same_base ? "base database (cloned)" : "base database (built)", pf_elapsed_ms(tb));
     }

@@ -110,6 +110,17 @@ static int skip_block_comment(lexer *lx)
     return lex_error(lx, start, "unterminated /* comment");
 }
 
+/* Line of offset off, counting on from the previous call's (*at, *line):
+ * statements come in order, so a script is scanned once, not once per
+ * statement (pf_line_of_offset for each made 100,000 statements take 30 s). */
+static int line_from(const char *text, size_t off, size_t *at, int *line)
+{
+    for (; *at < off && text[*at]; (*at)++)
+        if (text[*at] == '\n')
+            (*line)++;
+    return *line;
+}
+
 static bool at_line_start(const lexer *lx)
 {
     for (size_t k = lx->i; k > 0; k--) {
@@ -131,6 +142,8 @@ int pf_sql_split(const char *origin, const char *text, pf_sql_stmt **stmts, size
     long stmt_start = -1;
     int atomic_depth = 0;
     char last_word[16] = "";
+    size_t line_at = 0;
+    int line = 1;
 
     *stmts = NULL;
     *count = 0;
@@ -201,7 +214,7 @@ int pf_sql_split(const char *origin, const char *text, pf_sql_stmt **stmts, size
                 }
                 v[n].offset = (size_t)stmt_start;
                 v[n].len = lx.i - (size_t)stmt_start;
-                v[n].line = pf_line_of_offset(text, (size_t)stmt_start);
+                v[n].line = line_from(text, (size_t)stmt_start, &line_at, &line);
                 n++;
             }
             stmt_start = -1;
@@ -224,7 +237,7 @@ int pf_sql_split(const char *origin, const char *text, pf_sql_stmt **stmts, size
             v = pf_realloc(v, ++cap * sizeof *v);
         v[n].offset = (size_t)stmt_start;
         v[n].len = end - (size_t)stmt_start;
-        v[n].line = pf_line_of_offset(text, (size_t)stmt_start);
+        v[n].line = line_from(text, (size_t)stmt_start, &line_at, &line);
         n++;
     }
     *stmts = v;

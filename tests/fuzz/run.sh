@@ -9,7 +9,13 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:?usage: $0 BUILD_DIR SECONDS [TARGET,...]}
 seconds=${2:?usage: $0 BUILD_DIR SECONDS [TARGET,...]}
-targets=${3:-baseline,dataset,dsn,duration,monconfig,plan,registry,rls,scenario,sqlsplit}
+targets=${3:-}
+if [ -z "$targets" ]; then
+    # Every target the build has (tests/fuzz/meson.build lists them).
+    for exe in "$build"/tests/fuzz/fuzz_*; do
+        [ -f "$exe" ] && [ -x "$exe" ] && targets+="${targets:+,}${exe##*/fuzz_}"
+    done
+fi
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}

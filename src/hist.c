@@ -231,7 +231,8 @@ int pf_hist_from_json(const char *origin, const char *json, pf_hist **out, pf_er
         const cJSON *ix = cJSON_GetArrayItem(b, i), *ct = cJSON_GetArrayItem(b, i + 1);
         if (!cJSON_IsNumber(ix) || !cJSON_IsNumber(ct) || ix->valuedouble < 0 ||
             ix->valuedouble >= PF_HIST_BUCKETS || ix->valuedouble != floor(ix->valuedouble) ||
-            ct->valuedouble < 0 || ct->valuedouble != floor(ct->valuedouble)) {
+            ct->valuedouble < 0 || ct->valuedouble > 9007199254740992.0 ||
+            ct->valuedouble != floor(ct->valuedouble)) {
             why = "a bucket index or count is out of range";
             goto bad;
         }

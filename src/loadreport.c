@@ -1,6 +1,7 @@
 /* perfgate load reports: results JSON, verdicts, baselines, JUnit, table. */
 #include "loadreport.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -565,7 +566,30 @@ static double get_num(reader *rd, const cJSON *o, const char *key)
         }
         return 0;
     }
+    /* Counts are converted to integers: keep them where a double is exact
+     * (and the conversion defined). */
+    if (!isfinite(it->valuedouble) || fabs(it->valuedouble) > 9007199254740992.0) {
+        if (rd->why == NULL) {
+            rd->why = "a number is out of range";
+            snprintf(rd->where, sizeof rd->where, "%s", key);
+        }
+        return 0;
+    }
     return it->valuedouble;
+}
+
+/* A small count (clients, threads, jobs, a shard index): 0 to INT_MAX. */
+static int get_int(reader *rd, const cJSON *o, const char *key)
+{
+    double v = get_num(rd, o, key);
+    if (v < 0 || v > INT_MAX) {
+        if (rd->why == NULL) {
+            rd->why = "a count is out of range";
+            snprintf(rd->where, sizeof rd->where, "%s", key);
+        }
+        return 0;
+    }
+    return (int)v;
 }
 
 static char *get_str(reader *rd, const cJSON *o, const char *key)
@@ -613,7 +637,9 @@ static void read_flow(reader *rd, const cJSON *o, pf_load_flow_result *f, pf_err
     for (const cJSON *it = e ? e->child : NULL; it != NULL; it = it->next) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "count");
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(it, "example");
-        pf_load_flow_add_error(f, it->string, cJSON_IsNumber(c) ? (int64_t)c->valuedouble : 0,
+        pf_load_flow_add_error(f, it->string, cJSON_IsNumber(c) && isfinite(c->valuedouble) && fabs(c->valuedouble) <= 9007199254740992.0
+                                         ? (int64_t)c->valuedouble
+                                         : 0,
                                cJSON_IsString(x) ? x->valuestring : "");
     }
     f->latency = get_hist(rd, o, "latency_histogram", err);
@@ -624,8 +650,8 @@ static void read_drain(reader *rd, const cJSON *o, pf_drain_result *d, pf_error 
 {
     d->lane = get_str(rd, o, "lane");
     d->job_type = get_str(rd, o, "job_type");
-    d->jobs = (int)get_num(rd, o, "jobs");
-    d->workers = (int)get_num(rd, o, "workers");
+    d->jobs = get_int(rd, o, "jobs");
+    d->workers = get_int(rd, o, "workers");
     d->processing_ms = get_num(rd, o, "processing_ms");
     d->heartbeat = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "heartbeat"));
     d->threshold_ms = get_num(rd, o, "threshold_ms");
@@ -658,12 +684,12 @@ static void read_scenario(reader *rd, const cJSON *o, pf_load_result *r, pf_erro
     r->rate = get_num(rd, o, "rate");
     r->load_factor = get_num(rd, o, "load_factor");
     r->expected_rate = get_num(rd, o, "expected_rate");
-    r->clients = (int)get_num(rd, o, "clients");
-    r->clients_total = (int)get_num(rd, o, "clients_total");
-    r->threads = (int)get_num(rd, o, "threads");
+    r->clients = get_int(rd, o, "clients");
+    r->clients_total = get_int(rd, o, "clients_total");
+    r->threads = get_int(rd, o, "threads");
     const cJSON *sh = cJSON_GetObjectItemCaseSensitive(o, "shard");
-    r->shard_index = (int)get_num(rd, sh, "index");
-    r->shard_count = (int)get_num(rd, sh, "count");
+    r->shard_index = get_int(rd, sh, "index");
+    r->shard_count = get_int(rd, sh, "count");
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(o, "shards");
     r->shards = cJSON_IsArray(ids) ? cJSON_GetArraySize(ids) : 0;
     r->shard_ids = pf_calloc((size_t)r->shards + 1, sizeof *r->shard_ids);

@@ -180,6 +180,18 @@ static int read_baseline(const char *path, ov_baseline *b, pf_error *err)
         rc = bad(path, ratio > 0 ? "fixed_ratio" : "ratio", "must be > 0", err);
         goto done;
     }
+    /* Integers stored as JSON numbers: within what a double holds exactly. */
+    const double exact = 9007199254740992.0;
+    if (!(seed >= 0 && seed <= exact) || !(major >= 0 && major <= 1000) ||
+        !(pcalls >= 0 && pcalls <= exact) || !(icalls >= 0 && icalls <= exact)) {
+        rc = bad(path,
+                 !(seed >= 0 && seed <= exact)     ? "dataset.seed"
+                 : !(major >= 0 && major <= 1000) ? "server_major"
+                 : !(pcalls >= 0 && pcalls <= exact) ? "policy_calls"
+                                                   : "identity_calls",
+                 "is out of range", err);
+        goto done;
+    }
     b->dataset_hash = pf_strdup(hash->valuestring);
     b->scale = scale;
     b->seed = (uint64_t)seed;

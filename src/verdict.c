@@ -17,6 +17,7 @@ pf_rules pf_rules_default(void)
     r.calls_min_delta = 2;
     r.plan_work_limit = 0.05;
     r.latency_limit = 1.20;
+    r.committed_latency_limit = 2.0;
     r.alpha = 0.01;
     r.latency_min_delta_ms = 0.05;
     r.paired_min_samples = 20;
@@ -141,7 +142,7 @@ static void latency(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v
             lo = (size_t)b->n_quantiles - 2;
         double frac = q - (double)lo;
         double val = b->quantiles_ms[lo] + frac * (b->quantiles_ms[lo + 1] - b->quantiles_ms[lo]);
-        a[i] = r->latency_limit * val / b->calibration_ms;
+        a[i] = r->committed_latency_limit * val / b->calibration_ms;
     }
     for (size_t i = 0; i < m->n_samples; i++)
         h[i] = m->samples_ms[i] / cal;
@@ -153,13 +154,13 @@ static void latency(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v
     free(h);
     /* The difference in this machine's milliseconds. */
     double delta_ms = (head_norm - base_norm) * cal;
-    v->latency_signal = v->latency_ratio > r->latency_limit && v->latency_p < r->alpha &&
+    v->latency_signal = v->latency_ratio > r->committed_latency_limit && v->latency_p < r->alpha &&
                         delta_ms >= r->latency_min_delta_ms;
     pf_buf_printf(details,
                   "  latency         median %.3f → %.3f ms, normalised by calibration %.2f → %.2f "
                   "ms: ratio %.2f, rank test of 'more than %.2fx' p=%.2g%s\n",
                   b->median_ms, m->latency.median, b->calibration_ms, cal,
-                  v->latency_ratio, r->latency_limit, v->latency_p,
+                  v->latency_ratio, r->committed_latency_limit, v->latency_p,
                   v->latency_signal ? (in->confirming ? "  SLOWER (confirmed)" : "  SLOWER?") : "");
 }
 

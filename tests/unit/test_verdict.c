@@ -339,12 +339,23 @@ static void setup_fixture(fixture *f, const verdict_case *t)
     f->in.confirming = t->confirming;
 }
 
+/* The latency rows below exercise the committed-baseline mechanics (ratio,
+ * significance against the scaled baseline, minimum delta, confirmation) at
+ * a 1.20 limit; the shipped default (2.0) is checked on its own in
+ * test_committed_latency_default_needs_twice_the_baseline. */
+static pf_rules mechanics_rules(void)
+{
+    pf_rules r = pf_rules_default();
+    r.committed_latency_limit = 1.20;
+    return r;
+}
+
 START_TEST(test_verdict_table)
 {
     const verdict_case *t = &k_cases[_i];
     fixture f;
     setup_fixture(&f, t);
-    pf_rules rules = pf_rules_default();
+    pf_rules rules = mechanics_rules();
     pf_verdict v;
     pf_verdict_judge(&f.in, &rules, &v);
 
@@ -386,7 +397,7 @@ static void judge_row(const verdict_case *t, pf_verdict *v)
 {
     fixture f;
     setup_fixture(&f, t);
-    pf_rules rules = pf_rules_default();
+    pf_rules rules = mechanics_rules();
     pf_verdict_judge(&f.in, &rules, v);
 }
 
@@ -407,6 +418,27 @@ START_TEST(test_verdict_reports_work_deltas_in_percent)
     ck_assert_double_eq(v.temp_delta_pct, 0);
     ck_assert_double_eq_tol(v.latency_ratio, 1.0, 1e-9);
     pf_verdict_dispose(&v);
+}
+END_TEST
+
+START_TEST(test_committed_latency_default_needs_twice_the_baseline)
+{
+    /* Between separate runs an unchanged case drifts up to ~1.65x (measured
+     * A/A): with the default rules 1.5x is no signal, 2.5x is. */
+    const double factors[] = {1.5, 2.5};
+    for (int k = 0; k < 2; k++) {
+        verdict_case t = {.name = "default limit", SAME, .factor = factors[k]};
+        fixture f;
+        setup_fixture(&f, &t);
+        pf_rules rules = pf_rules_default();
+        ck_assert_double_eq(rules.committed_latency_limit, 2.0);
+        pf_verdict v;
+        pf_verdict_judge(&f.in, &rules, &v);
+        ck_assert_msg(v.latency_signal == (k == 1), "%gx: signal %d (p=%g)", factors[k],
+                      v.latency_signal, v.latency_p);
+        ck_assert_int_eq(v.status, k == 1 ? PF_STATUS_NOISY : PF_STATUS_PASS);
+        pf_verdict_dispose(&v);
+    }
 }
 END_TEST
 
@@ -434,7 +466,7 @@ START_TEST(test_verdict_needs_significance_not_just_a_ratio)
     for (int i = 0; i < N_SAMPLES; i++)
         f.samples[i] = 1.5 * (0.1 + 1.8 * i / (N_SAMPLES - 1.0));
     pf_stats_summarize(f.samples, N_SAMPLES, &f.m.latency);
-    pf_rules rules = pf_rules_default();
+    pf_rules rules = mechanics_rules();
     pf_verdict v;
     pf_verdict_judge(&f.in, &rules, &v);
     ck_assert_double_eq_tol(v.latency_ratio, 1.5, 1e-9);
@@ -454,7 +486,7 @@ START_TEST(test_verdict_needs_the_ratio_not_just_significance)
     verdict_case t = {.name = "ratio", SAME, .factor = 1.5};
     setup_fixture(&f, &t);
     f.b.median_ms = 1.4;
-    pf_rules rules = pf_rules_default();
+    pf_rules rules = mechanics_rules();
     pf_verdict v;
     pf_verdict_judge(&f.in, &rules, &v);
     ck_assert_double_eq_tol(v.latency_ratio, 1.5 / 1.4, 1e-9);
@@ -496,7 +528,7 @@ START_TEST(test_verdict_without_latency_data_gives_no_ratio)
     verdict_case t = {.name = "no quantiles", SAME, .factor = 3.0};
     setup_fixture(&f, &t);
     f.b.n_quantiles = 0;
-    pf_rules rules = pf_rules_default();
+    pf_rules rules = mechanics_rules();
     pf_verdict v;
     pf_verdict_judge(&f.in, &rules, &v);
     ck_assert_int_eq(v.status, PF_STATUS_PASS);
@@ -521,7 +553,7 @@ START_TEST(test_verdict_rules_can_be_tightened)
     fixture f;
     verdict_case t = {.name = "tight", 412, 490, 0, 0, 1000, 1000, 1, 1};
     setup_fixture(&f, &t);
-    pf_rules rules = pf_rules_default();
+    pf_rules rules = mechanics_rules();
     rules.work_limit = 0.10;
     pf_verdict v;
     pf_verdict_judge(&f.in, &rules, &v);
@@ -533,7 +565,7 @@ END_TEST
 
 START_TEST(test_rules_default_matches_the_design)
 {
-    pf_rules r = pf_rules_default();
+    pf_rules r = mechanics_rules();
     ck_assert_double_eq(r.work_limit, 0.20);
     ck_assert_int_eq(r.work_min_delta, 5);
     ck_assert_int_eq(r.calls_min_delta, 2);
@@ -566,7 +598,7 @@ static const level_case k_levels[] = {
 START_TEST(test_level_of_table)
 {
     const level_case *t = &k_levels[_i];
-    pf_rules r = pf_rules_default();
+    pf_rules r = mechanics_rules();
     pf_level got = pf_level_of(t->p95, t->threshold, &r);
     ck_assert_msg(got == t->want, "p95 %g of %g: %s, want %s", t->p95, t->threshold,
                   pf_level_name(got), pf_level_name(t->want));
@@ -596,6 +628,7 @@ int main(void)
     tcase_add_loop_test(tc, test_verdict_table, 0, (int)(sizeof k_cases / sizeof k_cases[0]));
     tcase_add_test(tc, test_verdict_reports_work_deltas_in_percent);
     tcase_add_test(tc, test_verdict_latency_min_delta_is_what_stops_a_tiny_slowdown);
+    tcase_add_test(tc, test_committed_latency_default_needs_twice_the_baseline);
     tcase_add_test(tc, test_verdict_needs_significance_not_just_a_ratio);
     tcase_add_test(tc, test_verdict_needs_the_ratio_not_just_significance);
     tcase_add_test(tc, test_verdict_first_signal_then_unconfirmed_rerun_is_noisy);

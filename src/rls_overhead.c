@@ -28,7 +28,13 @@
 #define STMT_OWNER "pf_rls_owner"
 #define STMT_IDENT "pf_rls_identity"
 #define CONFIDENCE 0.98 /* two-sided: the lower bound is a one-sided 1% test */
-#define RATIO_LIMIT 1.20
+/* The overhead ratio is measured owner/identity interleaved in one run, but
+ * judged against a ratio recorded in another run: across runs it drifted up
+ * to +46% on an unchanged schema (A/A, bench/calibrate), the same cross-run
+ * drift as committed-baseline latency (docs/verdicts.md). So a timing rise
+ * must exceed 2x the baseline's ratio; the deterministic overhead signal is
+ * the policy-function call count (+20%, CALLS_LIMIT). */
+#define RATIO_LIMIT 2.0
 #define MIN_DELTA_MS 0.05
 #define CALLS_LIMIT 0.20
 #define CALLS_MIN_DELTA 2
@@ -434,8 +440,9 @@ static pf_rls_outcome *add(pf_rls_result *out, const pf_rls_pair *p, pf_rls_stat
     return c;
 }
 
-/* A timing signal: the fixed-draw ratio more than 20% over the baseline's,
- * by a difference this machine resolves. Needs a confirming re-run. */
+/* A timing signal: the fixed-draw ratio more than RATIO_LIMIT times the
+ * baseline's, by a difference this machine resolves. Needs a confirming
+ * re-run. */
 static void signal_of(const pf_rls_pair *p, const ov_baseline *b, bool *sig)
 {
     /* Both estimators must agree: the fixed draw's fast path and the

@@ -22,6 +22,7 @@ pf_rules pf_rules_default(void)
     r.latency_min_delta_ms = 0.05;
     r.paired_min_samples = 20;
     r.max_calibration_spread = 0.5;
+    r.max_calibration_ratio = 3.0;
     r.warn_level = 0.5;
     r.critical_level = 1.0;
     r.emergency_level = 2.0;
@@ -123,6 +124,7 @@ static void latency(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v
     if (base_norm <= 0)
         return;
     v->latency_ratio = head_norm / base_norm;
+    v->calibration_ratio = cal / b->calibration_ms;
     /* The baseline keeps its distribution as 101 quantiles; the rank test
      * gets as many points as the baseline really had samples (at the
      * midpoint quantiles), so a 10-sample baseline does not count as 101
@@ -310,9 +312,33 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
     if (v->threshold_signal)
         threshold_fail = false;
     /* A machine whose speed swung this much during the run cannot support a
-     * timing verdict either way. */
+     * committed-baseline timing verdict either way. A paired latency verdict
+     * stands: the swing hit base and head alike (calibration harness: the
+     * guard saved no paired A/A run from a false alarm and withheld 5-7 of
+     * 20 real detections). */
     bool unsteady = in->calibration_spread > r->max_calibration_spread;
-    if (unsteady && !deterministic_fail && (threshold_fail || latency_fail)) {
+    /* Normalised latency is only trusted while this machine's calibration
+     * is within max_calibration_ratio of the baseline's. Thresholds are not
+     * normalised and still fail. */
+    double cr = v->calibration_ratio;
+    bool mismatched = !v->paired && cr > 0 &&
+                      (cr > r->max_calibration_ratio || cr < 1.0 / r->max_calibration_ratio);
+    if (mismatched && latency_fail && !deterministic_fail && !threshold_fail) {
+        v->status = PF_STATUS_NOISY;
+        pf_buf_printf(&head,
+                      "timing verdict withheld: measured a slowdown (normalised median %+.0f%%), "
+                      "but this machine ran the calibration workload in %.2f ms, %.1fx %s than "
+                      "when the baseline was recorded (%.2f ms), beyond the %.0fx within which "
+                      "normalising holds; re-record the baselines on this runner or compare in "
+                      "one run (--base)",
+                      100.0 * (v->latency_ratio - 1), cr * b->calibration_ms,
+                      cr > 1 ? cr : 1.0 / cr, cr > 1 ? "slower" : "faster", b->calibration_ms,
+                      r->max_calibration_ratio);
+        free(diff);
+        goto done;
+    }
+    if (unsteady && !deterministic_fail && (threshold_fail || latency_fail) &&
+        !(v->paired && latency_fail)) {
         v->status = PF_STATUS_NOISY;
         pf_buf_printf(&head,
                       "timing verdict withheld: the machine's speed varied %.0f%% during this run "

@@ -50,6 +50,11 @@ typedef struct pf_rules {
     /* 0.5: when the run's calibration varied more than this ((max - min) /
      * median), a timing-only failure is withheld as noisy. */
     double max_calibration_spread;
+    /* 3.0: normalising by the calibration workload held (A/A normalised
+     * ratios <= 1.55) while this run's calibration stayed within 1/3..3x of
+     * the baseline's; beyond that the machine differs too much for a
+     * committed-baseline timing failure to be trusted (docs/verdicts.md). */
+    double max_calibration_ratio;
     double warn_level, critical_level, emergency_level; /* 0.5, 1.0, 2.0 of threshold */
 } pf_rules;
 
@@ -66,6 +71,7 @@ typedef struct pf_verdict {
     bool threshold_signal;      /* p95 critical or worse on a first measurement (needs confirming) */
     double latency_ratio;       /* normalised median ratio head/base, 0 if no baseline */
     double latency_p;           /* one-sided rank-test p value */
+    double calibration_ratio;   /* committed: this run's calibration / the baseline's, 0 if unknown */
     bool paired;                /* judged against a base measured in the same run */
     double ratio_lo, ratio_hi;  /* paired: bootstrap 95% interval of the median ratio */
     size_t pairs;               /* paired: number of interleaved pairs */

@@ -307,6 +307,23 @@ static const verdict_case k_cases[] = {
      .flags = F_SIGNAL},
     {.name = "the case's calibration wins over the run's", SAME, .factor = 2.0, .case_cal_ms = 2.0,
      .run_cal_ms = 4.0, .status = PF_STATUS_NOISY, .flags = F_SIGNAL},
+    /* Normalising is trusted within 3x of the baseline's calibration (2 ms
+     * here); beyond it a confirmed slowdown is withheld as noisy. */
+    {.name = "confirmed +60% on a 4x faster machine: withheld", SAME, .factor = 0.4,
+     .case_cal_ms = 0.5, .confirming = true, .status = PF_STATUS_NOISY,
+     .flags = F_SIGNAL,
+     .headline_has = "timing verdict withheld: measured a slowdown (normalised median +60%)",
+     .headline_has2 = "calibration workload in 0.50 ms, 4.0x faster than when the baseline was "
+                      "recorded (2.00 ms), beyond the 3x"},
+    {.name = "confirmed +60% on a 4x slower machine: withheld", SAME, .factor = 6.4,
+     .case_cal_ms = 8.0, .confirming = true, .status = PF_STATUS_NOISY, .flags = F_SIGNAL,
+     .headline_has = "4.0x slower than when the baseline was recorded"},
+    {.name = "confirmed +60% on a 2.9x faster machine: fails", SAME, .factor = 0.56,
+     .case_cal_ms = 0.7, .confirming = true, .status = PF_STATUS_FAIL,
+     .flags = F_SIGNAL | F_CONFIRMED, .headline_has = "latency +60% (normalised median"},
+    {.name = "4x faster machine, more work: fails on work", 412, 536, 0, 0, 1000, 1000, 1, 1,
+     .factor = 0.4, .case_cal_ms = 0.5, .confirming = true, .status = PF_STATUS_FAIL,
+     .flags = F_WORK | F_SIGNAL | F_CONFIRMED, .headline_has = "buffers 412 → 536 (+30%)"},
     {.name = "faster is no signal", SAME, .factor = 0.5, .status = PF_STATUS_PASS,
      .headline = "buffers 412 (=), median 0.500 ms (-50% normalised)"},
     {.name = "work regression with an unconfirmed latency signal fails on work", 412, 536, 0, 0,
@@ -563,6 +580,67 @@ START_TEST(test_verdict_rules_can_be_tightened)
 }
 END_TEST
 
+/* Same-run comparison: base and head measured interleaved in this run. */
+static void judge_paired(double factor, double spread, pf_verdict *v)
+{
+    static double base_samples[N_SAMPLES], head_samples[N_SAMPLES];
+    fixture f;
+    verdict_case t = {.name = "paired", SAME};
+    setup_fixture(&f, &t);
+    pf_measurement base;
+    make_measurement(&base, base_samples, 1.0, 2.0, f.m.work, f.m.function_calls, false);
+    make_measurement(&f.m, head_samples, factor, 2.0, f.m.work, f.m.function_calls, false);
+    f.in.baseline = NULL;
+    f.in.base = &base;
+    f.in.calibration_spread = spread;
+    pf_rules rules = pf_rules_default();
+    pf_verdict_judge(&f.in, &rules, v);
+}
+
+START_TEST(test_paired_slowdown_fails_without_a_rerun)
+{
+    pf_verdict v;
+    judge_paired(1.3, 0.1, &v);
+    ck_assert_msg(v.status == PF_STATUS_FAIL, "status %s: %s", pf_status_name(v.status), v.headline);
+    ck_assert(v.paired && v.latency_signal && v.latency_confirmed);
+    ck_assert_uint_eq(v.pairs, N_SAMPLES);
+    ck_assert_msg(strstr(v.headline, "latency ratio 1.30 vs base") != NULL, "%s", v.headline);
+    pf_verdict_dispose(&v);
+
+    judge_paired(1.1, 0.1, &v);
+    ck_assert_msg(v.status == PF_STATUS_PASS, "1.1x: %s", v.headline);
+    ck_assert(!v.latency_signal);
+    pf_verdict_dispose(&v);
+}
+END_TEST
+
+START_TEST(test_unsteady_machine_withholds_committed_but_not_paired_latency)
+{
+    /* Paired: the machine's swing hit base and head alike; the verdict stands. */
+    pf_verdict v;
+    judge_paired(1.3, 0.9, &v);
+    ck_assert_msg(v.status == PF_STATUS_FAIL, "paired: %s", v.headline);
+    pf_verdict_dispose(&v);
+
+    /* Committed baseline, confirmed 2.5x slower, calibration spread 90%. */
+    fixture f;
+    verdict_case t = {.name = "unsteady", SAME, .factor = 2.5, .confirming = true};
+    setup_fixture(&f, &t);
+    f.in.calibration_spread = 0.9;
+    pf_rules rules = pf_rules_default();
+    pf_verdict_judge(&f.in, &rules, &v);
+    ck_assert_msg(v.status == PF_STATUS_NOISY, "committed: %s", v.headline);
+    ck_assert_msg(strstr(v.headline, "the machine's speed varied 90% during this run") != NULL,
+                  "%s", v.headline);
+    pf_verdict_dispose(&v);
+
+    f.in.calibration_spread = 0.3;
+    pf_verdict_judge(&f.in, &rules, &v);
+    ck_assert_msg(v.status == PF_STATUS_FAIL, "steady: %s", v.headline);
+    pf_verdict_dispose(&v);
+}
+END_TEST
+
 START_TEST(test_rules_default_matches_the_design)
 {
     pf_rules r = mechanics_rules();
@@ -576,6 +654,8 @@ START_TEST(test_rules_default_matches_the_design)
     ck_assert_double_eq(r.warn_level, 0.5);
     ck_assert_double_eq(r.critical_level, 1.0);
     ck_assert_double_eq(r.emergency_level, 2.0);
+    ck_assert_double_eq(r.max_calibration_spread, 0.5);
+    ck_assert_double_eq(r.max_calibration_ratio, 3.0);
 }
 END_TEST
 
@@ -634,6 +714,8 @@ int main(void)
     tcase_add_test(tc, test_verdict_first_signal_then_unconfirmed_rerun_is_noisy);
     tcase_add_test(tc, test_verdict_without_latency_data_gives_no_ratio);
     tcase_add_test(tc, test_verdict_rules_can_be_tightened);
+    tcase_add_test(tc, test_paired_slowdown_fails_without_a_rerun);
+    tcase_add_test(tc, test_unsteady_machine_withholds_committed_but_not_paired_latency);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("levels");
     tcase_add_test(tl, test_rules_default_matches_the_design);

@@ -89,7 +89,7 @@ for pct in (10, 20, 30, 50):
     rows.append((f"cpu+{pct}%", "work", f"fired {h}/{t} (expected 0: same work)"))
 # Work injections: a run detects the change when a targeted case fails on
 # work (rows+25%: the edited case; drop_index: any case using the index).
-for name, key, only in (("rows+25%", "rows25", {"timeline/timeline_category_since"}),
+for name, key, only in (("rows+25%", "rows25", {"audit/audit_recent_activity"}),
                         ("drop_index", "dropidx", None)):
     for mode in ("paired", "committed"):
         runs = load(f"{key}-{mode}-*.json")

@@ -31,11 +31,15 @@ for t in ${targets//,/ }; do
     mkdir -p "$work" "$artifacts"
     dict=()
     [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+    seeds=()
+    [ -d "tests/fuzz/corpus/$t" ] && seeds+=("tests/fuzz/corpus/$t")
+    read -r -a live <<< "$(awk -F': ' -v t="$t" '$1 == t { print $2 }' tests/fuzz/live-inputs.txt)"
+    seeds+=("${live[@]}")
     echo "fuzz: $t for ${seconds}s"
     # -timeout: an input taking 10 s is a bug (a parser must be fast);
     # -max_len: no seed needs more, and small inputs mutate faster.
     if ! "$exe" -max_total_time="$seconds" -timeout=10 -max_len=32768 -print_final_stats=1 \
-         -artifact_prefix="$artifacts/" "${dict[@]}" "$work" "tests/fuzz/corpus/$t" \
+         -artifact_prefix="$artifacts/" "${dict[@]}" "$work" "${seeds[@]}" \
          > "$build/fuzz-$t.log" 2>&1; then
         failed+=("$t")
         echo "fuzz: $t FAILED: see $build/fuzz-$t.log and $artifacts/" >&2

@@ -7,12 +7,19 @@
 #include "db.h"
 #include "timeutil.h"
 
+const char *pf_target_dsn(const char *given)
+{
+    if (given != NULL && *given != '\0')
+        return given;
+    const char *env = getenv(PF_DSN_ENV);
+    return env != NULL && *env != '\0' ? env : NULL;
+}
+
 int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *err)
 {
     memset(t, 0, sizeof *t);
-    if (dsn == NULL || *dsn == '\0')
-        dsn = getenv(PF_DSN_ENV);
-    if (dsn != NULL && *dsn != '\0') {
+    dsn = pf_target_dsn(dsn);
+    if (dsn != NULL) {
         pf_db *db = NULL;
         if (pf_db_connect(&db, dsn, err) < 0)
             return -1;

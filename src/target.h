@@ -19,7 +19,10 @@ typedef struct pf_target {
     double start_ms;     /* cluster start to first query, 0 for --dsn */
 } pf_target;
 
-/* Open: dsn (may be NULL) else $PERFGATE_DSN else a disposable cluster in
+/* The server to use: given when non-empty, else $PERFGATE_DSN when
+ * non-empty, else NULL (a disposable cluster). */
+const char *pf_target_dsn(const char *given);
+/* Open: pf_target_dsn(dsn) when it is not NULL, else a disposable cluster in
  * which database dbname is created. On failure nothing is left running. */
 int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *err);
 /* true when perfgate owns the server (and may create databases freely). */

@@ -10,6 +10,18 @@
 #include "../error.h"
 #include "../exitcode.h"
 
+/* What the commands read when not told otherwise (found by
+ * pf_cli_default_path). */
+#define PF_DEFAULT_SCHEMA "fixtures/schema"
+#define PF_DEFAULT_DATASET "fixtures/datasets/healthcare.json"
+#define PF_DEFAULT_BENCH "bench"
+#define PF_DEFAULT_BASELINES "baselines"
+#define PF_DEFAULT_RLS_RULES "fixtures/rls/healthcare.json"
+#define PF_DEFAULT_MONITOR_CONFIG "fixtures/monitoring/healthcare.json"
+#define PF_DEFAULT_SCENARIOS "bench/load"
+/* The monitor's history store (perfgate monitor, perfgate report). */
+#define PF_STORE_DSN_ENV "PERFGATE_STORE_DSN"
+
 /* One entry of the command table in main.c. run gets argv with argv[0] set
  * to the command name and returns an exit status (enum pf_exit). */
 typedef struct pf_cli_command {
@@ -44,6 +56,11 @@ int pf_cli_bad_option(const char *cmd, const char *usage, int c, char **argv);
  * directory if it exists there, else to the source tree perfgate was built
  * from, else to the installed data directory. Caller frees. */
 char *pf_cli_default_path(const char *rel);
+/* given when non-NULL, else the default path of rel, which *owned then
+ * holds (for the caller to free). */
+const char *pf_cli_path_or_default(const char *given, char **owned, const char *rel);
+/* The environment variable's value when set and non-empty, else NULL. */
+const char *pf_cli_env(const char *name);
 
 /* Number options: on bad input print a usage error and return -1. */
 int pf_cli_parse_double(const char *usage, const char *opt, const char *text, double min,

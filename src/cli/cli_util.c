@@ -69,6 +69,20 @@ char *pf_cli_default_path(const char *rel)
     return pf_strdup(rel);
 }
 
+const char *pf_cli_path_or_default(const char *given, char **owned, const char *rel)
+{
+    if (given != NULL)
+        return given;
+    *owned = pf_cli_default_path(rel);
+    return *owned;
+}
+
+const char *pf_cli_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && *v != '\0' ? v : NULL;
+}
+
 int pf_cli_parse_double(const char *usage, const char *opt, const char *text, double min,
                         double *out)
 {

@@ -312,7 +312,7 @@ static int parse(int argc, char **argv, load_cli *o)
         o->o.duration_ms = 0;
     if (o->rate_given && o->factor_given)
         return pf_cli_usage_error(k_usage, "load: give --rate or --load-factor, not both");
-    bool have_dsn = o->dsn != NULL || (getenv(PF_DSN_ENV) && *getenv(PF_DSN_ENV));
+    bool have_dsn = pf_target_dsn(o->dsn) != NULL;
     if (o->init && !have_dsn)
         return pf_cli_usage_error(k_usage, "load: --init needs --dsn (without it the disposable "
                                            "server is always seeded)");
@@ -467,14 +467,10 @@ int pf_cmd_load(int argc, char **argv)
     int prc = parse(argc, argv, &o);
     if (prc >= 0)
         return prc;
-    if (o.scenario == NULL)
-        o.scenario = o.owned[0] = pf_cli_default_path("bench/load");
-    if (o.baselines == NULL)
-        o.baselines = o.owned[1] = pf_cli_default_path("baselines");
-    if (o.schema == NULL)
-        o.schema = o.owned[2] = pf_cli_default_path("fixtures/schema");
-    if (o.dataset == NULL)
-        o.dataset = o.owned[3] = pf_cli_default_path("fixtures/datasets/healthcare.json");
+    o.scenario = pf_cli_path_or_default(o.scenario, &o.owned[0], PF_DEFAULT_SCENARIOS);
+    o.baselines = pf_cli_path_or_default(o.baselines, &o.owned[1], PF_DEFAULT_BASELINES);
+    o.schema = pf_cli_path_or_default(o.schema, &o.owned[2], PF_DEFAULT_SCHEMA);
+    o.dataset = pf_cli_path_or_default(o.dataset, &o.owned[3], PF_DEFAULT_DATASET);
 
     pf_error err;
     pf_error_clear(&err);
@@ -500,7 +496,7 @@ int pf_cmd_load(int argc, char **argv)
         rc = pf_cli_fail(&err);
         goto done;
     }
-    bool have_dsn = o.dsn != NULL || (getenv(PF_DSN_ENV) && *getenv(PF_DSN_ENV));
+    bool have_dsn = pf_target_dsn(o.dsn) != NULL;
     if ((!have_dsn || o.init) && pf_dataset_load(o.dataset, &ds, &err) < 0) {
         rc = pf_cli_fail(&err);
         goto done;
@@ -687,7 +683,7 @@ static int cmd_load_merge(int argc, char **argv)
     if (optind >= argc)
         return pf_cli_usage_error(k_merge_usage, "load merge: no results files given");
     if (baselines == NULL)
-        baselines = owned = pf_cli_default_path("baselines");
+        baselines = owned = pf_cli_default_path(PF_DEFAULT_BASELINES);
     pf_error err;
     pf_error_clear(&err);
     pf_load_result *all = NULL;

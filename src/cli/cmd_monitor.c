@@ -18,7 +18,6 @@
 #include "cli.h"
 
 #define MONITOR_DSN_ENV "PERFGATE_MONITOR_DSN"
-#define STORE_DSN_ENV "PERFGATE_STORE_DSN"
 
 static const char k_usage[] =
     "Usage: perfgate monitor --dsn DSN --store-dsn DSN [--once | --interval 60s]\n"
@@ -37,7 +36,7 @@ static const char k_help[] =
     "\n"
     "  --dsn DSN            the monitored database (also $" MONITOR_DSN_ENV "); a role\n"
     "                       with pg_read_all_stats is enough\n"
-    "  --store-dsn DSN      the history store (also $" STORE_DSN_ENV "), a database of\n"
+    "  --store-dsn DSN      the history store (also $" PF_STORE_DSN_ENV "), a database of\n"
     "                       its own\n"
     "  --once               take one snapshot, store it, alert, exit (cron); exit\n"
     "                       status 1 when an alert at critical or above is active\n"
@@ -156,9 +155,9 @@ static int parse(int argc, char **argv, monitor_cli *o)
         return pf_cli_usage_error(k_usage, "monitor: --metrics-top and --results go with "
                                            "--listen");
     if (o->dsn == NULL)
-        o->dsn = getenv(MONITOR_DSN_ENV);
+        o->dsn = pf_cli_env(MONITOR_DSN_ENV);
     if (o->store_dsn == NULL)
-        o->store_dsn = getenv(STORE_DSN_ENV);
+        o->store_dsn = pf_cli_env(PF_STORE_DSN_ENV);
     if (!o->check_config && (o->dsn == NULL || *o->dsn == '\0'))
         return pf_cli_usage_error(k_usage, "monitor: --dsn (or $%s) is required: the database "
                                            "to monitor",
@@ -166,7 +165,7 @@ static int parse(int argc, char **argv, monitor_cli *o)
     if (!o->check_config && (o->store_dsn == NULL || *o->store_dsn == '\0'))
         return pf_cli_usage_error(k_usage, "monitor: --store-dsn (or $%s) is required: where the "
                                            "history goes",
-                                  STORE_DSN_ENV);
+                                  PF_STORE_DSN_ENV);
     return -1;
 }
 
@@ -247,7 +246,7 @@ int pf_cmd_monitor(int argc, char **argv)
         return prc;
     char *default_cfg = NULL;
     if (o.config == NULL) {
-        default_cfg = pf_cli_default_path("fixtures/monitoring/healthcare.json");
+        default_cfg = pf_cli_default_path(PF_DEFAULT_MONITOR_CONFIG);
         if (pf_path_exists(default_cfg))
             o.config = default_cfg;
     }

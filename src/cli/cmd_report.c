@@ -9,7 +9,6 @@
 #include "../timeutil.h"
 #include "cli.h"
 
-#define STORE_DSN_ENV "PERFGATE_STORE_DSN"
 
 static const char k_usage[] =
     "Usage: perfgate report --out FILE [--results DIR] [--store-dsn DSN] [--source NAME]\n"
@@ -29,7 +28,7 @@ static const char k_help[] =
     "  --out FILE        the HTML file to write ('-': stdout)\n"
     "  --results DIR     JSON results of past runs (perfgate run/rls/load --json,\n"
     "                    e.g. CI artifacts; searched three levels deep)\n"
-    "  --store-dsn DSN   the monitor's history store (also $" STORE_DSN_ENV ")\n"
+    "  --store-dsn DSN   the monitor's history store (also $" PF_STORE_DSN_ENV ")\n"
     "  --source NAME     the monitored source in the store (default: the newest)\n"
     "  --config FILE     the monitor's config: categories and thresholds\n"
     "                    (default fixtures/monitoring/healthcare.json)\n"
@@ -119,11 +118,8 @@ static int parse(int argc, char **argv, report_cli *o)
         return pf_cli_usage_error(k_usage, "report: unexpected argument '%s'", argv[optind]);
     if (o->out == NULL)
         return pf_cli_usage_error(k_usage, "report: --out FILE is required");
-    if (o->store_dsn == NULL) {
-        const char *env = getenv(STORE_DSN_ENV);
-        if (env != NULL && *env != '\0')
-            o->store_dsn = env;
-    }
+    if (o->store_dsn == NULL)
+        o->store_dsn = pf_cli_env(PF_STORE_DSN_ENV);
     if (o->results == NULL && o->store_dsn == NULL)
         return pf_cli_usage_error(k_usage, "report: nothing to show: give --results DIR (JSON "
                                            "results of past runs) and/or --store-dsn DSN (the "
@@ -147,7 +143,7 @@ int pf_cmd_report(int argc, char **argv)
     pf_error_clear(&err);
     int rc;
     if (o.config == NULL) {
-        default_cfg = pf_cli_default_path("fixtures/monitoring/healthcare.json");
+        default_cfg = pf_cli_default_path(PF_DEFAULT_MONITOR_CONFIG);
         if (pf_path_exists(default_cfg))
             o.config = default_cfg;
     }
@@ -160,7 +156,7 @@ int pf_cmd_report(int argc, char **argv)
         cfg = pf_monconfig_default();
     }
     if (o.results != NULL && o.baselines == NULL && !o.no_git) {
-        default_base = pf_cli_default_path("baselines");
+        default_base = pf_cli_default_path(PF_DEFAULT_BASELINES);
         o.baselines = default_base;
     }
     pf_dashboard_opts d;

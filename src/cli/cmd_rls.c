@@ -7,6 +7,7 @@
 
 #include "../fsutil.h"
 #include "../rls.h"
+#include "../target.h"
 #include "cli.h"
 
 static const char k_usage[] =
@@ -182,8 +183,7 @@ static int parse(int argc, char **argv, rls_cli *o)
     }
     if (optind < argc)
         return pf_cli_usage_error(k_usage, "rls: unexpected argument '%s'", argv[optind]);
-    const char *env_dsn = getenv("PERFGATE_DSN");
-    if (o->r.no_seed && o->r.dsn == NULL && (env_dsn == NULL || *env_dsn == '\0'))
+    if (o->r.no_seed && pf_target_dsn(o->r.dsn) == NULL)
         return pf_cli_usage_error(k_usage, "rls: --no-seed needs --dsn (a database already seeded)");
     return -1;
 }
@@ -197,16 +197,13 @@ int pf_cmd_rls(int argc, char **argv)
     int prc = parse(argc, argv, &o);
     if (prc >= 0)
         return prc;
-    if (o.r.schema_dir == NULL)
-        o.r.schema_dir = o.owned[0] = pf_cli_default_path("fixtures/schema");
-    if (o.r.dataset_path == NULL)
-        o.r.dataset_path = o.owned[1] = pf_cli_default_path("fixtures/datasets/healthcare.json");
-    if (o.r.rls.rules_path == NULL)
-        o.r.rls.rules_path = o.owned[2] = pf_cli_default_path("fixtures/rls/healthcare.json");
-    if (o.r.rls.bench_dir == NULL)
-        o.r.rls.bench_dir = o.owned[3] = pf_cli_default_path("bench");
-    if (o.r.rls.baselines_dir == NULL)
-        o.r.rls.baselines_dir = o.owned[4] = pf_cli_default_path("baselines");
+    o.r.schema_dir = pf_cli_path_or_default(o.r.schema_dir, &o.owned[0], PF_DEFAULT_SCHEMA);
+    o.r.dataset_path = pf_cli_path_or_default(o.r.dataset_path, &o.owned[1], PF_DEFAULT_DATASET);
+    o.r.rls.rules_path =
+        pf_cli_path_or_default(o.r.rls.rules_path, &o.owned[2], PF_DEFAULT_RLS_RULES);
+    o.r.rls.bench_dir = pf_cli_path_or_default(o.r.rls.bench_dir, &o.owned[3], PF_DEFAULT_BENCH);
+    o.r.rls.baselines_dir =
+        pf_cli_path_or_default(o.r.rls.baselines_dir, &o.owned[4], PF_DEFAULT_BASELINES);
     o.r.rls.severity_overrides = o.severities;
     o.r.rls.on_phase = on_phase;
 

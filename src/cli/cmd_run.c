@@ -5,6 +5,7 @@
 
 #include "../fsutil.h"
 #include "../gate.h"
+#include "../target.h"
 #include "../timeutil.h"
 #include "../summary.h"
 #include "cli.h"
@@ -225,7 +226,7 @@ static int parse(int argc, char **argv, run_cli *o)
     }
     if (optind < argc)
         return pf_cli_usage_error(k_usage, "run: unexpected argument '%s'", argv[optind]);
-    if (o->g.no_seed && o->g.dsn == NULL && getenv("PERFGATE_DSN") == NULL)
+    if (o->g.no_seed && pf_target_dsn(o->g.dsn) == NULL)
         return pf_cli_usage_error(k_usage, "run: --no-seed needs --dsn (a database already seeded)");
     return -1;
 }
@@ -239,20 +240,17 @@ int pf_cmd_run(int argc, char **argv)
     int prc = parse(argc, argv, &o);
     if (prc >= 0)
         return prc;
-    if (o.g.schema_dir == NULL)
-        o.g.schema_dir = o.owned[0] = pf_cli_default_path("fixtures/schema");
-    if (o.g.dataset_path == NULL)
-        o.g.dataset_path = o.owned[1] = pf_cli_default_path("fixtures/datasets/healthcare.json");
-    if (o.g.bench_dir == NULL)
-        o.g.bench_dir = o.owned[2] = pf_cli_default_path("bench");
-    if (o.g.baselines_dir == NULL)
-        o.g.baselines_dir = o.owned[3] = pf_cli_default_path("baselines");
+    o.g.schema_dir = pf_cli_path_or_default(o.g.schema_dir, &o.owned[0], PF_DEFAULT_SCHEMA);
+    o.g.dataset_path = pf_cli_path_or_default(o.g.dataset_path, &o.owned[1], PF_DEFAULT_DATASET);
+    o.g.bench_dir = pf_cli_path_or_default(o.g.bench_dir, &o.owned[2], PF_DEFAULT_BENCH);
+    o.g.baselines_dir =
+        pf_cli_path_or_default(o.g.baselines_dir, &o.owned[3], PF_DEFAULT_BASELINES);
     if (o.no_rls) {
         if (o.g.rls_rules != NULL)
             return pf_cli_usage_error(k_usage, "run: --no-rls and --rls-rules contradict");
         o.g.rls_rules = NULL;
     } else if (o.g.rls_rules == NULL && (o.g.only == NULL || *o.g.only == '\0')) {
-        char *rules = pf_cli_default_path("fixtures/rls/healthcare.json");
+        char *rules = pf_cli_default_path(PF_DEFAULT_RLS_RULES);
         if (pf_path_exists(rules))
             o.g.rls_rules = o.owned[4] = rules;
         else

@@ -156,9 +156,9 @@ int pf_cmd_seed(int argc, char **argv)
     int prc = parse(argc, argv, &o);
     if (prc >= 0)
         return prc;
-    char *schema = o.schema ? pf_strdup(o.schema) : pf_cli_default_path("fixtures/schema");
+    char *schema = o.schema ? pf_strdup(o.schema) : pf_cli_default_path(PF_DEFAULT_SCHEMA);
     char *dataset =
-        o.dataset ? pf_strdup(o.dataset) : pf_cli_default_path("fixtures/datasets/healthcare.json");
+        o.dataset ? pf_strdup(o.dataset) : pf_cli_default_path(PF_DEFAULT_DATASET);
     pf_error err;
     pf_error_clear(&err);
     pf_dataset *ds = NULL;

@@ -65,6 +65,30 @@ START_TEST(test_cli_table)
 }
 END_TEST
 
+/* An empty $PERFGATE_DSN means "no server given" for every command, as it
+ * does where the connection is made (pf_target_dsn): options that need an
+ * existing database are refused before anything starts. */
+START_TEST(test_empty_dsn_env_is_no_dsn)
+{
+    static const char *const cases[][4] = {
+        {"run", "--no-seed", "run: --no-seed needs --dsn"},
+        {"rls", "--no-seed", "rls: --no-seed needs --dsn"},
+        {"load", "--init", "load: --init needs --dsn"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[] = {(char *)pf_test_bin(), (char *)cases[i][0], (char *)cases[i][1], NULL};
+        char *env[] = {"PERFGATE_DSN=", NULL};
+        pf_run_result r;
+        pf_test_run(argv, env, NULL, &r);
+        ck_assert_msg(r.status == 2, "%s %s: status %d; stderr: %s", cases[i][0], cases[i][1],
+                      r.status, r.err);
+        ck_assert_msg(strstr(r.err, cases[i][2]) != NULL, "%s: stderr lacks '%s': %s",
+                      cases[i][0], cases[i][2], r.err);
+        pf_run_result_dispose(&r);
+    }
+}
+END_TEST
+
 START_TEST(test_every_command_has_help)
 {
     pf_run_result r;
@@ -99,6 +123,7 @@ int main(void)
     TCase *tc = tcase_create("contract");
     tcase_add_loop_test(tc, test_cli_table, 0, (int)(sizeof k_cases / sizeof k_cases[0]));
     tcase_add_test(tc, test_every_command_has_help);
+    tcase_add_test(tc, test_empty_dsn_env_is_no_dsn);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -93,6 +93,18 @@ static int get_number(parser *p, const char *path, const cJSON *obj, const char 
     return 0;
 }
 
+/* A required number that must be > 0; `dist` names the distribution in
+ * the message ("zipf needs s > 0"). */
+static int get_positive(parser *p, const char *path, const cJSON *obj, const char *key,
+                        const char *dist, double *out)
+{
+    if (get_number(p, path, obj, key, out, true) < 0)
+        return -1;
+    if (!(*out > 0))
+        return fail(p, path, "%s needs %s > 0", dist, key);
+    return 0;
+}
+
 static int get_string(parser *p, const char *path, const cJSON *obj, const char *key,
                       const char **out, bool required)
 {
@@ -232,22 +244,16 @@ static int parse_dist(parser *p, const char *path, const cJSON *obj, pf_distspec
             return fail(p, path, "lognormal needs mean > 0 and sigma >= 0");
         break;
     case PF_DIST_EXPONENTIAL:
-        if (get_number(p, path, obj, "mean", &d->mean, true) < 0)
+        if (get_positive(p, path, obj, "mean", "exponential", &d->mean) < 0)
             return -1;
-        if (d->mean <= 0)
-            return fail(p, path, "exponential needs mean > 0");
         break;
     case PF_DIST_ZIPF:
-        if (get_number(p, path, obj, "s", &d->s, true) < 0)
+        if (get_positive(p, path, obj, "s", "zipf", &d->s) < 0)
             return -1;
-        if (d->s <= 0)
-            return fail(p, path, "zipf needs s > 0");
         break;
     case PF_DIST_PARETO:
-        if (get_number(p, path, obj, "alpha", &d->alpha, true) < 0)
+        if (get_positive(p, path, obj, "alpha", "pareto", &d->alpha) < 0)
             return -1;
-        if (d->alpha <= 0)
-            return fail(p, path, "pareto needs alpha > 0");
         break;
     case PF_DIST_CONSTANT:
         d->value = 1.0;

@@ -111,6 +111,16 @@ static const bad_case k_bad[] = {
      ", {\"table\": \"b\", \"segments\": [{\"name\": \"s\", \"rows\": 1, \"row\": 2}], "
      "\"columns\": {\"x\": 1}}",
      "tables[1].segments[0]: unknown key 'row'"},
+    /* Distribution parameters that must be positive. */
+    {"exponential mean 0", NULL,
+     ", \"e\": {\"gen\": \"int\", \"dist\": \"exponential\", \"mean\": 0, \"min\": 0, "
+     "\"max\": 9}", "", "tables[0].columns.e: exponential needs mean > 0"},
+    {"zipf s negative", NULL,
+     ", \"z\": {\"gen\": \"int\", \"dist\": \"zipf\", \"s\": -1, \"min\": 0, \"max\": 9}", "",
+     "tables[0].columns.z: zipf needs s > 0"},
+    {"pareto alpha missing", NULL,
+     ", \"p\": {\"gen\": \"int\", \"dist\": \"pareto\", \"min\": 1, \"max\": 9}", "",
+     "tables[0].columns.p: missing number 'alpha'"},
     /* Numbers the generator converts to integers or adds up: out of range
      * they were undefined behaviour (found by tests/fuzz/fuzz_dataset; the
      * inputs are tests/fuzz/corpus/dataset/regression-*.json). */

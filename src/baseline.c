@@ -116,6 +116,16 @@ char *pf_baseline_render(const pf_baseline *b)
     add_int(work, "rows_processed", (long long)b->work.rows_processed);
     add_int(work, "function_calls", (long long)b->function_calls);
 
+    if (b->has_instructions) {
+        cJSON *ins = cJSON_AddObjectToObject(root, "instructions");
+        add_int(ins, "per_execution", (long long)b->instructions);
+        add_int(ins, "iterations", b->instr_iterations);
+        add_str(ins, "method", b->instr_method);
+        add_str(ins, "valgrind", b->instr_valgrind);
+        add_str(ins, "arch", b->instr_arch);
+        add_str(ins, "server_build", b->instr_server_build);
+    }
+
     cJSON *plan = cJSON_AddObjectToObject(root, "plan");
     add_str(plan, "fingerprint", b->fingerprint);
     add_str(plan, "summary", b->plan_summary);
@@ -350,6 +360,22 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
     if (buffers != b->work.shared_hit + b->work.shared_read)
         return bad(r, "work.buffers", "is not shared_hit + shared_read");
 
+    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(root, "instructions");
+    if (ins != NULL) {
+        if (!cJSON_IsObject(ins))
+            return bad(r, "instructions", "must be an object");
+        if (need_i64(r, ins, "instructions", "per_execution", &b->instructions) < 0 ||
+            need_int(r, ins, "instructions", "iterations", &b->instr_iterations) < 0 ||
+            need_str(r, ins, "instructions", "method", &b->instr_method) < 0 ||
+            need_str(r, ins, "instructions", "valgrind", &b->instr_valgrind) < 0 ||
+            need_str(r, ins, "instructions", "arch", &b->instr_arch) < 0 ||
+            need_str(r, ins, "instructions", "server_build", &b->instr_server_build) < 0)
+            return -1;
+        if (b->instr_iterations < 1 || b->instr_iterations > 1000)
+            return bad(r, "instructions.iterations", "must be a whole number from 1 to 1000");
+        b->has_instructions = true;
+    }
+
     const cJSON *plan = need_obj(r, root, "plan");
     if (plan == NULL || need_str(r, plan, "plan", "fingerprint", &b->fingerprint) < 0 ||
         need_str(r, plan, "plan", "summary", &b->plan_summary) < 0)
@@ -476,5 +502,9 @@ void pf_baseline_dispose(pf_baseline *b)
     free(b->fingerprint);
     free(b->plan_summary);
     pf_strv_free(b->plan_nodes);
+    free(b->instr_method);
+    free(b->instr_valgrind);
+    free(b->instr_arch);
+    free(b->instr_server_build);
     memset(b, 0, sizeof *b);
 }

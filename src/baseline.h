@@ -46,6 +46,14 @@ typedef struct pf_baseline {
     /* work */
     pf_work work;
     int64_t function_calls;
+    /* instructions per execution (optional: counted under callgrind) */
+    bool has_instructions;
+    int64_t instructions;
+    int instr_iterations;     /* over how many parameter draws (the same ones every run) */
+    char *instr_method;       /* what was counted (PF_INSTR_METHOD when recorded) */
+    char *instr_valgrind;     /* valgrind version */
+    char *instr_arch;         /* CPU architecture */
+    char *instr_server_build; /* SELECT version() of the server */
     /* plan */
     char *fingerprint;
     char *plan_summary;

@@ -72,6 +72,7 @@ struct pf_cluster {
     pid_t watchdog;
     int watchdog_fd; /* write end of the pipe the watchdog reads; -1 if none */
     pf_runas runas;
+    char **wrapper; /* command prefix of the server (valgrind), NULL: native */
     double initdb_ms;
     double ready_ms;
 };
@@ -430,11 +431,22 @@ static int launch_and_wait(pf_cluster *c, int timeout_ms, pf_error *err)
     char *postgres = pf_path_join(c->bindir, "postgres");
     char port[16];
     snprintf(port, sizeof port, "%d", c->port);
-    char *argv[] = {postgres, "-D", c->datadir, "-p", port, NULL};
+    size_t nw = 0;
+    while (c->wrapper != NULL && c->wrapper[nw] != NULL)
+        nw++;
+    char **argv = pf_calloc(nw + 6, sizeof *argv);
+    for (size_t i = 0; i < nw; i++)
+        argv[i] = c->wrapper[i];
+    argv[nw] = postgres;
+    argv[nw + 1] = "-D";
+    argv[nw + 2] = c->datadir;
+    argv[nw + 3] = "-p";
+    argv[nw + 4] = port;
     uint64_t t0 = pf_now_ns();
     /* Always its own session: terminal signals go to perfgate, which
      * decides how to stop the server. */
     c->postmaster = pf_proc_spawn(argv, &c->runas, c->logpath, c->dir, true, err);
+    free(argv);
     free(postgres);
     if (c->postmaster < 0) {
         c->postmaster = 0;
@@ -664,6 +676,7 @@ void pf_cluster_free(pf_cluster *c)
     free(c->logpath);
     free(c->bindir);
     free(c->dsn);
+    pf_strv_free(c->wrapper);
     free(c);
 }
 
@@ -851,6 +864,43 @@ int pf_cluster_kill(pf_cluster *c, pf_error *err)
 
 int pf_cluster_restart(pf_cluster *c, pf_error *err)
 {
+    return pf_cluster_restart_wrapped(c, NULL, 0, err);
+}
+
+int pf_cluster_server_dir(pf_cluster *c, const char *name, char **out, pf_error *err)
+{
+    *out = NULL;
+    char *path = pf_path_join(c->dir, name);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        pf_error_set(err, PF_EXIT_INFRA, "%s: cannot create: %s", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (c->runas.active && chown(path, c->runas.uid, c->runas.gid) != 0) {
+        pf_error_set(err, PF_EXIT_INFRA, "%s: cannot hand over to user %s: %s", path,
+                     c->runas.name, strerror(errno));
+        free(path);
+        return -1;
+    }
+    *out = path;
+    return 0;
+}
+
+int pf_cluster_restart_wrapped(pf_cluster *c, const char *const *wrapper, int timeout_ms,
+                               pf_error *err)
+{
+    pf_strv_free(c->wrapper);
+    c->wrapper = NULL;
+    if (wrapper != NULL) {
+        size_t n = 0;
+        while (wrapper[n] != NULL)
+            n++;
+        c->wrapper = pf_calloc(n + 1, sizeof *c->wrapper);
+        for (size_t i = 0; i < n; i++)
+            c->wrapper[i] = pf_strdup(wrapper[i]);
+    }
+    if (timeout_ms <= 0)
+        timeout_ms = 30000;
     if (c->postmaster > 0) {
         pid_t pm = c->postmaster;
         kill(pm, SIGINT); /* fast shutdown */
@@ -870,7 +920,7 @@ int pf_cluster_restart(pf_cluster *c, pf_error *err)
      * shared memory; the start is retried briefly. */
     int rc = -1;
     for (int attempt = 0; attempt < 20; attempt++) {
-        rc = launch_and_wait(c, 30000, err);
+        rc = launch_and_wait(c, timeout_ms, err);
         if (rc == 0)
             break;
         if (rc > 0) {

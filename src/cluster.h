@@ -95,5 +95,15 @@ int pf_cluster_kill(pf_cluster *c, pf_error *err);
 /* Start the server again on the same data directory and port; a running
  * server is stopped first (fast shutdown). pf_cluster_pid changes. */
 int pf_cluster_restart(pf_cluster *c, pf_error *err);
+/* The same, with the server's command line prefixed by wrapper (a NULL-
+ * terminated argv, e.g. valgrind and its options; copied), or native again
+ * when wrapper is NULL. timeout_ms (0: 30 s) bounds the wait for the first
+ * connection: a server under valgrind starts slower. */
+int pf_cluster_restart_wrapped(pf_cluster *c, const char *const *wrapper, int timeout_ms,
+                               pf_error *err);
+/* A directory `name` inside the cluster's private directory that the server
+ * user may write (for files the server writes and perfgate reads, such as
+ * callgrind's dumps); removed with the cluster. *out is the caller's. */
+int pf_cluster_server_dir(pf_cluster *c, const char *name, char **out, pf_error *err);
 
 #endif

@@ -401,6 +401,36 @@ static int measure_paired(const pf_gate_opts *o, const pf_target *t, pf_db **mai
     return rc;
 }
 
+const pf_instructions *pf_gate_instr(const pf_gate_result *g, const pf_case_result *r)
+{
+    if (r->instr_job < 0 || !g->instr.available || (size_t)r->instr_job >= g->instr.n)
+        return NULL;
+    const pf_instr_job *j = &g->instr.jobs[r->instr_job];
+    return j->done ? &j->result : NULL;
+}
+
+const pf_instructions *pf_gate_base_instr(const pf_gate_result *g, const pf_case_result *r)
+{
+    if (r->base_instr_job < 0 || !g->instr.available || (size_t)r->base_instr_job >= g->instr.n)
+        return NULL;
+    const pf_instr_job *j = &g->instr.jobs[r->base_instr_job];
+    return j->done ? &j->result : NULL;
+}
+
+static void fill_instructions(pf_baseline *b, const pf_gate_result *g, const pf_case_result *r)
+{
+    const pf_instructions *in = pf_gate_instr(g, r);
+    if (in == NULL)
+        return;
+    b->has_instructions = true;
+    b->instructions = in->per_execution;
+    b->instr_iterations = in->iterations;
+    b->instr_method = pf_strdup(PF_INSTR_METHOD);
+    b->instr_valgrind = pf_strdup(g->instr.info.version ? g->instr.info.version : "");
+    b->instr_arch = pf_strdup(g->instr.info.arch ? g->instr.info.arch : "");
+    b->instr_server_build = pf_strdup(g->instr.server_build ? g->instr.server_build : "");
+}
+
 static void fill_baseline(pf_baseline *b, const pf_case_result *r, const pf_env *env,
                           double calibration_ms)
 {
@@ -448,10 +478,13 @@ static void fill_baseline(pf_baseline *b, const pf_case_result *r, const pf_env 
         b->plan_nodes[i] = pf_strdup(m->plan_nodes[i]);
 }
 
-static void judge(const pf_gate_opts *o, pf_case_result *r, double calibration_ms, double spread,
-                  bool confirming)
+static void judge(const pf_gate_opts *o, const pf_gate_result *g, pf_case_result *r,
+                  double calibration_ms, double spread, bool confirming)
 {
     pf_verdict_input in = {0};
+    in.instr = pf_gate_instr(g, r);
+    in.base_instr = pf_gate_base_instr(g, r);
+    in.instr_note = r->instr_note;
     in.c = r->c;
     in.m = r->error ? NULL : &r->m;
     in.error = r->error;
@@ -471,6 +504,94 @@ static void judge(const pf_gate_opts *o, pf_case_result *r, double calibration_m
         free(r->v.details);
         r->v.details = d;
     }
+}
+
+/* Request the instruction counts: every case (over its baseline's draws,
+ * else as many as its cost allows), its base revision's version over the
+ * same draws, and the RLS overhead pairs. */
+static int plan_instructions(const pf_gate_opts *o, const pf_target *t, pf_gate_result *out,
+                             pf_error *err)
+{
+    for (size_t i = 0; i < out->n_cases; i++) {
+        pf_case_result *r = &out->cases[i];
+        int n = r->has_baseline && r->baseline.has_instructions ? r->baseline.instr_iterations : 0;
+        r->instr_job = (long)pf_instr_add(&out->instr, r->c, t->dbname, false, n, -1);
+        if (r->base_case != NULL)
+            r->base_instr_job = (long)pf_instr_add(&out->instr, r->base_case, BASE_DB, false, 0,
+                                                   (int)r->instr_job);
+    }
+    if (o->rls_rules != NULL &&
+        pf_rls_instr_plan_make(&out->instr, out->registry, t->dbname, o->baselines_dir,
+                               &out->rls_instr, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Why a case's instructions are not judged, or NULL. */
+static char *instr_note_of(const pf_gate_result *g, const pf_case_result *r)
+{
+    if (!g->instr.available)
+        return g->instr.unavailable ? pf_strdup(g->instr.unavailable) : NULL;
+    const pf_instr_job *j = r->instr_job >= 0 ? &g->instr.jobs[r->instr_job] : NULL;
+    if (j != NULL && !j->done && j->error != NULL) {
+        const char *nl = strchr(j->error, '\n');
+        return pf_asprintf("not counted: %.*s", nl ? (int)(nl - j->error) : (int)strlen(j->error),
+                           j->error);
+    }
+    if (r->base_case != NULL) {
+        const pf_instr_job *bj = r->base_instr_job >= 0 ? &g->instr.jobs[r->base_instr_job] : NULL;
+        if (bj != NULL && !bj->done)
+            return pf_strdup("the base revision's count failed");
+        return NULL;
+    }
+    if (!r->has_baseline || !r->baseline.has_instructions || j == NULL || !j->done)
+        return NULL;
+    const pf_baseline *b = &r->baseline;
+    char *mm = pf_instr_mismatch(&g->instr, b->instr_method, b->instr_valgrind, b->instr_arch,
+                                 b->instr_server_build);
+    if (mm == NULL && b->instr_iterations != j->result.iterations)
+        mm = pf_asprintf("counted over %d draws, the baseline over %d", j->result.iterations,
+                         b->instr_iterations);
+    if (mm != NULL) {
+        char *note = pf_asprintf("baseline not comparable: %s; re-record with --update-baselines",
+                                 mm);
+        free(mm);
+        return note;
+    }
+    return NULL;
+}
+
+/* The instruction phase: the server under callgrind for every requested
+ * count, then native again. Without a server of our own or valgrind, one
+ * line says why and the metric is skipped. */
+static int count_instructions(const pf_gate_opts *o, pf_target *t, pf_gate_result *out,
+                              uint64_t seed, pf_error *err)
+{
+    if (o->no_instructions) {
+        out->instr.unavailable = pf_strdup("instructions not counted (--no-instructions)");
+        return 0;
+    }
+    if (pf_target_owned(t) && plan_instructions(o, t, out, err) < 0)
+        return -1;
+    /* Five times the native statement timeout: callgrind runs a backend
+     * 20-50x slower, and the timed phase has not yet shown how slow a case
+     * is; a pathological case is cut off rather than stalling the run. */
+    out->instr.statement_timeout_ms = 5 * o->statement_timeout_ms;
+    out->instr.on_job = o->on_instr_job;
+    out->instr.arg = o->arg;
+    if (pf_instr_run(&out->instr, t, seed, err) < 0)
+        return -1;
+    for (size_t i = 0; i < out->n_cases; i++)
+        out->cases[i].instr_note = instr_note_of(out, &out->cases[i]);
+    if (o->on_phase != NULL && out->instr.available && out->instr.n > 0) {
+        char name[160];
+        snprintf(name, sizeof name,
+                 "instructions (%zu counts under callgrind; restart under callgrind %.1f s, "
+                 "back %.1f s)",
+                 out->instr.n, out->instr.start_ms / 1000, out->instr.stop_ms / 1000);
+        phase(o, name, out->instr.ms);
+    }
+    return 0;
 }
 
 int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
@@ -538,6 +659,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
                 continue;
             pf_case_result *r = &out->cases[out->n_cases++];
             r->c = c;
+            r->instr_job = r->base_instr_job = -1;
             r->baseline_path = pf_baseline_path(o->baselines_dir, c->group, c->name);
             int br = pf_baseline_read(r->baseline_path, &r->baseline, err);
             if (br < 0)
@@ -607,23 +729,31 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         goto cleanup;
     out->env.data_checksum = data_checksum;
     data_checksum = NULL;
-    /* From here on the connection measures: bound every statement. */
     pf_db_close(db);
     db = NULL;
-    prewarm(&t, t.dsn);
-    if (connect_work(o, t.dsn, &db, err) < 0)
-        goto cleanup;
     if (o->base_ref != NULL) {
         uint64_t tb = pf_now_ns();
         uint64_t base_seed = o->seed_given ? o->seed : base_ds->default_seed;
         if (prepare_base_db(o, &t, &gb, base_ds, base_seed, same_base, &db, err) < 0)
             goto cleanup;
-        char *bdsn = pf_dsn_with_dbname(t.admin_dsn, BASE_DB);
-        prewarm(&t, bdsn);
-        free(bdsn);
+        pf_db_close(db);
+        db = NULL;
         out->base_cloned = same_base;
         phase(o, same_base ? "base database (cloned)" : "base database (built)", pf_elapsed_ms(tb));
     }
+    /* Instructions first, on the freshly seeded databases: nothing has run
+     * in them yet, so every run counts from the same state. */
+    if (count_instructions(o, &t, out, seed, err) < 0)
+        goto cleanup;
+    /* From here on the connection measures: bound every statement. */
+    prewarm(&t, t.dsn);
+    if (o->base_ref != NULL) {
+        char *bdsn = pf_dsn_with_dbname(t.admin_dsn ? t.admin_dsn : t.dsn, BASE_DB);
+        prewarm(&t, bdsn);
+        free(bdsn);
+    }
+    if (connect_work(o, t.dsn, &db, err) < 0)
+        goto cleanup;
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
         if (r->has_baseline)
@@ -662,7 +792,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
             r->measured = true;
         }
         /* Judge against the calibration known so far; re-judged at the end. */
-        judge(o, r, cal[0], 0, false);
+        judge(o, out, r, cal[0], 0, false);
         if (o->on_case)
             o->on_case(o->arg, r, i, out->n_cases);
     }
@@ -681,7 +811,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     /* Final verdicts with the run's calibration; latency signals re-run. */
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
-        judge(o, r, out->calibration_ms, out->calibration_spread, false);
+        judge(o, out, r, out->calibration_ms, out->calibration_spread, false);
         if (r->v.status != PF_STATUS_NOISY || !(r->v.latency_signal || r->v.threshold_signal))
             continue;
         r->first_ratio = r->v.latency_ratio;
@@ -721,7 +851,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
             r->base_m = again_base;
         }
         r->reran = true;
-        judge(o, r, out->calibration_ms, out->calibration_spread, true);
+        judge(o, out, r, out->calibration_ms, out->calibration_spread, true);
     }
     out->measure_ms = pf_elapsed_ms(t3);
     phase(o, "measure", out->measure_ms);
@@ -740,6 +870,10 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         ro.scale = o->scale;
         ro.seed = seed;
         ro.severity_overrides = o->rls_severities;
+        if (out->instr.ran || out->instr.unavailable != NULL) {
+            ro.instr = &out->instr;
+            ro.instr_plan = &out->rls_instr;
+        }
         ro.on_phase = o->on_phase;
         ro.arg = o->arg;
         if (pf_rls_check(t.dsn, &ro, &out->rls, err) < 0)
@@ -756,6 +890,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
                 continue;
             pf_baseline b;
             fill_baseline(&b, r, &out->env, out->calibration_ms);
+            fill_instructions(&b, out, r);
             int w = pf_baseline_write(r->baseline_path, &b, err);
             pf_baseline_dispose(&b);
             if (w < 0)
@@ -801,6 +936,7 @@ void pf_gate_result_dispose(pf_gate_result *r)
         free(c->baseline_path);
         free(c->mismatch);
         free(c->error);
+        free(c->instr_note);
         pf_verdict_dispose(&c->v);
     }
     free(r->cases);
@@ -813,5 +949,7 @@ void pf_gate_result_dispose(pf_gate_result *r)
     if (r->has_rls)
         pf_rls_result_dispose(&r->rls);
     free(r->target);
+    pf_instr_phase_dispose(&r->instr);
+    pf_rls_instr_plan_dispose(&r->rls_instr);
     memset(r, 0, sizeof *r);
 }

@@ -1,8 +1,9 @@
 /* One gate run (perfgate run): registry and baselines read first (bad input
  * fails fast), then a target (disposable cluster or --dsn), schema, seed,
- * calibration, every selected case measured and judged (latency signals
- * re-run to confirm; write cases in a throw-away copy of the database),
- * baselines updated on request. Reports are rendered by report.c. */
+ * instructions counted under callgrind, calibration, every selected case
+ * measured and judged (latency signals re-run to confirm; write cases in a
+ * throw-away copy of the database), the RLS checks, baselines updated on
+ * request. Reports are rendered by summary.c. */
 #ifndef PF_GATE_H
 #define PF_GATE_H
 
@@ -11,6 +12,7 @@
 
 #include "baseline.h"
 #include "error.h"
+#include "instr.h"
 #include "measure.h"
 #include "registry.h"
 #include "rls.h"
@@ -34,6 +36,10 @@ typedef struct pf_case_result {
     const pf_case *base_case;
     pf_measurement base_m;
     bool has_base;
+    /* Instructions per execution: jobs of the run's instruction phase (-1:
+     * none), and why they are not judged (NULL: judged when counted). */
+    long instr_job, base_instr_job;
+    char *instr_note;
     pf_verdict v;
 } pf_case_result;
 
@@ -59,9 +65,12 @@ typedef struct pf_gate_opts {
     int jobs;
     int iterations;         /* > 0: override every case (quick runs) */
     double statement_timeout_ms; /* per statement while measuring; 0 = none */
+    bool no_instructions;   /* do not count instructions under callgrind */
     pf_rules rules;
     pf_gate_case_fn on_case;
     pf_gate_phase_fn on_phase;
+    /* One call per finished instruction count (may be NULL). */
+    void (*on_instr_job)(void *arg, const pf_instr_job *job, size_t index, size_t total);
     void *arg;
 } pf_gate_opts;
 
@@ -86,7 +95,16 @@ typedef struct pf_gate_result {
     pf_rls_result rls;
     bool has_rls;
     double rls_ms;
+    /* The instruction phase (counted before the timed measurements, on the
+     * freshly seeded databases) and the RLS pairs' jobs in it. */
+    pf_instr_phase instr;
+    pf_rls_instr_plan rls_instr;
 } pf_gate_result;
+
+/* The instruction count of a case result (and of its base revision), NULL
+ * when none was taken. */
+const pf_instructions *pf_gate_instr(const pf_gate_result *g, const pf_case_result *r);
+const pf_instructions *pf_gate_base_instr(const pf_gate_result *g, const pf_case_result *r);
 
 /* Defaults for everything (project paths, scale 1, the rules). */
 void pf_gate_opts_init(pf_gate_opts *o);

@@ -433,3 +433,115 @@ int pf_measure_calibration(pf_db *db, int reps, double *median_ms, pf_error *err
     free(t);
     return rc;
 }
+
+/* ------------------------------------------------------- instructions */
+
+#define PROBE_EXECUTIONS 1
+
+int pf_instr_iterations_for(int64_t per_execution)
+{
+    /* About 25M counted instructions per case (a quarter to half a second
+     * under callgrind for the counted pass; the warm-up pass costs as
+     * much), never more than 20 draws, never fewer than one. */
+    static const struct {
+        int64_t below;
+        int n;
+    } k_ladder[] = {
+        {1250000, 20}, {2500000, 10}, {5000000, 5}, {8333333, 3}, {12500000, 2},
+    };
+    for (size_t i = 0; i < sizeof k_ladder / sizeof k_ladder[0]; i++)
+        if (per_execution < k_ladder[i].below)
+            return k_ladder[i].n;
+    return 1;
+}
+
+/* One execution as the timed iteration runs it, or (statement = false) the
+ * same transaction without the statement. */
+static int instr_iteration(pf_db *db, const pf_case *c, const pf_params *p, size_t row,
+                           bool statement, pf_error *err)
+{
+    char *b = begin_sql(c, p, row);
+    int rc = pf_db_exec(db, b, err);
+    free(b);
+    if (rc < 0)
+        return case_error(db, c, "setting the identity", err);
+    if (statement) {
+        const char **vals = param_values(c, p, row);
+        long rows = 0;
+        rc = pf_db_exec_prepared(db, STMT, (int)c->n_params, vals, &rows, err);
+        free(vals);
+        if (rc < 0)
+            return case_error(db, c, "running the statement", err);
+    }
+    if (pf_db_exec(db, "ROLLBACK", err) < 0)
+        return case_error(db, c, "rolling back", err);
+    return 0;
+}
+
+/* A pass over the draws 0..n-1, then a mark; *ir (may be NULL) its count. */
+static int instr_pass(pf_db *db, const pf_case *c, const pf_params *p, const pf_instr_opts *o,
+                      int n, bool statement, int64_t *ir, pf_error *err)
+{
+    for (int i = 0; i < n; i++)
+        if (instr_iteration(db, c, p, draw(p, o->seed, c, (uint64_t)i), statement, err) < 0)
+            return -1;
+    int64_t count = 0;
+    if (o->mark(o->mark_arg, db, &count, err) < 0)
+        return -1;
+    if (ir != NULL)
+        *ir = count;
+    return 0;
+}
+
+int pf_measure_instructions(pf_db *db, const pf_case *case_in, const pf_instr_opts *o,
+                            pf_instructions *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    pf_case owner_view;
+    const pf_case *c = case_in;
+    if (o->as_owner && case_in->identity != PF_IDENTITY_OWNER) {
+        owner_view = *case_in; /* shallow: only the identity differs */
+        owner_view.identity = PF_IDENTITY_OWNER;
+        c = &owner_view;
+    }
+    pf_params p;
+    if (pf_params_load(db, c, &p, err) < 0)
+        return -1;
+    int rc = pf_db_prepare(db, STMT, c->prepared_sql, err);
+    if (rc < 0) {
+        pf_error_prefix(err, "%s:%d: preparing the statement", c->file, c->sql_line);
+        if (err)
+            err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+        pf_params_dispose(&p);
+        return -1;
+    }
+    int64_t discard = 0, probe = 0;
+    /* The probe: the first draw once cold (discarded with whatever this
+     * connection did before: the params query, preparing), then once warm,
+     * counted: what one execution costs, to choose n. */
+    rc = instr_iteration(db, c, &p, draw(&p, o->seed, c, 0), true, err);
+    if (rc == 0)
+        rc = o->mark(o->mark_arg, db, &discard, err);
+    if (rc == 0)
+        rc = instr_pass(db, c, &p, o, PROBE_EXECUTIONS, true, &probe, err);
+    int n = 0;
+    if (rc == 0) {
+        out->probe_per_execution = probe / PROBE_EXECUTIONS;
+        n = o->iterations > 0 ? o->iterations : pf_instr_iterations_for(out->probe_per_execution);
+        /* Warm: every page and cache entry the counted pass touches. */
+        rc = instr_pass(db, c, &p, o, n, true, NULL, err);
+    }
+    if (rc == 0)
+        rc = instr_pass(db, c, &p, o, n, true, &out->with_statement, err);
+    if (rc == 0)
+        rc = instr_pass(db, c, &p, o, n, false, &out->without_statement, err);
+    if (rc == 0) {
+        int64_t d = out->with_statement - out->without_statement;
+        out->iterations = n;
+        out->per_execution = d > 0 ? (d + n / 2) / n : 0;
+    }
+    pf_error ignored;
+    pf_db_exec(db, "DEALLOCATE " STMT, &ignored);
+    pf_params_dispose(&p);
+    return rc;
+}

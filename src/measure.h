@@ -26,6 +26,20 @@ typedef struct pf_params {
     int *map;      /* for each case parameter, its column */
 } pf_params;
 
+/* Instructions one execution of a case's statement costs the backend,
+ * counted under callgrind (callgrind.h): the mean over `iterations`
+ * parameter draws (the first draws of the timed iterations), as the
+ * difference of two marked passes over the same draws, one with the
+ * statement and one without (the transaction, role and claims set-up
+ * alone). */
+typedef struct pf_instructions {
+    int64_t per_execution;
+    int iterations;
+    int64_t probe_per_execution; /* the first executions, cold and with set-up: chose iterations */
+    int64_t with_statement;      /* the two passes' totals */
+    int64_t without_statement;
+} pf_instructions;
+
 typedef struct pf_measurement {
     double *samples_ms; /* per timed iteration, in order */
     size_t n_samples;
@@ -42,6 +56,8 @@ typedef struct pf_measurement {
     double explain_ms; /* execution time EXPLAIN ANALYZE reported */
     int64_t rows;      /* rows the statement returned or affected (explain draw) */
     bool in_clone;     /* ran in a throw-away copy of the database */
+    bool has_instructions; /* instr was counted (pf_measure_instructions) */
+    pf_instructions instr;
     double wall_ms;    /* whole measurement, set-up included */
 } pf_measurement;
 
@@ -72,6 +88,35 @@ void pf_measurement_dispose(pf_measurement *m);
 int pf_measure_pair(pf_db *base_db, const pf_case *base_case, pf_db *head_db,
                     const pf_case *head_case, const pf_measure_opts *o, pf_measurement *base,
                     pf_measurement *head, pf_error *err);
+
+/* Counting instructions: mark(arg, db, &count, err) must return the
+ * instructions db's backend executed since the previous call (see
+ * pf_callgrind_mark). */
+typedef int (*pf_mark_fn)(void *arg, pf_db *db, int64_t *count, pf_error *err);
+
+typedef struct pf_instr_opts {
+    uint64_t seed;   /* as for the timed iterations: the same draws */
+    int iterations;  /* > 0: exactly this many (a baseline's count, the other half of a
+                        pair); 0: chosen from the cost (pf_instr_iterations_for) */
+    bool as_owner;   /* run the statement as the owner whatever the case's identity
+                        (an RLS pair's owner half) */
+    pf_mark_fn mark;
+    void *mark_arg;
+} pf_instr_opts;
+
+/* Count the instructions of one execution of case c on db (a connection to
+ * a server under callgrind): the first draw twice (the second, warm, count
+ * chooses n unless o->iterations says), a warm-up pass over the draws 0..n-1, then a
+ * marked pass over the same draws with the statement and one without it.
+ * Every execution is the timed iteration's transaction (identity, claims,
+ * rollback). Errors as pf_measure_case. */
+int pf_measure_instructions(pf_db *db, const pf_case *c, const pf_instr_opts *o,
+                            pf_instructions *out, pf_error *err);
+
+/* Iterations for a statement that costs about `per_execution` instructions
+ * (about 25M counted per case): 20 below 1.25M, 10 below 2.5M, 5 below 5M,
+ * 3 below 8.3M, 2 below 12.5M, else 1. */
+int pf_instr_iterations_for(int64_t per_execution);
 
 /* The calibration workload: a fixed CPU-bound query run `reps` times;
  * *median_ms is its median. The same statement runs after every timed

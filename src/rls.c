@@ -99,10 +99,12 @@ void pf_rls_result_dispose(pf_rls_result *r)
         free(r->pairs[i].name);
         free(r->pairs[i].identity_case);
         free(r->pairs[i].owner_case);
+        free(r->pairs[i].instr_note);
         free(r->pairs[i].identity);
     }
     free(r->pairs);
     free(r->target);
+    free(r->instr_unavailable);
     free(r->server_version);
     memset(r, 0, sizeof *r);
 }
@@ -1020,6 +1022,10 @@ int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
     pf_rls_opts ro = o->rls;
     char *target = NULL;
     double seed_ms = 0;
+    pf_instr_phase instr;
+    pf_instr_phase_init(&instr);
+    pf_rls_instr_plan plan;
+    memset(&plan, 0, sizeof plan);
 
     /* Bad input first, before any server starts. */
     if (pf_rls_rules_load(ro.rules_path, &probe, err) < 0)
@@ -1062,10 +1068,46 @@ int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
         seed_ms = pf_elapsed_ms(t1);
         phase(&ro, "schema and seed", seed_ms);
     }
+    /* The overhead pairs' instructions, counted on the freshly seeded
+     * database before anything else runs in it. */
+    if (!ro.no_overhead && o->no_instructions) {
+        instr.unavailable = pf_strdup("instructions not counted (--no-instructions)");
+        ro.instr = &instr;
+    } else if (!ro.no_overhead) {
+        pf_registry *own_reg = NULL;
+        const pf_registry *reg = ro.registry;
+        if (reg == NULL && ro.bench_dir != NULL && pf_registry_load(ro.bench_dir, &own_reg, err) < 0)
+            goto cleanup;
+        if (reg == NULL)
+            reg = own_reg;
+        int pr = 0;
+        if (reg != NULL && pf_target_owned(&t))
+            pr = pf_rls_instr_plan_make(&instr, reg, t.dbname, ro.baselines_dir, &plan, err);
+        if (pr == 0) {
+            instr.statement_timeout_ms = 300000;
+            pr = pf_instr_run(&instr, &t, seed, err);
+        }
+        if (pr < 0) {
+            pf_registry_free(own_reg);
+            goto cleanup;
+        }
+        if (instr.available && instr.n > 0)
+            phase(&ro, "instructions (overhead pairs, under callgrind)", instr.ms);
+        ro.instr = &instr;
+        ro.instr_plan = &plan;
+        /* The registry must outlive the checks: the jobs borrow its cases. */
+        rc = pf_rls_check(t.dsn, &ro, out, err);
+        pf_registry_free(own_reg);
+        goto cleanup;
+    }
     rc = pf_rls_check(t.dsn, &ro, out, err);
 cleanup:
     out->target = target;
     out->seed_ms = seed_ms;
+    if (instr.unavailable != NULL)
+        out->instr_unavailable = pf_strdup(instr.unavailable);
+    pf_instr_phase_dispose(&instr);
+    pf_rls_instr_plan_dispose(&plan);
     pf_db_close(db);
     pf_target_close(&t);
     pf_datagen_free(gen);

@@ -36,6 +36,7 @@
 
 #include "db.h"
 #include "error.h"
+#include "instr.h"
 #include "junit.h"
 #include "registry.h"
 
@@ -132,6 +133,19 @@ char **pf_rls_lint_columns(const char *expr, const char *relname, char *const *c
 
 /* -------------------------------------------------------------- running */
 
+/* The overhead pairs' instruction counts: for each pair, the jobs of an
+ * instruction phase that counted its identity half and its owner half over
+ * the same draws (pf_rls_instr_plan). */
+typedef struct pf_rls_instr_pair {
+    const pf_case *identity_case;
+    size_t identity_job, owner_job;
+} pf_rls_instr_pair;
+
+typedef struct pf_rls_instr_plan {
+    pf_rls_instr_pair *pairs;
+    size_t n;
+} pf_rls_instr_plan;
+
 typedef struct pf_rls_opts {
     const char *rules_path;     /* required */
     /* Overhead pairs: a registry (borrowed) or a directory to load one
@@ -153,6 +167,11 @@ typedef struct pf_rls_opts {
     /* Progress: one line per finished check family (may be NULL). */
     void (*on_phase)(void *arg, const char *phase, double ms);
     void *arg;
+    /* Instructions of the overhead pairs, counted beforehand by the caller
+     * (pf_rls_instr_plan, then pf_instr_run): the phase and its plan. NULL:
+     * not counted; the reports then say instr->unavailable when set. */
+    const pf_instr_phase *instr;
+    const pf_rls_instr_plan *instr_plan;
 } pf_rls_opts;
 
 void pf_rls_opts_init(pf_rls_opts *o);
@@ -217,6 +236,15 @@ typedef struct pf_rls_pair {
     bool has_baseline, reran, baseline_written;
     double base_ratio, base_fixed_ratio;
     int64_t base_policy_calls;
+    /* Instructions per execution of both halves over the same draws: the
+     * deterministic overhead (identity / owner). */
+    bool has_instr;
+    int64_t owner_instr, identity_instr;
+    int instr_iterations;
+    double instr_ratio;
+    bool has_base_instr;    /* the baseline has a comparable ratio */
+    double base_instr_ratio;
+    char *instr_note;       /* why not counted or not compared, NULL if it was */
 } pf_rls_pair;
 
 typedef struct pf_rls_result {
@@ -231,6 +259,7 @@ typedef struct pf_rls_result {
     int counts[PF_RLS_ERROR + 1];
     int exit_code;   /* PF_EXIT_OK or PF_EXIT_FAIL */
     char *target;    /* where it ran (pf_rls_run only), password masked */
+    char *instr_unavailable; /* pf_rls_run: why instructions were not counted, or NULL */
     char *server_version;
     double seed_ms, isolation_ms, lint_ms, overhead_ms, total_ms;
 } pf_rls_result;
@@ -255,6 +284,7 @@ typedef struct pf_rls_run_opts {
     bool no_seed;   /* the database at dsn already holds schema and data */
     bool auth_shim;
     int jobs;
+    bool no_instructions; /* do not count the overhead pairs' instructions */
 } pf_rls_run_opts;
 
 void pf_rls_run_opts_init(pf_rls_run_opts *o);
@@ -298,6 +328,16 @@ void pf_rls_result_finish(pf_rls_result *r);
 
 /* Linter and table checks over the catalog of db (appends checks). */
 int pf_rls_lint(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err);
+/* Request the instruction counts of every overhead pair of reg (as
+ * pf_rls_overhead pairs them) in database dbname: jobs added to ph, their
+ * map in *out (dispose with pf_rls_instr_plan_dispose). The identity half
+ * counts over as many draws as the pair's baseline recorded (else chosen
+ * from its cost), the owner half over the same. A malformed overhead
+ * baseline is bad input. */
+int pf_rls_instr_plan_make(pf_instr_phase *ph, const pf_registry *reg, const char *dbname,
+                           const char *baselines_dir, pf_rls_instr_plan *out, pf_error *err);
+void pf_rls_instr_plan_dispose(pf_rls_instr_plan *p);
+
 /* The overhead pairs (appends checks and pairs). */
 int pf_rls_overhead(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
                     pf_rls_result *out, pf_error *err);

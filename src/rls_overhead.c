@@ -38,6 +38,9 @@
 #define MIN_DELTA_MS 0.05
 #define CALLS_LIMIT 0.20
 #define CALLS_MIN_DELTA 2
+/* The overhead in instructions (identity / owner per execution, the same
+ * draws) is deterministic: more than +20% against the baseline fails. */
+#define INSTR_RATIO_LIMIT 0.20
 
 /* ------------------------------------------------------------ baseline */
 
@@ -48,7 +51,21 @@ typedef struct ov_baseline {
     int server_major;
     double ratio, fixed_ratio;
     int64_t policy_calls, identity_calls;
+    bool has_instr;
+    double instr_ratio;
+    int instr_iterations;
+    char *instr_method, *instr_valgrind, *instr_arch, *instr_server_build;
 } ov_baseline;
+
+static void ov_baseline_dispose(ov_baseline *b)
+{
+    free(b->dataset_hash);
+    free(b->instr_method);
+    free(b->instr_valgrind);
+    free(b->instr_arch);
+    free(b->instr_server_build);
+    memset(b, 0, sizeof *b);
+}
 
 static char *baseline_path(const char *dir, const char *name)
 {
@@ -101,6 +118,18 @@ static char *render(const pf_rls_pair *p, const pf_rls_opts *o, int server_major
     add_raw(root, "owner_calls", "%lld", (long long)p->owner_calls);
     add_raw(root, "identity_calls", "%lld", (long long)p->identity_calls);
     add_raw(root, "policy_calls", "%lld", (long long)p->policy_calls);
+    if (p->has_instr && o->instr != NULL) {
+        cJSON *ins = cJSON_AddObjectToObject(root, "instructions");
+        add_raw(ins, "ratio", "%.4f", fin(p->instr_ratio));
+        add_raw(ins, "owner_per_execution", "%lld", (long long)p->owner_instr);
+        add_raw(ins, "identity_per_execution", "%lld", (long long)p->identity_instr);
+        add_raw(ins, "iterations", "%d", p->instr_iterations);
+        cJSON_AddStringToObject(ins, "method", PF_INSTR_METHOD);
+        cJSON_AddStringToObject(ins, "valgrind", o->instr->info.version ? o->instr->info.version : "");
+        cJSON_AddStringToObject(ins, "arch", o->instr->info.arch ? o->instr->info.arch : "");
+        cJSON_AddStringToObject(ins, "server_build",
+                                o->instr->server_build ? o->instr->server_build : "");
+    }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     pf_buf out = PF_BUF_INIT;
@@ -206,9 +235,44 @@ static int read_baseline(const char *path, ov_baseline *b, pf_error *err)
     b->fixed_ratio = fixed;
     b->policy_calls = (int64_t)pcalls;
     b->identity_calls = (int64_t)icalls;
+    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(root, "instructions");
+    if (ins != NULL) {
+        double iratio, iters;
+        const char *keys[] = {"method", "valgrind", "arch", "server_build"};
+        char **dst[] = {&b->instr_method, &b->instr_valgrind, &b->instr_arch,
+                        &b->instr_server_build};
+        if (!cJSON_IsObject(ins)) {
+            rc = bad(path, "instructions", "must be an object", err);
+            goto done;
+        }
+        if (need_num(path, ins, "ratio", &iratio, err) < 0 ||
+            need_num(path, ins, "iterations", &iters, err) < 0) {
+            rc = -1;
+            goto done;
+        }
+        if (!(iratio > 0 && iratio < 1e6) || !(iters >= 1 && iters <= 1000 && iters == floor(iters))) {
+            rc = bad(path, iratio > 0 && iratio < 1e6 ? "instructions.iterations"
+                                                      : "instructions.ratio",
+                     "is out of range", err);
+            goto done;
+        }
+        for (size_t k = 0; k < 4; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(ins, keys[k]);
+            if (!cJSON_IsString(v)) {
+                rc = bad(path, keys[k], "missing string in instructions", err);
+                goto done;
+            }
+            *dst[k] = pf_strdup(v->valuestring);
+        }
+        b->has_instr = true;
+        b->instr_ratio = iratio;
+        b->instr_iterations = (int)iters;
+    }
 done:
     cJSON_Delete(root);
     free(text);
+    if (rc < 0)
+        ov_baseline_dispose(b);
     return rc;
 }
 
@@ -453,6 +517,81 @@ static void signal_of(const pf_rls_pair *p, const ov_baseline *b, bool *sig)
            p->ratio_lo > RATIO_LIMIT * b->ratio;
 }
 
+/* The pair's instruction counts from the caller's phase, or a note why
+ * there are none (nothing when counting was not requested). */
+static void instr_of(const pf_rls_opts *o, const pf_case *ic, pf_rls_pair *p)
+{
+    if (o->instr == NULL || o->instr_plan == NULL)
+        return;
+    if (!o->instr->available) {
+        p->instr_note = pf_strdup(o->instr->unavailable ? o->instr->unavailable
+                                                        : "instructions not counted");
+        return;
+    }
+    const pf_rls_instr_pair *pp = NULL;
+    for (size_t i = 0; i < o->instr_plan->n && pp == NULL; i++)
+        if (o->instr_plan->pairs[i].identity_case == ic)
+            pp = &o->instr_plan->pairs[i];
+    if (pp == NULL) {
+        p->instr_note = pf_strdup("instructions not counted for this pair");
+        return;
+    }
+    const pf_instr_job *ij = &o->instr->jobs[pp->identity_job];
+    const pf_instr_job *oj = &o->instr->jobs[pp->owner_job];
+    if (!ij->done || !oj->done) {
+        const char *why = ij->error ? ij->error : oj->error ? oj->error : "no count";
+        p->instr_note = pf_asprintf("instructions not counted: %s", why);
+        return;
+    }
+    p->has_instr = true;
+    p->identity_instr = ij->result.per_execution;
+    p->owner_instr = oj->result.per_execution;
+    p->instr_iterations = ij->result.iterations;
+    p->instr_ratio = p->owner_instr > 0 ? (double)p->identity_instr / (double)p->owner_instr : 0;
+}
+
+/* Judge the instruction ratio against the baseline's: appends to det and
+ * fail, may set *st to PF_RLS_FAIL. */
+static void judge_instr(const pf_rls_opts *o, pf_rls_pair *p, const ov_baseline *b, pf_buf *det,
+                        pf_buf *fail, pf_rls_status *st)
+{
+    if (!p->has_instr) {
+        if (p->instr_note)
+            pf_buf_printf(det, "instructions   %s\n", p->instr_note);
+        return;
+    }
+    char is[24], os[24];
+    pf_verdict_fmt_count(p->identity_instr, is, sizeof is);
+    pf_verdict_fmt_count(p->owner_instr, os, sizeof os);
+    pf_buf_printf(det, "instructions   %s as %s, %s as owner per execution (%d draws): ratio %.2f\n",
+                  is, p->identity, os, p->instr_iterations, p->instr_ratio);
+    if (!p->has_baseline || !b->has_instr)
+        return;
+    char *mm = pf_instr_mismatch(o->instr, b->instr_method, b->instr_valgrind, b->instr_arch,
+                                 b->instr_server_build);
+    if (mm == NULL && b->instr_iterations != p->instr_iterations)
+        mm = pf_asprintf("counted over %d draws, the baseline over %d", p->instr_iterations,
+                         b->instr_iterations);
+    if (mm != NULL) {
+        pf_buf_printf(det, "               baseline not compared: %s\n", mm);
+        free(p->instr_note);
+        p->instr_note = mm;
+        return;
+    }
+    p->has_base_instr = true;
+    p->base_instr_ratio = b->instr_ratio;
+    double growth = p->instr_ratio / b->instr_ratio - 1;
+    pf_buf_printf(det, "               baseline ratio %.2f (%+.1f%%)%s\n", b->instr_ratio,
+                  100.0 * growth, growth > INSTR_RATIO_LIMIT ? "  REGRESSION" : "");
+    if (growth > INSTR_RATIO_LIMIT) {
+        *st = PF_RLS_FAIL;
+        pf_buf_printf(fail, "%sRLS overhead in instructions ×%.2f → ×%.2f (%+.0f%%: %s as %s, %s "
+                            "as owner)",
+                      fail->len ? ", " : "", b->instr_ratio, p->instr_ratio, 100.0 * growth, is,
+                      p->identity, os);
+    }
+}
+
 /* Measure and judge one pair. */
 static int one_pair(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
                     const pf_case *ic, const pf_case *oc, pf_rls_result *out, pf_error *err)
@@ -583,6 +722,7 @@ static int one_pair(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
                                    b.scale, (unsigned long long)b.seed, o->scale,
                                    (unsigned long long)o->seed);
     }
+    instr_of(o, ic, p);
     if (mismatch) {
         pf_buf_printf(&det, "baseline       not comparable: %s\n", mismatch);
         st = PF_RLS_FAIL;
@@ -600,6 +740,7 @@ static int one_pair(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
                           (long long)bc, (long long)hc,
                           bc > 0 ? 100.0 * (double)(hc - bc) / (double)bc : 100.0);
         }
+        judge_instr(o, p, &b, &det, &fail, &st);
         pf_rls_severity rsev = rules->severity[pf_rls_rule_index("rls_overhead_ratio")];
         if (sig && p->reran && rsev != PF_RLS_SEV_OFF) {
             if (st == PF_RLS_PASS || rsev == PF_RLS_SEV_ERROR)
@@ -634,24 +775,31 @@ static int one_pair(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
                       p->identity_median_ms, p->identity,
                       100.0 * p->identity_median_ms / p->threshold_ms, p->threshold_ms);
     }
+    if (!p->has_baseline)
+        judge_instr(o, p, &b, &det, &fail, &st);
     if (!p->has_baseline && st == PF_RLS_PASS)
         st = PF_RLS_NEW;
     char *msg;
     if (fail.len)
         msg = pf_asprintf("%s: %s", p->name, pf_buf_str(&fail));
     else
-        msg = pf_asprintf("%s: RLS overhead ×%.2f (%.3f → %.3f ms), %lld policy-function calls per "
-                          "query%s",
-                          p->name, p->ratio, p->owner_median_ms, p->identity_median_ms,
+    {
+        char ins[48] = "";
+        if (p->has_instr)
+            snprintf(ins, sizeof ins, ", ×%.2f in instructions", p->instr_ratio);
+        msg = pf_asprintf("%s: RLS overhead ×%.2f (%.3f → %.3f ms)%s, %lld policy-function calls "
+                          "per query%s",
+                          p->name, p->ratio, p->owner_median_ms, p->identity_median_ms, ins,
                           (long long)p->policy_calls,
                           p->has_baseline ? "" : " (new: no baseline yet)");
+    }
     pf_rls_outcome *c = add(out, p, st, msg);
     free(msg);
     c->details = pf_buf_steal(&det);
     c->ms = pf_elapsed_ms(t0);
     pf_buf_dispose(&fail);
     free(mismatch);
-    free(b.dataset_hash);
+    ov_baseline_dispose(&b);
 
     rc = 0;
     if (o->update_baselines) {
@@ -683,4 +831,39 @@ int pf_rls_overhead(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
     }
     pf_registry_free(own);
     return rc;
+}
+
+int pf_rls_instr_plan_make(pf_instr_phase *ph, const pf_registry *reg, const char *dbname,
+                           const char *baselines_dir, pf_rls_instr_plan *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->pairs = pf_calloc(reg->n + 1, sizeof *out->pairs);
+    for (size_t i = 0; i < reg->n; i++) {
+        const pf_case *c = &reg->cases[i];
+        if (!is_rls_case(c) || c->identity != PF_IDENTITY_AUTHENTICATED || c->writes)
+            continue;
+        const pf_case *oc = owner_half(reg, c);
+        char *path = baseline_path(baselines_dir ? baselines_dir : "baselines", c->name);
+        ov_baseline b;
+        int br = read_baseline(path, &b, err);
+        free(path);
+        if (br < 0) {
+            pf_rls_instr_plan_dispose(out);
+            return -1;
+        }
+        int n = br == 0 && b.has_instr ? b.instr_iterations : 0;
+        ov_baseline_dispose(&b);
+        pf_rls_instr_pair *pp = &out->pairs[out->n++];
+        pp->identity_case = c;
+        pp->identity_job = pf_instr_add(ph, c, dbname, false, n, -1);
+        pp->owner_job = pf_instr_add(ph, oc ? oc : c, dbname, oc == NULL, n,
+                                     n > 0 ? -1 : (int)pp->identity_job);
+    }
+    return 0;
+}
+
+void pf_rls_instr_plan_dispose(pf_rls_instr_plan *p)
+{
+    free(p->pairs);
+    memset(p, 0, sizeof *p);
 }

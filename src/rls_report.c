@@ -230,8 +230,9 @@ char *pf_rls_markdown(const pf_rls_result *r, int level)
     if (r->n_pairs > 0) {
         pf_buf_printf(&b, "%s RLS overhead (same query as owner and as the user, interleaved)\n\n"
                           "| case | identity | owner median | user median | ratio | fixed-draw "
-                          "ratio | baseline | user p95 | policy-function calls | verdict |\n"
-                          "|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+                          "ratio | baseline | instructions ratio | baseline | user p95 | "
+                          "policy-function calls | verdict |\n"
+                          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
                       h2);
         for (size_t i = 0; i < r->n_pairs; i++) {
             const pf_rls_pair *p = &r->pairs[i];
@@ -241,14 +242,18 @@ char *pf_rls_markdown(const pf_rls_result *r, int level)
                     strncmp(r->checks[k].name, p->name, strlen(p->name)) == 0 &&
                     r->checks[k].name[strlen(p->name)] == ' ')
                     c = &r->checks[k];
-            char base[32] = "–";
+            char base[32] = "–", ir[32] = "–", ibase[32] = "–";
             if (p->has_baseline)
                 snprintf(base, sizeof base, "×%.2f", p->base_fixed_ratio);
+            if (p->has_instr)
+                snprintf(ir, sizeof ir, "×%.2f", p->instr_ratio);
+            if (p->has_base_instr)
+                snprintf(ibase, sizeof ibase, "×%.2f", p->base_instr_ratio);
             pf_buf_printf(&b,
-                          "| `%s` | %s | %.3f ms | %.3f ms | ×%.2f | ×%.2f | %s | %.3f ms | "
-                          "%lld%s | %s %s |\n",
+                          "| `%s` | %s | %.3f ms | %.3f ms | ×%.2f | ×%.2f | %s | %s | %s | %.3f ms "
+                          "| %lld%s | %s %s |\n",
                           p->identity_case, p->identity, p->owner_median_ms, p->identity_median_ms,
-                          p->ratio, p->fixed_ratio, base, p->identity_p95_ms,
+                          p->ratio, p->fixed_ratio, base, ir, ibase, p->identity_p95_ms,
                           (long long)p->policy_calls,
                           p->has_baseline ? "" : "",
                           c ? mark(c->status) : "", c ? pf_rls_status_name(c->status) : "error");
@@ -295,16 +300,21 @@ char *pf_rls_text(const pf_rls_result *r)
             pf_buf_printf(&b, "      fix: %s\n", c->hint);
     }
     if (r->n_pairs > 0) {
-        pf_buf_printf(&b, "%-24s %-9s %10s %10s %7s %7s %8s %6s\n", "rls overhead", "identity",
-                      "owner", "user", "ratio", "fixed", "baseline", "calls");
+        pf_buf_printf(&b, "%-24s %-9s %10s %10s %7s %7s %8s %7s %8s %6s\n", "rls overhead",
+                      "identity", "owner", "user", "ratio", "fixed", "baseline", "instr", "baseline",
+                      "calls");
         for (size_t i = 0; i < r->n_pairs; i++) {
             const pf_rls_pair *p = &r->pairs[i];
-            char base[16] = "–";
+            char base[16] = "–", ir[16] = "–", ibase[16] = "–";
             if (p->has_baseline)
                 snprintf(base, sizeof base, "%.2f", p->base_fixed_ratio);
-            pf_buf_printf(&b, "%-24s %-9s %7.3f ms %7.3f ms %7.2f %7.2f %8s %6lld\n", p->name,
-                          p->identity, p->owner_median_ms, p->identity_median_ms, p->ratio,
-                          p->fixed_ratio, base, (long long)p->policy_calls);
+            if (p->has_instr)
+                snprintf(ir, sizeof ir, "%.2f", p->instr_ratio);
+            if (p->has_base_instr)
+                snprintf(ibase, sizeof ibase, "%.2f", p->base_instr_ratio);
+            pf_buf_printf(&b, "%-24s %-9s %7.3f ms %7.3f ms %7.2f %7.2f %8s %7s %8s %6lld\n",
+                          p->name, p->identity, p->owner_median_ms, p->identity_median_ms, p->ratio,
+                          p->fixed_ratio, base, ir, ibase, (long long)p->policy_calls);
         }
     }
     pf_buf_printf(&b, "%zu rls checks over %zu tables and %zu identities: ", r->n_checks,
@@ -414,6 +424,17 @@ char *pf_rls_json(const pf_rls_result *r)
             cJSON_AddItemToObject(o, "baseline_fixed_ratio", num(p->base_fixed_ratio));
             cJSON_AddNumberToObject(o, "baseline_policy_calls", (double)p->base_policy_calls);
         }
+        if (p->has_instr) {
+            cJSON *io = cJSON_AddObjectToObject(o, "instructions");
+            cJSON_AddItemToObject(io, "owner_per_execution", num((double)p->owner_instr));
+            cJSON_AddItemToObject(io, "identity_per_execution", num((double)p->identity_instr));
+            cJSON_AddNumberToObject(io, "iterations", p->instr_iterations);
+            cJSON_AddItemToObject(io, "ratio", num(p->instr_ratio));
+            if (p->has_base_instr)
+                cJSON_AddItemToObject(io, "baseline_ratio", num(p->base_instr_ratio));
+        }
+        if (p->instr_note != NULL)
+            cJSON_AddStringToObject(o, "instructions_note", p->instr_note);
         cJSON_AddBoolToObject(o, "reran", p->reran);
         cJSON_AddBoolToObject(o, "baseline_written", p->baseline_written);
     }

@@ -63,6 +63,25 @@ static void work_delta(const pf_case_result *c, char *buf, size_t len)
         snprintf(buf, len, "%+.0f%%", 100.0 * (double)(h - b) / (double)b);
 }
 
+/* Instructions per execution and its change, for the table columns. */
+static void instr_cells(const pf_gate_result *r, const pf_case_result *c, char *count, size_t clen,
+                        char *delta, size_t dlen)
+{
+    const pf_instructions *in = pf_gate_instr(r, c);
+    if (in == NULL) {
+        snprintf(count, clen, "–");
+        snprintf(delta, dlen, "–");
+        return;
+    }
+    pf_verdict_fmt_count(in->per_execution, count, clen);
+    if (!c->v.instr_judged)
+        snprintf(delta, dlen, "–");
+    else if (fabs(c->v.instr_delta_pct) < 0.05)
+        snprintf(delta, dlen, "=");
+    else
+        snprintf(delta, dlen, "%+.1f%%", c->v.instr_delta_pct);
+}
+
 char *pf_summary_case_line(const pf_case_result *c)
 {
     char ld[16], wd[16];
@@ -96,21 +115,22 @@ static void counts_line(pf_buf *b, const pf_gate_result *r)
 char *pf_summary_table(const pf_gate_result *r)
 {
     pf_buf b = PF_BUF_INIT;
-    pf_buf_printf(&b, "%-44s %9s %9s %6s %8s %6s  %s\n", "case", "median", "p95", "Δlat",
-                  "buffers", "Δwork", "verdict");
+    pf_buf_printf(&b, "%-44s %9s %9s %6s %8s %6s %7s %7s  %s\n", "case", "median", "p95", "Δlat",
+                  "buffers", "Δwork", "instr", "Δinstr", "verdict");
     for (size_t i = 0; i < r->n_cases; i++) {
         const pf_case_result *c = &r->cases[i];
-        char name[64], ld[16], wd[16];
+        char name[64], ld[16], wd[16], ic[24], id[16];
         snprintf(name, sizeof name, "%s/%s", c->c->group, c->c->name);
         lat_delta(c, ld, sizeof ld);
         work_delta(c, wd, sizeof wd);
+        instr_cells(r, c, ic, sizeof ic, id, sizeof id);
         if (c->measured)
-            pf_buf_printf(&b, "%-44s %6.3f ms %6.3f ms %6s %8lld %6s  %s\n", name,
+            pf_buf_printf(&b, "%-44s %6.3f ms %6.3f ms %6s %8lld %6s %7s %7s  %s\n", name,
                           c->m.latency.median, c->m.latency.p95, ld, (long long)buffers(&c->m.work),
-                          wd, pf_status_name(c->v.status));
+                          wd, ic, id, pf_status_name(c->v.status));
         else
-            pf_buf_printf(&b, "%-44s %9s %9s %6s %8s %6s  %s\n", name, "–", "–", "–", "–", "–",
-                          pf_status_name(c->v.status));
+            pf_buf_printf(&b, "%-44s %9s %9s %6s %8s %6s %7s %7s  %s\n", name, "–", "–", "–", "–",
+                          "–", "–", "–", pf_status_name(c->v.status));
     }
     for (size_t i = 0; r->removed && r->removed[i]; i++)
         pf_buf_printf(&b, "removed: %s has no case in the registry any more\n", r->removed[i]);
@@ -155,19 +175,21 @@ char *pf_summary_markdown(const pf_gate_result *r)
         pf_buf_printf(&b, "## ✅ perfgate: %zu cases, no regression\n\n", r->n_cases);
     counts_line(&b, r);
     pf_buf_puts(&b, ".\n\n");
-    pf_buf_puts(&b, "| | case | median | p95 | Δ latency | buffers | Δ work | verdict |\n"
-                    "|---|---|---:|---:|---:|---:|---:|---|\n");
+    pf_buf_puts(&b, "| | case | median | p95 | Δ latency | buffers | Δ work | instructions | Δ "
+                    "instr | verdict |\n"
+                    "|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (size_t i = 0; i < r->n_cases; i++) {
         const pf_case_result *c = &r->cases[i];
-        char ld[16], wd[16];
+        char ld[16], wd[16], ic[24], id[16];
         lat_delta(c, ld, sizeof ld);
         work_delta(c, wd, sizeof wd);
+        instr_cells(r, c, ic, sizeof ic, id, sizeof id);
         pf_buf_printf(&b, "| %s | `%s/%s` | ", status_mark(c->v.status), c->c->group, c->c->name);
         if (c->measured)
-            pf_buf_printf(&b, "%.3f ms | %.3f ms | %s | %lld | %s | ", c->m.latency.median,
-                          c->m.latency.p95, ld, (long long)buffers(&c->m.work), wd);
+            pf_buf_printf(&b, "%.3f ms | %.3f ms | %s | %lld | %s | %s | %s | ", c->m.latency.median,
+                          c->m.latency.p95, ld, (long long)buffers(&c->m.work), wd, ic, id);
         else
-            pf_buf_puts(&b, "– | – | – | – | – | ");
+            pf_buf_puts(&b, "– | – | – | – | – | – | – | ");
         pf_buf_printf(&b, "**%s** ", pf_status_name(c->v.status));
         if (c->v.status != PF_STATUS_PASS)
             md_cell(&b, c->v.headline);
@@ -202,6 +224,13 @@ char *pf_summary_markdown(const pf_gate_result *r)
         pf_buf_printf(&b, "\n%s", rls);
         free(rls);
     }
+    if (r->instr.unavailable != NULL)
+        pf_buf_printf(&b, "\n%s.\n", r->instr.unavailable);
+    else if (r->instr.available && r->instr.n > 0)
+        pf_buf_printf(&b, "\nInstructions per execution counted under valgrind %s (callgrind) on "
+                          "%s.\n",
+                      r->instr.info.version ? r->instr.info.version : "?",
+                      r->instr.info.arch ? r->instr.info.arch : "?");
     pf_buf_printf(&b,
                   "\nPostgreSQL %s · dataset `%s` (%s) scale %g seed %llu · calibration %.2f ms "
                   "(spread %.0f%%) · %.1f s\n",
@@ -387,8 +416,20 @@ char *pf_summary_json(const pf_gate_result *r)
     cJSON_AddItemToObject(ph, "server", num(r->start_ms));
     cJSON_AddItemToObject(ph, "schema", num(r->schema_ms));
     cJSON_AddItemToObject(ph, "seed", num(r->seed_ms));
+    cJSON_AddItemToObject(ph, "instructions", num(r->instr.ms));
     cJSON_AddItemToObject(ph, "measure", num(r->measure_ms));
     cJSON_AddItemToObject(ph, "total", num(r->total_ms));
+    cJSON *ij = cJSON_AddObjectToObject(root, "instructions");
+    cJSON_AddBoolToObject(ij, "available", r->instr.available && r->instr.n > 0);
+    if (r->instr.unavailable != NULL)
+        cJSON_AddStringToObject(ij, "unavailable", r->instr.unavailable);
+    if (r->instr.available && r->instr.n > 0) {
+        cJSON_AddStringToObject(ij, "method", PF_INSTR_METHOD);
+        cJSON_AddStringToObject(ij, "valgrind", r->instr.info.version ? r->instr.info.version : "");
+        cJSON_AddStringToObject(ij, "arch", r->instr.info.arch ? r->instr.info.arch : "");
+        cJSON_AddStringToObject(ij, "server_build", r->instr.server_build ? r->instr.server_build : "");
+        cJSON_AddNumberToObject(ij, "counts", (double)r->instr.n);
+    }
     cJSON *counts = cJSON_AddObjectToObject(root, "counts");
     for (int s = 0; s <= PF_STATUS_ERROR; s++)
         cJSON_AddNumberToObject(counts, pf_status_name((pf_status)s), r->counts[s]);
@@ -446,6 +487,28 @@ char *pf_summary_json(const pf_gate_result *r)
             cJSON *p = cJSON_AddObjectToObject(o, "plan");
             cJSON_AddStringToObject(p, "fingerprint", c->m.fingerprint);
             cJSON_AddStringToObject(p, "summary", c->m.plan_summary ? c->m.plan_summary : "");
+        }
+        const pf_instructions *in = pf_gate_instr(r, c);
+        if (in != NULL || c->instr_note != NULL) {
+            cJSON *io = cJSON_AddObjectToObject(o, "instructions");
+            if (in != NULL) {
+                cJSON_AddItemToObject(io, "per_execution", num((double)in->per_execution));
+                cJSON_AddNumberToObject(io, "iterations", in->iterations);
+                cJSON_AddItemToObject(io, "with_statement", num((double)in->with_statement));
+                cJSON_AddItemToObject(io, "without_statement", num((double)in->without_statement));
+            }
+            const pf_instructions *bi = pf_gate_base_instr(r, c);
+            if (bi != NULL)
+                cJSON_AddItemToObject(io, "base_per_execution", num((double)bi->per_execution));
+            else if (c->has_baseline && c->baseline.has_instructions)
+                cJSON_AddItemToObject(io, "baseline_per_execution",
+                                      num((double)c->baseline.instructions));
+            cJSON_AddBoolToObject(io, "judged", c->v.instr_judged);
+            if (c->v.instr_judged)
+                cJSON_AddItemToObject(io, "delta_pct", num(c->v.instr_delta_pct));
+            cJSON_AddBoolToObject(io, "regressed", c->v.instr_regressed);
+            if (c->instr_note != NULL)
+                cJSON_AddStringToObject(io, "note", c->instr_note);
         }
         if (c->has_baseline) {
             cJSON *b = cJSON_AddObjectToObject(o, "baseline");

@@ -29,6 +29,13 @@ int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *
 bool pf_target_owned(const pf_target *t);
 /* The dsn, password masked, for messages; caller frees. */
 char *pf_target_describe(const pf_target *t);
+/* A throw-away copy `name` of database `src` on perfgate's own server
+ * (CREATE DATABASE ... TEMPLATE, file copy; an existing `name` is dropped
+ * first). `src` must have no other connections. PF_EXIT_INFRA on failure. */
+int pf_target_clone_db(const pf_target *t, const char *src, const char *name, pf_error *err);
+/* Drop database `name` (forcing its connections off); errors ignored. */
+void pf_target_drop_db(const pf_target *t, const char *name);
+
 /* Stop and remove a disposable cluster; NULL-safe, idempotent. */
 void pf_target_close(pf_target *t);
 

@@ -26,6 +26,8 @@ pf_rules pf_rules_default(void)
     r.warn_level = 0.5;
     r.critical_level = 1.0;
     r.emergency_level = 2.0;
+    r.instr_limit = 0.10;
+    r.instr_min_delta = 5000;
     return r;
 }
 
@@ -82,6 +84,52 @@ static double work_metric(const char *name, int64_t base, int64_t head, double l
     return pct;
 }
 
+const char *pf_verdict_fmt_count(int64_t n, char *buf, size_t len)
+{
+    double x = (double)n;
+    if (n < 0)
+        snprintf(buf, len, "–");
+    else if (n < 1000)
+        snprintf(buf, len, "%lld", (long long)n);
+    else if (n < 1000000)
+        snprintf(buf, len, "%.1fk", x / 1e3);
+    else if (n < 10000000)
+        snprintf(buf, len, "%.2fM", x / 1e6);
+    else if (n < 1000000000)
+        snprintf(buf, len, "%.1fM", x / 1e6);
+    else
+        snprintf(buf, len, "%.2fG", x / 1e9);
+    return buf;
+}
+
+/* Instructions per execution against the reference: like work_metric, in
+ * short units, with the change to a tenth of a percent (counts repeat to
+ * well under 1%: a small change is real). */
+static void instr_metric(int64_t base, const pf_instructions *head, const pf_rules *r,
+                         pf_verdict *v, pf_buf *fail, pf_buf *note, pf_buf *details)
+{
+    int64_t h = head->per_execution;
+    char bs[24], hs[24];
+    pf_verdict_fmt_count(base, bs, sizeof bs);
+    pf_verdict_fmt_count(h, hs, sizeof hs);
+    double pct = base > 0 ? 100.0 * (double)(h - base) / (double)base : 0.0;
+    bool worse = h - base >= r->instr_min_delta &&
+                 (base == 0 || (double)(h - base) / (double)base > r->instr_limit);
+    v->instr_judged = true;
+    v->instr_delta_pct = pct;
+    pf_buf_printf(details, "  instructions    %lld → %lld per execution (%+.1f%%, %d draws)%s\n",
+                  (long long)base, (long long)h, pct, head->iterations,
+                  worse ? "  REGRESSION" : "");
+    if (worse) {
+        v->instr_regressed = true;
+        pf_buf_printf(fail, "%sinstructions %s → %s per execution (%+.0f%%)", fail->len ? ", " : "",
+                      bs, hs, pct);
+    } else if (h - base >= r->instr_min_delta && note != NULL && fabs(pct) >= 1.0) {
+        pf_buf_printf(note, "%sinstructions %s → %s (%+.0f%%)", note->len ? ", " : "", bs, hs,
+                      pct);
+    }
+}
+
 static int64_t buffers(const pf_work *w)
 {
     return w->shared_hit + w->shared_read;
@@ -95,16 +143,20 @@ static int64_t temp(const pf_work *w)
 /* Did any work metric grow by more than `limit` (and min_delta, or
  * calls_min_delta for function calls: the same minimums as the work rule)? */
 static bool work_grew(const pf_work *b, int64_t bcalls, const pf_work *h, int64_t hcalls,
-                      double limit, int64_t min_delta, int64_t calls_min_delta)
+                      int64_t binstr, int64_t hinstr, double limit, const pf_rules *r)
 {
-    int64_t pairs[4][2] = {{buffers(b), buffers(h)},
+    int64_t pairs[5][2] = {{buffers(b), buffers(h)},
                            {temp(b), temp(h)},
                            {b->rows_processed, h->rows_processed},
-                           {bcalls, hcalls}};
-    for (int i = 0; i < 4; i++) {
+                           {bcalls, hcalls},
+                           {binstr, hinstr}};
+    int64_t mins[5] = {r->work_min_delta, r->work_min_delta, r->work_min_delta,
+                       r->calls_min_delta, r->instr_min_delta};
+    for (int i = 0; i < 5; i++) {
         int64_t x = pairs[i][0], y = pairs[i][1];
-        if (y - x >= (i == 3 ? calls_min_delta : min_delta) &&
-            (x == 0 || (double)(y - x) / (double)x > limit))
+        if (x < 0 || y < 0) /* instructions not compared */
+            continue;
+        if (y - x >= mins[i] && (x == 0 || (double)(y - x) / (double)x > limit))
             return true;
     }
     return false;
@@ -237,8 +289,17 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
 
     if (in->baseline == NULL && in->base == NULL) {
         v->status = threshold_fail ? PF_STATUS_FAIL : PF_STATUS_NEW;
-        pf_buf_printf(&head, "new case: median %.3f ms, buffers %lld, %s", m->latency.median,
-                      (long long)buffers(&m->work), m->plan_summary ? m->plan_summary : "");
+        char ins[32] = "";
+        if (in->instr != NULL) {
+            char cnt[24];
+            snprintf(ins, sizeof ins, "instructions %s, ",
+                     pf_verdict_fmt_count(in->instr->per_execution, cnt, sizeof cnt));
+        }
+        pf_buf_printf(&head, "new case: median %.3f ms, buffers %lld, %s%s", m->latency.median,
+                      (long long)buffers(&m->work), ins, m->plan_summary ? m->plan_summary : "");
+        if (in->instr != NULL)
+            pf_buf_printf(&det, "  instructions    %lld per execution (%d draws)\n",
+                          (long long)in->instr->per_execution, in->instr->iterations);
         if (threshold_fail) {
             pf_buf_reset(&head);
             pf_buf_puts(&head, thr);
@@ -281,6 +342,25 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
                                      r->work_limit, r->calls_min_delta, &v->work_regressed, &fail,
                                      &note, &det);
 
+    /* Instructions: the reference count, -1 when there is none to judge. */
+    int64_t ref_instr = -1, head_instr = -1;
+    if (in->base != NULL)
+        ref_instr = in->base_instr ? in->base_instr->per_execution : -1;
+    else if (b->has_instructions)
+        ref_instr = b->instructions;
+    if (in->instr != NULL && in->instr_note == NULL && ref_instr >= 0) {
+        head_instr = in->instr->per_execution;
+        instr_metric(ref_instr, in->instr, r, v, &fail, &note, &det);
+    } else {
+        ref_instr = -1;
+        if (in->instr_note != NULL)
+            pf_buf_printf(&det, "  instructions    not judged: %s\n", in->instr_note);
+        else if (in->instr != NULL)
+            pf_buf_printf(&det, "  instructions    %lld per execution (%d draws); no reference "
+                                "count yet\n",
+                          (long long)in->instr->per_execution, in->instr->iterations);
+    }
+
     /* Plan. */
     v->plan_changed = ref_fp && strcmp(ref_fp, m->fingerprint) != 0;
     char *diff = NULL;
@@ -294,8 +374,8 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
         pf_buf_printf(&det, "  plan            unchanged: %s\n", m->plan_summary ? m->plan_summary : "");
     }
     bool plan_fail = v->plan_changed && work_grew(ref_work, ref_calls, &m->work,
-                                                  m->function_calls, r->plan_work_limit,
-                                                  r->work_min_delta, r->calls_min_delta);
+                                                  m->function_calls, ref_instr, head_instr,
+                                                  r->plan_work_limit, r);
 
     if (v->paired)
         paired_latency(in, r, v, &det);
@@ -307,7 +387,7 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
     bool latency_fail = v->latency_signal && (in->confirming || v->paired);
     /* A breached threshold with unchanged work is re-measured before it
      * fails: a burst of load on a shared machine must not fail the build. */
-    bool deterministic_fail = v->work_regressed || plan_fail;
+    bool deterministic_fail = v->work_regressed || v->instr_regressed || plan_fail;
     v->threshold_signal = threshold_fail && !deterministic_fail && !in->confirming;
     if (v->threshold_signal)
         threshold_fail = false;
@@ -355,6 +435,16 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
         v->latency_confirmed = latency_fail;
         if (fail.len)
             pf_buf_puts(&head, pf_buf_str(&fail));
+        if (v->instr_regressed && !v->work_regressed) {
+            /* CPU alone: say what did not change, so the reader knows. */
+            int64_t bb = buffers(ref_work), hb = buffers(&m->work);
+            if (bb == hb)
+                pf_buf_puts(&head, ", buffers =");
+            else
+                pf_buf_printf(&head, ", buffers %lld → %lld", (long long)bb, (long long)hb);
+            if (!v->plan_changed)
+                pf_buf_puts(&head, ", plan unchanged");
+        }
         if (v->plan_changed) {
             if (!v->work_regressed && plan_fail && note.len)
                 pf_buf_printf(&head, "%smore work: %s", head.len ? ", " : "", pf_buf_str(&note));
@@ -400,10 +490,17 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
             pf_buf_printf(&head, "%s%s", head.len ? "; " : "", thr);
     } else {
         v->status = PF_STATUS_PASS;
-        pf_buf_printf(&head, "buffers %lld (%s), median %.3f ms (%+.0f%% %s)",
-                      (long long)buffers(&m->work),
-                      buffers(&m->work) == buffers(ref_work) ? "=" : "within 20%",
-                      m->latency.median, v->latency_ratio > 0 ? 100.0 * (v->latency_ratio - 1) : 0.0,
+        char within[32];
+        snprintf(within, sizeof within, "within %+.0f%%", 100.0 * r->work_limit);
+        pf_buf_printf(&head, "buffers %lld (%s), ", (long long)buffers(&m->work),
+                      buffers(&m->work) == buffers(ref_work) ? "=" : within);
+        if (v->instr_judged) {
+            char cnt[24];
+            pf_buf_printf(&head, "instructions %s (%+.1f%%), ",
+                          pf_verdict_fmt_count(head_instr, cnt, sizeof cnt), v->instr_delta_pct);
+        }
+        pf_buf_printf(&head, "median %.3f ms (%+.0f%% %s)", m->latency.median,
+                      v->latency_ratio > 0 ? 100.0 * (v->latency_ratio - 1) : 0.0,
                       v->paired ? "vs base, same run" : "normalised");
     }
     free(diff);

@@ -2,7 +2,8 @@
  * absolute threshold, by the rules in DESIGN.md and docs/verdicts.md:
  *
  *  - work metrics (buffers, temp blocks, rows processed, policy-function
- *    calls) are the primary signal: more than +20% fails;
+ *    calls) are the primary signal: more than +20% fails; so do instructions
+ *    per execution (counted under callgrind) above their own limit;
  *  - a changed plan is reported, and fails when it also costs more work;
  *  - latency fails only when the ratio of calibration-normalised medians is
  *    above 1.20, a rank test says it is significant, and a re-run of the
@@ -56,6 +57,10 @@ typedef struct pf_rules {
      * committed-baseline timing failure to be trusted (docs/verdicts.md). */
     double max_calibration_ratio;
     double warn_level, critical_level, emergency_level; /* 0.5, 1.0, 2.0 of threshold */
+    /* Instructions per execution (deterministic CPU work): fail above this
+     * growth, and by at least instr_min_delta instructions. */
+    double instr_limit;
+    int64_t instr_min_delta;
 } pf_rules;
 
 /* The defaults described above. */
@@ -76,6 +81,9 @@ typedef struct pf_verdict {
     double ratio_lo, ratio_hi;  /* paired: bootstrap 95% interval of the median ratio */
     size_t pairs;               /* paired: number of interleaved pairs */
     double buffers_delta_pct, rows_delta_pct, temp_delta_pct, calls_delta_pct;
+    bool instr_judged;          /* instructions were compared with a reference */
+    bool instr_regressed;
+    double instr_delta_pct;
     char *headline;             /* one line: what the reviewer reads first */
     char *details;              /* the full reasoning, multi-line */
 } pf_verdict;
@@ -95,6 +103,13 @@ typedef struct pf_verdict_input {
     /* How much the machine's speed varied during the run (calibration
      * spread, 0 if not known yet). */
     double calibration_spread;
+    /* Instructions per execution of this run, NULL when not counted. The
+     * reference is base_instr with --base, else the baseline's count. */
+    const pf_instructions *instr;
+    const pf_instructions *base_instr;
+    /* Why instructions are not judged (not counted in this run, or the
+     * baseline's were counted with another build); NULL: judge them. */
+    const char *instr_note;
 } pf_verdict_input;
 
 /* Judge. out is the caller's to dispose. */
@@ -103,6 +118,10 @@ void pf_verdict_dispose(pf_verdict *v);
 
 const char *pf_status_name(pf_status s);
 const char *pf_level_name(pf_level l);
+/* A count in short units for reports: "812", "45.3k", "2.09M", "34.5M",
+ * "1.20G" ("–" when negative). Returns buf. */
+const char *pf_verdict_fmt_count(int64_t n, char *buf, size_t len);
+
 /* Map a p95 to a level for a threshold (0 = none). */
 pf_level pf_level_of(double p95_ms, double threshold_ms, const pf_rules *rules);
 

@@ -15,7 +15,8 @@ static const char k_usage[] =
     "                    [--bench DIR] [--baselines DIR] [--scale N] [--seed N]\n"
     "                    [--junit FILE] [--summary FILE] [--json FILE] [--update-baselines]\n"
     "                    [--severity RULE=LEVEL]... [--iterations N] [--no-overhead]\n"
-    "                    [--no-writes] [--no-seed] [--auth-shim] [--jobs N] [-v]\n";
+    "                    [--no-writes] [--no-seed] [--no-instructions] [--auth-shim]\n"
+    "                    [--jobs N] [-v]\n";
 
 static const char k_help[] =
     "\n"
@@ -26,7 +27,8 @@ static const char k_help[] =
     "to rows it may not write are refused (each in a rolled-back transaction).\n"
     "Also: tables with RLS disabled or not forced, a policy linter, and the RLS\n"
     "overhead of the registry's rls cases (owner vs. user, interleaved), whose\n"
-    "ratio and policy-function calls per query are baselined.\n"
+    "ratio, policy-function calls per query and ratio of instructions per\n"
+    "execution (counted under valgrind, deterministic: +20% fails) are baselined.\n"
     "Failures name the table, the identity, the operation and an example row key,\n"
     "never row content. Checks, rules and formats: docs/rls.md.\n"
     "\n"
@@ -46,6 +48,8 @@ static const char k_help[] =
     "  --iterations N      interleaved owner/user iterations per overhead case (default 40)\n"
     "  --no-overhead       skip the overhead measurements\n"
     "  --no-writes         skip the write checks\n"
+    "  --no-instructions   do not count the overhead pairs' instructions (valgrind;\n"
+    "                      only on a server perfgate starts itself)\n"
     "  --no-seed           the --dsn database already holds schema and data\n"
     "  --auth-shim         apply the built-in Supabase auth shim before the schema\n"
     "  --jobs N            loader connections (default 2)\n"
@@ -90,6 +94,7 @@ static int parse(int argc, char **argv, rls_cli *o)
         {"iterations", required_argument, NULL, 'i'},
         {"no-overhead", no_argument, NULL, 'O'},
         {"no-writes", no_argument, NULL, 'W'},
+        {"no-instructions", no_argument, NULL, 'I'},
         {"no-seed", no_argument, NULL, 'N'},
         {"auth-shim", no_argument, NULL, 'A'},
         {"jobs", required_argument, NULL, 'p'},
@@ -98,7 +103,7 @@ static int parse(int argc, char **argv, rls_cli *o)
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, ":S:D:d:R:B:L:s:r:J:M:j:UE:i:OWNAp:vh", opts, NULL)) !=
+    while ((c = getopt_long(argc, argv, ":S:D:d:R:B:L:s:r:J:M:j:UE:i:OWINAp:vh", opts, NULL)) !=
            -1) {
         switch (c) {
         case 'S':
@@ -160,6 +165,9 @@ static int parse(int argc, char **argv, rls_cli *o)
         case 'W':
             o->r.rls.no_writes = true;
             break;
+        case 'I':
+            o->r.no_instructions = true;
+            break;
         case 'N':
             o->r.no_seed = true;
             break;
@@ -216,6 +224,8 @@ int pf_cmd_rls(int argc, char **argv)
         goto done;
     }
     rc = res.exit_code;
+    if (res.instr_unavailable != NULL && !o.r.rls.no_overhead)
+        pf_cli_msg("%s", res.instr_unavailable);
     char *text = pf_rls_text(&res);
     fputs(text, stdout);
     free(text);

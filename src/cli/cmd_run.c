@@ -16,6 +16,7 @@ static const char k_usage[] =
     "                    [--junit FILE] [--summary FILE] [--json FILE] [--update-baselines]\n"
     "                    [--base REF [--latency-limit X]] [--rls-rules FILE | --no-rls]\n"
     "                    [--severity RULE=LEVEL]\n"
+    "                    [--no-instructions] [--instructions-limit PCT]\n"
     "                    [--iterations N] [--jobs N] [--auth-shim] [--no-seed] [-v]\n";
 
 static const char k_help[] =
@@ -23,8 +24,9 @@ static const char k_help[] =
     "Start a disposable PostgreSQL (or use --dsn), apply the schema, seed the\n"
     "dataset, measure every benchmark case of the registry and compare each with\n"
     "its committed baseline. Fails (exit 1) when a case does more work than its\n"
-    "baseline (+20% buffers, temp blocks, rows, policy-function calls), changes\n"
-    "plan and costs more, breaks its absolute threshold (p95 above 100% of it),\n"
+    "baseline (+20% buffers, temp blocks, rows, policy-function calls; +10%\n"
+    "instructions per execution, counted under valgrind), changes plan and costs\n"
+    "more, breaks its absolute threshold (p95 above 100% of it),\n"
     "or is confirmed much slower (normalised median above 2x the baseline,\n"
     "significant, re-measured; with --base: median ratio above 1.20 against the\n"
     "base revision measured in the same run, significant). Unconfirmed timing\n"
@@ -65,6 +67,13 @@ static const char k_help[] =
     "                      slowdown fails (default 1.20; measured trade-off in\n"
     "                      docs/verdicts.md: 1.15 catches a true +20% far more often\n"
     "                      and still raised no false alarm in 400 A/A case-runs)\n"
+    "  --no-instructions   do not count instructions per execution (the server\n"
+    "                      restarted under valgrind's callgrind after seeding,\n"
+    "                      about 1 s per case; needs valgrind and a server\n"
+    "                      perfgate starts itself: not with --dsn)\n"
+    "  --instructions-limit PCT  growth in instructions per execution above which\n"
+    "                      a case fails (default 10; counts repeat to within\n"
+    "                      0.1%, docs/verdicts.md)\n"
     "  --statement-timeout D  longest a measured statement may run (default 60s;\n"
     "                      0 for none): a case that exceeds it is an error\n"
     "  --jobs N            loader connections (default 2)\n"
@@ -92,6 +101,22 @@ static void on_case(void *arg, const pf_case_result *r, size_t index, size_t tot
     char *line = pf_summary_case_line(r);
     fprintf(stderr, "[%zu/%zu] %s\n", index + 1, total, line);
     free(line);
+}
+
+static void on_instr_job(void *arg, const pf_instr_job *j, size_t index, size_t total)
+{
+    (void)arg;
+    if (!pf_cli_verbose)
+        return;
+    char cnt[24];
+    if (j->done)
+        fprintf(stderr, "[%zu/%zu] instructions %s/%s%s: %s per execution (%d draws) in %.1f s\n",
+                index + 1, total, j->c->group, j->c->name, j->as_owner ? " as owner" : "",
+                pf_verdict_fmt_count(j->result.per_execution, cnt, sizeof cnt),
+                j->result.iterations, j->ms / 1000);
+    else
+        fprintf(stderr, "[%zu/%zu] instructions %s/%s: not counted: %s\n", index + 1, total,
+                j->c->group, j->c->name, j->error ? j->error : "?");
 }
 
 static void on_phase(void *arg, const char *phase, double ms)
@@ -125,13 +150,15 @@ static int parse(int argc, char **argv, run_cli *o)
         {"rls-rules", required_argument, NULL, 'R'},
         {"latency-limit", required_argument, NULL, 'l'},
         {"no-rls", no_argument, NULL, 'n'},
+        {"no-instructions", no_argument, NULL, 'I'},
+        {"instructions-limit", required_argument, NULL, 'P'},
         {"severity", required_argument, NULL, 'e'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, ":S:D:B:L:s:r:d:o:J:M:j:Ui:p:ANb:T:R:ne:l:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":S:D:B:L:s:r:d:o:J:M:j:Ui:p:ANb:T:R:ne:l:IP:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'S':
             o->g.schema_dir = optarg;
@@ -199,6 +226,21 @@ static int parse(int argc, char **argv, run_cli *o)
         case 'n':
             o->no_rls = true;
             break;
+        case 'I':
+            o->g.no_instructions = true;
+            break;
+        case 'P': {
+            double pct = 0;
+            if (pf_cli_parse_double(k_usage, "--instructions-limit", optarg, 0.1, &pct) < 0)
+                return PF_EXIT_USAGE;
+            if (pct > 1000)
+                return pf_cli_usage_error(k_usage,
+                                          "run: --instructions-limit %s: a percentage from 0.1 "
+                                          "to 1000",
+                                          optarg);
+            o->g.rules.instr_limit = pct / 100.0;
+            break;
+        }
         case 'e':
             if (strchr(optarg, '=') == NULL)
                 return pf_cli_usage_error(k_usage, "run: --severity takes RULE=LEVEL, not '%s'",
@@ -259,6 +301,7 @@ int pf_cmd_run(int argc, char **argv)
     o.g.rls_severities = o.severities;
     o.g.on_case = on_case;
     o.g.on_phase = on_phase;
+    o.g.on_instr_job = on_instr_job;
 
     pf_error err;
     pf_error_clear(&err);
@@ -269,6 +312,8 @@ int pf_cmd_run(int argc, char **argv)
         goto done;
     }
     rc = res.exit_code;
+    if (res.instr.unavailable != NULL)
+        pf_cli_msg("%s", res.instr.unavailable);
     char *table = pf_summary_table(&res);
     fputs(table, stdout);
     free(table);

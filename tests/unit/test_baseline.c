@@ -90,6 +90,15 @@ static void fill(pf_baseline *b)
     b->plan_summary = pf_strdup("Limit → Index Scan using idx_timeline_patient_date on "
                                 "healthcare_timeline_events");
     b->plan_nodes = strv(nodes);
+    b->has_instructions = true;
+    b->instructions = 2094583;
+    b->instr_iterations = 10;
+    b->instr_method = pf_strdup("callgrind GetCachedPlan+PortalStart+PortalRun, statement minus "
+                                "set-up");
+    b->instr_valgrind = pf_strdup("3.19.0");
+    b->instr_arch = pf_strdup("x86_64");
+    b->instr_server_build = pf_strdup("PostgreSQL 15.20 (Debian 15.20-0+deb12u1) on "
+                                      "x86_64-pc-linux-gnu");
 }
 
 static char *path_in_dir(const char *rel)
@@ -163,6 +172,13 @@ START_TEST(test_round_trip_keeps_every_field)
     ck_assert_str_eq(r.fingerprint, b.fingerprint);
     ck_assert_str_eq(r.plan_summary, b.plan_summary);
     assert_strv_eq(r.plan_nodes, b.plan_nodes);
+    ck_assert(r.has_instructions);
+    ck_assert_int_eq(r.instructions, 2094583);
+    ck_assert_int_eq(r.instr_iterations, 10);
+    ck_assert_str_eq(r.instr_method, b.instr_method);
+    ck_assert_str_eq(r.instr_valgrind, "3.19.0");
+    ck_assert_str_eq(r.instr_arch, "x86_64");
+    ck_assert_str_eq(r.instr_server_build, b.instr_server_build);
     ck_assert_ptr_null(pf_env_mismatch(&b.env, &r.env));
 
     /* What was read renders to the very same text: a fixed point. */
@@ -406,6 +422,37 @@ START_TEST(test_render_matches_the_golden_file)
 }
 END_TEST
 
+static char *edited(const char *section, const char *key, const char *replacement);
+
+START_TEST(test_instructions_are_optional_and_bounded)
+{
+    /* A baseline recorded without instructions (valgrind missing, --dsn)
+     * reads back without them. */
+    pf_baseline b, r;
+    fill(&b);
+    b.has_instructions = false;
+    char *text = pf_baseline_render(&b);
+    ck_assert_ptr_null(strstr(text, "\"instructions\""));
+    char *path = put("timeline/no_instr.json", text);
+    pf_error e;
+    ck_assert_msg(pf_baseline_read(path, &r, &e) == 0, "%s", e.msg);
+    ck_assert(!r.has_instructions);
+    pf_baseline_dispose(&r);
+    free(text);
+    free(path);
+    pf_baseline_dispose(&b);
+    /* Iterations outside 1..1000 are refused. */
+    char *bad = edited("instructions", "iterations", "0");
+    path = put("timeline/bad_instr.json", bad);
+    ck_assert_int_eq(pf_baseline_read(path, &r, &e), -1);
+    ck_assert_msg(strstr(e.msg, "instructions.iterations: must be a whole number from 1 to 1000") !=
+                      NULL,
+                  "%s", e.msg);
+    free(bad);
+    free(path);
+}
+END_TEST
+
 START_TEST(test_baseline_path)
 {
     char *p = pf_baseline_path("baselines", "timeline", "timeline_recent_page");
@@ -535,6 +582,12 @@ static const field_case k_fields[] = {
     {"plan", "fingerprint", "1", "plan.fingerprint"},
     {"plan", "summary", "null", "plan.summary"},
     {"plan", "nodes", "\"Limit\"", "plan.nodes"},
+    {"instructions", "per_execution", "\"2094583\"", "instructions.per_execution"},
+    {"instructions", "iterations", "2.5", "instructions.iterations"},
+    {"instructions", "method", "1", "instructions.method"},
+    {"instructions", "valgrind", "3.19", "instructions.valgrind"},
+    {"instructions", "arch", "null", "instructions.arch"},
+    {"instructions", "server_build", "[]", "instructions.server_build"},
 };
 
 static void expect_field_error(const char *text, const char *field, const char *what)
@@ -875,6 +928,7 @@ int main(void)
                         (int)(sizeof k_env_numbers / sizeof k_env_numbers[0]));
     tcase_add_test(tr, test_render_is_stable_and_diff_friendly);
     tcase_add_test(tr, test_render_matches_the_golden_file);
+    tcase_add_test(tr, test_instructions_are_optional_and_bounded);
     tcase_add_test(tr, test_baseline_path);
     suite_add_tcase(s, tr);
     TCase *tread = tcase_create("read");

@@ -112,6 +112,7 @@ enum {
     F_SIGNAL = 4,    /* latency_signal */
     F_CONFIRMED = 8, /* latency_confirmed */
     F_THRESHOLD = 16, /* threshold_signal */
+    F_INSTR = 32,     /* instr_regressed */
 };
 
 typedef struct verdict_case {
@@ -139,6 +140,10 @@ typedef struct verdict_case {
     const char *headline_has;  /* substring, or NULL */
     const char *headline_has2; /* another substring, or NULL */
     const char *details_has;   /* substring of details, or NULL */
+    /* instructions per execution: baseline (0: the baseline has none) and
+     * head (0: not counted); a note makes them not judged */
+    int64_t b_instr, h_instr;
+    const char *instr_note;
 } verdict_case;
 
 /* The work of the identical case; rows vary the one metric under test. */
@@ -153,7 +158,7 @@ static const verdict_case k_cases[] = {
      .flags = F_WORK, .headline = "buffers 412 → 536 (+30%)",
      .details_has = "buffers         412 → 536 (+30%)  REGRESSION"},
     {.name = "buffers +19% passes", 412, 490, 0, 0, 1000, 1000, 1, 1, .status = PF_STATUS_PASS,
-     .headline = "buffers 490 (within 20%), median 1.000 ms (+0% normalised)"},
+     .headline = "buffers 490 (within +20%), median 1.000 ms (+0% normalised)"},
     {.name = "buffers exactly +20% passes (the rule is 'more than')", 500, 600, 0, 0, 1000, 1000, 1,
      1, .status = PF_STATUS_PASS},
     {.name = "buffers +25% but only 3 more (work_min_delta) passes", 12, 15, 0, 0, 1000, 1000, 1, 1,
@@ -331,7 +336,57 @@ static const verdict_case k_cases[] = {
      .headline = "buffers 412 → 536 (+30%)"},
     {.name = "the case's SQL changed: noted in the details", SAME, .sql_changed = true,
      .status = PF_STATUS_PASS, .details_has = "the case's SQL changed since the baseline"},
+
+    /* --- instructions per execution (deterministic CPU work), limit +10% */
+    {.name = "identical instructions pass", SAME, .b_instr = 2094583, .h_instr = 2094583,
+     .status = PF_STATUS_PASS,
+     .headline = "buffers 412 (=), instructions 2.09M (+0.0%), median 1.000 ms (+0% normalised)",
+     .details_has = "instructions    2094583 → 2094583 per execution (+0.0%, 10 draws)"},
+    {.name = "a CPU-only regression fails naming what did not change", SAME,
+     .b_instr = 34500000, .h_instr = 47000000, .status = PF_STATUS_FAIL, .flags = F_INSTR,
+     .headline = "instructions 34.5M → 47.0M per execution (+36%), buffers =, plan unchanged",
+     .details_has = "(+36.2%, 10 draws)  REGRESSION"},
+    {.name = "instructions +20% fail", SAME, .b_instr = 1000000, .h_instr = 1200000,
+     .status = PF_STATUS_FAIL, .flags = F_INSTR,
+     .headline = "instructions 1.00M → 1.20M per execution (+20%), buffers =, plan unchanged"},
+    {.name = "instructions +10.5% fail", SAME, .b_instr = 1000000, .h_instr = 1105000,
+     .status = PF_STATUS_FAIL, .flags = F_INSTR},
+    {.name = "instructions exactly +10% pass (the rule is 'more than')", SAME,
+     .b_instr = 1000000, .h_instr = 1100000, .status = PF_STATUS_PASS},
+    {.name = "instructions +9% pass", SAME, .b_instr = 1000000, .h_instr = 1090000,
+     .status = PF_STATUS_PASS,
+     .headline = "buffers 412 (=), instructions 1.09M (+9.0%), median 1.000 ms (+0% normalised)"},
+    {.name = "fewer instructions pass", SAME, .b_instr = 1000000, .h_instr = 600000,
+     .status = PF_STATUS_PASS},
+    {.name = "+40% of a tiny count but under instr_min_delta passes", SAME, .b_instr = 10000,
+     .h_instr = 14000, .status = PF_STATUS_PASS},
+    {.name = "+33% of a small count over instr_min_delta fails", SAME, .b_instr = 30000,
+     .h_instr = 40000, .status = PF_STATUS_FAIL, .flags = F_INSTR,
+     .headline = "instructions 30.0k → 40.0k per execution (+33%), buffers =, plan unchanged"},
+    {.name = "more buffers and instructions: both named", 412, 536, 0, 0, 1000, 1000, 1, 1,
+     .b_instr = 1000000, .h_instr = 1500000, .status = PF_STATUS_FAIL, .flags = F_WORK | F_INSTR,
+     .headline = "buffers 412 → 536 (+30%), instructions 1.00M → 1.50M per execution (+50%)"},
+    {.name = "instructions not comparable are not judged", SAME, .b_instr = 1000000,
+     .h_instr = 2000000, .instr_note = "baseline not comparable: counted with valgrind 3.18",
+     .status = PF_STATUS_PASS,
+     .details_has = "instructions    not judged: baseline not comparable: counted with valgrind"},
+    {.name = "a baseline without instructions: reported, not judged", SAME, .h_instr = 2000000,
+     .status = PF_STATUS_PASS, .details_has = "2000000 per execution (10 draws); no reference"},
+    {.name = "not counted in this run: the baseline's count is not judged", SAME,
+     .b_instr = 1000000, .status = PF_STATUS_PASS, .headline = PASS_SAME},
+    {.name = "plan changed and instructions +8% fails (plan_work_limit)", SAME, .seq_plan = true,
+     .b_instr = 1000000, .h_instr = 1080000, .status = PF_STATUS_FAIL, .flags = F_PLAN,
+     .headline = "more work: instructions 1.00M → 1.08M (+8%), plan changed: " PLAN_DIFF},
+    {.name = "plan changed and instructions +3% warns", SAME, .seq_plan = true, .b_instr = 1000000,
+     .h_instr = 1030000, .status = PF_STATUS_WARN, .flags = F_PLAN},
+    {.name = "a new case names its instructions", SAME, .no_baseline = true, .h_instr = 2094583,
+     .status = PF_STATUS_NEW,
+     .headline = "new case: median 1.000 ms, buffers 412, instructions 2.09M, Limit → " IDX_NODE},
+    {.name = "a stale baseline does not judge instructions either", SAME, .b_instr = 1000000,
+     .h_instr = 2000000, .mismatch = "dataset changed", .status = PF_STATUS_STALE},
 };
+
+static pf_instructions k_head_instr; /* one judgement at a time */
 
 static void setup_fixture(fixture *f, const verdict_case *t)
 {
@@ -354,6 +409,18 @@ static void setup_fixture(fixture *f, const verdict_case *t)
     f->in.baseline = t->no_baseline ? NULL : &f->b;
     f->in.mismatch = t->mismatch;
     f->in.confirming = t->confirming;
+    if (t->b_instr > 0) {
+        f->b.has_instructions = true;
+        f->b.instructions = t->b_instr;
+        f->b.instr_iterations = 10;
+    }
+    if (t->h_instr > 0) {
+        memset(&k_head_instr, 0, sizeof k_head_instr);
+        k_head_instr.per_execution = t->h_instr;
+        k_head_instr.iterations = 10;
+        f->in.instr = &k_head_instr;
+    }
+    f->in.instr_note = t->instr_note;
 }
 
 /* The latency rows below exercise the committed-baseline mechanics (ratio,
@@ -382,7 +449,7 @@ START_TEST(test_verdict_table)
                   pf_level_name(t->level));
     unsigned flags = (v.work_regressed ? F_WORK : 0) | (v.plan_changed ? F_PLAN : 0) |
                      (v.latency_signal ? F_SIGNAL : 0) | (v.latency_confirmed ? F_CONFIRMED : 0) |
-                     (v.threshold_signal ? F_THRESHOLD : 0);
+                     (v.threshold_signal ? F_THRESHOLD : 0) | (v.instr_regressed ? F_INSTR : 0);
     ck_assert_msg(flags == t->flags,
                   "%s: flags work=%d plan=%d signal=%d confirmed=%d threshold=%d, want %#x",
                   t->name, v.work_regressed, v.plan_changed, v.latency_signal,
@@ -580,6 +647,73 @@ START_TEST(test_verdict_rules_can_be_tightened)
 }
 END_TEST
 
+START_TEST(test_instructions_limit_is_the_callers)
+{
+    /* +8% passes at the default 10% and fails at a 5% limit. */
+    fixture f;
+    verdict_case t = {.name = "limit", SAME, .b_instr = 1000000, .h_instr = 1080000};
+    setup_fixture(&f, &t);
+    pf_rules rules = pf_rules_default();
+    ck_assert_double_eq(rules.instr_limit, 0.10);
+    pf_verdict v;
+    pf_verdict_judge(&f.in, &rules, &v);
+    ck_assert_int_eq(v.status, PF_STATUS_PASS);
+    ck_assert(v.instr_judged && !v.instr_regressed);
+    ck_assert_double_eq_tol(v.instr_delta_pct, 8.0, 1e-9);
+    pf_verdict_dispose(&v);
+    rules.instr_limit = 0.05;
+    pf_verdict_judge(&f.in, &rules, &v);
+    ck_assert_int_eq(v.status, PF_STATUS_FAIL);
+    ck_assert(v.instr_regressed);
+    pf_verdict_dispose(&v);
+}
+END_TEST
+
+START_TEST(test_instructions_paired_against_the_base_revision)
+{
+    /* With --base the reference is the base revision's count in this run,
+     * not the committed baseline's. */
+    static double base_samples[N_SAMPLES];
+    fixture f;
+    verdict_case t = {.name = "paired instr", SAME, .b_instr = 5000000, .h_instr = 1300000};
+    setup_fixture(&f, &t);
+    pf_measurement base;
+    make_measurement(&base, base_samples, 1.0, 2.0, f.m.work, f.m.function_calls, false);
+    pf_instructions bi = {0};
+    bi.per_execution = 1000000;
+    bi.iterations = 10;
+    f.in.baseline = NULL;
+    f.in.base = &base;
+    f.in.base_instr = &bi;
+    pf_rules rules = pf_rules_default();
+    pf_verdict v;
+    pf_verdict_judge(&f.in, &rules, &v);
+    ck_assert_msg(v.status == PF_STATUS_FAIL, "%s", v.headline);
+    ck_assert(v.instr_regressed);
+    ck_assert_str_eq(v.headline,
+                     "instructions 1.00M → 1.30M per execution (+30%), buffers =, plan unchanged");
+    pf_verdict_dispose(&v);
+    /* No count for the base: not judged. */
+    f.in.base_instr = NULL;
+    pf_verdict_judge(&f.in, &rules, &v);
+    ck_assert_int_eq(v.status, PF_STATUS_PASS);
+    ck_assert(!v.instr_judged);
+    pf_verdict_dispose(&v);
+}
+END_TEST
+
+START_TEST(test_counts_print_in_short_units)
+{
+    char b[24];
+    ck_assert_str_eq(pf_verdict_fmt_count(812, b, sizeof b), "812");
+    ck_assert_str_eq(pf_verdict_fmt_count(45300, b, sizeof b), "45.3k");
+    ck_assert_str_eq(pf_verdict_fmt_count(2094583, b, sizeof b), "2.09M");
+    ck_assert_str_eq(pf_verdict_fmt_count(34500000, b, sizeof b), "34.5M");
+    ck_assert_str_eq(pf_verdict_fmt_count(1200000000, b, sizeof b), "1.20G");
+    ck_assert_str_eq(pf_verdict_fmt_count(-1, b, sizeof b), "–");
+}
+END_TEST
+
 /* Same-run comparison: base and head measured interleaved in this run. */
 static void judge_paired(double factor, double spread, pf_verdict *v)
 {
@@ -716,6 +850,9 @@ int main(void)
     tcase_add_test(tc, test_verdict_rules_can_be_tightened);
     tcase_add_test(tc, test_paired_slowdown_fails_without_a_rerun);
     tcase_add_test(tc, test_unsteady_machine_withholds_committed_but_not_paired_latency);
+    tcase_add_test(tc, test_instructions_limit_is_the_callers);
+    tcase_add_test(tc, test_instructions_paired_against_the_base_revision);
+    tcase_add_test(tc, test_counts_print_in_short_units);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("levels");
     tcase_add_test(tl, test_rules_default_matches_the_design);

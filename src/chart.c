@@ -706,6 +706,60 @@ pf_chart *pf_chart_case(const pf_history *h, size_t i)
     return c;
 }
 
+pf_chart *pf_chart_case_instructions(const pf_history *h, size_t i)
+{
+    const pf_history_case *hc = &h->cases[i];
+    size_t n = h->n_runs;
+    bool any = false;
+    for (size_t r = 0; r < n && !any; r++)
+        any = hc->points[r].instructions > 0;
+    if (!any)
+        return NULL;
+    char *title = pf_asprintf("%s · instructions", hc->name);
+    pf_chart *c = pf_chart_new(title, "M instr", PF_CHART_X_INDEX, CHART_W, CHART_H);
+    free(title);
+    run_labels(c, h->runs, n);
+    double *x = index_array(n), *ins = nan_array(n);
+    double *base = pf_calloc(n ? n : 1, sizeof *base);
+    for (size_t r = 0; r < n; r++) {
+        const pf_history_point *p = &hc->points[r];
+        if (p->instructions > 0)
+            ins[r] = p->instructions / 1e6;
+        base[r] = p->baseline_instructions / 1e6;
+    }
+    add_steps(c, base, n, "reference count", "baseline", "reference ±10 %", 0.9, 1.1);
+    pf_chart_add_series(c, "instructions per execution", "median", x, ins, n, true);
+    for (size_t r = 0; r < n; r++) {
+        const pf_history_point *p = &hc->points[r];
+        if (is_regression(p->status) && p->instructions > 0 && p->baseline_instructions > 0 &&
+            p->instructions > 1.1 * p->baseline_instructions) {
+            char label[240];
+            snprintf(label, sizeof label, "%s: %s%s%s", h->runs[r].file, p->status,
+                     p->headline[0] ? ": " : "", p->headline);
+            pf_chart_add_marker(c, (double)r, p->instructions / 1e6, label, "regression");
+        }
+    }
+    for (size_t r = n; r-- > 0;)
+        if (hc->points[r].instructions > 0) {
+            char sub[160];
+            const pf_history_point *p = &hc->points[r];
+            if (p->baseline_instructions > 0)
+                snprintf(sub, sizeof sub, "last: %.3gM per execution, reference %.3gM (%+.1f%%)",
+                         p->instructions / 1e6, p->baseline_instructions / 1e6,
+                         100.0 * (p->instructions / p->baseline_instructions - 1));
+            else
+                snprintf(sub, sizeof sub, "last: %.3gM per execution; no reference count",
+                         p->instructions / 1e6);
+            pf_chart_set_subtitle(c, sub);
+            break;
+        }
+    pf_chart_layout(c);
+    free(x);
+    free(ins);
+    free(base);
+    return c;
+}
+
 pf_chart *pf_chart_pair(const pf_history *h, size_t i)
 {
     const pf_history_pair *hp = &h->pairs[i];
@@ -730,6 +784,17 @@ pf_chart *pf_chart_pair(const pf_history *h, size_t i)
     pf_chart_add_band(c, "98 % interval", "band", x, lo, hi, n);
     add_steps(c, base, n, "baseline ratio", "baseline", NULL, 1, 1);
     pf_chart_add_series(c, "identity / owner", "median", x, ratio, n, true);
+    /* The deterministic ratio, when instructions were counted. */
+    double *iratio = nan_array(n);
+    bool counted = false;
+    for (size_t r = 0; r < n; r++)
+        if (hp->points[r].present && hp->points[r].instr_ratio > 0) {
+            iratio[r] = hp->points[r].instr_ratio;
+            counted = true;
+        }
+    if (counted)
+        pf_chart_add_series(c, "in instructions", "p95", x, iratio, n, true);
+    free(iratio);
     pf_chart_add_hline(c, 1.0, "1.0 = no RLS overhead", "unity", true);
     for (size_t r = n; r-- > 0;)
         if (hp->points[r].present) {

@@ -148,8 +148,12 @@ void pf_chart_run_label(int64_t us, char *buf, size_t len);
  * regressions (fail/error) and noisy runs marked, baseline commits from git
  * as vertical lines, the threshold when in range. */
 pf_chart *pf_chart_case(const pf_history *h, size_t i);
+/* Gate case i's instructions per execution over the runs (millions), the
+ * count it was judged against (a step line) with a ±10 % band (the default
+ * limit), regressions marked. NULL when no run counted instructions. */
+pf_chart *pf_chart_case_instructions(const pf_history *h, size_t i);
 /* RLS pair i: the identity/owner ratio per run with its CI band and the
- * baseline ratio. */
+ * baseline ratio, and the ratio in instructions when counted. */
 pf_chart *pf_chart_pair(const pf_history *h, size_t i);
 /* Load flow i: p50, p90 and p99 per run and its threshold. */
 pf_chart *pf_chart_flow(const pf_history *h, size_t i);

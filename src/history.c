@@ -346,6 +346,13 @@ static void add_gate(pf_history *h, size_t run, const rec *r)
         const cJSON *b = jobj(c, "baseline");
         if (b != NULL && jstr(b, "not_comparable") == NULL)
             p->baseline_ms = jnum(b, "median_ms");
+        const cJSON *in = jobj(c, "instructions");
+        if (in != NULL) {
+            p->instructions = jnum(in, "per_execution");
+            p->baseline_instructions = jnum(in, "base_per_execution");
+            if (!(p->baseline_instructions > 0))
+                p->baseline_instructions = jnum(in, "baseline_per_execution");
+        }
     }
 }
 
@@ -366,6 +373,11 @@ static void add_rls(pf_history *h, size_t run, const cJSON *rls)
         pt->baseline_ratio = jnum(o, "baseline_ratio");
         pt->identity_median_ms = jnum(o, "identity_median_ms");
         pt->policy_calls = jnum(o, "policy_calls");
+        const cJSON *in = jobj(o, "instructions");
+        if (in != NULL) {
+            pt->instr_ratio = jnum(in, "ratio");
+            pt->baseline_instr_ratio = jnum(in, "baseline_ratio");
+        }
     }
 }
 

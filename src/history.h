@@ -38,6 +38,8 @@ typedef struct pf_history_point {
     double baseline_ms; /* the baseline's median the run compared with; 0: none */
     double threshold_ms; /* 0: none */
     double buffers;
+    double instructions;          /* per execution; 0: not counted */
+    double baseline_instructions; /* the count it was judged against; 0: none */
     char status[12];   /* pass, new, warn, noisy, stale, fail, error */
     char level[12];    /* ok, warning, critical, emergency */
     char headline[160]; /* the verdict's one line (cut), "" for a pass */
@@ -56,6 +58,7 @@ typedef struct pf_history_rls_point {
     double baseline_ratio;            /* 0: none */
     double identity_median_ms;
     double policy_calls;
+    double instr_ratio, baseline_instr_ratio; /* in instructions; 0: not counted / none */
 } pf_history_rls_point;
 
 typedef struct pf_history_pair {

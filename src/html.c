@@ -535,6 +535,12 @@ static void gate_section(pf_buf *b, const pf_html_input *in)
         size_t fails = 0;
         card(b, c, "case", ever_regressed(h, &h->cases[i], &fails), false);
         pf_chart_free(c);
+        /* Instructions per execution next to the timings, when counted. */
+        pf_chart *ci = pf_chart_case_instructions(h, i);
+        if (ci != NULL) {
+            card(b, ci, "case", false, false);
+            pf_chart_free(ci);
+        }
     }
     pf_buf_puts(b, "</div></section>");
 }

@@ -621,6 +621,13 @@ START_TEST(test_unchanged_tree_passes_every_time)
             if (strcmp(jstr(c, "plan", "fingerprint"), jstr(c, "baseline", "fingerprint")) != 0)
                 pf_buf_printf(&problems, "run %d: %s: plan %s, baseline plan %s\n", run, cname,
                               jstr(c, "plan", "summary"), jstr(c, "baseline", "fingerprint"));
+            /* Instructions per execution repeat to well under 1%. */
+            long long ins = (long long)jnum(c, "instructions", "per_execution");
+            long long base = baseline_num(g_baselines, k_cases[i], "instructions",
+                                          "per_execution");
+            if (ins <= 0 || base <= 0 || (double)llabs(ins - base) > 0.01 * (double)base)
+                pf_buf_printf(&problems, "run %d: %s: instructions %lld, baseline %lld\n", run,
+                              cname, ins, base);
         }
         cJSON_Delete(res);
         pf_run_result_dispose(&g.r);
@@ -721,6 +728,104 @@ START_TEST(test_plan_change_without_more_work_warns)
     free(json);
     free(dir);
     free(schema);
+}
+END_TEST
+
+/* (2c) A CPU-only regression: the access function every read policy calls
+ * once per statement gets heavier (an md5 over 3000 copies of each key it
+ * reads). Plan, buffers, rows and policy-function calls are unchanged; only
+ * instructions per execution grow. The patient's page fails naming
+ * instructions and what did not change; the owner's page (no RLS) passes.
+ * Unchanged, the same cases pass ((1) above). */
+START_TEST(test_cpu_only_slowdown_in_a_policy_function_fails_on_instructions)
+{
+    static const char k_heavier[] =
+        "CREATE OR REPLACE FUNCTION public.readable_profile_ids(p_user_id uuid)\n"
+        "RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' ROWS 20\n"
+        "AS $$\n"
+        "    SELECT p.id FROM public.user_profiles p\n"
+        "     WHERE p.account_owner_id = p_user_id AND NOT p.archived\n"
+        "       AND pg_catalog.md5(pg_catalog.repeat(p.id::text, 3000)) IS NOT NULL\n"
+        "    UNION\n"
+        "    SELECT p.id FROM public.profile_access_permissions pap\n"
+        "      JOIN public.user_profiles p ON p.id = pap.profile_id\n"
+        "     WHERE pap.user_id = p_user_id AND NOT p.archived AND pap.revoked_at IS NULL\n"
+        "       AND pap.valid_from <= pg_catalog.now()\n"
+        "       AND (pap.valid_until IS NULL OR pap.valid_until > pg_catalog.now())\n"
+        "    UNION\n"
+        "    SELECT ppa.patient_id FROM public.provider_registry pr\n"
+        "      JOIN public.patient_provider_access ppa ON ppa.provider_id = pr.id\n"
+        "     WHERE pr.user_id = p_user_id AND pr.active AND ppa.status = 'active'\n"
+        "       AND ppa.consent_given AND ppa.revoked_at IS NULL\n"
+        "       AND (ppa.expires_at IS NULL OR ppa.expires_at > pg_catalog.now())\n"
+        "$$;\n";
+    char *schema = schema_with("schema_cpu", "zzz_heavier_policy_function.sql", k_heavier);
+    char *dir = workdir("cpu_only");
+    char *junit = path2(dir, "junit.xml"), *json = path2(dir, "results.json");
+    gate g;
+    run_gate(&g, schema, g_bench, g_baselines,
+             (const char *[]){"--junit", junit, "--json", json, "--only",
+                              "timeline_recent_page,timeline_page_owner", NULL},
+             NULL);
+    assert_exit(&g, 1);
+    assert_no_server();
+    ck_assert_msg(strstr(g.r.out, "instructions") != NULL, "%s", g.r.out);
+    cJSON *res = json_load(json);
+    const cJSON *c = json_case(res, "timeline_recent_page");
+    ck_assert_str_eq(jstr(c, "status", NULL), "fail");
+    const char *h = jstr(c, "headline", NULL);
+    ck_assert_msg(strncmp(h, "instructions ", 13) == 0 && strstr(h, " per execution (+") &&
+                      strstr(h, "buffers =, plan unchanged"),
+                  "%s", h);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(c, "instructions"), "regressed")));
+    ck_assert_msg(jnum(c, "instructions", "delta_pct") > 20, "%g",
+                  jnum(c, "instructions", "delta_pct"));
+    ck_assert(!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "work_regressed")));
+    ck_assert(!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "plan_changed")));
+    ck_assert(jnum(c, "work", "buffers") == jnum(c, "baseline", "buffers"));
+    const cJSON *o = json_case(res, "timeline_page_owner");
+    ck_assert_msg(strcmp(jstr(o, "status", NULL), "pass") == 0 ||
+                      strcmp(jstr(o, "status", NULL), "noisy") == 0,
+                  "%s", jstr(o, "headline", NULL));
+    cJSON_Delete(res);
+    xmlDocPtr doc = junit_check(junit);
+    char *msg = failure_message(doc, "timeline_recent_page");
+    ck_assert_msg(strstr(msg, "instructions") != NULL, "%s", msg);
+    free(msg);
+    xmlFreeDoc(doc);
+    pf_run_result_dispose(&g.r);
+    free(junit);
+    free(json);
+    free(dir);
+    free(schema);
+}
+END_TEST
+
+/* (2d) Without valgrind the metric is skipped with one line, never a
+ * failure. */
+START_TEST(test_without_valgrind_instructions_are_skipped_in_one_line)
+{
+    char *dir = workdir("no_valgrind");
+    char *json = path2(dir, "results.json");
+    gate g;
+    run_gate(&g, g_schema, g_bench, g_baselines,
+             (const char *[]){"--junit", "-", "--json", json, "--only", "audit_recent_activity",
+                              NULL},
+             "PERFGATE_VALGRIND=/nonexistent/valgrind");
+    assert_exit(&g, 0);
+    assert_no_server();
+    ck_assert_msg(strstr(g.r.err, "instructions not counted: PERFGATE_VALGRIND=/nonexistent/"
+                                  "valgrind is not an executable") != NULL,
+                  "%s", g.r.err);
+    cJSON *res = json_load(json);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(res, "instructions"), "available")));
+    ck_assert_str_eq(jstr(json_case(res, "audit_recent_activity"), "status", NULL), "pass");
+    cJSON_Delete(res);
+    pf_run_result_dispose(&g.r);
+    free(json);
+    free(dir);
 }
 END_TEST
 
@@ -1211,6 +1316,8 @@ int main(void)
     tcase_add_test(tc, test_plan_change_without_more_work_warns);
     tcase_add_test(tc, test_dropped_index_fails_naming_case_and_plan);
     tcase_add_test(tc, test_more_work_fails_naming_case_and_metrics);
+    tcase_add_test(tc, test_cpu_only_slowdown_in_a_policy_function_fails_on_instructions);
+    tcase_add_test(tc, test_without_valgrind_instructions_are_skipped_in_one_line);
     tcase_add_test(tc, test_corrupt_baseline_is_bad_input_before_any_server);
     tcase_add_test(tc, test_only_selects_cases);
     tcase_add_test(tc, test_new_case_and_removed_baseline);

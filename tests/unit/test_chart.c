@@ -117,6 +117,40 @@ START_TEST(test_chart_case_that_appears_later_has_gaps)
 }
 END_TEST
 
+START_TEST(test_chart_case_instructions_follow_the_counts)
+{
+    /* The fixture's runs counted no instructions: no chart. */
+    size_t i = case_index("timeline/recent_page");
+    ck_assert_ptr_null(pf_chart_case_instructions(&g_h, i));
+    /* 2.0M per execution judged against 2.0M, then a CPU regression to 2.6M
+     * in the fail runs; a run without a count leaves a gap. */
+    pf_history_case *hc = &g_h.cases[i];
+    for (size_t r = 0; r < g_h.n_runs; r++) {
+        hc->points[r].instructions = r == 3 ? 0 : (r >= 10 && r < 12 ? 2.6e6 : 2.0e6);
+        hc->points[r].baseline_instructions = 2.0e6;
+        if (r >= 10 && r < 12)
+            strcpy(hc->points[r].status, "fail");
+    }
+    pf_chart *c = pf_chart_case_instructions(&g_h, i);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(c->title, "timeline/recent_page · instructions");
+    const pf_chart_series *ins = NULL;
+    for (size_t k = 0; k < c->n_series; k++)
+        if (strcmp(c->series[k].name, "instructions per execution") == 0)
+            ins = &c->series[k];
+    ck_assert_ptr_nonnull(ins);
+    ck_assert(fabs(ins->pts[0].y - 2.0) < 1e-9 && fabs(ins->pts[10].y - 2.6) < 1e-9);
+    ck_assert(isnan(ins->pts[3].y));
+    ck_assert_uint_eq(c->n_markers, 2);
+    ck_assert(c->markers[0].x == 10 && c->markers[1].x == 11);
+    /* The band is the reference ±10 %. */
+    const pf_chart_band *b = &c->bands[0];
+    ck_assert(fabs(b->lo[0].y - 1.8) < 1e-9 && fabs(b->hi[0].y - 2.2) < 1e-9);
+    ck_assert_msg(strstr(c->subtitle, "reference 2M (+0.0%)") != NULL, "%s", c->subtitle);
+    pf_chart_free(c);
+}
+END_TEST
+
 START_TEST(test_chart_rls_pair_and_load_flows_match_golden)
 {
     pf_chart *c = pf_chart_pair(&g_h, 0);
@@ -245,6 +279,7 @@ int main(void)
     tcase_add_test(tc, test_chart_case_with_a_regression_episode_matches_golden);
     tcase_add_test(tc, test_chart_case_with_a_re_recorded_baseline_matches_golden);
     tcase_add_test(tc, test_chart_case_that_appears_later_has_gaps);
+    tcase_add_test(tc, test_chart_case_instructions_follow_the_counts);
     tcase_add_test(tc, test_chart_rls_pair_and_load_flows_match_golden);
     tcase_add_test(tc, test_chart_category_draws_levels_alerts_and_holes);
     suite_add_tcase(s, tc);

@@ -132,6 +132,18 @@ char *pf_summary_table(const pf_gate_result *r)
             pf_buf_printf(&b, "%-44s %9s %9s %6s %8s %6s %7s %7s  %s\n", name, "–", "–", "–", "–",
                           "–", "–", "–", pf_status_name(c->v.status));
     }
+    /* Why, for every case that fails the run: the verdict's first line (an
+     * error's first line), so no one has to open the JUnit file. */
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const pf_case_result *c = &r->cases[i];
+        if (c->v.status != PF_STATUS_FAIL && c->v.status != PF_STATUS_ERROR &&
+            c->v.status != PF_STATUS_STALE)
+            continue;
+        const char *h = c->v.headline ? c->v.headline : "";
+        const char *nl = strchr(h, '\n');
+        pf_buf_printf(&b, "%-5s %s/%s: %.*s\n", pf_status_name(c->v.status), c->c->group,
+                      c->c->name, nl ? (int)(nl - h) : (int)strlen(h), h);
+    }
     for (size_t i = 0; r->removed && r->removed[i]; i++)
         pf_buf_printf(&b, "removed: %s has no case in the registry any more\n", r->removed[i]);
     if (r->base_commit)

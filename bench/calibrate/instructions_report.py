@@ -85,3 +85,12 @@ for name in sorted(pairs):
     worst = max(worst, spread)
     print(f"| RLS pair `{name}` (ratio) | {len(v)} | {min(v):.4f} | {max(v):.4f} | {100 * spread:.3f}% | |")
 print(f"\nlargest spread: {100 * worst:.3f}%")
+
+phase = sorted(r["phases_ms"].get("instructions", 0) / 1000 for r in aa if r)
+total = sorted(r["phases_ms"].get("total", 0) / 1000 for r in aa if r)
+if phase:
+    med = phase[len(phase) // 2]
+    print(f"\ninstruction phase (restarts included): median {med:.1f} s, "
+          f"min {phase[0]:.1f} s, max {phase[-1]:.1f} s; whole run median "
+          f"{total[len(total) // 2]:.1f} s ({len(phase)} runs)")
+

@@ -338,6 +338,10 @@ int pf_cmd_run(int argc, char **argv)
             written += res.cases[i].baseline_written;
         pf_cli_msg("wrote %d baseline%s under %s", written, written == 1 ? "" : "s",
                    o.g.baselines_dir);
+        if (written > 0 && !(res.instr.available && res.instr.n > 0))
+            pf_cli_msg("note: these baselines carry no instruction counts (%s); record them "
+                       "where valgrind runs so CPU-only regressions are caught",
+                       res.instr.unavailable ? res.instr.unavailable : "not counted");
     }
     if (pf_cli_verbose)
         pf_cli_msg("total %.1f s (server %.1f s, schema %.1f s, seed %.1f s, measure %.1f s); %s",

@@ -9,12 +9,11 @@
 #include <string.h>
 
 #include "buf.h"
-#include "datagen.h"
 #include "dataset.h"
 #include "fsutil.h"
 #include "interrupt.h"
+#include "prepare.h"
 #include "schema.h"
-#include "seed.h"
 #include "target.h"
 #include "timeutil.h"
 
@@ -1011,10 +1010,9 @@ int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
     memset(out, 0, sizeof *out);
     uint64_t t0 = pf_now_ns();
     pf_dataset *ds = NULL;
-    pf_datagen *gen = NULL;
+    pf_prepare *prep = NULL;
     pf_target t;
     memset(&t, 0, sizeof t);
-    pf_db *db = NULL;
     pf_rls_rules probe;
     int rc = -1;
     pf_rls_opts ro = o->rls;
@@ -1035,40 +1033,37 @@ int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
     ro.dataset_hash = ds->hash;
     ro.scale = o->scale;
     ro.seed = seed;
-    if (!o->no_seed && pf_datagen_new(&gen, ds, seed, o->scale, err) < 0)
+    pf_prepare_opts po;
+    pf_prepare_opts_init(&po);
+    po.schema_dir = o->schema_dir;
+    po.auth_shim = o->auth_shim;
+    po.dataset = ds;
+    po.seed = seed;
+    po.seed_given = true;
+    po.scale = o->scale;
+    po.jobs = o->jobs;
+    if (!o->no_seed && pf_prepare_new(&prep, &po, err) < 0)
         goto cleanup;
     if (pf_target_open(&t, o->dsn, "perfgate_rls", err) < 0)
         goto cleanup;
     target = pf_target_describe(&t);
     phase(&ro, "server", pf_elapsed_ms(t0));
     if (!o->no_seed) {
-        uint64_t t1 = pf_now_ns();
-        if (pf_db_connect(&db, t.dsn, err) < 0)
-            goto cleanup;
-        pf_schema_stats st = {0};
-        if ((o->auth_shim && pf_schema_apply_auth_shim(db, &st, err) < 0) ||
-            pf_schema_apply_dir(db, o->schema_dir, &st, err) < 0)
-            goto cleanup;
-        pf_db_close(db);
-        db = NULL;
-        pf_seed_opts so = {0};
-        so.jobs = o->jobs;
-        so.load = true;
-        pf_seed_result sr;
-        int s = pf_seed_run(t.dsn, gen, &so, &sr, err);
-        pf_seed_result_dispose(&sr);
+        pf_prepare_result pr;
+        int s = pf_prepare_apply(prep, t.dsn, &pr, err);
+        double ms = pr.total_ms;
+        pf_prepare_result_dispose(&pr);
         if (s < 0)
             goto cleanup;
-        seed_ms = pf_elapsed_ms(t1);
+        seed_ms = ms;
         phase(&ro, "schema and seed", seed_ms);
     }
     rc = pf_rls_check(t.dsn, &ro, out, err);
 cleanup:
     out->target = target;
     out->seed_ms = seed_ms;
-    pf_db_close(db);
     pf_target_close(&t);
-    pf_datagen_free(gen);
+    pf_prepare_free(prep);
     pf_dataset_free(ds);
     out->total_ms = pf_elapsed_ms(t0);
     return rc;

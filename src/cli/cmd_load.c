@@ -289,8 +289,8 @@ static int parse(int argc, char **argv, load_cli *o)
             o->g.rate_given = true;
             break;
         case 'X':
-            if (pf_cli_parse_double(k_usage, "--load-factor", optarg, 1e-6, &o->g.load.load_factor) <
-                0)
+            if (pf_cli_parse_double(k_usage, "--load-factor", optarg, 1e-6,
+                                    &o->g.load.load_factor) < 0)
                 return PF_EXIT_USAGE;
             o->g.factor_given = true;
             break;
@@ -400,9 +400,9 @@ static int report(const load_cli *o, const pf_loadgate_result *res, const char *
     if (res->n > 0 && o->junit && strcmp(o->junit, "-") != 0 &&
         pf_load_junit_write(o->junit, res->results, res->n, res->verdicts, &we) < 0)
         rc = pf_cli_fail(&we);
+    bool json = o->json && strcmp(o->json, "-") != 0;
     if (res->interrupted)
-        pf_cli_msg("interrupted: partial results%s%s", o->json && strcmp(o->json, "-") ? " in " : "",
-                   o->json && strcmp(o->json, "-") ? o->json : "");
+        pf_cli_msg("interrupted: partial results%s%s", json ? " in " : "", json ? o->json : "");
     if (res->baselines_updated) {
         for (size_t i = 0; i < res->n_baseline_errors; i++)
             rc = pf_cli_fail(&res->baseline_errors[i]);

@@ -8,15 +8,13 @@
 #include <string.h>
 
 #include "buf.h"
-#include "datagen.h"
 #include "dataset.h"
 #include "db.h"
 #include "fsutil.h"
 #include "gitbase.h"
+#include "prepare.h"
 #include "interrupt.h"
 #include "rng.h"
-#include "schema.h"
-#include "seed.h"
 #include "stats.h"
 #include "target.h"
 #include "timeutil.h"
@@ -286,26 +284,18 @@ static int prepare_base_db(const pf_gate_opts *o, const pf_target *t, const pf_g
     pf_db_close(admin);
     char *dsn = pf_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
     if (rc == 0 && !same) {
-        pf_db *db = NULL;
-        pf_schema_stats st = {0};
-        rc = pf_db_connect(&db, dsn, err);
-        if (rc == 0 && o->auth_shim)
-            rc = pf_schema_apply_auth_shim(db, &st, err);
-        if (rc == 0)
-            rc = pf_schema_apply_dir(db, gb->schema_dir, &st, err);
-        pf_db_close(db);
-        pf_datagen *g = NULL;
-        if (rc == 0)
-            rc = pf_datagen_new(&g, base_ds, seed, o->scale, err);
-        if (rc == 0) {
-            pf_seed_opts so = {0};
-            so.jobs = o->jobs;
-            so.load = true;
-            pf_seed_result sr;
-            rc = pf_seed_run(dsn, g, &so, &sr, err);
-            pf_seed_result_dispose(&sr);
-        }
-        pf_datagen_free(g);
+        pf_prepare_opts po;
+        pf_prepare_opts_init(&po);
+        po.schema_dir = gb->schema_dir;
+        po.auth_shim = o->auth_shim;
+        po.dataset = base_ds;
+        po.seed = seed;
+        po.seed_given = true;
+        po.scale = o->scale;
+        po.jobs = o->jobs;
+        pf_prepare_result pr;
+        rc = pf_prepare_run(dsn, &po, &pr, err);
+        pf_prepare_result_dispose(&pr);
         if (rc < 0)
             pf_error_prefix(err, "building the base revision's database");
     }
@@ -599,7 +589,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     memset(out, 0, sizeof *out);
     uint64_t t0 = pf_now_ns();
     pf_dataset *ds = NULL;
-    pf_datagen *gen = NULL;
+    pf_prepare *prep = NULL;
     pf_target t;
     memset(&t, 0, sizeof t);
     pf_db *db = NULL;
@@ -691,7 +681,20 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     }
     if ((o->only == NULL || *o->only == '\0') && o->base_ref == NULL)
         out->removed = find_removed(o->baselines_dir, out->registry);
-    if (pf_datagen_new(&gen, ds, seed, o->scale, err) < 0)
+    /* The data generator planned (a dataset that cannot be generated is
+     * bad input) before a server starts. */
+    pf_prepare_opts po;
+    pf_prepare_opts_init(&po);
+    po.schema_dir = o->schema_dir;
+    po.auth_shim = o->auth_shim;
+    po.dataset = ds;
+    po.seed = seed;
+    po.seed_given = true;
+    po.scale = o->scale;
+    po.jobs = o->jobs;
+    po.on_phase = o->on_phase;
+    po.phase_arg = o->arg;
+    if (pf_prepare_new(&prep, &po, err) < 0)
         goto cleanup;
 
     /* Target, schema, data. */
@@ -704,26 +707,15 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     if (pf_db_connect(&db, t.dsn, err) < 0)
         goto cleanup;
     if (!o->no_seed) {
-        pf_schema_stats st = {0};
-        if ((o->auth_shim && pf_schema_apply_auth_shim(db, &st, err) < 0) ||
-            pf_schema_apply_dir(db, o->schema_dir, &st, err) < 0)
-            goto cleanup;
-        out->schema_ms = st.ms;
-        phase(o, "schema", out->schema_ms);
-        uint64_t t2 = pf_now_ns();
-        pf_seed_opts so = {0};
-        so.jobs = o->jobs;
-        so.load = true;
-        pf_seed_result sr;
-        int s = pf_seed_run(t.dsn, gen, &so, &sr, err);
-        char sum[17];
-        pf_seed_checksum_hex(sr.checksum, sum);
-        pf_seed_result_dispose(&sr);
+        pf_prepare_result pr;
+        int s = pf_prepare_apply(prep, t.dsn, &pr, err);
+        out->schema_ms = pr.schema.ms;
+        out->seed_ms = pr.seed_ms;
+        if (s == 0)
+            data_checksum = pf_strdup(pr.checksum);
+        pf_prepare_result_dispose(&pr);
         if (s < 0)
             goto cleanup;
-        data_checksum = pf_strdup(sum);
-        out->seed_ms = pf_elapsed_ms(t2);
-        phase(o, "seed", out->seed_ms);
     }
     if (capture_env(db, ds, o, seed, &out->env, err) < 0)
         goto cleanup;
@@ -920,7 +912,7 @@ cleanup:
     pf_gitbase_dispose(&gb);
     pf_dataset_free(base_ds);
     free(data_checksum);
-    pf_datagen_free(gen);
+    pf_prepare_free(prep);
     pf_dataset_free(ds);
     out->total_ms = pf_elapsed_ms(t0);
     return rc;

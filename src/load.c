@@ -444,7 +444,9 @@ typedef struct run {
     const pf_load_opts *o;
     const plan *p;
     const char *dsn;
+    lthread *ts;
     int n_threads;
+    int clients;       /* this shard's connections */
     int shard, shards; /* shard 0-based */
     uint64_t seed;
     pthread_barrier_t go;
@@ -999,6 +1001,160 @@ static int thread_setup(lthread *t)
     return 0;
 }
 
+/* The first flows: every client idle (open loop) or running (closed). */
+static void thread_start_flows(lthread *t)
+{
+    gen_advance(t);
+    uint64_t now = pf_now_ns();
+    if (t->run->o->mode == PF_LOAD_OPEN) {
+        for (int i = t->n_clients - 1; i >= 0; i--)
+            t->idle[t->n_idle++] = i;
+    } else {
+        for (int i = 0; i < t->n_clients; i++)
+            closed_next(t, &t->clients[i], now);
+    }
+}
+
+/* Interrupted: nobody waits for think times or for a connection; those
+ * flows are incomplete. Batches in flight get a moment to end cleanly. */
+static void drop_waiting(lthread *t)
+{
+    if (t->n_heap == 0 && t->n_think == 0)
+        return;
+    pthread_mutex_lock(&t->mu);
+    for (int i = 0; i < t->n_clients; i++) {
+        client *c = &t->clients[i];
+        if (c->state == CL_THINK) {
+            t->fs[c->s->flow].incomplete++;
+            c->s = NULL;
+            c->state = CL_DONE;
+            t->n_think--;
+        }
+    }
+    for (size_t i = 0; i < t->n_heap; i++)
+        t->fs[t->heap[i]->flow].incomplete++;
+    pthread_mutex_unlock(&t->mu);
+    while (t->n_heap > 0)
+        session_put(t, heap_pop(t));
+}
+
+/* Wake thinking clients (closed loop) or give idle connections their
+ * sessions (open loop); returns when the loop must wake next at the
+ * latest. */
+static uint64_t schedule(lthread *t, uint64_t now)
+{
+    uint64_t next = now + POLL_CAP_NS;
+    if (t->run->o->mode == PF_LOAD_CLOSED) {
+        for (int i = 0; i < t->n_clients; i++) {
+            client *c = &t->clients[i];
+            if (c->state != CL_THINK)
+                continue;
+            if (c->wake_ns <= now) {
+                t->n_think--;
+                c->state = CL_IDLE;
+                send_batch(t, c, BATCH_STEP);
+            } else if (c->wake_ns < next) {
+                next = c->wake_ns;
+            }
+        }
+        return next;
+    }
+    open_dispatch(t, now);
+    uint64_t oldest = UINT64_MAX;
+    if (t->n_heap > 0 && t->heap[0]->ready_ns <= now)
+        oldest = t->heap[0]->ready_ns;
+    if (t->gen_have && t->next_ns <= now && !interrupted(t) && t->next_ns < oldest)
+        oldest = t->next_ns;
+    atomic_store(&t->lag_now_ns, oldest == UINT64_MAX ? 0 : now - oldest);
+    if (t->n_idle > 0) {
+        if (t->n_heap > 0 && t->heap[0]->ready_ns < next)
+            next = t->heap[0]->ready_ns;
+        if (t->gen_have && !interrupted(t) && t->next_ns < next)
+            next = t->next_ns;
+    }
+    return next;
+}
+
+/* Nothing in flight, thinking or waiting, and no flow left to start. */
+static bool thread_done(const lthread *t, uint64_t now)
+{
+    const run *r = t->run;
+    bool more_arrivals = r->o->mode == PF_LOAD_OPEN
+                             ? t->gen_have && !interrupted(t) && t->next_ns < r->end_ns
+                             : t->gen_have && !stopping(t, now);
+    return t->n_busy == 0 && t->n_think == 0 && t->n_heap == 0 && !more_arrivals;
+}
+
+/* Wait (from now) until a busy client's connection is ready or `next`,
+ * then move the ready clients on. fds and fd_client have room for every
+ * client. -1 when the thread failed. */
+static int poll_clients(lthread *t, uint64_t now, uint64_t next, struct pollfd *fds,
+                        int *fd_client)
+{
+    nfds_t n = 0;
+    for (int i = 0; i < t->n_clients; i++) {
+        client *c = &t->clients[i];
+        if (c->state != CL_BUSY)
+            continue;
+        fds[n].fd = c->fd;
+        fds[n].events = (short)(POLLIN | (c->want_write ? POLLOUT : 0));
+        fds[n].revents = 0;
+        fd_client[n++] = i;
+    }
+    uint64_t wait = next > now ? next - now : 0;
+    struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
+    int ready = ppoll(fds, n, &ts, NULL);
+    if (ready < 0) {
+        if (errno == EINTR)
+            return 0;
+        pf_error e;
+        pf_error_set(&e, PF_EXIT_INFRA, "poll: %s", strerror(errno));
+        fatal(t, &e);
+        return -1;
+    }
+    now = pf_now_ns();
+    bool open = t->run->o->mode == PF_LOAD_OPEN;
+    for (nfds_t i = 0; i < n && ready > 0; i++) {
+        if (fds[i].revents == 0)
+            continue;
+        client *c = &t->clients[fd_client[i]];
+        if ((fds[i].revents & POLLOUT) && c->want_write) {
+            pf_error e;
+            int fl = pf_db_flush(c->db, &e);
+            if (fl < 0) {
+                fatal(t, &e);
+                return -1;
+            }
+            c->want_write = fl == 1;
+        }
+        if (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) {
+            client_input(t, c, now);
+            if (open && c->state == CL_IDLE && c->s == NULL)
+                t->idle[t->n_idle++] = fd_client[i];
+        }
+    }
+    return 0;
+}
+
+/* Open loop: arrivals due before the end (or the interruption) that never
+ * started. */
+static void count_unstarted(lthread *t)
+{
+    run *r = t->run;
+    uint64_t cutoff = r->end_ns;
+    if (atomic_load(&r->stop)) {
+        uint64_t s = atomic_load(&r->stop_ns);
+        cutoff = s < cutoff ? s : cutoff;
+    }
+    while (t->gen_have && t->next_ns < cutoff) {
+        t->unstarted++;
+        gen_advance(t);
+    }
+}
+
+/* One thread: set up its clients, meet the others twice at the barrier
+ * (set up; start time set), then the event loop until its share of the
+ * run is done, the duration and grace are over, or it was stopped. */
 static void *thread_main(void *arg)
 {
     lthread *t = arg;
@@ -1010,47 +1166,17 @@ static void *thread_main(void *arg)
         atomic_fetch_add(&r->finished, 1);
         return NULL;
     }
-    bool open = r->o->mode == PF_LOAD_OPEN;
-    gen_advance(t);
-    uint64_t now = pf_now_ns();
-    if (open) {
-        for (int i = t->n_clients - 1; i >= 0; i--)
-            t->idle[t->n_idle++] = i;
-    } else {
-        for (int i = 0; i < t->n_clients; i++)
-            closed_next(t, &t->clients[i], now);
-    }
+    thread_start_flows(t);
     struct pollfd *fds = pf_calloc((size_t)t->n_clients + 1, sizeof *fds);
     int *fd_client = pf_calloc((size_t)t->n_clients + 1, sizeof *fd_client);
-    bool abandoned = false;
     while (t->rc == 0) {
-        now = pf_now_ns();
+        uint64_t now = pf_now_ns();
         if (atomic_load(&r->fatal))
             break;
         if (atomic_load(&r->stop)) {
-            /* Interrupted: nobody waits for think times; batches in flight
-             * get a moment to end cleanly. */
-            uint64_t stop_ns = atomic_load(&r->stop_ns);
-            if (!abandoned && (t->n_heap > 0 || t->n_think > 0)) {
-                pthread_mutex_lock(&t->mu);
-                for (int i = 0; i < t->n_clients; i++) {
-                    client *c = &t->clients[i];
-                    if (c->state == CL_THINK) {
-                        t->fs[c->s->flow].incomplete++;
-                        c->s = NULL;
-                        c->state = CL_DONE;
-                        t->n_think--;
-                    }
-                }
-                for (size_t i = 0; i < t->n_heap; i++)
-                    t->fs[t->heap[i]->flow].incomplete++;
-                pthread_mutex_unlock(&t->mu);
-                while (t->n_heap > 0)
-                    session_put(t, heap_pop(t));
-            }
-            if (now >= stop_ns + STOP_GRACE_NS) {
+            drop_waiting(t);
+            if (now >= atomic_load(&r->stop_ns) + STOP_GRACE_NS) {
                 abandon(t);
-                abandoned = true;
                 break;
             }
         }
@@ -1058,104 +1184,18 @@ static void *thread_main(void *arg)
             abandon(t);
             break;
         }
-        /* Wake thinking clients (closed loop), dispatch (open loop). */
-        uint64_t next = now + POLL_CAP_NS;
-        if (!open) {
-            for (int i = 0; i < t->n_clients; i++) {
-                client *c = &t->clients[i];
-                if (c->state != CL_THINK)
-                    continue;
-                if (c->wake_ns <= now) {
-                    t->n_think--;
-                    c->state = CL_IDLE;
-                    send_batch(t, c, BATCH_STEP);
-                } else if (c->wake_ns < next) {
-                    next = c->wake_ns;
-                }
-            }
-        } else {
-            open_dispatch(t, now);
-            uint64_t oldest = UINT64_MAX;
-            if (t->n_heap > 0 && t->heap[0]->ready_ns <= now)
-                oldest = t->heap[0]->ready_ns;
-            if (t->gen_have && t->next_ns <= now && !interrupted(t) && t->next_ns < oldest)
-                oldest = t->next_ns;
-            atomic_store(&t->lag_now_ns, oldest == UINT64_MAX ? 0 : now - oldest);
-            if (t->n_idle > 0) {
-                if (t->n_heap > 0 && t->heap[0]->ready_ns < next)
-                    next = t->heap[0]->ready_ns;
-                if (t->gen_have && !interrupted(t) && t->next_ns < next)
-                    next = t->next_ns;
-            }
-        }
-        if (t->rc != 0)
-            break;
-        bool more_arrivals = open ? t->gen_have && !interrupted(t) && t->next_ns < r->end_ns
-                                  : t->gen_have && !stopping(t, now);
-        if (t->n_busy == 0 && t->n_think == 0 && t->n_heap == 0 && !more_arrivals)
+        uint64_t next = schedule(t, now);
+        if (t->rc != 0 || thread_done(t, now))
             break;
         if (r->end_ns != UINT64_MAX && now < r->end_ns && r->end_ns < next)
             next = r->end_ns;
-        nfds_t n = 0;
-        for (int i = 0; i < t->n_clients; i++) {
-            client *c = &t->clients[i];
-            if (c->state != CL_BUSY)
-                continue;
-            fds[n].fd = c->fd;
-            fds[n].events = (short)(POLLIN | (c->want_write ? POLLOUT : 0));
-            fds[n].revents = 0;
-            fd_client[n++] = i;
-        }
-        uint64_t wait = next > now ? next - now : 0;
-        struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
-        int ready = ppoll(fds, n, &ts, NULL);
-        if (ready < 0) {
-            if (errno == EINTR)
-                continue;
-            pf_error e;
-            pf_error_set(&e, PF_EXIT_INFRA, "poll: %s", strerror(errno));
-            fatal(t, &e);
+        if (poll_clients(t, now, next, fds, fd_client) < 0)
             break;
-        }
-        now = pf_now_ns();
-        for (nfds_t i = 0; i < n && ready > 0; i++) {
-            if (fds[i].revents == 0)
-                continue;
-            client *c = &t->clients[fd_client[i]];
-            if ((fds[i].revents & POLLOUT) && c->want_write) {
-                pf_error e;
-                int fl = pf_db_flush(c->db, &e);
-                if (fl < 0) {
-                    fatal(t, &e);
-                    break;
-                }
-                c->want_write = fl == 1;
-            }
-            if (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) {
-                bool was_open_idle = false;
-                client_input(t, c, now);
-                if (open && c->state == CL_IDLE && c->s == NULL) {
-                    t->idle[t->n_idle++] = fd_client[i];
-                    was_open_idle = true;
-                }
-                (void)was_open_idle;
-            }
-        }
     }
     if (t->rc != 0 || atomic_load(&r->fatal))
         abandon(t);
-    /* Arrivals due before the end (or the interruption) that never started. */
-    if (open) {
-        uint64_t cutoff = r->end_ns;
-        if (atomic_load(&r->stop)) {
-            uint64_t s = atomic_load(&r->stop_ns);
-            cutoff = s < cutoff ? s : cutoff;
-        }
-        while (t->gen_have && t->next_ns < cutoff) {
-            t->unstarted++;
-            gen_advance(t);
-        }
-    }
+    if (r->o->mode == PF_LOAD_OPEN)
+        count_unstarted(t);
     free(fds);
     free(fd_client);
     atomic_fetch_add(&r->finished, 1);
@@ -1181,39 +1221,31 @@ static int check_opts(const pf_scenario *s, const pf_load_opts *o, pf_error *err
     return 0;
 }
 
-int pf_load_run(const pf_scenario *s, const char *dsn, const pf_load_opts *o, pf_load_result *out,
-                pf_error *err)
+/* Plan the flows (their params queries) and measure the calibration
+ * statement, over one connection closed before the run. */
+static int plan_and_calibrate(const pf_scenario *s, const char *dsn, plan *p, pf_load_result *out,
+                              pf_error *err)
 {
-    memset(out, 0, sizeof *out);
-    if (check_opts(s, o, err) < 0)
-        return -1;
-    pf_load_result_init(out, s, o);
-    plan p;
-    memset(&p, 0, sizeof p);
     pf_db *db = NULL;
-    lthread *ts = NULL;
-    int rc = -1;
-    run r;
-    memset(&r, 0, sizeof r);
-    bool barrier = false;
-    int n_threads = 0;
-    uint64_t t_setup = pf_now_ns();
-
-    if (pf_db_connect(&db, dsn, err) < 0)
-        goto cleanup;
-    if (plan_build(&p, s, db, err) < 0)
-        goto cleanup;
-    if (pf_measure_calibration(db, 9, &out->calibration_ms, err) < 0)
-        goto cleanup;
+    int rc = pf_db_connect(&db, dsn, err);
+    if (rc == 0)
+        rc = plan_build(p, s, db, err);
+    if (rc == 0)
+        rc = pf_measure_calibration(db, 9, &out->calibration_ms, err);
     pf_db_close(db);
-    db = NULL;
+    return rc;
+}
 
-    /* This shard's share of the run's connections. */
+/* This shard's share of the run's connections, and the threads driving
+ * them (one per CPU unless told, never more than the connections). */
+static void run_init(run *r, const pf_load_opts *o, const plan *p, const char *dsn,
+                     pf_load_result *out)
+{
     int shard = o->shard_index - 1;
     int clients = o->clients / o->shard_count + (shard < o->clients % o->shard_count);
     if (clients < 1)
         clients = 1;
-    n_threads = o->threads;
+    int n_threads = o->threads;
     if (n_threads <= 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n_threads = cpus > 0 ? (int)cpus : 1;
@@ -1223,97 +1255,114 @@ int pf_load_run(const pf_scenario *s, const char *dsn, const pf_load_opts *o, pf
     out->clients = clients;
     out->clients_total = o->clients;
     out->threads = n_threads;
+    r->o = o;
+    r->p = p;
+    r->dsn = dsn;
+    r->clients = clients;
+    r->n_threads = n_threads;
+    r->shard = shard;
+    r->shards = o->shard_count;
+    r->seed = o->seed;
+    r->late_ns = (uint64_t)(out->late_ms * 1e6);
+    r->grace_ns = (uint64_t)((o->grace_ms > 0 ? o->grace_ms : 10000) * 1e6);
+}
 
-    r.o = o;
-    r.p = &p;
-    r.dsn = dsn;
-    r.n_threads = n_threads;
-    r.shard = shard;
-    r.shards = o->shard_count;
-    r.seed = o->seed;
-    r.late_ns = (uint64_t)(out->late_ms * 1e6);
-    r.grace_ns = (uint64_t)((o->grace_ms > 0 ? o->grace_ms : 10000) * 1e6);
-    pthread_barrier_init(&r.go, NULL, (unsigned)n_threads + 1);
-    barrier = true;
-    ts = pf_calloc((size_t)n_threads, sizeof *ts);
-    for (int i = 0; i < n_threads; i++) {
-        lthread *t = &ts[i];
-        t->run = &r;
+/* Start the threads: they connect and prepare, then wait at the barrier
+ * for the start time. */
+static void start_threads(run *r)
+{
+    pthread_barrier_init(&r->go, NULL, (unsigned)r->n_threads + 1);
+    r->ts = pf_calloc((size_t)r->n_threads, sizeof *r->ts);
+    for (int i = 0; i < r->n_threads; i++) {
+        lthread *t = &r->ts[i];
+        t->run = r;
         t->index = i;
-        t->n_clients = clients / n_threads + (i < clients % n_threads);
+        t->n_clients = r->clients / r->n_threads + (i < r->clients % r->n_threads);
         t->clients = pf_calloc((size_t)t->n_clients, sizeof *t->clients);
         pthread_mutex_init(&t->mu, NULL);
         pf_error_clear(&t->err);
         if (pthread_create(&t->tid, NULL, thread_main, t) != 0) {
+            /* The barrier would wait forever for the missing thread; as
+             * unrecoverable here as running out of memory. */
             fprintf(stderr, "perfgate: cannot create a thread\n");
             abort();
         }
     }
-    pthread_barrier_wait(&r.go);
-    out->setup_ms = pf_elapsed_ms(t_setup);
-    r.start_ns = pf_now_ns();
-    r.end_ns = o->duration_ms > 0 ? r.start_ns + (uint64_t)(o->duration_ms * 1e6) : UINT64_MAX;
-    pthread_barrier_wait(&r.go);
+}
 
-    /* Watch: interruption, progress, the end. */
-    uint64_t last_progress = r.start_ns;
+/* One progress report: the flows completed since the last one (their
+ * p99 and rate), totals, and the oldest schedule lag now. */
+static void report_progress(run *r, pf_hist *iv, uint64_t now, uint64_t last)
+{
+    pf_load_progress pr;
+    memset(&pr, 0, sizeof pr);
+    pf_hist_reset(iv);
+    int64_t done = 0;
+    uint64_t lag = 0;
+    for (int i = 0; i < r->n_threads; i++) {
+        lthread *t = &r->ts[i];
+        pthread_mutex_lock(&t->mu);
+        if (t->fs != NULL) {
+            pf_hist_merge(iv, t->interval);
+            pf_hist_reset(t->interval);
+            done += t->iv_done;
+            for (size_t f = 0; f < r->p->n_flows; f++) {
+                pr.completed += t->fs[f].completed;
+                pr.errors += t->fs[f].errors;
+                pr.late += t->fs[f].late;
+            }
+        }
+        t->iv_done = t->iv_err = 0;
+        pthread_mutex_unlock(&t->mu);
+        uint64_t l = atomic_load(&t->lag_now_ns);
+        lag = l > lag ? l : lag;
+    }
+    double secs = (double)(now - last) / 1e9;
+    pr.elapsed_s = (double)(now - r->start_ns) / 1e9;
+    pr.tps = (double)done / secs;
+    pr.p99_ms = (double)pf_hist_quantile(iv, 0.99) / 1e6;
+    pr.lag_ms = (double)lag / 1e6;
+    r->o->on_progress(r->o->arg, &pr);
+}
+
+/* Until every thread is done: turn a signal into the stop flag, report
+ * progress; then join the threads. */
+static void watch(run *r)
+{
+    const pf_load_opts *o = r->o;
+    uint64_t last_progress = r->start_ns;
     pf_hist *iv = pf_hist_new();
-    while (atomic_load(&r.finished) < n_threads) {
+    while (atomic_load(&r->finished) < r->n_threads) {
         pf_sleep_ms(20);
         uint64_t now = pf_now_ns();
-        if (pf_interrupt_signal() != 0 && !atomic_load(&r.stop)) {
-            atomic_store(&r.stop_ns, now);
-            atomic_store(&r.stop, 1);
+        if (pf_interrupt_signal() != 0 && !atomic_load(&r->stop)) {
+            atomic_store(&r->stop_ns, now);
+            atomic_store(&r->stop, 1);
         }
         if (o->on_progress && o->progress_ms > 0 &&
             now - last_progress >= (uint64_t)(o->progress_ms * 1e6)) {
-            pf_load_progress pr;
-            memset(&pr, 0, sizeof pr);
-            pf_hist_reset(iv);
-            int64_t done = 0;
-            uint64_t lag = 0;
-            for (int i = 0; i < n_threads; i++) {
-                lthread *t = &ts[i];
-                pthread_mutex_lock(&t->mu);
-                if (t->fs != NULL) {
-                    pf_hist_merge(iv, t->interval);
-                    pf_hist_reset(t->interval);
-                    done += t->iv_done;
-                    for (size_t f = 0; f < p.n_flows; f++) {
-                        pr.completed += t->fs[f].completed;
-                        pr.errors += t->fs[f].errors;
-                        pr.late += t->fs[f].late;
-                    }
-                }
-                t->iv_done = t->iv_err = 0;
-                pthread_mutex_unlock(&t->mu);
-                uint64_t l = atomic_load(&t->lag_now_ns);
-                lag = l > lag ? l : lag;
-            }
-            double secs = (double)(now - last_progress) / 1e9;
-            pr.elapsed_s = (double)(now - r.start_ns) / 1e9;
-            pr.tps = (double)done / secs;
-            pr.p99_ms = (double)pf_hist_quantile(iv, 0.99) / 1e6;
-            pr.lag_ms = (double)lag / 1e6;
-            o->on_progress(o->arg, &pr);
+            report_progress(r, iv, now, last_progress);
             last_progress = now;
         }
     }
     pf_hist_free(iv);
-    for (int i = 0; i < n_threads; i++)
-        pthread_join(ts[i].tid, NULL);
-    pthread_barrier_destroy(&r.go);
-    barrier = false;
+    for (int i = 0; i < r->n_threads; i++)
+        pthread_join(r->ts[i].tid, NULL);
+    pthread_barrier_destroy(&r->go);
+}
 
-    /* Collect. */
-    uint64_t last_end = r.start_ns;
-    for (int i = 0; i < n_threads; i++) {
-        lthread *t = &ts[i];
+/* Add every thread's counts and histograms into out; the first thread
+ * failure into err (-1). */
+static int collect(const run *r, pf_load_result *out, pf_error *err)
+{
+    uint64_t last_end = r->start_ns;
+    for (int i = 0; i < r->n_threads; i++) {
+        const lthread *t = &r->ts[i];
         if (t->last_end_ns > last_end)
             last_end = t->last_end_ns;
         out->unstarted += t->unstarted;
-        for (size_t f = 0; t->fs != NULL && f < p.n_flows; f++) {
-            flow_stats *fs = &t->fs[f];
+        for (size_t f = 0; t->fs != NULL && f < r->p->n_flows; f++) {
+            const flow_stats *fs = &t->fs[f];
             pf_load_flow_result *fr = &out->flows[f];
             pf_hist_merge(fr->latency, fs->latency);
             pf_hist_merge(fr->lag, fs->lag);
@@ -1328,39 +1377,41 @@ int pf_load_run(const pf_scenario *s, const char *dsn, const pf_load_opts *o, pf
                                        fs->errs.errs[k].example);
         }
     }
-    out->interrupted = atomic_load(&r.stop) != 0;
-    uint64_t stop_at = out->interrupted ? atomic_load(&r.stop_ns) : 0;
+    out->interrupted = atomic_load(&r->stop) != 0;
+    uint64_t stop_at = out->interrupted ? atomic_load(&r->stop_ns) : 0;
     if (out->interrupted && stop_at > last_end)
         last_end = stop_at;
-    if (last_end == r.start_ns)
+    if (last_end == r->start_ns)
         last_end = pf_now_ns();
-    out->elapsed_ms = (double)(last_end - r.start_ns) / 1e6;
+    out->elapsed_ms = (double)(last_end - r->start_ns) / 1e6;
     out->peak_rss_kb = pf_load_peak_rss_kb();
-    bool failed = false;
-    for (int i = 0; i < n_threads; i++)
-        if (ts[i].rc != 0) {
-            if (!failed && err)
-                *err = ts[i].err;
-            failed = true;
+    for (int i = 0; i < r->n_threads; i++)
+        if (r->ts[i].rc != 0) {
+            if (err)
+                *err = r->ts[i].err;
+            return -1;
         }
-    rc = failed ? -1 : 0;
-cleanup:
-    if (barrier)
-        pthread_barrier_destroy(&r.go);
-    for (int i = 0; ts != NULL && i < n_threads; i++) {
-        lthread *t = &ts[i];
+    return 0;
+}
+
+/* Free what the threads held: connections, sessions, statistics. */
+static void threads_dispose(run *r)
+{
+    const plan *p = r->p;
+    for (int i = 0; r->ts != NULL && i < r->n_threads; i++) {
+        lthread *t = &r->ts[i];
         for (int c = 0; c < t->n_clients; c++) {
             client *cl = &t->clients[c];
             pf_db_close(cl->db);
             free(cl->cmds);
             free(cl->vals);
             free(cl->err_msg);
-            session_free(&p, cl->own);
-            if (o->mode == PF_LOAD_OPEN && cl->s != NULL)
-                session_free(&p, cl->s);
+            session_free(p, cl->own);
+            if (r->o->mode == PF_LOAD_OPEN && cl->s != NULL)
+                session_free(p, cl->s);
         }
         free(t->clients);
-        for (size_t f = 0; t->fs != NULL && f < p.n_flows; f++) {
+        for (size_t f = 0; t->fs != NULL && f < p->n_flows; f++) {
             pf_hist_free(t->fs[f].latency);
             pf_hist_free(t->fs[f].lag);
             for (size_t k = 0; k < t->fs[f].errs.n_errs; k++)
@@ -1371,17 +1422,45 @@ cleanup:
         pf_hist_free(t->interval);
         free(t->idle);
         for (size_t h = 0; h < t->n_heap; h++)
-            session_free(&p, t->heap[h]);
+            session_free(p, t->heap[h]);
         free(t->heap);
         while (t->free_sessions != NULL) {
             session *nx = t->free_sessions->next_free;
-            session_free(&p, t->free_sessions);
+            session_free(p, t->free_sessions);
             t->free_sessions = nx;
         }
         pthread_mutex_destroy(&t->mu);
     }
-    free(ts);
-    pf_db_close(db);
+    free(r->ts);
+    r->ts = NULL;
+}
+
+int pf_load_run(const pf_scenario *s, const char *dsn, const pf_load_opts *o, pf_load_result *out,
+                pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (check_opts(s, o, err) < 0)
+        return -1;
+    pf_load_result_init(out, s, o);
+    plan p;
+    memset(&p, 0, sizeof p);
+    run r;
+    memset(&r, 0, sizeof r);
+    int rc = -1;
+    uint64_t t_setup = pf_now_ns();
+    if (plan_and_calibrate(s, dsn, &p, out, err) < 0)
+        goto cleanup;
+    run_init(&r, o, &p, dsn, out);
+    start_threads(&r);
+    pthread_barrier_wait(&r.go); /* every client connected and prepared (or failed) */
+    out->setup_ms = pf_elapsed_ms(t_setup);
+    r.start_ns = pf_now_ns();
+    r.end_ns = o->duration_ms > 0 ? r.start_ns + (uint64_t)(o->duration_ms * 1e6) : UINT64_MAX;
+    pthread_barrier_wait(&r.go);
+    watch(&r);
+    rc = collect(&r, out, err);
+cleanup:
+    threads_dispose(&r);
     plan_dispose(&p);
     return rc;
 }

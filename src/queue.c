@@ -170,8 +170,19 @@ static void verify(pf_drain_result *out, char **enq, size_t n_enq, char **claime
     }
 }
 
-int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_opts *o,
-                   pf_drain_result *out, pf_error *err)
+/* The workers of one drain and what they share. */
+typedef struct crew {
+    worker *ws;
+    int n;
+    pthread_barrier_t ready;
+    atomic_int stop;
+    uint64_t burst_ns;
+} crew;
+
+/* This shard's share of the whole run's burst and workers, into the
+ * result's header; *jobs is the burst. */
+static void drain_init(const pf_drain_spec *spec, const pf_drain_opts *o, pf_drain_result *out,
+                       long *jobs)
 {
     memset(out, 0, sizeof *out);
     out->claim = pf_hist_new();
@@ -179,15 +190,12 @@ int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_op
     double factor = o->load_factor > 0 ? o->load_factor : 1;
     int shards = o->shard_count > 0 ? o->shard_count : 1;
     int shard = o->shard_index > 0 ? o->shard_index : 1;
-    /* This shard's share of the whole run's burst and workers. */
     long total_jobs = (long)(spec->jobs * factor + 0.5);
-    long jobs = total_jobs / shards + ((shard - 1) < total_jobs % shards);
+    *jobs = total_jobs / shards + ((shard - 1) < total_jobs % shards);
     int total_workers = o->workers > 0 ? o->workers : spec->workers;
     int nw = total_workers / shards + ((shard - 1) < total_workers % shards);
-    if (nw < 1)
-        nw = 1;
-    out->jobs = (int)jobs;
-    out->workers = nw;
+    out->jobs = (int)*jobs;
+    out->workers = nw < 1 ? 1 : nw;
     out->job_type = pf_strdup(spec->job_type);
     out->processing_ms = spec->processing_ms;
     out->heartbeat = spec->heartbeat;
@@ -196,37 +204,27 @@ int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_op
     clock_gettime(CLOCK_REALTIME, &now);
     out->lane = pf_asprintf("perfgate-drain-%d-of-%d-%ld-%lld", shard, shards, (long)getpid(),
                             (long long)now.tv_sec);
+}
 
-    pf_db *db = NULL;
-    worker *ws = NULL;
-    char **enq = NULL, **all = NULL;
-    size_t n_enq = 0, n_all = 0;
-    int rc = -1;
-    pthread_barrier_t ready;
-    atomic_int stop = 0;
-    uint64_t burst_ns = 0;
-    bool barrier = false;
-    if (pf_db_connect(&db, dsn, err) < 0)
-        goto cleanup;
-    if (pf_db_exec(db, SQL_ROLE, err) < 0) {
-        pf_error_prefix(err, "queue drain: becoming service_role");
-        goto cleanup;
-    }
-    /* Workers connect and prepare first, so the drain measures draining. */
-    ws = pf_calloc((size_t)nw, sizeof *ws);
-    pthread_barrier_init(&ready, NULL, (unsigned)nw + 1);
-    barrier = true;
-    for (int i = 0; i < nw; i++) {
-        worker *w = &ws[i];
+/* Start out->workers workers; they connect, become service_role and wait
+ * at the barrier, so that the drain measures draining. */
+static void crew_start(crew *c, const pf_drain_spec *spec, const char *dsn, int shard,
+                       const pf_drain_result *out)
+{
+    c->n = out->workers;
+    c->ws = pf_calloc((size_t)c->n, sizeof *c->ws);
+    pthread_barrier_init(&c->ready, NULL, (unsigned)c->n + 1);
+    for (int i = 0; i < c->n; i++) {
+        worker *w = &c->ws[i];
         w->index = i;
         snprintf(w->id, sizeof w->id, "drain-s%d-w%d", shard, i);
         w->dsn = dsn;
         w->lane = out->lane;
         w->processing_ms = spec->processing_ms;
         w->heartbeat = spec->heartbeat;
-        w->ready = &ready;
-        w->stop = &stop;
-        w->burst_ns = &burst_ns;
+        w->ready = &c->ready;
+        w->stop = &c->stop;
+        w->burst_ns = &c->burst_ns;
         w->claim = pf_hist_new();
         w->job = pf_hist_new();
         pf_error_clear(&w->err);
@@ -236,52 +234,38 @@ int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_op
             abort();
         }
     }
-    pthread_barrier_wait(&ready);
-    bool setup_ok = true;
-    for (int i = 0; i < nw; i++)
-        if (ws[i].rc < 0 && setup_ok) {
-            *err = ws[i].err;
-            setup_ok = false;
-        }
-    pf_result *ids = NULL;
-    if (setup_ok) {
-        char njobs[32];
-        snprintf(njobs, sizeof njobs, "%ld", jobs);
-        const char *params[3] = {spec->job_type, out->lane, njobs};
-        uint64_t t0 = pf_now_ns();
-        if (pf_db_query(db,
-                        "SELECT enqueue_job($1, jsonb_build_object('burst', $2::text, 'n', i), 0, "
-                        "now(), $2) FROM generate_series(1, $3::int) AS s(i)",
-                        3, params, &ids, err) < 0) {
-            pf_error_prefix(err, "queue drain: enqueueing %ld jobs", jobs);
-            if (err)
-                err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
-            setup_ok = false;
-        }
-        burst_ns = pf_now_ns();
-        out->enqueue_ms = (double)(burst_ns - t0) / 1e6;
-    }
-    if (!setup_ok)
-        atomic_store(&stop, 1);
-    pthread_barrier_wait(&ready);
-    for (int i = 0; i < nw; i++)
-        pthread_join(ws[i].tid, NULL);
-    barrier = false;
-    pthread_barrier_destroy(&ready);
-    if (!setup_ok) {
-        pf_result_free(ids);
-        goto cleanup;
-    }
-    n_enq = (size_t)pf_result_nrows(ids);
-    enq = pf_calloc(n_enq + 1, sizeof *enq);
-    for (size_t i = 0; i < n_enq; i++)
-        enq[i] = pf_strdup(pf_result_get(ids, (int)i, 0));
-    pf_result_free(ids);
+}
 
-    uint64_t last = burst_ns;
+/* The burst, in one statement; *ids are the enqueued jobs' ids. */
+static int enqueue(pf_db *db, const pf_drain_spec *spec, long jobs, pf_drain_result *out,
+                   pf_result **ids, pf_error *err)
+{
+    char njobs[32];
+    snprintf(njobs, sizeof njobs, "%ld", jobs);
+    const char *params[3] = {spec->job_type, out->lane, njobs};
+    int rc = pf_db_query(db,
+                         "SELECT enqueue_job($1, jsonb_build_object('burst', $2::text, 'n', i), "
+                         "0, now(), $2) FROM generate_series(1, $3::int) AS s(i)",
+                         3, params, ids, err);
+    if (rc < 0) {
+        pf_error_prefix(err, "queue drain: enqueueing %ld jobs", jobs);
+        if (err)
+            err->code = pf_db_broken(db) ? PF_EXIT_INFRA : PF_EXIT_FAIL;
+    }
+    return rc;
+}
+
+/* The workers' counts and histograms into out; *all (owned by the
+ * workers, the array the caller's) every claimed id. -1 with the first
+ * worker failure. */
+static int crew_collect(const crew *c, pf_drain_result *out, char ***all, size_t *n_all,
+                        pf_error *err)
+{
+    uint64_t last = c->burst_ns;
     bool failed = false;
-    for (int i = 0; i < nw; i++) {
-        worker *w = &ws[i];
+    size_t n = 0;
+    for (int i = 0; i < c->n; i++) {
+        const worker *w = &c->ws[i];
         if (w->rc < 0 && !failed) {
             *err = w->err;
             failed = true;
@@ -293,49 +277,107 @@ int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_op
         out->foreign += w->refused;
         if (w->last_done_ns > last)
             last = w->last_done_ns;
-        n_all += w->n_claimed;
+        n += w->n_claimed;
     }
-    out->claimed = (int64_t)n_all;
-    out->drain_ms = (double)(last - burst_ns) / 1e6;
+    out->claimed = (int64_t)n;
+    out->drain_ms = (double)(last - c->burst_ns) / 1e6;
     out->jobs_per_s = out->drain_ms > 0 ? (double)out->completed / (out->drain_ms / 1000) : 0;
     out->interrupted = pf_interrupt_signal() != 0;
-    all = pf_calloc(n_all + 1, sizeof *all);
-    n_all = 0;
-    for (int i = 0; i < nw; i++)
-        for (size_t k = 0; k < ws[i].n_claimed; k++)
-            all[n_all++] = ws[i].claimed[k];
-    if (failed)
-        goto cleanup;
-    verify(out, enq, n_enq, all, n_all);
+    *all = pf_calloc(n + 1, sizeof **all);
+    *n_all = 0;
+    for (int i = 0; i < c->n; i++)
+        for (size_t k = 0; k < c->ws[i].n_claimed; k++)
+            (*all)[(*n_all)++] = c->ws[i].claimed[k];
+    return failed ? -1 : 0;
+}
+
+static void crew_dispose(crew *c)
+{
+    for (int i = 0; c->ws != NULL && i < c->n; i++) {
+        for (size_t k = 0; k < c->ws[i].n_claimed; k++)
+            free(c->ws[i].claimed[k]);
+        free(c->ws[i].claimed);
+        pf_hist_free(c->ws[i].claim);
+        pf_hist_free(c->ws[i].job);
+    }
+    free(c->ws);
+}
+
+/* What the database says: the lane's completed rows; then the lane is
+ * deleted unless keep_jobs. */
+static int check_lane(pf_db *db, bool keep_jobs, pf_drain_result *out, pf_error *err)
+{
     const char *lp[1] = {out->lane};
     pf_result *r = NULL;
     if (pf_db_query(db,
                     "SELECT count(*) FILTER (WHERE status = 'completed') FROM job_queue "
                     "WHERE lane = $1",
                     1, lp, &r, err) < 0)
-        goto cleanup;
+        return -1;
     out->db_completed = atoll(pf_result_get(r, 0, 0));
     pf_result_free(r);
     r = NULL;
-    if (!o->keep_jobs && pf_db_query(db, "DELETE FROM job_queue WHERE lane = $1", 1, lp, &r, err) < 0)
-        goto cleanup;
+    int rc = 0;
+    if (!keep_jobs)
+        rc = pf_db_query(db, "DELETE FROM job_queue WHERE lane = $1", 1, lp, &r, err);
     pf_result_free(r);
-    rc = 0;
-cleanup:
-    if (barrier) {
-        /* Only reached when thread creation aborted: not expected. */
-        pthread_barrier_destroy(&ready);
+    return rc;
+}
+
+int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_opts *o,
+                   pf_drain_result *out, pf_error *err)
+{
+    long jobs = 0;
+    drain_init(spec, o, out, &jobs);
+    pf_db *db = NULL;
+    crew c;
+    memset(&c, 0, sizeof c);
+    char **enq = NULL, **all = NULL;
+    size_t n_all = 0;
+    int rc = -1;
+    if (pf_db_connect(&db, dsn, err) < 0)
+        goto cleanup;
+    if (pf_db_exec(db, SQL_ROLE, err) < 0) {
+        pf_error_prefix(err, "queue drain: becoming service_role");
+        goto cleanup;
     }
-    if (ws != NULL) {
-        for (int i = 0; i < nw; i++) {
-            for (size_t k = 0; k < ws[i].n_claimed; k++)
-                free(ws[i].claimed[k]);
-            free(ws[i].claimed);
-            pf_hist_free(ws[i].claim);
-            pf_hist_free(ws[i].job);
+    crew_start(&c, spec, dsn, o->shard_index > 0 ? o->shard_index : 1, out);
+    pthread_barrier_wait(&c.ready);
+    /* Every worker set up (or failed): enqueue, then release them. */
+    bool setup_ok = true;
+    for (int i = 0; i < c.n && setup_ok; i++)
+        if (c.ws[i].rc < 0) {
+            *err = c.ws[i].err;
+            setup_ok = false;
         }
-        free(ws);
+    pf_result *ids = NULL;
+    if (setup_ok) {
+        uint64_t t0 = pf_now_ns();
+        setup_ok = enqueue(db, spec, jobs, out, &ids, err) == 0;
+        c.burst_ns = pf_now_ns();
+        out->enqueue_ms = (double)(c.burst_ns - t0) / 1e6;
     }
+    if (!setup_ok)
+        atomic_store(&c.stop, 1);
+    pthread_barrier_wait(&c.ready);
+    for (int i = 0; i < c.n; i++)
+        pthread_join(c.ws[i].tid, NULL);
+    pthread_barrier_destroy(&c.ready);
+    if (!setup_ok) {
+        pf_result_free(ids);
+        goto cleanup;
+    }
+    size_t n_enq = (size_t)pf_result_nrows(ids);
+    enq = pf_calloc(n_enq + 1, sizeof *enq);
+    for (size_t i = 0; i < n_enq; i++)
+        enq[i] = pf_strdup(pf_result_get(ids, (int)i, 0));
+    pf_result_free(ids);
+    if (crew_collect(&c, out, &all, &n_all, err) < 0)
+        goto cleanup;
+    verify(out, enq, n_enq, all, n_all);
+    rc = check_lane(db, o->keep_jobs, out, err);
+cleanup:
+    crew_dispose(&c);
     free(all);
     pf_strv_free(enq);
     pf_db_close(db);

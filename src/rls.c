@@ -9,12 +9,11 @@
 #include <string.h>
 
 #include "buf.h"
-#include "datagen.h"
 #include "dataset.h"
 #include "fsutil.h"
 #include "interrupt.h"
+#include "prepare.h"
 #include "schema.h"
-#include "seed.h"
 #include "target.h"
 #include "timeutil.h"
 
@@ -1008,15 +1007,47 @@ cleanup:
     return rc;
 }
 
+/* The overhead pairs' instructions, counted on the freshly seeded database
+ * before anything else runs in it; ro gets the phase and its plan. A
+ * registry loaded here (the pairs' cases) is left in *own_reg for the caller
+ * to free after the checks. Not counting is no error: ro->instr says why. */
+static int count_pair_instructions(const pf_rls_run_opts *o, pf_target *t, uint64_t seed,
+                                   pf_rls_opts *ro, pf_instr_phase *instr,
+                                   pf_rls_instr_plan *plan, pf_registry **own_reg, pf_error *err)
+{
+    ro->instr = instr;
+    if (o->no_instructions) {
+        instr->unavailable = pf_strdup("instructions not counted (--no-instructions)");
+        return 0;
+    }
+    const pf_registry *reg = ro->registry;
+    if (reg == NULL && ro->bench_dir != NULL) {
+        if (pf_registry_load(ro->bench_dir, own_reg, err) < 0)
+            return -1;
+        reg = *own_reg;
+    }
+    if (reg != NULL && pf_target_owned(t) &&
+        pf_rls_instr_plan_make(instr, reg, t->dbname, ro->baselines_dir, plan, err) < 0)
+        return -1;
+    /* Five minutes per statement: a pathological pair is cut off under
+     * callgrind rather than stalling the run. */
+    instr->statement_timeout_ms = 300000;
+    if (pf_instr_run(instr, t, seed, err) < 0)
+        return -1;
+    if (instr->available && instr->n > 0)
+        phase(ro, "instructions (overhead pairs, under callgrind)", instr->ms);
+    ro->instr_plan = plan;
+    return 0;
+}
+
 int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
 {
     memset(out, 0, sizeof *out);
     uint64_t t0 = pf_now_ns();
     pf_dataset *ds = NULL;
-    pf_datagen *gen = NULL;
+    pf_prepare *prep = NULL;
     pf_target t;
     memset(&t, 0, sizeof t);
-    pf_db *db = NULL;
     pf_rls_rules probe;
     int rc = -1;
     pf_rls_opts ro = o->rls;
@@ -1026,6 +1057,7 @@ int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
     pf_instr_phase_init(&instr);
     pf_rls_instr_plan plan;
     memset(&plan, 0, sizeof plan);
+    pf_registry *own_reg = NULL;
 
     /* Bad input first, before any server starts. */
     if (pf_rls_rules_load(ro.rules_path, &probe, err) < 0)
@@ -1041,76 +1073,45 @@ int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
     ro.dataset_hash = ds->hash;
     ro.scale = o->scale;
     ro.seed = seed;
-    if (!o->no_seed && pf_datagen_new(&gen, ds, seed, o->scale, err) < 0)
+    pf_prepare_opts po;
+    pf_prepare_opts_init(&po);
+    po.schema_dir = o->schema_dir;
+    po.auth_shim = o->auth_shim;
+    po.dataset = ds;
+    po.seed = seed;
+    po.seed_given = true;
+    po.scale = o->scale;
+    po.jobs = o->jobs;
+    if (!o->no_seed && pf_prepare_new(&prep, &po, err) < 0)
         goto cleanup;
     if (pf_target_open(&t, o->dsn, "perfgate_rls", err) < 0)
         goto cleanup;
     target = pf_target_describe(&t);
     phase(&ro, "server", pf_elapsed_ms(t0));
     if (!o->no_seed) {
-        uint64_t t1 = pf_now_ns();
-        if (pf_db_connect(&db, t.dsn, err) < 0)
-            goto cleanup;
-        pf_schema_stats st = {0};
-        if ((o->auth_shim && pf_schema_apply_auth_shim(db, &st, err) < 0) ||
-            pf_schema_apply_dir(db, o->schema_dir, &st, err) < 0)
-            goto cleanup;
-        pf_db_close(db);
-        db = NULL;
-        pf_seed_opts so = {0};
-        so.jobs = o->jobs;
-        so.load = true;
-        pf_seed_result sr;
-        int s = pf_seed_run(t.dsn, gen, &so, &sr, err);
-        pf_seed_result_dispose(&sr);
+        pf_prepare_result pr;
+        int s = pf_prepare_apply(prep, t.dsn, &pr, err);
+        double ms = pr.total_ms;
+        pf_prepare_result_dispose(&pr);
         if (s < 0)
             goto cleanup;
-        seed_ms = pf_elapsed_ms(t1);
+        seed_ms = ms;
         phase(&ro, "schema and seed", seed_ms);
     }
-    /* The overhead pairs' instructions, counted on the freshly seeded
-     * database before anything else runs in it. */
-    if (!ro.no_overhead && o->no_instructions) {
-        instr.unavailable = pf_strdup("instructions not counted (--no-instructions)");
-        ro.instr = &instr;
-    } else if (!ro.no_overhead) {
-        pf_registry *own_reg = NULL;
-        const pf_registry *reg = ro.registry;
-        if (reg == NULL && ro.bench_dir != NULL && pf_registry_load(ro.bench_dir, &own_reg, err) < 0)
-            goto cleanup;
-        if (reg == NULL)
-            reg = own_reg;
-        int pr = 0;
-        if (reg != NULL && pf_target_owned(&t))
-            pr = pf_rls_instr_plan_make(&instr, reg, t.dbname, ro.baselines_dir, &plan, err);
-        if (pr == 0) {
-            instr.statement_timeout_ms = 300000;
-            pr = pf_instr_run(&instr, &t, seed, err);
-        }
-        if (pr < 0) {
-            pf_registry_free(own_reg);
-            goto cleanup;
-        }
-        if (instr.available && instr.n > 0)
-            phase(&ro, "instructions (overhead pairs, under callgrind)", instr.ms);
-        ro.instr = &instr;
-        ro.instr_plan = &plan;
-        /* The registry must outlive the checks: the jobs borrow its cases. */
-        rc = pf_rls_check(t.dsn, &ro, out, err);
-        pf_registry_free(own_reg);
+    if (!ro.no_overhead &&
+        count_pair_instructions(o, &t, seed, &ro, &instr, &plan, &own_reg, err) < 0)
         goto cleanup;
-    }
     rc = pf_rls_check(t.dsn, &ro, out, err);
 cleanup:
+    pf_registry_free(own_reg); /* after the checks: the counts borrow its cases */
     out->target = target;
     out->seed_ms = seed_ms;
     if (instr.unavailable != NULL)
         out->instr_unavailable = pf_strdup(instr.unavailable);
     pf_instr_phase_dispose(&instr);
     pf_rls_instr_plan_dispose(&plan);
-    pf_db_close(db);
     pf_target_close(&t);
-    pf_datagen_free(gen);
+    pf_prepare_free(prep);
     pf_dataset_free(ds);
     out->total_ms = pf_elapsed_ms(t0);
     return rc;

@@ -567,6 +567,79 @@ static void build_tasks(pool *p, const pf_dataset *ds, const table_info *info,
     free(weight);
 }
 
+/* Check the target tables, then drop their foreign keys, keys and indexes
+ * (recorded in aside, counted in out): the load rebuilds them. *dropped
+ * tells the caller there is something to restore on failure. */
+static int set_aside(pf_db *db, const pf_dataset *ds, bool replace, table_info *info,
+                     aside_list *aside, bool *dropped, pf_seed_result *out, pf_error *err)
+{
+    if (inspect_targets(db, ds, replace, info, err) < 0 || collect(db, ds, aside, err) < 0)
+        return -1;
+    *dropped = true;
+    for (size_t i = 0; i < aside->n; i++)
+        if (pf_db_exec(db, aside->items[i].drop_sql, err) < 0)
+            return pf_error_prefix(err, "%s", aside->items[i].drop_sql);
+    for (size_t i = 0; i < aside->n; i++) {
+        out->n_foreign_keys += aside->items[i].kind == TASK_FK;
+        out->n_constraints += aside->items[i].kind == TASK_KEY;
+        out->n_indexes += aside->items[i].kind == TASK_INDEX;
+    }
+    return 0;
+}
+
+/* After the load: identity and serial columns loaded with explicit values
+ * get their sequences moved past the loaded ids; the tables' size. */
+static int after_load(pf_db *db, const pf_dataset *ds, pf_seed_result *out, pf_error *err)
+{
+    char *arr = table_array(ds);
+    const char *params[] = {arr};
+    pf_result *r = NULL;
+    int q = pf_db_query(
+        db,
+        "SELECT format('SELECT setval(%L, coalesce((SELECT max(%I) FROM %s), 0) + 1, false)', "
+        "pg_get_serial_sequence(a.attrelid::regclass::text, a.attname), a.attname, "
+        "a.attrelid::regclass) FROM pg_attribute a WHERE a.attrelid = ANY($1::regclass[]) "
+        "AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) IS NOT NULL",
+        1, params, &r, err);
+    for (int i = 0; q == 0 && i < pf_result_nrows(r); i++)
+        q = pf_db_exec(db, pf_result_get(r, i, 0), err);
+    pf_result_free(r);
+    r = NULL;
+    if (q == 0)
+        q = pf_db_query(db,
+                        "SELECT coalesce(sum(pg_table_size(x.rel)), 0) FROM ("
+                        "SELECT t.rel FROM unnest($1::regclass[]) AS t(rel) UNION "
+                        "SELECT p.relid FROM unnest($1::regclass[]) AS t(rel), "
+                        "LATERAL pg_partition_tree(t.rel) p WHERE p.isleaf) x",
+                        1, params, &r, err);
+    if (q == 0)
+        out->table_bytes = atoll(pf_result_get(r, 0, 0));
+    pf_result_free(r);
+    free(arr);
+    return q;
+}
+
+/* The overall checksum over (name, checksum, rows) of every table in spec
+ * order, and the totals. */
+static void sum_tables(pf_seed_result *out)
+{
+    uint64_t h = PF_RNG_HASH_INIT;
+    for (size_t i = 0; i < out->n_tables; i++) {
+        const pf_seed_table *st = &out->tables[i];
+        unsigned char le[16];
+        for (int b = 0; b < 8; b++) {
+            le[b] = (unsigned char)(st->checksum >> (8 * b));
+            le[8 + b] = (unsigned char)((uint64_t)st->rows >> (8 * b));
+        }
+        h = pf_rng_hash_bytes(h, st->name, strlen(st->name) + 1);
+        h = pf_rng_hash_bytes(h, le, sizeof le);
+        out->rows += st->rows;
+        out->bytes += st->bytes;
+    }
+    out->checksum = h;
+}
+
 int pf_seed_run(const char *dsn, const pf_datagen *g, const pf_seed_opts *opts,
                 pf_seed_result *out, pf_error *err)
 {
@@ -597,20 +670,8 @@ int pf_seed_run(const char *dsn, const pf_datagen *g, const pf_seed_opts *opts,
 
     if (opts->load) {
         if (pf_db_connect(&db, dsn, err) < 0 ||
-            inspect_targets(db, ds, opts->replace, info, err) < 0 ||
-            collect(db, ds, &aside, err) < 0)
+            set_aside(db, ds, opts->replace, info, &aside, &dropped, out, err) < 0)
             goto cleanup;
-        dropped = true;
-        for (size_t i = 0; i < aside.n; i++)
-            if (pf_db_exec(db, aside.items[i].drop_sql, err) < 0) {
-                pf_error_prefix(err, "%s", aside.items[i].drop_sql);
-                goto cleanup;
-            }
-        for (size_t i = 0; i < aside.n; i++) {
-            out->n_foreign_keys += aside.items[i].kind == TASK_FK;
-            out->n_constraints += aside.items[i].kind == TASK_KEY;
-            out->n_indexes += aside.items[i].kind == TASK_INDEX;
-        }
         build_tasks(&p, ds, info, &aside, floor_target);
         p.dsn = dsn;
         /* Triggers off (session_replication_role) as pg_dump does; no
@@ -631,54 +692,9 @@ int pf_seed_run(const char *dsn, const pf_datagen *g, const pf_seed_opts *opts,
     out->index_ms = p.ms[TASK_KEY] + p.ms[TASK_INDEX];
     out->fk_ms = p.ms[TASK_FK];
     out->vacuum_ms = p.ms[TASK_ANALYZE];
-
-    if (opts->load) {
-        /* Identity and serial columns loaded with explicit values: move
-         * their sequences past the loaded ids. */
-        char *arr = table_array(ds);
-        const char *params[] = {arr};
-        pf_result *r = NULL;
-        int q = pf_db_query(
-            db,
-            "SELECT format('SELECT setval(%L, coalesce((SELECT max(%I) FROM %s), 0) + 1, false)', "
-            "pg_get_serial_sequence(a.attrelid::regclass::text, a.attname), a.attname, "
-            "a.attrelid::regclass) FROM pg_attribute a WHERE a.attrelid = ANY($1::regclass[]) "
-            "AND a.attnum > 0 AND NOT a.attisdropped "
-            "AND pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) IS NOT NULL",
-            1, params, &r, err);
-        for (int i = 0; q == 0 && i < pf_result_nrows(r); i++)
-            q = pf_db_exec(db, pf_result_get(r, i, 0), err);
-        pf_result_free(r);
-        r = NULL;
-        if (q == 0)
-            q = pf_db_query(db,
-                            "SELECT coalesce(sum(pg_table_size(x.rel)), 0) FROM ("
-                            "SELECT t.rel FROM unnest($1::regclass[]) AS t(rel) UNION "
-                            "SELECT p.relid FROM unnest($1::regclass[]) AS t(rel), "
-                            "LATERAL pg_partition_tree(t.rel) p WHERE p.isleaf) x",
-                            1, params, &r, err);
-        if (q == 0)
-            out->table_bytes = atoll(pf_result_get(r, 0, 0));
-        pf_result_free(r);
-        free(arr);
-        if (q < 0)
-            goto cleanup;
-    }
-
-    uint64_t h = PF_RNG_HASH_INIT;
-    for (size_t i = 0; i < out->n_tables; i++) {
-        const pf_seed_table *st = &out->tables[i];
-        unsigned char le[16];
-        for (int b = 0; b < 8; b++) {
-            le[b] = (unsigned char)(st->checksum >> (8 * b));
-            le[8 + b] = (unsigned char)((uint64_t)st->rows >> (8 * b));
-        }
-        h = pf_rng_hash_bytes(h, st->name, strlen(st->name) + 1);
-        h = pf_rng_hash_bytes(h, le, sizeof le);
-        out->rows += st->rows;
-        out->bytes += st->bytes;
-    }
-    out->checksum = h;
+    if (opts->load && after_load(db, ds, out, err) < 0)
+        goto cleanup;
+    sum_tables(out);
     rc = 0;
 cleanup:
     out->total_ms = pf_elapsed_ms(t0);

@@ -1,5 +1,6 @@
 /* perfgate load: load scenarios and the queue-drain benchmark; and
- * perfgate load merge: combine the results of sharded runs. */
+ * perfgate load merge: combine the results of sharded runs. The options,
+ * progress lines and reports; the run and its verdicts are loadgate.c's. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,16 +8,9 @@
 
 #include "pf_config.h"
 
-#include "../datagen.h"
-#include "../dataset.h"
-#include "../db.h"
 #include "../fsutil.h"
 #include "../interrupt.h"
-#include "../load.h"
-#include "../loadreport.h"
-#include "../scenario.h"
-#include "../schema.h"
-#include "../seed.h"
+#include "../loadgate.h"
 #include "../target.h"
 #include "../timeutil.h"
 #include "cli.h"
@@ -106,34 +100,106 @@ static const char k_help[] =
     "(scenario, baseline, options), 3 infrastructure or interrupted.\n";
 
 typedef struct load_cli {
-    const char *scenario, *dsn, *json, *junit, *baselines, *schema, *dataset;
-    pf_load_opts o;
-    bool clients_given, rate_given, factor_given, duration_given, update, no_confirm, init,
-        keep_jobs;
-    double scale;
-    uint64_t data_seed;
-    bool data_seed_given;
+    pf_loadgate_opts g;
+    const char *json, *junit;
+    bool duration_given;
     char *owned[4];
 } load_cli;
 
-/* ------------------------------------------------------------- progress */
+/* What the hooks need to save partial results. */
+typedef struct load_out {
+    const char *json;
+    const char *started;
+} load_out;
 
-static void on_progress(void *arg, const pf_load_progress *p)
+/* ---------------------------------------------------------------- hooks */
+
+static void on_progress(void *arg, const pf_scenario *s, const pf_load_progress *p)
 {
-    const char *name = arg;
+    (void)arg;
     bool tty = pf_cli_tty();
+    if (p == NULL) {
+        if (tty)
+            fputs("\r\033[K", stderr);
+        return;
+    }
     if (!tty && !pf_cli_verbose)
         return;
     fprintf(stderr, "%s%6.1f s  %s  %8.1f flows/s  p99 %8.2f ms  errors %lld  late %lld  lag %.1f ms%s",
-            tty ? "\r\033[K" : "", p->elapsed_s, name, p->tps, p->p99_ms, (long long)p->errors,
+            tty ? "\r\033[K" : "", p->elapsed_s, s->name, p->tps, p->p99_ms, (long long)p->errors,
             (long long)p->late, p->lag_ms, tty ? "" : "\n");
     fflush(stderr);
 }
 
-static void progress_done(void)
+static void on_phase(void *arg, pf_loadgate_phase phase, const pf_loadgate_result *res)
 {
-    if (pf_cli_tty())
-        fputs("\r\033[K", stderr);
+    (void)arg;
+    switch (phase) {
+    case PF_LOADGATE_TARGET:
+        if (pf_cli_verbose)
+            pf_cli_msg("target: %s", res->target);
+        break;
+    case PF_LOADGATE_SEEDED:
+        if (pf_cli_verbose)
+            pf_cli_msg("seeded %lld rows in %.1f s", (long long)res->seed_rows,
+                       res->seed_ms / 1000);
+        break;
+    case PF_LOADGATE_LOAD:
+        /* The load phase stops gracefully on Ctrl-C: flows in flight end
+         * and the partial results are written. */
+        pf_interrupt_install(false);
+        break;
+    case PF_LOADGATE_LOAD_END:
+        pf_interrupt_install(true);
+        break;
+    }
+}
+
+static void on_confirming(void *arg, const pf_scenario *s)
+{
+    (void)arg;
+    pf_cli_msg("%s: slower than the baseline; running it again to confirm", s->name);
+}
+
+static void on_error(void *arg, const pf_error *e)
+{
+    (void)arg;
+    pf_cli_fail(e);
+}
+
+static void now_iso(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int write_json(const char *path, const pf_load_meta *meta, const pf_loadgate_result *res,
+                      pf_error *err)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return 0;
+    char *js = pf_load_results_json(meta, res->results, res->n, res->verdicts);
+    int rc = pf_file_write_atomic(path, js, strlen(js), err);
+    free(js);
+    return rc;
+}
+
+/* A scenario is judged: its table, then the results so far, so that an
+ * interrupted run leaves them. */
+static int on_scenario_done(void *arg, const pf_loadgate_result *res, pf_error *err)
+{
+    const load_out *out = arg;
+    size_t i = res->n - 1;
+    if (!res->failed) {
+        char *table = pf_load_table(&res->results[i], res->verdicts[i]);
+        fputs(table, stdout);
+        fflush(stdout);
+        free(table);
+    }
+    pf_load_meta meta = {PF_VERSION, res->target, out->started, res->complete, PF_EXIT_OK};
+    return write_json(out->json, &meta, res, err);
 }
 
 /* --------------------------------------------------------------- options */
@@ -161,6 +227,8 @@ static int parse_duration_opt(const char *opt, const char *text, double *ms)
     return 0;
 }
 
+/* One case per option, as getopt_long hands them over: long, but a table
+ * read top to bottom; splitting it would only scatter the options. */
 static int parse(int argc, char **argv, load_cli *o)
 {
     static const struct option opts[] = {
@@ -198,36 +266,36 @@ static int parse(int argc, char **argv, load_cli *o)
                             NULL)) != -1) {
         switch (c) {
         case 'S':
-            o->scenario = optarg;
+            o->g.scenario_path = optarg;
             break;
         case 'd':
-            o->dsn = optarg;
+            o->g.dsn = optarg;
             break;
         case 'T':
-            if (parse_duration_opt("--duration", optarg, &o->o.duration_ms) != 0)
+            if (parse_duration_opt("--duration", optarg, &o->g.load.duration_ms) != 0)
                 return PF_EXIT_USAGE;
-            if (o->o.duration_ms <= 0)
+            if (o->g.load.duration_ms <= 0)
                 return pf_cli_usage_error(k_usage, "load: --duration must be above 0");
             o->duration_given = true;
             break;
         case 'c':
-            if (pf_cli_parse_int(k_usage, "--clients", optarg, 1, 100000, &o->o.clients) < 0)
+            if (pf_cli_parse_int(k_usage, "--clients", optarg, 1, 100000, &o->g.load.clients) < 0)
                 return PF_EXIT_USAGE;
-            o->clients_given = true;
+            o->g.clients_given = true;
             break;
         case 'R':
-            if (pf_cli_parse_double(k_usage, "--rate", optarg, 1e-6, &o->o.rate) < 0)
+            if (pf_cli_parse_double(k_usage, "--rate", optarg, 1e-6, &o->g.load.rate) < 0)
                 return PF_EXIT_USAGE;
-            o->rate_given = true;
+            o->g.rate_given = true;
             break;
         case 'X':
-            if (pf_cli_parse_double(k_usage, "--load-factor", optarg, 1e-6, &o->o.load_factor) <
-                0)
+            if (pf_cli_parse_double(k_usage, "--load-factor", optarg, 1e-6,
+                                    &o->g.load.load_factor) < 0)
                 return PF_EXIT_USAGE;
-            o->factor_given = true;
+            o->g.factor_given = true;
             break;
         case 'H':
-            if (parse_shard(optarg, &o->o.shard_index, &o->o.shard_count) < 0)
+            if (parse_shard(optarg, &o->g.load.shard_index, &o->g.load.shard_count) < 0)
                 return pf_cli_usage_error(k_usage,
                                           "load: --shard: '%s' is not I/N with 1 <= I <= N", optarg);
             break;
@@ -242,57 +310,57 @@ static int parse(int argc, char **argv, load_cli *o)
                 return PF_EXIT_USAGE;
             if (u == 0 || u > (uint64_t)INT64_MAX)
                 return pf_cli_usage_error(k_usage, "load: --transactions must be above 0");
-            o->o.transactions = (int64_t)u;
+            o->g.load.transactions = (int64_t)u;
             break;
         case 'p':
-            if (pf_cli_parse_int(k_usage, "--threads", optarg, 1, 1024, &o->o.threads) < 0)
+            if (pf_cli_parse_int(k_usage, "--threads", optarg, 1, 1024, &o->g.load.threads) < 0)
                 return PF_EXIT_USAGE;
             break;
         case 'r':
-            if (pf_cli_parse_u64(k_usage, "--seed", optarg, &o->o.seed) < 0)
+            if (pf_cli_parse_u64(k_usage, "--seed", optarg, &o->g.load.seed) < 0)
                 return PF_EXIT_USAGE;
             break;
         case 'L':
-            o->baselines = optarg;
+            o->g.baselines_dir = optarg;
             break;
         case 'U':
-            o->update = true;
+            o->g.update_baselines = true;
             break;
         case 'n':
-            o->no_confirm = true;
+            o->g.no_confirm = true;
             break;
         case 'l':
-            if (parse_duration_opt("--late-limit", optarg, &o->o.late_ms) != 0)
+            if (parse_duration_opt("--late-limit", optarg, &o->g.load.late_ms) != 0)
                 return PF_EXIT_USAGE;
             break;
         case 'g':
-            if (parse_duration_opt("--grace", optarg, &o->o.grace_ms) != 0)
+            if (parse_duration_opt("--grace", optarg, &o->g.load.grace_ms) != 0)
                 return PF_EXIT_USAGE;
             break;
         case 'm':
-            if (pf_cli_parse_int(k_usage, "--max-tries", optarg, 1, 1000, &o->o.max_tries) < 0)
+            if (pf_cli_parse_int(k_usage, "--max-tries", optarg, 1, 1000, &o->g.load.max_tries) < 0)
                 return PF_EXIT_USAGE;
             break;
         case 'k':
-            o->keep_jobs = true;
+            o->g.keep_jobs = true;
             break;
         case 'I':
-            o->init = true;
+            o->g.init = true;
             break;
         case 's':
-            o->schema = optarg;
+            o->g.prepare.schema_dir = optarg;
             break;
         case 'D':
-            o->dataset = optarg;
+            o->g.prepare.dataset_path = optarg;
             break;
         case 'x':
-            if (pf_cli_parse_double(k_usage, "--scale", optarg, 1e-6, &o->scale) < 0)
+            if (pf_cli_parse_double(k_usage, "--scale", optarg, 1e-6, &o->g.prepare.scale) < 0)
                 return PF_EXIT_USAGE;
             break;
         case 'e':
-            if (pf_cli_parse_u64(k_usage, "--data-seed", optarg, &o->data_seed) < 0)
+            if (pf_cli_parse_u64(k_usage, "--data-seed", optarg, &o->g.prepare.seed) < 0)
                 return PF_EXIT_USAGE;
-            o->data_seed_given = true;
+            o->g.prepare.seed_given = true;
             break;
         case 'v':
             pf_cli_verbose = true;
@@ -308,146 +376,39 @@ static int parse(int argc, char **argv, load_cli *o)
     if (optind < argc)
         return pf_cli_usage_error(k_usage, "load: unexpected argument '%s'", argv[optind]);
     /* --transactions alone: the count is the bound, not the default 30 s. */
-    if (o->o.transactions > 0 && !o->duration_given)
-        o->o.duration_ms = 0;
-    if (o->rate_given && o->factor_given)
+    if (o->g.load.transactions > 0 && !o->duration_given)
+        o->g.load.duration_ms = 0;
+    if (o->g.rate_given && o->g.factor_given)
         return pf_cli_usage_error(k_usage, "load: give --rate or --load-factor, not both");
-    bool have_dsn = pf_target_dsn(o->dsn) != NULL;
-    if (o->init && !have_dsn)
+    bool have_dsn = pf_target_dsn(o->g.dsn) != NULL;
+    if (o->g.init && !have_dsn)
         return pf_cli_usage_error(k_usage, "load: --init needs --dsn (without it the disposable "
                                            "server is always seeded)");
     return -1;
 }
 
-/* ----------------------------------------------------------- the target */
+/* --------------------------------------------------------------- reports */
 
-/* Schema and data into the target's database. */
-static int seed_target(const load_cli *o, const pf_dataset *ds, const char *dsn, pf_error *err)
+/* The final results file and JUnit, and what became of the baselines. */
+static int report(const load_cli *o, const pf_loadgate_result *res, const char *started)
 {
-    pf_datagen *gen = NULL;
-    pf_db *db = NULL;
-    int rc = -1;
-    uint64_t seed = o->data_seed_given ? o->data_seed : ds->default_seed;
-    if (pf_datagen_new(&gen, ds, seed, o->scale > 0 ? o->scale : 1, err) < 0)
-        goto done;
-    if (pf_db_connect(&db, dsn, err) < 0)
-        goto done;
-    pf_schema_stats st = {0};
-    if (pf_schema_apply_dir(db, o->schema, &st, err) < 0)
-        goto done;
-    pf_seed_opts so = {0};
-    so.jobs = 2;
-    so.load = true;
-    pf_seed_result sr;
-    uint64_t t0 = pf_now_ns();
-    int s = pf_seed_run(dsn, gen, &so, &sr, err);
-    if (s == 0 && pf_cli_verbose)
-        pf_cli_msg("seeded %lld rows in %.1f s", (long long)sr.rows, pf_elapsed_ms(t0) / 1000);
-    pf_seed_result_dispose(&sr);
-    if (s < 0)
-        goto done;
-    rc = 0;
-done:
-    pf_db_close(db);
-    pf_datagen_free(gen);
-    return rc;
-}
-
-/* --------------------------------------------------------------- writing */
-
-static void now_iso(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int write_json(const char *path, const pf_load_meta *meta, const pf_load_result *rs,
-                      size_t n, pf_load_verdict *const *vs, pf_error *err)
-{
-    if (path == NULL || strcmp(path, "-") == 0)
-        return 0;
-    char *js = pf_load_results_json(meta, rs, n, vs);
-    int rc = pf_file_write_atomic(path, js, strlen(js), err);
-    free(js);
-    return rc;
-}
-
-/* Judge every flow of r against its baseline (read from dir, may be NULL). */
-static int judge_all(const pf_load_result *r, const char *dir, bool confirming,
-                     pf_load_verdict **out, pf_error *err)
-{
-    size_t nv = r->n_flows + (r->drain ? 1 : 0);
-    pf_load_verdict *v = pf_calloc(nv + 1, sizeof *v);
-    pf_load_baseline b;
-    memset(&b, 0, sizeof b);
-    int found = 1;
-    if (dir != NULL && r->drain == NULL) {
-        char *path = pf_load_baseline_path(dir, r);
-        found = pf_load_baseline_read(path, &b, err);
-        free(path);
-        if (found < 0) {
-            free(v);
-            return -1;
-        }
+    int rc = res->exit_code;
+    pf_load_meta meta = {PF_VERSION, res->target, started, res->complete, res->exit_code};
+    pf_error we;
+    if (res->n > 0 && write_json(o->json, &meta, res, &we) < 0)
+        rc = pf_cli_fail(&we);
+    if (res->n > 0 && o->junit && strcmp(o->junit, "-") != 0 &&
+        pf_load_junit_write(o->junit, res->results, res->n, res->verdicts, &we) < 0)
+        rc = pf_cli_fail(&we);
+    bool json = o->json && strcmp(o->json, "-") != 0;
+    if (res->interrupted)
+        pf_cli_msg("interrupted: partial results%s%s", json ? " in " : "", json ? o->json : "");
+    if (res->baselines_updated) {
+        for (size_t i = 0; i < res->n_baseline_errors; i++)
+            rc = pf_cli_fail(&res->baseline_errors[i]);
+        pf_cli_msg("wrote %d load baseline%s under %s/load", res->baselines_written,
+                   res->baselines_written == 1 ? "" : "s", o->g.baselines_dir);
     }
-    if (r->drain != NULL)
-        pf_load_judge(r, r->n_flows, NULL, confirming, &v[r->n_flows]);
-    for (size_t i = 0; i < r->n_flows; i++)
-        pf_load_judge(r, i, found == 0 ? &b : NULL, confirming, &v[i]);
-    pf_load_baseline_dispose(&b);
-    *out = v;
-    return 0;
-}
-
-static void free_verdicts(pf_load_verdict **vs, const pf_load_result *rs, size_t n)
-{
-    for (size_t s = 0; vs != NULL && s < n; s++) {
-        size_t nv = rs[s].n_flows + (rs[s].drain ? 1 : 0);
-        for (size_t i = 0; vs[s] != NULL && i < nv; i++)
-            pf_load_verdict_dispose(&vs[s][i]);
-        free(vs[s]);
-    }
-    free(vs);
-}
-
-static bool any_signal(const pf_load_verdict *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i].status == PF_LOAD_NOISY)
-            return true;
-    return false;
-}
-
-/* Run one scenario (flows or drain) into r. */
-static int run_one(const load_cli *o, const pf_scenario *s, const char *dsn, pf_load_result *r,
-                   pf_error *err)
-{
-    pf_load_opts lo = o->o;
-    if (s->drain != NULL) {
-        lo.load_factor = o->factor_given ? o->o.load_factor : 1;
-        return pf_load_run_drain(s, dsn, &lo, o->clients_given, o->keep_jobs, r, err);
-    }
-    double expected = pf_scenario_expected_rate(s);
-    if (o->rate_given) {
-        lo.mode = PF_LOAD_OPEN;
-        lo.load_factor = 0;
-    } else if (o->factor_given || !o->clients_given) {
-        lo.mode = PF_LOAD_OPEN;
-        lo.load_factor = o->factor_given ? o->o.load_factor : 1;
-        lo.rate = expected * lo.load_factor;
-    } else {
-        lo.mode = PF_LOAD_CLOSED;
-        lo.load_factor = 0;
-    }
-    if (lo.mode == PF_LOAD_OPEN && !o->clients_given)
-        lo.clients = s->connections;
-    lo.progress_ms = 1000;
-    lo.on_progress = on_progress;
-    lo.arg = s->name;
-    int rc = pf_load_run(s, dsn, &lo, r, err);
-    progress_done();
     return rc;
 }
 
@@ -461,168 +422,34 @@ int pf_cmd_load(int argc, char **argv)
     }
     load_cli o;
     memset(&o, 0, sizeof o);
-    pf_load_opts_init(&o.o);
+    pf_loadgate_opts_init(&o.g);
     o.json = "perfgate-load.json";
     o.junit = "junit-load.xml";
     int prc = parse(argc, argv, &o);
     if (prc >= 0)
         return prc;
-    o.scenario = pf_cli_path_or_default(o.scenario, &o.owned[0], PF_DEFAULT_SCENARIOS);
-    o.baselines = pf_cli_path_or_default(o.baselines, &o.owned[1], PF_DEFAULT_BASELINES);
-    o.schema = pf_cli_path_or_default(o.schema, &o.owned[2], PF_DEFAULT_SCHEMA);
-    o.dataset = pf_cli_path_or_default(o.dataset, &o.owned[3], PF_DEFAULT_DATASET);
+    pf_loadgate_opts *g = &o.g;
+    g->scenario_path = pf_cli_path_or_default(g->scenario_path, &o.owned[0], PF_DEFAULT_SCENARIOS);
+    g->baselines_dir = pf_cli_path_or_default(g->baselines_dir, &o.owned[1], PF_DEFAULT_BASELINES);
+    g->prepare.schema_dir =
+        pf_cli_path_or_default(g->prepare.schema_dir, &o.owned[2], PF_DEFAULT_SCHEMA);
+    g->prepare.dataset_path =
+        pf_cli_path_or_default(g->prepare.dataset_path, &o.owned[3], PF_DEFAULT_DATASET);
 
-    pf_error err;
-    pf_error_clear(&err);
-    pf_scenario *sc = NULL;
-    size_t n_sc = 0;
-    pf_dataset *ds = NULL;
-    pf_target t;
-    memset(&t, 0, sizeof t);
-    pf_load_result *rs = NULL;
-    pf_load_verdict **vs = NULL;
-    size_t n_done = 0;
-    char *target = NULL;
-    int rc = PF_EXIT_OK;
     char started[32];
     now_iso(started, sizeof started);
-
+    load_out out = {o.json, started};
+    g->hooks = (pf_loadgate_hooks){on_phase, on_progress, on_confirming, on_error,
+                                   on_scenario_done, &out};
     /* Until the load phase, Ctrl-C quits the disposable server at once (a
      * seed blocked in COPY returns); main.c may have installed graceful
      * handlers for this command. */
     pf_interrupt_install(true);
-    /* Bad input first, before any server starts. */
-    if (pf_scenario_load_all(o.scenario, &sc, &n_sc, &err) < 0) {
-        rc = pf_cli_fail(&err);
-        goto done;
-    }
-    bool have_dsn = pf_target_dsn(o.dsn) != NULL;
-    if ((!have_dsn || o.init) && pf_dataset_load(o.dataset, &ds, &err) < 0) {
-        rc = pf_cli_fail(&err);
-        goto done;
-    }
-    if (pf_target_open(&t, o.dsn, "perfgate", &err) < 0) {
-        rc = pf_cli_fail(&err);
-        goto done;
-    }
-    target = pf_target_describe(&t);
-    if (pf_cli_verbose)
-        pf_cli_msg("target: %s", target);
-    if ((pf_target_owned(&t) || o.init) && seed_target(&o, ds, t.dsn, &err) < 0) {
-        rc = pf_cli_fail(&err);
-        goto done;
-    }
-
-    /* The load phase stops gracefully on Ctrl-C: flows in flight end and
-     * the partial results are written. */
-    pf_interrupt_install(false);
-    rs = pf_calloc(n_sc + 1, sizeof *rs);
-    vs = pf_calloc(n_sc + 1, sizeof *vs);
-    pf_load_meta meta = {PF_VERSION, target, started, false, PF_EXIT_OK};
-    bool failed_infra = false, interrupted = false;
-    for (size_t i = 0; i < n_sc && !failed_infra && !interrupted; i++) {
-        const pf_scenario *s = &sc[i];
-        pf_error e;
-        pf_error_clear(&e);
-        int r = run_one(&o, s, t.dsn, &rs[i], &e);
-        n_done = i + 1;
-        if (r < 0) {
-            pf_cli_msg("%s: %s", s->name, e.msg);
-            rc = e.code ? e.code : PF_EXIT_INFRA;
-            failed_infra = true;
-        }
-        interrupted = rs[i].interrupted || pf_interrupt_signal() != 0;
-        if (judge_all(&rs[i], o.baselines, false, &vs[i], &err) < 0) {
-            rc = pf_cli_fail(&err);
-            failed_infra = true;
-            vs[i] = NULL;
-            n_done = i;
-            pf_load_result_dispose(&rs[i]);
-            break;
-        }
-        size_t nv = rs[i].n_flows + (rs[i].drain ? 1 : 0);
-        if (!failed_infra && !interrupted && !o.no_confirm && !o.update &&
-            any_signal(vs[i], nv)) {
-            /* The same conservatism as the gate: a slowdown against the
-             * baseline fails only when a second run shows it too. */
-            pf_cli_msg("%s: slower than the baseline; running it again to confirm", s->name);
-            pf_load_result again;
-            pf_error e2;
-            pf_error_clear(&e2);
-            if (run_one(&o, s, t.dsn, &again, &e2) == 0 && !again.interrupted) {
-                pf_load_verdict *v2 = NULL;
-                if (judge_all(&again, o.baselines, true, &v2, &e2) == 0) {
-                    for (size_t k = 0; k < nv; k++)
-                        pf_load_verdict_dispose(&vs[i][k]);
-                    free(vs[i]);
-                    vs[i] = v2;
-                    pf_load_result_dispose(&rs[i]);
-                    rs[i] = again;
-                } else {
-                    pf_load_result_dispose(&again);
-                }
-            } else {
-                interrupted = again.interrupted || pf_interrupt_signal() != 0;
-                pf_load_result_dispose(&again);
-            }
-        }
-        if (!failed_infra) {
-            char *table = pf_load_table(&rs[i], vs[i]);
-            fputs(table, stdout);
-            fflush(stdout);
-            free(table);
-        }
-        meta.complete = !failed_infra && !interrupted && i + 1 == n_sc;
-        pf_error we;
-        if (write_json(o.json, &meta, rs, n_done, vs, &we) < 0) {
-            rc = pf_cli_fail(&we);
-            failed_infra = true;
-        }
-    }
-    pf_interrupt_install(true);
-    int verdict = PF_EXIT_OK;
-    for (size_t i = 0; i < n_done; i++) {
-        size_t nv = rs[i].n_flows + (rs[i].drain ? 1 : 0);
-        if (vs[i] != NULL && pf_load_exit_code(vs[i], nv) != PF_EXIT_OK)
-            verdict = PF_EXIT_FAIL;
-    }
-    if (!failed_infra && !interrupted)
-        rc = verdict;
-    else if (interrupted && !failed_infra)
-        rc = PF_EXIT_INFRA;
-    meta.exit_code = rc;
-    meta.complete = !failed_infra && !interrupted;
-    pf_error we;
-    if (n_done > 0 && write_json(o.json, &meta, rs, n_done, vs, &we) < 0)
-        rc = pf_cli_fail(&we);
-    if (n_done > 0 && o.junit && strcmp(o.junit, "-") != 0 &&
-        pf_load_junit_write(o.junit, rs, n_done, vs, &we) < 0)
-        rc = pf_cli_fail(&we);
-    if (interrupted)
-        pf_cli_msg("interrupted: partial results%s%s", o.json && strcmp(o.json, "-") ? " in " : "",
-                   o.json && strcmp(o.json, "-") ? o.json : "");
-    if (o.update && !interrupted && !failed_infra) {
-        int written = 0;
-        for (size_t i = 0; i < n_done; i++) {
-            if (rs[i].drain != NULL)
-                continue;
-            char *path = pf_load_baseline_path(o.baselines, &rs[i]);
-            if (pf_load_baseline_write(path, &rs[i], &we) < 0)
-                rc = pf_cli_fail(&we);
-            else
-                written++;
-            free(path);
-        }
-        pf_cli_msg("wrote %d load baseline%s under %s/load", written, written == 1 ? "" : "s",
-                   o.baselines);
-    }
-done:
-    free_verdicts(vs, rs, n_done);
-    pf_load_results_free(rs, n_done);
-    pf_scenarios_free(sc, n_sc);
-    pf_dataset_free(ds);
-    pf_target_close(&t);
-    free(target);
+    pf_error err;
+    pf_error_clear(&err);
+    pf_loadgate_result res;
+    int rc = pf_loadgate_run(g, &res, &err) < 0 ? pf_cli_fail(&err) : report(&o, &res, started);
+    pf_loadgate_result_dispose(&res);
     for (int i = 0; i < 4; i++)
         free(o.owned[i]);
     return rc;
@@ -686,72 +513,30 @@ static int cmd_load_merge(int argc, char **argv)
         baselines = owned = pf_cli_default_path(PF_DEFAULT_BASELINES);
     pf_error err;
     pf_error_clear(&err);
-    pf_load_result *all = NULL;
-    size_t n_all = 0;
-    int rc = PF_EXIT_OK;
-    for (int a = optind; a < argc && rc == PF_EXIT_OK; a++) {
-        pf_load_result *rs = NULL;
-        size_t n = 0;
-        if (pf_load_results_read(argv[a], &rs, &n, &err) < 0) {
-            rc = pf_cli_fail(&err);
-            break;
-        }
-        for (size_t i = 0; i < n; i++) {
-            size_t k = 0;
-            while (k < n_all && strcmp(all[k].scenario, rs[i].scenario) != 0)
-                k++;
-            if (k == n_all) {
-                all = pf_realloc(all, (n_all + 1) * sizeof *all);
-                all[n_all++] = rs[i];
-                memset(&rs[i], 0, sizeof rs[i]);
-            } else if (pf_load_result_merge(&all[k], &rs[i], &err) < 0) {
-                pf_error_prefix(&err, "%s", argv[a]);
-                rc = pf_cli_fail(&err);
-                break;
-            }
-        }
-        pf_load_results_free(rs, n);
-    }
-    pf_load_verdict **vs = NULL;
-    bool complete = true;
-    if (rc != PF_EXIT_OK)
-        goto done;
-    for (size_t k = 0; k < n_all; k++) {
-        if (all[k].shards < all[k].shard_count || all[k].interrupted) {
-            complete = false;
-            if (!partial) {
-                pf_cli_msg("%s: %d of %d shards%s (use --allow-partial to merge anyway)",
-                           all[k].scenario, all[k].shards, all[k].shard_count,
-                           all[k].interrupted ? ", one of them interrupted" : "");
-                rc = PF_EXIT_USAGE;
-                goto done;
-            }
-        }
-    }
-    vs = pf_calloc(n_all + 1, sizeof *vs);
-    for (size_t k = 0; k < n_all; k++) {
-        if (judge_all(&all[k], baselines, false, &vs[k], &err) < 0) {
-            rc = pf_cli_fail(&err);
-            goto done;
-        }
-        size_t nv = all[k].n_flows + (all[k].drain ? 1 : 0);
-        if (pf_load_exit_code(vs[k], nv) != PF_EXIT_OK)
-            rc = PF_EXIT_FAIL;
-        char *table = pf_load_table(&all[k], vs[k]);
+    pf_loadgate_result res;
+    int r = pf_loadgate_merge((const char *const *)(argv + optind), (size_t)(argc - optind),
+                              baselines, partial, &res, &err);
+    /* The tables of what was judged, also when a later baseline was bad. */
+    for (size_t k = 0; res.verdicts != NULL && k < res.n && res.verdicts[k] != NULL; k++) {
+        char *table = pf_load_table(&res.results[k], res.verdicts[k]);
         fputs(table, stdout);
         free(table);
     }
-    char started[32];
-    now_iso(started, sizeof started);
-    pf_load_meta meta = {PF_VERSION, "merged", started, complete, rc};
-    pf_error we;
-    if (write_json(json, &meta, all, n_all, vs, &we) < 0)
-        rc = pf_cli_fail(&we);
-    if (junit && strcmp(junit, "-") != 0 && pf_load_junit_write(junit, all, n_all, vs, &we) < 0)
-        rc = pf_cli_fail(&we);
-done:
-    free_verdicts(vs, all, vs ? n_all : 0);
-    pf_load_results_free(all, n_all);
+    int rc = res.exit_code;
+    if (r < 0) {
+        rc = pf_cli_fail(&err);
+    } else {
+        char started[32];
+        now_iso(started, sizeof started);
+        pf_load_meta meta = {PF_VERSION, "merged", started, res.complete, rc};
+        pf_error we;
+        if (write_json(json, &meta, &res, &we) < 0)
+            rc = pf_cli_fail(&we);
+        if (junit && strcmp(junit, "-") != 0 &&
+            pf_load_junit_write(junit, res.results, res.n, res.verdicts, &we) < 0)
+            rc = pf_cli_fail(&we);
+    }
+    pf_loadgate_result_dispose(&res);
     free(owned);
     return rc;
 }

@@ -3,11 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../datagen.h"
-#include "../dataset.h"
-#include "../db.h"
-#include "../schema.h"
-#include "../seed.h"
+#include "../prepare.h"
 #include "../target.h"
 #include "../timeutil.h"
 #include "cli.h"
@@ -52,10 +48,11 @@ typedef struct seed_cli {
     int jobs;
 } seed_cli;
 
-/* A progress line on a terminal, rewritten in place. */
+/* A progress line on a terminal, rewritten in place; *(bool *)arg records
+ * that one is showing. */
 static void progress(void *arg, const char *table, int64_t done, int64_t total, double ms)
 {
-    (void)arg;
+    *(bool *)arg = true;
     char a[32], b[32];
     fprintf(stderr, "\r\033[K  loading %s: %s / %s rows (%.1f s)", table,
             pf_cli_thousands(done, a, sizeof a), pf_cli_thousands(total, b, sizeof b), ms / 1000);
@@ -148,6 +145,30 @@ static int parse(int argc, char **argv, seed_cli *o)
     return -1;
 }
 
+/* The stderr summary, and with -v the phase times (server, schema, then
+ * the loader's own phases). */
+static void print_summary(const seed_cli *o, const pf_target *target, const pf_prepare_result *pr,
+                          double total_ms)
+{
+    const pf_seed_result *res = &pr->seed;
+    char rows[32];
+    fprintf(stderr,
+            "perfgate: %s %s rows (%.1f MB of COPY text%s) into %zu tables in %.2f s "
+            "(seed %llu, scale %g)\n",
+            o->no_load ? "generated" : "seeded", pf_cli_thousands(res->rows, rows, sizeof rows),
+            (double)res->bytes / 1e6, "", res->n_tables, total_ms / 1000,
+            (unsigned long long)pr->data_seed, o->scale);
+    if (pf_cli_verbose && !o->no_load)
+        fprintf(stderr,
+                "perfgate: phases: server %.2f s, schema %.2f s, prepare %.2f s, load %.2f s, "
+                "keys+indexes %.2f s (%d+%d), foreign keys %.2f s (%d), vacuum+analyze %.2f s; "
+                "table data %.1f MB\n",
+                target->start_ms / 1000, pr->schema.ms / 1000, res->prepare_ms / 1000,
+                res->load_ms / 1000, res->index_ms / 1000, res->n_constraints, res->n_indexes,
+                res->fk_ms / 1000, res->n_foreign_keys, res->vacuum_ms / 1000,
+                (double)res->table_bytes / 1e6);
+}
+
 int pf_cmd_seed(int argc, char **argv)
 {
     seed_cli o = {0};
@@ -156,56 +177,42 @@ int pf_cmd_seed(int argc, char **argv)
     int prc = parse(argc, argv, &o);
     if (prc >= 0)
         return prc;
-    char *schema = o.schema ? pf_strdup(o.schema) : pf_cli_default_path(PF_DEFAULT_SCHEMA);
-    char *dataset =
-        o.dataset ? pf_strdup(o.dataset) : pf_cli_default_path(PF_DEFAULT_DATASET);
+    char *schema = NULL, *dataset = NULL;
     pf_error err;
     pf_error_clear(&err);
-    pf_dataset *ds = NULL;
-    pf_datagen *gen = NULL;
+    pf_prepare *prep = NULL;
     pf_target target;
     memset(&target, 0, sizeof target);
-    pf_seed_result res;
+    pf_prepare_result res;
     memset(&res, 0, sizeof res);
     int rc = PF_EXIT_OK;
     uint64_t t0 = pf_now_ns();
-    double schema_ms = 0;
 
-    if (pf_dataset_load(dataset, &ds, &err) < 0 ||
-        pf_datagen_new(&gen, ds, o.seed_given ? o.seed : ds->default_seed, o.scale, &err) < 0) {
+    pf_prepare_opts po;
+    pf_prepare_opts_init(&po);
+    if (!o.no_schema)
+        po.schema_dir = pf_cli_path_or_default(o.schema, &schema, PF_DEFAULT_SCHEMA);
+    po.auth_shim = o.auth_shim;
+    po.dataset_path = pf_cli_path_or_default(o.dataset, &dataset, PF_DEFAULT_DATASET);
+    po.seed = o.seed;
+    po.seed_given = o.seed_given;
+    po.scale = o.scale;
+    po.jobs = o.jobs;
+    po.load = !o.no_load;
+    po.replace = o.replace;
+    bool progress_shown = false;
+    if (pf_cli_tty()) {
+        po.progress = progress;
+        po.progress_arg = &progress_shown;
+    }
+    /* The dataset is checked before a server starts. */
+    if (pf_prepare_new(&prep, &po, &err) < 0 ||
+        (!o.no_load && pf_target_open(&target, o.dsn, "perfgate", &err) < 0)) {
         rc = pf_cli_fail(&err);
         goto cleanup;
     }
-    if (!o.no_load) {
-        if (pf_target_open(&target, o.dsn, "perfgate", &err) < 0) {
-            rc = pf_cli_fail(&err);
-            goto cleanup;
-        }
-        if (!o.no_schema) {
-            pf_db *db = NULL;
-            pf_schema_stats st = {0};
-            int r = pf_db_connect(&db, target.dsn, &err);
-            if (r == 0 && o.auth_shim)
-                r = pf_schema_apply_auth_shim(db, &st, &err);
-            if (r == 0)
-                r = pf_schema_apply_dir(db, schema, &st, &err);
-            pf_db_close(db);
-            schema_ms = st.ms;
-            if (r < 0) {
-                rc = pf_cli_fail(&err);
-                goto cleanup;
-            }
-        }
-    }
-    pf_seed_opts so = {0};
-    so.jobs = o.jobs;
-    so.load = !o.no_load;
-    so.replace = o.replace;
-    if (pf_cli_tty()) {
-        so.progress = progress;
-    }
-    int r = pf_seed_run(target.dsn, gen, &so, &res, &err);
-    if (so.progress)
+    int r = pf_prepare_apply(prep, target.dsn, &res, &err);
+    if (progress_shown)
         fputs("\r\033[K", stderr);
     if (r < 0) {
         rc = pf_cli_fail(&err);
@@ -213,23 +220,8 @@ int pf_cmd_seed(int argc, char **argv)
     }
     double total = pf_elapsed_ms(t0);
     if (o.checksum)
-        print_checksums(&res);
-    char rows[32];
-    fprintf(stderr,
-            "perfgate: %s %s rows (%.1f MB of COPY text%s) into %zu tables in %.2f s "
-            "(seed %llu, scale %g)\n",
-            o.no_load ? "generated" : "seeded", pf_cli_thousands(res.rows, rows, sizeof rows),
-            (double)res.bytes / 1e6, "", res.n_tables, total / 1000,
-            (unsigned long long)pf_datagen_seed(gen), o.scale);
-    if (pf_cli_verbose && !o.no_load)
-        fprintf(stderr,
-                "perfgate: phases: server %.2f s, schema %.2f s, prepare %.2f s, load %.2f s, "
-                "keys+indexes %.2f s (%d+%d), foreign keys %.2f s (%d), vacuum+analyze %.2f s; "
-                "table data %.1f MB\n",
-                target.start_ms / 1000, schema_ms / 1000, res.prepare_ms / 1000,
-                res.load_ms / 1000, res.index_ms / 1000, res.n_constraints, res.n_indexes,
-                res.fk_ms / 1000, res.n_foreign_keys, res.vacuum_ms / 1000,
-                (double)res.table_bytes / 1e6);
+        print_checksums(&res.seed);
+    print_summary(&o, &target, &res, total);
     if (o.keep && target.cluster != NULL) {
         /* Hand the server over: it keeps running; pg stop removes it. */
         printf("%s\n", target.dsn);
@@ -238,9 +230,8 @@ int pf_cmd_seed(int argc, char **argv)
     }
 cleanup:
     pf_target_close(&target);
-    pf_seed_result_dispose(&res);
-    pf_datagen_free(gen);
-    pf_dataset_free(ds);
+    pf_prepare_result_dispose(&res);
+    pf_prepare_free(prep);
     free(schema);
     free(dataset);
     return rc;

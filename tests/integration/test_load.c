@@ -31,17 +31,14 @@
 #include <cjson/cJSON.h>
 
 #include "cluster.h"
-#include "datagen.h"
-#include "dataset.h"
 #include "db.h"
 #include "fsutil.h"
 #include "junit.h"
 #include "load.h"
 #include "loadreport.h"
+#include "prepare.h"
 #include "queue.h"
 #include "scenario.h"
-#include "schema.h"
-#include "seed.h"
 #include "testutil.h"
 #include "timeutil.h"
 
@@ -67,17 +64,14 @@ static void start_shared(void)
     g_dsn = pf_dsn_with_dbname(pf_cluster_dsn(g_cluster), "app");
     char *schema = pf_test_source_path("fixtures/schema");
     char *dataset = pf_test_source_path("fixtures/datasets/healthcare.json");
-    pf_dataset *ds = NULL;
-    pf_datagen *gen = NULL;
     pf_db *db = NULL;
-    pf_seed_opts so = {0};
-    so.jobs = 2;
-    so.load = true;
-    pf_seed_result sr;
-    if (pf_dataset_load(dataset, &ds, &e) < 0 ||
-        pf_datagen_new(&gen, ds, ds->default_seed, 0.1, &e) < 0 ||
-        pf_db_connect(&db, g_dsn, &e) < 0 || pf_schema_apply_dir(db, schema, NULL, &e) < 0 ||
-        pf_seed_run(g_dsn, gen, &so, &sr, &e) < 0 ||
+    pf_prepare_opts po;
+    pf_prepare_opts_init(&po);
+    po.schema_dir = schema;
+    po.dataset_path = dataset;
+    po.scale = 0.1;
+    pf_prepare_result pr;
+    if (pf_prepare_run(g_dsn, &po, &pr, &e) < 0 || pf_db_connect(&db, g_dsn, &e) < 0 ||
         pf_db_exec(db,
                    "CREATE TABLE kv (id int PRIMARY KEY, v int NOT NULL);"
                    "INSERT INTO kv SELECT i, 0 FROM generate_series(1, 1000) i;"
@@ -88,10 +82,8 @@ static void start_shared(void)
         fprintf(stderr, "set-up failed: %s\n", e.msg);
         abort();
     }
-    pf_seed_result_dispose(&sr);
+    pf_prepare_result_dispose(&pr);
     pf_db_close(db);
-    pf_datagen_free(gen);
-    pf_dataset_free(ds);
     free(schema);
     free(dataset);
     g_tmp = pf_test_tmpdir();

@@ -1,0 +1,139 @@
+/* Preparing a database: schema (with the auth shim), then the seeded data
+ * through the loader of seed.c. */
+#include "prepare.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "datagen.h"
+#include "db.h"
+#include "timeutil.h"
+
+struct pf_prepare {
+    pf_prepare_opts o;
+    pf_dataset *owned; /* read here from o.dataset_path */
+    const pf_dataset *ds;
+    pf_datagen *gen;
+    uint64_t seed;
+};
+
+void pf_prepare_opts_init(pf_prepare_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->load = true;
+    o->scale = 1.0;
+    o->jobs = 2;
+}
+
+int pf_prepare_new(pf_prepare **out, const pf_prepare_opts *o, pf_error *err)
+{
+    *out = NULL;
+    if (o->dataset == NULL && o->dataset_path == NULL)
+        return pf_error_set(err, PF_EXIT_USAGE, "no dataset spec given");
+    pf_prepare *p = pf_calloc(1, sizeof *p);
+    p->o = *o;
+    p->ds = o->dataset;
+    if (p->ds == NULL) {
+        if (pf_dataset_load(o->dataset_path, &p->owned, err) < 0) {
+            pf_prepare_free(p);
+            return -1;
+        }
+        p->ds = p->owned;
+    }
+    p->seed = o->seed_given ? o->seed : p->ds->default_seed;
+    if (pf_datagen_new(&p->gen, p->ds, p->seed, o->scale == 0 ? 1.0 : o->scale, err) < 0) {
+        pf_prepare_free(p);
+        return -1;
+    }
+    *out = p;
+    return 0;
+}
+
+const pf_dataset *pf_prepare_dataset(const pf_prepare *p)
+{
+    return p->ds;
+}
+
+uint64_t pf_prepare_seed(const pf_prepare *p)
+{
+    return p->seed;
+}
+
+static void phase(const pf_prepare_opts *o, const char *name, double ms)
+{
+    if (o->on_phase != NULL)
+        o->on_phase(o->phase_arg, name, ms);
+}
+
+/* The shim (when asked) and every file of the schema directory, over one
+ * connection, each statement in autocommit. */
+static int apply_schema(const pf_prepare_opts *o, const char *dsn, pf_schema_stats *st,
+                        pf_error *err)
+{
+    pf_db *db = NULL;
+    int rc = pf_db_connect(&db, dsn, err);
+    if (rc == 0 && o->auth_shim)
+        rc = pf_schema_apply_auth_shim(db, st, err);
+    if (rc == 0)
+        rc = pf_schema_apply_dir(db, o->schema_dir, st, err);
+    pf_db_close(db);
+    return rc;
+}
+
+int pf_prepare_apply(pf_prepare *p, const char *dsn, pf_prepare_result *out, pf_error *err)
+{
+    const pf_prepare_opts *o = &p->o;
+    memset(out, 0, sizeof *out);
+    out->data_seed = p->seed;
+    uint64_t t0 = pf_now_ns();
+    if (o->load && o->schema_dir != NULL) {
+        if (apply_schema(o, dsn, &out->schema, err) < 0) {
+            out->total_ms = pf_elapsed_ms(t0);
+            return -1;
+        }
+        phase(o, "schema", out->schema.ms);
+    }
+    pf_seed_opts so = {0};
+    so.jobs = o->jobs > 0 ? o->jobs : 2;
+    so.load = o->load;
+    so.replace = o->replace;
+    so.progress = o->progress;
+    so.progress_arg = o->progress_arg;
+    uint64_t t1 = pf_now_ns();
+    int rc = pf_seed_run(o->load ? dsn : NULL, p->gen, &so, &out->seed, err);
+    out->seed_ms = pf_elapsed_ms(t1);
+    out->total_ms = pf_elapsed_ms(t0);
+    if (rc < 0)
+        return -1;
+    pf_seed_checksum_hex(out->seed.checksum, out->checksum);
+    phase(o, "seed", out->seed_ms);
+    return 0;
+}
+
+void pf_prepare_free(pf_prepare *p)
+{
+    if (p == NULL)
+        return;
+    pf_datagen_free(p->gen);
+    pf_dataset_free(p->owned);
+    free(p);
+}
+
+int pf_prepare_run(const char *dsn, const pf_prepare_opts *o, pf_prepare_result *out,
+                   pf_error *err)
+{
+    pf_prepare *p = NULL;
+    if (pf_prepare_new(&p, o, err) < 0) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    int rc = pf_prepare_apply(p, dsn, out, err);
+    pf_prepare_free(p);
+    return rc;
+}
+
+void pf_prepare_result_dispose(pf_prepare_result *r)
+{
+    pf_seed_result_dispose(&r->seed);
+    memset(r, 0, sizeof *r);
+}

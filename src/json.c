@@ -274,6 +274,30 @@ bool pf_json_number(const pf_json_val *v, double *out)
     return true;
 }
 
+bool pf_json_true(const pf_json_val *v)
+{
+    return cJSON_IsTrue(node_of(v));
+}
+
+char *pf_json_text(const pf_json_val *v)
+{
+    char *text = cJSON_PrintUnformatted(node_of(v));
+    if (text == NULL) /* cJSON fails only out of memory: end the one way (error.h) */
+        return pf_malloc(SIZE_MAX);
+    char *copy = pf_strdup(text);
+    cJSON_free(text);
+    return copy;
+}
+
+static void put_quoted(pf_buf *b, const char *s);
+
+char *pf_json_quote(const char *s)
+{
+    pf_buf b = PF_BUF_INIT;
+    put_quoted(&b, s);
+    return pf_buf_steal(&b);
+}
+
 static void child_val(const pf_json_val *up, const cJSON *c, size_t i, pf_json_val *out)
 {
     out->doc = up->doc;
@@ -478,7 +502,7 @@ int pf_json_get_bool(const pf_json_val *obj, const char *key, int flags, bool *o
         return rc;
     if (!pf_json_is(&m, PF_JSON_BOOL))
         return pf_json_fail(&m, NULL, "must be true or false");
-    *out = cJSON_IsTrue(node_of(&m));
+    *out = pf_json_true(&m);
     return 0;
 }
 

@@ -154,6 +154,15 @@ size_t pf_json_count(const pf_json_val *v);
 const char *pf_json_string(const pf_json_val *v);
 /* A number value: true and *out set, else false. */
 bool pf_json_number(const pf_json_val *v, double *out);
+/* Whether v is the value true. */
+bool pf_json_true(const pf_json_val *v);
+
+/* v as compact JSON text ("[1,2]", "\"a\\n\"", "0.5"), as cJSON writes it;
+ * caller frees. */
+char *pf_json_text(const pf_json_val *v);
+/* s as a JSON string literal, quotes included, escaped as the printer
+ * does; caller frees. */
+char *pf_json_quote(const char *s);
 
 /* Member key of object obj: 0 and *out set, or 1 when absent (or obj is
  * not an object). */

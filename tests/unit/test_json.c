@@ -285,6 +285,7 @@ START_TEST(test_members_and_items_iterate_in_order_with_their_paths)
     pf_error e;
     ck_assert_msg(pf_json_parse("i.json", text, &doc, &e) == 0, "%s", e.msg);
     pf_json_val root, it, list, inner;
+    const char *s_val = NULL;
     pf_json_root(doc, &root);
     const char *want_keys[] = {"s", "list", "o"};
     size_t n = 0;
@@ -324,6 +325,21 @@ START_TEST(test_members_and_items_iterate_in_order_with_their_paths)
     ck_assert_str_eq(e.msg, "i.json:2: $.o.q: wrong");
     ck_assert(!pf_json_has(&list, "k"));
     ck_assert(pf_json_has(&root, "o"));
+    /* Values as compact text, as cJSON writes them; keys quoted alike. */
+    char *compact = pf_json_text(&it);
+    ck_assert_str_eq(compact, "{\"p\":1,\"q\":[true]}");
+    free(compact);
+    ck_assert_int_eq(pf_json_get_string(&root, "s", 0, &s_val), 0);
+    ck_assert_int_eq(pf_json_member(&root, "s", &inner), 0);
+    compact = pf_json_text(&inner);
+    ck_assert_str_eq(compact, "\"a\\\"}{\"");
+    free(compact);
+    char *q = pf_json_quote("k\"\n\x02");
+    ck_assert_str_eq(q, "\"k\\\"\\n\\u0002\"");
+    free(q);
+    ck_assert_int_eq(pf_json_member(&it, "q", &inner), 0);
+    ck_assert(pf_json_item(&inner, 0, &inner) && pf_json_true(&inner));
+    ck_assert(!pf_json_true(&it));
     pf_json_free(doc);
 }
 END_TEST

@@ -137,38 +137,46 @@ static int parse_when(parser *p, const pf_json_val *spec, const char *s, int64_t
 static const char *const k_dist_names[] = {"uniform", "normal",   "lognormal", "exponential",
                                            "zipf",    "constant", "choice",    "pareto", NULL};
 
-/* "values" and optional "weights" of a choice distribution: numbers,
- * weights cumulative and normalised. */
+/* The optional "weights" beside n values, cumulative and normalised to 1
+ * into cum (equal weights when absent): choice distributions and choice
+ * generators. */
+static int parse_weights(const pf_json_val *spec, size_t n, double *cum)
+{
+    pf_json_val ws, w;
+    bool has = pf_json_member(spec, "weights", &ws) == 0;
+    if (has && (!pf_json_is(&ws, PF_JSON_ARRAY) || pf_json_count(&ws) != n))
+        return pf_json_fail(spec, NULL, "'weights' must be an array as long as 'values' (%zu)", n);
+    double total = 0;
+    bool more = has && pf_json_first(&ws, &w);
+    for (size_t i = 0; i < n; i++) {
+        double weight = 1.0;
+        if (more && (!pf_json_number(&w, &weight) || !(weight >= 0) || !isfinite(weight)))
+            return pf_json_fail(&w, NULL, "must be a number >= 0");
+        total += weight;
+        cum[i] = total;
+        more = more && pf_json_next(&w);
+    }
+    if (!(total > 0))
+        return pf_json_fail(spec, NULL, "weights sum to zero");
+    for (size_t i = 0; i < n; i++)
+        cum[i] /= total;
+    return 0;
+}
+
+/* "values" (numbers) and "weights" of a choice distribution. */
 static int parse_dist_choice(const pf_json_val *obj, pf_distspec *d)
 {
-    pf_json_val vals, ws, v, w;
-    bool has_ws = pf_json_member(obj, "weights", &ws) == 0;
+    pf_json_val vals, v;
     if (pf_json_member(obj, "values", &vals) != 0 || !pf_json_is(&vals, PF_JSON_ARRAY) ||
         pf_json_count(&vals) == 0)
         return pf_json_fail(obj, NULL, "choice needs a non-empty 'values' array of numbers");
-    size_t n = pf_json_count(&vals);
-    if (has_ws && (!pf_json_is(&ws, PF_JSON_ARRAY) || pf_json_count(&ws) != n))
-        return pf_json_fail(obj, NULL, "'weights' must be an array as long as 'values'");
-    d->values = pf_calloc(n, sizeof *d->values);
-    d->weights = pf_calloc(n, sizeof *d->weights);
-    d->n_values = n;
-    double total = 0;
-    bool more_w = has_ws && pf_json_first(&ws, &w);
-    for (bool more = pf_json_first(&vals, &v); more; more = pf_json_next(&v)) {
-        double weight = 1.0;
-        if (!pf_json_number(&v, &d->values[v.index]) ||
-            (more_w && (!pf_json_number(&w, &weight) || weight < 0)))
-            return pf_json_fail(obj, NULL,
-                                "choice values and weights must be numbers (weights >= 0)");
-        total += weight;
-        d->weights[v.index] = total;
-        more_w = more_w && pf_json_next(&w);
-    }
-    if (!(total > 0))
-        return pf_json_fail(obj, NULL, "choice weights sum to zero");
-    for (size_t i = 0; i < n; i++)
-        d->weights[i] /= total;
-    return 0;
+    d->n_values = pf_json_count(&vals);
+    d->values = pf_calloc(d->n_values, sizeof *d->values);
+    d->weights = pf_calloc(d->n_values, sizeof *d->weights);
+    for (bool more = pf_json_first(&vals, &v); more; more = pf_json_next(&v))
+        if (!pf_json_number(&v, &d->values[v.index]))
+            return pf_json_fail(&v, NULL, "must be a number");
+    return parse_weights(obj, d->n_values, d->weights);
 }
 
 static int parse_dist(const pf_json_val *obj, pf_distspec *d, const char *default_kind)
@@ -509,33 +517,18 @@ static int gen_bool(parser *p, const pf_json_val *spec, pf_gen *g)
 static int gen_choice(parser *p, const pf_json_val *spec, pf_gen *g)
 {
     (void)p;
-    pf_json_val vals, ws, v, w;
-    bool has_ws = pf_json_member(spec, "weights", &ws) == 0;
+    pf_json_val vals, v;
     if (pf_json_member(spec, "values", &vals) != 0 || !pf_json_is(&vals, PF_JSON_ARRAY) ||
         pf_json_count(&vals) == 0)
         return pf_json_fail(spec, NULL, "choice needs a non-empty 'values' array");
-    size_t n = pf_json_count(&vals);
-    if (has_ws && (!pf_json_is(&ws, PF_JSON_ARRAY) || pf_json_count(&ws) != n))
-        return pf_json_fail(spec, NULL, "'weights' must be an array as long as 'values' (%zu)", n);
-    g->values = pf_calloc(n, sizeof *g->values);
-    g->cum_weights = pf_calloc(n, sizeof *g->cum_weights);
-    g->n_values = n;
-    double total = 0;
-    bool more_w = has_ws && pf_json_first(&ws, &w);
-    for (bool more = pf_json_first(&vals, &v); more; more = pf_json_next(&v)) {
+    g->n_values = pf_json_count(&vals);
+    g->values = pf_calloc(g->n_values, sizeof *g->values);
+    g->cum_weights = pf_calloc(g->n_values, sizeof *g->cum_weights);
+    if (parse_weights(spec, g->n_values, g->cum_weights) < 0)
+        return -1;
+    for (bool more = pf_json_first(&vals, &v); more; more = pf_json_next(&v))
         if (scalar_text(&v, &g->values[v.index]) < 0)
             return -1;
-        double weight = 1.0;
-        if (more_w && (!pf_json_number(&w, &weight) || !(weight >= 0) || !isfinite(weight)))
-            return pf_json_fail(&w, NULL, "must be a number >= 0");
-        total += weight;
-        g->cum_weights[v.index] = total;
-        more_w = more_w && pf_json_next(&w);
-    }
-    if (!(total > 0))
-        return pf_json_fail(spec, NULL, "weights sum to zero");
-    for (size_t i = 0; i < n; i++)
-        g->cum_weights[i] /= total;
     return 0;
 }
 

@@ -421,15 +421,24 @@ int pf_json_get_string(const pf_json_val *obj, const char *key, int flags, const
     return 0;
 }
 
+/* A number member for a getter: 0 and *d set, 1 absent and optional, -1
+ * missing or not a number ("must be <what>"). */
+static int lookup_number(const pf_json_val *obj, const char *key, int flags, const char *what,
+                         pf_json_val *m, double *d)
+{
+    int rc = lookup(obj, key, flags, what, m);
+    if (rc == 0 && !pf_json_number(m, d))
+        return pf_json_fail(m, NULL, "must be %s", what);
+    return rc;
+}
+
 int pf_json_get_number(const pf_json_val *obj, const char *key, int flags, double *out)
 {
     pf_json_val m;
-    int rc = lookup(obj, key, flags, "a number", &m);
+    double d;
+    int rc = lookup_number(obj, key, flags, "a number", &m, &d);
     if (rc != 0)
         return rc;
-    double d;
-    if (!pf_json_number(&m, &d))
-        return pf_json_fail(&m, NULL, "must be a number");
     if (!isfinite(d))
         return pf_json_fail(&m, NULL, "must be a finite number");
     *out = d;
@@ -442,12 +451,10 @@ int pf_json_get_number_in(const pf_json_val *obj, const char *key, int flags, do
     char range[96];
     snprintf(range, sizeof range, "a number in [%.15g, %.15g]", min, max);
     pf_json_val m;
-    int rc = lookup(obj, key, flags, range, &m);
+    double d;
+    int rc = lookup_number(obj, key, flags, range, &m, &d);
     if (rc != 0)
         return rc;
-    double d;
-    if (!pf_json_number(&m, &d))
-        return pf_json_fail(&m, NULL, "must be %s", range);
     if (!(d >= min && d <= max)) /* NaN and infinities fail too */
         return pf_json_fail(&m, NULL, "must be %s, not %.15g", range, d);
     *out = d;
@@ -462,12 +469,10 @@ static int get_whole(const pf_json_val *obj, const char *key, int flags, int64_t
     format_bound(hi, sizeof hi, max);
     snprintf(range, sizeof range, "an integer in %s..%s", lo, hi);
     pf_json_val m;
-    int rc = lookup(obj, key, flags, range, &m);
+    double d;
+    int rc = lookup_number(obj, key, flags, range, &m, &d);
     if (rc != 0)
         return rc;
-    double d;
-    if (!pf_json_number(&m, &d))
-        return pf_json_fail(&m, NULL, "must be %s", range);
     /* Converting is defined only below 2^63 (C11 6.3.1.4); (double)max may
      * round up, so the integer is compared again. */
     bool ok = d == floor(d) && d >= (double)min && d <= (double)max && d < 9223372036854775808.0;

@@ -14,14 +14,6 @@
 #include "junit.h"
 #include "verdict.h"
 
-/* An input file that cannot be read is bad input, with the reader's message. */
-static int usage_error(pf_error *err)
-{
-    if (err)
-        err->code = PF_EXIT_USAGE;
-    return -1;
-}
-
 #define SIGNAL_RATIO 1.20
 #define SIGNAL_MIN_N 100
 #define SIGNAL_MIN_DELTA_MS 0.05
@@ -731,7 +723,7 @@ int pf_load_results_read(const char *path, pf_load_result **out, size_t *n, pf_e
     *n = 0;
     char *text = NULL;
     if (pf_file_read(path, &text, NULL, err) < 0)
-        return usage_error(err);
+        return -1;
     cJSON *root = cJSON_Parse(text);
     free(text);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");

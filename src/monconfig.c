@@ -451,10 +451,8 @@ int pf_monconfig_load(const char *path, pf_monconfig **out, pf_error *err)
 {
     *out = NULL;
     char *text = NULL;
-    if (pf_file_read(path, &text, NULL, err) < 0) {
-        err->code = PF_EXIT_USAGE;
+    if (pf_file_read(path, &text, NULL, err) < 0)
         return -1;
-    }
     int rc = pf_monconfig_parse(path, text, out, err);
     free(text);
     return rc;

@@ -337,11 +337,8 @@ int pf_rls_rules_load(const char *path, pf_rls_rules *out, pf_error *err)
 {
     memset(out, 0, sizeof *out);
     char *text = NULL;
-    if (pf_file_read(path, &text, NULL, err) < 0) {
-        if (err)
-            err->code = PF_EXIT_USAGE;
+    if (pf_file_read(path, &text, NULL, err) < 0)
         return -1;
-    }
     int rc = pf_rls_rules_parse(path, text, out, err);
     free(text);
     return rc;

@@ -13,14 +13,6 @@
 #include "sqlsplit.h"
 #include "timeutil.h"
 
-/* An input file that cannot be read is bad input, with the reader's message. */
-static int usage_error(pf_error *err)
-{
-    if (err)
-        err->code = PF_EXIT_USAGE;
-    return -1;
-}
-
 /* The identities of bench/README.md. */
 static const struct {
     const char *label;
@@ -530,7 +522,7 @@ int pf_scenario_load(const char *path, pf_scenario *out, pf_error *err)
     char *text = NULL;
     memset(out, 0, sizeof *out);
     if (pf_file_read(path, &text, NULL, err) < 0)
-        return usage_error(err);
+        return -1;
     int rc = pf_scenario_parse(path, text, out, err);
     free(text);
     return rc;
@@ -556,7 +548,7 @@ int pf_scenario_load_all(const char *path, pf_scenario **out, size_t *n, pf_erro
         return 0;
     }
     if (pf_dir_list(path, ".json", &names, &count, err) < 0)
-        return usage_error(err);
+        return -1;
     if (count == 0) {
         pf_strv_free(names);
         return pf_error_set(err, PF_EXIT_USAGE, "%s: no *.json scenario files", path);

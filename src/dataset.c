@@ -1,21 +1,18 @@
-/* Dataset spec parser: JSON (cJSON) into the pf_dataset model, with every
- * error naming the file and the JSON path. cJSON stays inside this file. */
+/* Dataset spec parser: JSON into the pf_dataset model, with every error
+ * naming the file, the line and the JSON path (json.h). */
 #include "dataset.h"
 
 #include <ctype.h>
-#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "buf.h"
 #include "fsutil.h"
+#include "json.h"
 #include "rng.h"
 #include "vocab.h"
 
@@ -26,125 +23,50 @@
 #define PF_MAX_COUNT 1000000
 /* The largest offset from the reference date: 10,000 years. */
 #define PF_OFFSET_MAX_US (10000.0 * 365.0 * US_PER_DAY)
-/* Whether converting v to an integer type with the range [lo, hi] is
- * defined (C11 6.3.1.4: the truncated value must be representable). */
-#define CONVERTS(v, lo, hi) ((v) > (double)(lo) - 1.0 && (v) < (double)(hi) + 1.0)
 
 typedef struct parser {
-    const char *origin;
     pf_dataset *ds;
-    pf_error *err;
     int table; /* index of the table being parsed */
 } parser;
 
-static int fail(parser *p, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(parser *p, const char *path, const char *fmt, ...)
-{
-    char what[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return pf_error_set(p->err, PF_EXIT_USAGE, "%s: %s: %s", p->origin, path, what);
-}
-
 /* ---------------------------------------------------------------- helpers */
 
-static const cJSON *member(const cJSON *obj, const char *key)
+/* A required number that must be > 0; dist names the distribution in the
+ * message ("zipf needs s > 0"). */
+static int get_positive(const pf_json_val *obj, const char *key, const char *dist, double *out)
 {
-    return cJSON_GetObjectItemCaseSensitive(obj, key);
-}
-
-/* Reject keys that are not in `allowed` (NULL-terminated): a typo in a spec
- * must not be silently ignored. */
-static int check_keys(parser *p, const char *path, const cJSON *obj, const char *const *allowed)
-{
-    for (const cJSON *it = obj->child; it != NULL; it = it->next) {
-        bool ok = false;
-        for (const char *const *a = allowed; *a; a++)
-            if (strcmp(it->string, *a) == 0)
-                ok = true;
-        if (!ok) {
-            pf_buf list = PF_BUF_INIT;
-            for (const char *const *a = allowed; *a; a++)
-                pf_buf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
-            fail(p, path, "unknown key '%s' (allowed: %s)", it->string, pf_buf_str(&list));
-            pf_buf_dispose(&list);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int get_number(parser *p, const char *path, const cJSON *obj, const char *key, double *out,
-                      bool required)
-{
-    const cJSON *v = member(obj, key);
-    if (v == NULL) {
-        if (required)
-            return fail(p, path, "missing number '%s'", key);
-        return 1;
-    }
-    if (!cJSON_IsNumber(v))
-        return fail(p, path, "'%s' must be a number", key);
-    *out = v->valuedouble;
-    return 0;
-}
-
-/* A required number that must be > 0; `dist` names the distribution in
- * the message ("zipf needs s > 0"). */
-static int get_positive(parser *p, const char *path, const cJSON *obj, const char *key,
-                        const char *dist, double *out)
-{
-    if (get_number(p, path, obj, key, out, true) < 0)
+    if (pf_json_get_number(obj, key, PF_JSON_REQUIRED, out) < 0)
         return -1;
     if (!(*out > 0))
-        return fail(p, path, "%s needs %s > 0", dist, key);
-    return 0;
-}
-
-static int get_string(parser *p, const char *path, const cJSON *obj, const char *key,
-                      const char **out, bool required)
-{
-    const cJSON *v = member(obj, key);
-    if (v == NULL) {
-        if (required)
-            return fail(p, path, "missing string '%s'", key);
-        return 1;
-    }
-    if (!cJSON_IsString(v))
-        return fail(p, path, "'%s' must be a string", key);
-    *out = v->valuestring;
+        return pf_json_fail(obj, NULL, "%s needs %s > 0", dist, key);
     return 0;
 }
 
 /* Text form of a JSON scalar as it goes into COPY (NULL for JSON null). */
-static int scalar_text(parser *p, const char *path, const cJSON *v, char **out)
+static int scalar_text(const pf_json_val *v, char **out)
 {
     *out = NULL;
-    if (cJSON_IsNull(v))
+    double d;
+    switch (pf_json_kind_of(v)) {
+    case PF_JSON_NULL:
         return 0;
-    if (cJSON_IsString(v)) {
-        *out = pf_strdup(v->valuestring);
+    case PF_JSON_STRING:
+        *out = pf_strdup(pf_json_string(v));
         return 0;
-    }
-    if (cJSON_IsBool(v)) {
-        *out = pf_strdup(cJSON_IsTrue(v) ? "t" : "f");
+    case PF_JSON_BOOL:
+        *out = pf_strdup(pf_json_true(v) ? "t" : "f");
         return 0;
-    }
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
+    case PF_JSON_NUMBER:
+        pf_json_number(v, &d);
         if (d == floor(d) && fabs(d) < 9e15)
             *out = pf_asprintf("%lld", (long long)d);
         else
             *out = pf_asprintf("%.17g", d);
         return 0;
+    default:
+        return pf_json_fail(v, NULL, "expected a string, number, boolean or null");
     }
-    return fail(p, path, "expected a string, number, boolean or null");
 }
-
 /* "2026-01-01" or "2026-01-01T08:30:00Z" -> microseconds since the epoch. */
 static int parse_instant(const char *s, int64_t *out)
 {
@@ -174,8 +96,9 @@ static int parse_instant(const char *s, int64_t *out)
 }
 
 /* An offset from the reference date: "-5y", "+30d", "0d", "-90min", "12h",
- * "-18mo", "2w", "45s"; or an absolute date/time. */
-static int parse_when(parser *p, const char *path, const char *s, int64_t *out)
+ * "-18mo", "2w", "45s"; or an absolute date/time. Messages about the
+ * generator spec. */
+static int parse_when(parser *p, const pf_json_val *spec, const char *s, int64_t *out)
 {
     int64_t abs_us;
     if (parse_instant(s, &abs_us) == 0) {
@@ -185,7 +108,8 @@ static int parse_when(parser *p, const char *path, const char *s, int64_t *out)
     char *end = NULL;
     double v = strtod(s, &end);
     if (end == s)
-        return fail(p, path, "'%s' is neither a date nor an offset like -5y, +30d, 12h, -90min", s);
+        return pf_json_fail(spec, NULL,
+                            "'%s' is neither a date nor an offset like -5y, +30d, 12h, -90min", s);
     static const struct {
         const char *unit;
         double us;
@@ -200,11 +124,12 @@ static int parse_when(parser *p, const char *path, const char *s, int64_t *out)
              * stay far from int64 overflow (and "inf", "nan" are refused). */
             double us = v * k_units[i].us;
             if (!(fabs(us) <= PF_OFFSET_MAX_US))
-                return fail(p, path, "'%s' is out of range (at most 10000 years)", s);
+                return pf_json_fail(spec, NULL, "'%s' is out of range (at most 10000 years)", s);
             *out = (int64_t)llround(us);
             return 0;
         }
-    return fail(p, path, "'%s': unknown unit '%s' (use y, mo, w, d, h, min, s)", s, end);
+    return pf_json_fail(spec, NULL, "'%s': unknown unit '%s' (use y, mo, w, d, h, min, s)", s,
+                        end);
 }
 
 /* ---------------------------------------------------------- distributions */
@@ -212,81 +137,89 @@ static int parse_when(parser *p, const char *path, const char *s, int64_t *out)
 static const char *const k_dist_names[] = {"uniform", "normal",   "lognormal", "exponential",
                                            "zipf",    "constant", "choice",    "pareto", NULL};
 
-static int parse_dist(parser *p, const char *path, const cJSON *obj, pf_distspec *d,
-                      const char *default_kind)
+/* The optional "weights" beside n values, cumulative and normalised to 1
+ * into cum (equal weights when absent): choice distributions and choice
+ * generators. */
+static int parse_weights(const pf_json_val *spec, size_t n, double *cum)
+{
+    pf_json_val ws, w;
+    bool has = pf_json_member(spec, "weights", &ws) == 0;
+    if (has && (!pf_json_is(&ws, PF_JSON_ARRAY) || pf_json_count(&ws) != n))
+        return pf_json_fail(spec, NULL, "'weights' must be an array as long as 'values' (%zu)", n);
+    double total = 0;
+    bool more = has && pf_json_first(&ws, &w);
+    for (size_t i = 0; i < n; i++) {
+        double weight = 1.0;
+        if (more && (!pf_json_number(&w, &weight) || !(weight >= 0) || !isfinite(weight)))
+            return pf_json_fail(&w, NULL, "must be a number >= 0");
+        total += weight;
+        cum[i] = total;
+        more = more && pf_json_next(&w);
+    }
+    if (!(total > 0))
+        return pf_json_fail(spec, NULL, "weights sum to zero");
+    for (size_t i = 0; i < n; i++)
+        cum[i] /= total;
+    return 0;
+}
+
+/* "values" (numbers) and "weights" of a choice distribution. */
+static int parse_dist_choice(const pf_json_val *obj, pf_distspec *d)
+{
+    pf_json_val vals, v;
+    if (pf_json_member(obj, "values", &vals) != 0 || !pf_json_is(&vals, PF_JSON_ARRAY) ||
+        pf_json_count(&vals) == 0)
+        return pf_json_fail(obj, NULL, "choice needs a non-empty 'values' array of numbers");
+    d->n_values = pf_json_count(&vals);
+    d->values = pf_calloc(d->n_values, sizeof *d->values);
+    d->weights = pf_calloc(d->n_values, sizeof *d->weights);
+    for (bool more = pf_json_first(&vals, &v); more; more = pf_json_next(&v))
+        if (!pf_json_number(&v, &d->values[v.index]))
+            return pf_json_fail(&v, NULL, "must be a number");
+    return parse_weights(obj, d->n_values, d->weights);
+}
+
+static int parse_dist(const pf_json_val *obj, pf_distspec *d, const char *default_kind)
 {
     memset(d, 0, sizeof *d);
     const char *kind = default_kind;
-    if (get_string(p, path, obj, "dist", &kind, false) < 0)
+    if (pf_json_get_string(obj, "dist", PF_JSON_OPTIONAL, &kind) < 0)
         return -1;
     int k = -1;
     for (int i = 0; k_dist_names[i]; i++)
         if (strcmp(kind, k_dist_names[i]) == 0)
             k = i;
     if (k < 0)
-        return fail(p, path,
-                    "unknown dist '%s' (uniform, normal, lognormal, exponential, zipf, constant, "
-                    "choice, pareto)",
-                    kind);
+        return pf_json_fail(obj, NULL,
+                            "unknown dist '%s' (uniform, normal, lognormal, exponential, zipf, "
+                            "constant, choice, pareto)",
+                            kind);
     d->kind = (pf_dist)k;
     switch (d->kind) {
     case PF_DIST_NORMAL:
-        if (get_number(p, path, obj, "mean", &d->mean, true) < 0 ||
-            get_number(p, path, obj, "stddev", &d->stddev, true) < 0)
+        if (pf_json_get_number(obj, "mean", PF_JSON_REQUIRED, &d->mean) < 0 ||
+            pf_json_get_number(obj, "stddev", PF_JSON_REQUIRED, &d->stddev) < 0)
             return -1;
         break;
     case PF_DIST_LOGNORMAL:
         d->mean = 1.0;
-        if (get_number(p, path, obj, "mean", &d->mean, false) < 0 ||
-            get_number(p, path, obj, "sigma", &d->sigma, true) < 0)
+        if (pf_json_get_number(obj, "mean", PF_JSON_OPTIONAL, &d->mean) < 0 ||
+            pf_json_get_number(obj, "sigma", PF_JSON_REQUIRED, &d->sigma) < 0)
             return -1;
         if (d->sigma < 0 || d->mean <= 0)
-            return fail(p, path, "lognormal needs mean > 0 and sigma >= 0");
+            return pf_json_fail(obj, NULL, "lognormal needs mean > 0 and sigma >= 0");
         break;
     case PF_DIST_EXPONENTIAL:
-        if (get_positive(p, path, obj, "mean", "exponential", &d->mean) < 0)
-            return -1;
-        break;
+        return get_positive(obj, "mean", "exponential", &d->mean);
     case PF_DIST_ZIPF:
-        if (get_positive(p, path, obj, "s", "zipf", &d->s) < 0)
-            return -1;
-        break;
+        return get_positive(obj, "s", "zipf", &d->s);
     case PF_DIST_PARETO:
-        if (get_positive(p, path, obj, "alpha", "pareto", &d->alpha) < 0)
-            return -1;
-        break;
+        return get_positive(obj, "alpha", "pareto", &d->alpha);
     case PF_DIST_CONSTANT:
         d->value = 1.0;
-        if (get_number(p, path, obj, "value", &d->value, false) < 0)
-            return -1;
-        break;
-    case PF_DIST_CHOICE: {
-        const cJSON *vals = member(obj, "values");
-        const cJSON *ws = member(obj, "weights");
-        if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) == 0)
-            return fail(p, path, "choice needs a non-empty 'values' array of numbers");
-        size_t n = (size_t)cJSON_GetArraySize(vals);
-        if (ws != NULL && (!cJSON_IsArray(ws) || (size_t)cJSON_GetArraySize(ws) != n))
-            return fail(p, path, "'weights' must be an array as long as 'values'");
-        d->values = pf_calloc(n, sizeof *d->values);
-        d->weights = pf_calloc(n, sizeof *d->weights);
-        d->n_values = n;
-        double total = 0;
-        for (size_t i = 0; i < n; i++) {
-            const cJSON *v = cJSON_GetArrayItem(vals, (int)i);
-            const cJSON *w = ws ? cJSON_GetArrayItem(ws, (int)i) : NULL;
-            if (!cJSON_IsNumber(v) || (w && (!cJSON_IsNumber(w) || w->valuedouble < 0)))
-                return fail(p, path, "choice values and weights must be numbers (weights >= 0)");
-            d->values[i] = v->valuedouble;
-            total += w ? w->valuedouble : 1.0;
-            d->weights[i] = total;
-        }
-        if (total <= 0)
-            return fail(p, path, "choice weights sum to zero");
-        for (size_t i = 0; i < n; i++)
-            d->weights[i] /= total;
-        break;
-    }
+        return pf_json_get_number(obj, "value", PF_JSON_OPTIONAL, &d->value) < 0 ? -1 : 0;
+    case PF_DIST_CHOICE:
+        return parse_dist_choice(obj, d);
     case PF_DIST_UNIFORM:
         break;
     }
@@ -295,9 +228,45 @@ static int parse_dist(parser *p, const char *path, const cJSON *obj, pf_distspec
 
 /* -------------------------------------------------------------- templates */
 
-static int parse_template(parser *p, const char *path, const char *text, pf_template *t)
+/* One {placeholder} of a template; name is what the braces hold. */
+static int parse_placeholder(parser *p, const pf_json_val *spec, const char *text,
+                             const char *name, pf_tpl_part *part)
 {
     const pf_table *tab = &p->ds->tables[p->table];
+    long long lo, hi;
+    int consumed = 0;
+    if (strcmp(name, "$row") == 0) {
+        part->kind = PF_TPL_ROW;
+    } else if (strcmp(name, "$child") == 0) {
+        part->kind = PF_TPL_CHILD;
+    } else if (strncmp(name, "col:", 4) == 0) {
+        part->kind = PF_TPL_COLUMN;
+        part->text = pf_strdup(name + 4);
+        part->column = pf_dataset_column(tab, name + 4);
+        if (part->column < 0)
+            return pf_json_fail(spec, NULL, "template '%s': no column '%s' in table %s", text,
+                                name + 4, tab->name);
+    } else if (sscanf(name, "num:%lld-%lld%n", &lo, &hi, &consumed) == 2 &&
+               name[consumed] == '\0') {
+        if (hi < lo)
+            return pf_json_fail(spec, NULL, "template '%s': empty range {%s}", text, name);
+        part->kind = PF_TPL_NUM;
+        part->lo = lo;
+        part->hi = hi;
+    } else {
+        part->kind = PF_TPL_VOCAB;
+        part->vocab = pf_vocab_find(name);
+        if (part->vocab < 0)
+            return pf_json_fail(spec, NULL,
+                                "template '%s': unknown placeholder {%s} (vocabularies: %s; or "
+                                "{col:NAME}, {$row}, {$child}, {num:LO-HI})",
+                                text, name, pf_vocab_names());
+    }
+    return 0;
+}
+
+static int parse_template(parser *p, const pf_json_val *spec, const char *text, pf_template *t)
+{
     size_t cap = 8;
     t->parts = pf_calloc(cap, sizeof *t->parts);
     t->n_parts = 0;
@@ -322,49 +291,14 @@ static int parse_template(parser *p, const char *path, const char *text, pf_temp
         }
         const char *close = strchr(s, '}');
         if (close == NULL)
-            return fail(p, path, "template '%s': '{' without '}'", text);
+            return pf_json_fail(spec, NULL, "template '%s': '{' without '}'", text);
         char *name = pf_strndup(s + 1, (size_t)(close - s - 1));
         s = close + 1;
         t->n_parts++;
-        long long lo, hi;
-        int consumed = 0;
-        if (strcmp(name, "$row") == 0) {
-            part->kind = PF_TPL_ROW;
-        } else if (strcmp(name, "$child") == 0) {
-            part->kind = PF_TPL_CHILD;
-        } else if (strncmp(name, "col:", 4) == 0) {
-            part->kind = PF_TPL_COLUMN;
-            part->text = pf_strdup(name + 4);
-            part->column = pf_dataset_column(tab, name + 4);
-            if (part->column < 0) {
-                fail(p, path, "template '%s': no column '%s' in table %s", text, name + 4,
-                     tab->name);
-                free(name);
-                return -1;
-            }
-        } else if (sscanf(name, "num:%lld-%lld%n", &lo, &hi, &consumed) == 2 &&
-                   name[consumed] == '\0') {
-            if (hi < lo) {
-                fail(p, path, "template '%s': empty range {%s}", text, name);
-                free(name);
-                return -1;
-            }
-            part->kind = PF_TPL_NUM;
-            part->lo = lo;
-            part->hi = hi;
-        } else {
-            part->kind = PF_TPL_VOCAB;
-            part->vocab = pf_vocab_find(name);
-            if (part->vocab < 0) {
-                fail(p, path,
-                     "template '%s': unknown placeholder {%s} (vocabularies: %s; or {col:NAME}, "
-                     "{$row}, {$child}, {num:LO-HI})",
-                     text, name, pf_vocab_names());
-                free(name);
-                return -1;
-            }
-        }
+        int rc = parse_placeholder(p, spec, text, name, part);
         free(name);
+        if (rc < 0)
+            return -1;
     }
     return 0;
 }
@@ -380,14 +314,23 @@ static void template_dispose(pf_template *t)
 
 /* ------------------------------------------------------------- generators */
 
-static int parse_gen(parser *p, const char *path, const cJSON *spec, pf_gen **out);
+static int parse_gen(parser *p, const pf_json_val *spec, pf_gen **out);
 
-static pf_gen *new_gen(pf_gen_kind kind, const char *path)
+/* The generator's random stream is keyed by its path as it was written
+ * before paths gained their "$." root ("tables[4].columns.title", see
+ * docs/dataset-spec.md#determinism): the same spec and seed keep giving
+ * the same data. */
+static uint64_t stream_id(const char *path)
+{
+    return pf_rng_hash_str(strncmp(path, "$.", 2) == 0 ? path + 2 : path);
+}
+
+static pf_gen *new_gen(pf_gen_kind kind, const pf_json_val *spec)
 {
     pf_gen *g = pf_calloc(1, sizeof *g);
     g->kind = kind;
-    g->path = pf_strdup(path);
-    g->id = pf_rng_hash_str(path);
+    g->path = pf_json_path(spec);
+    g->id = stream_id(g->path);
     g->after_column = -1;
     g->on_column = -1;
     g->table = -1;
@@ -450,416 +393,382 @@ static void gen_free(pf_gen *g)
 }
 
 /* Resolve "table" + "column" (+ optional "segment") of a reference. */
-static int resolve_target(parser *p, const char *path, const cJSON *spec, pf_gen *g,
-                          const char *default_table)
+static int resolve_target(parser *p, const pf_json_val *spec, pf_gen *g, const char *default_table)
 {
     const char *tname = default_table, *cname = NULL, *seg = NULL;
-    if (get_string(p, path, spec, "table", &tname, default_table == NULL) < 0 ||
-        get_string(p, path, spec, "column", &cname, true) < 0 ||
-        get_string(p, path, spec, "segment", &seg, false) < 0)
+    if (pf_json_get_string(spec, "table", default_table ? PF_JSON_OPTIONAL : PF_JSON_REQUIRED,
+                           &tname) < 0 ||
+        pf_json_get_string(spec, "column", PF_JSON_REQUIRED, &cname) < 0 ||
+        pf_json_get_string(spec, "segment", PF_JSON_OPTIONAL, &seg) < 0)
         return -1;
     g->table = pf_dataset_table(p->ds, tname);
     if (g->table < 0 || g->table >= p->table)
-        return fail(p, path, "table '%s' is not defined before this table (tables are listed in "
-                             "dependency order)",
-                    tname);
+        return pf_json_fail(spec, NULL,
+                            "table '%s' is not defined before this table (tables are listed in "
+                            "dependency order)",
+                            tname);
     const pf_table *t = &p->ds->tables[g->table];
     g->column = pf_dataset_column(t, cname);
     if (g->column < 0)
-        return fail(p, path, "table %s has no column '%s'", t->name, cname);
+        return pf_json_fail(spec, NULL, "table %s has no column '%s'", t->name, cname);
     if (seg != NULL) {
         for (size_t i = 0; i < t->n_segments; i++)
             if (strcmp(t->segments[i].name, seg) == 0)
                 g->segment = (int)i;
         if (g->segment < 0)
-            return fail(p, path, "table %s has no segment '%s'", t->name, seg);
+            return pf_json_fail(spec, NULL, "table %s has no segment '%s'", t->name, seg);
     }
     return 0;
 }
 
-static int parse_json_node(parser *p, const char *path, const cJSON *v, pf_jnode **out)
+/* A JSON template: objects and arrays are walked, {"gen": ...} objects are
+ * generators, anything else a literal written as it is. */
+static int parse_json_node(parser *p, const pf_json_val *v, pf_jnode **out)
 {
     pf_jnode *n = pf_calloc(1, sizeof *n);
     *out = n;
-    if (cJSON_IsObject(v) && member(v, "gen") != NULL) {
+    if (pf_json_is(v, PF_JSON_OBJECT) && pf_json_has(v, "gen")) {
         n->kind = PF_JNODE_GEN;
-        return parse_gen(p, path, v, &n->gen);
+        return parse_gen(p, v, &n->gen);
     }
-    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-        bool obj = cJSON_IsObject(v);
-        n->kind = obj ? PF_JNODE_OBJECT : PF_JNODE_ARRAY;
-        size_t cnt = (size_t)cJSON_GetArraySize(v);
-        n->items = pf_calloc(cnt, sizeof *n->items);
-        if (obj)
-            n->keys = pf_calloc(cnt, sizeof *n->keys);
-        size_t i = 0;
-        for (const cJSON *it = v->child; it; it = it->next, i++) {
-            char *sub = obj ? pf_asprintf("%s.%s", path, it->string)
-                            : pf_asprintf("%s[%zu]", path, i);
-            if (obj) {
-                cJSON *key = cJSON_CreateString(it->string);
-                n->keys[i] = cJSON_PrintUnformatted(key);
-                cJSON_Delete(key);
-            }
-            n->n_items = i + 1;
-            int rc = parse_json_node(p, sub, it, &n->items[i]);
-            free(sub);
-            if (rc < 0)
-                return -1;
-        }
+    if (!pf_json_is(v, PF_JSON_OBJECT) && !pf_json_is(v, PF_JSON_ARRAY)) {
+        n->kind = PF_JNODE_LITERAL;
+        n->literal = pf_json_text(v);
         return 0;
     }
-    n->kind = PF_JNODE_LITERAL;
-    n->literal = cJSON_PrintUnformatted(v);
+    bool obj = pf_json_is(v, PF_JSON_OBJECT);
+    n->kind = obj ? PF_JNODE_OBJECT : PF_JNODE_ARRAY;
+    n->items = pf_calloc(pf_json_count(v), sizeof *n->items);
+    if (obj)
+        n->keys = pf_calloc(pf_json_count(v), sizeof *n->keys);
+    pf_json_val it;
+    for (bool more = pf_json_first(v, &it); more; more = pf_json_next(&it)) {
+        if (obj)
+            n->keys[it.index] = pf_json_quote(it.key);
+        n->n_items = it.index + 1;
+        if (parse_json_node(p, &it, &n->items[it.index]) < 0)
+            return -1;
+    }
     return 0;
 }
 
-static const char *const k_gen_names[] = {
-    "constant", "sequence", "uuid",     "int",    "float",  "bool",    "choice", "timestamp",
-    "date",     "template", "text",     "array",  "json",   "switch",  "parent", "ref",
-    "sibling",  NULL,
+/* ---- one parser per generator kind (k_gens below), after "gen",
+ * "null_fraction" and the allowed keys are checked ---- */
+
+static int gen_constant(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    (void)p;
+    pf_json_val v;
+    if (pf_json_member(spec, "value", &v) != 0)
+        return pf_json_fail(spec, NULL, "constant needs 'value'");
+    g->values = pf_calloc(1, sizeof *g->values);
+    g->n_values = 1;
+    return scalar_text(&v, &g->values[0]);
+}
+
+static int gen_sequence(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    (void)p;
+    g->start = 1;
+    g->step = 1;
+    if (pf_json_get_int64(spec, "start", PF_JSON_OPTIONAL, INT64_MIN, INT64_MAX, &g->start) < 0 ||
+        pf_json_get_int64(spec, "step", PF_JSON_OPTIONAL, INT64_MIN, INT64_MAX, &g->step) < 0)
+        return -1;
+    return 0;
+}
+
+static int gen_uuid(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    (void)p;
+    (void)spec;
+    (void)g;
+    return 0;
+}
+
+/* int and float: a distribution clamped to [min, max], rounded to decimals. */
+static int gen_number(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    (void)p;
+    if (parse_dist(spec, &g->dist, "uniform") < 0)
+        return -1;
+    int r1 = pf_json_get_number(spec, "min", PF_JSON_OPTIONAL, &g->min);
+    int r2 = pf_json_get_number(spec, "max", PF_JSON_OPTIONAL, &g->max);
+    if (r1 < 0 || r2 < 0)
+        return -1;
+    g->has_min = r1 == 0;
+    g->has_max = r2 == 0;
+    if ((g->dist.kind == PF_DIST_UNIFORM || g->dist.kind == PF_DIST_ZIPF) &&
+        (!g->has_min || !g->has_max))
+        return pf_json_fail(spec, NULL, "%s distribution needs 'min' and 'max'",
+                            k_dist_names[g->dist.kind]);
+    if (g->has_min && g->has_max && g->max < g->min)
+        return pf_json_fail(spec, NULL, "max < min");
+    g->decimals = 2;
+    return pf_json_get_int(spec, "decimals", PF_JSON_OPTIONAL, 0, 12, &g->decimals) < 0 ? -1 : 0;
+}
+
+static int gen_bool(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    (void)p;
+    g->p = 0.5;
+    return pf_json_get_number_in(spec, "p", PF_JSON_OPTIONAL, 0, 1, &g->p) < 0 ? -1 : 0;
+}
+
+static int gen_choice(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    (void)p;
+    pf_json_val vals, v;
+    if (pf_json_member(spec, "values", &vals) != 0 || !pf_json_is(&vals, PF_JSON_ARRAY) ||
+        pf_json_count(&vals) == 0)
+        return pf_json_fail(spec, NULL, "choice needs a non-empty 'values' array");
+    g->n_values = pf_json_count(&vals);
+    g->values = pf_calloc(g->n_values, sizeof *g->values);
+    g->cum_weights = pf_calloc(g->n_values, sizeof *g->cum_weights);
+    if (parse_weights(spec, g->n_values, g->cum_weights) < 0)
+        return -1;
+    for (bool more = pf_json_first(&vals, &v); more; more = pf_json_next(&v))
+        if (scalar_text(&v, &g->values[v.index]) < 0)
+            return -1;
+    return 0;
+}
+
+/* timestamp and date: a range of offsets, uniform or "recent". */
+static int gen_time(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    const char *from = NULL, *to = NULL, *after = NULL, *dist = "uniform", *hl = NULL;
+    if (pf_json_get_string(spec, "from", PF_JSON_REQUIRED, &from) < 0 ||
+        pf_json_get_string(spec, "to", PF_JSON_REQUIRED, &to) < 0 ||
+        pf_json_get_string(spec, "after", PF_JSON_OPTIONAL, &after) < 0 ||
+        pf_json_get_string(spec, "dist", PF_JSON_OPTIONAL, &dist) < 0 ||
+        pf_json_get_string(spec, "half_life", PF_JSON_OPTIONAL, &hl) < 0)
+        return -1;
+    if (parse_when(p, spec, from, &g->from_us) < 0 || parse_when(p, spec, to, &g->to_us) < 0)
+        return -1;
+    if (g->to_us < g->from_us)
+        return pf_json_fail(spec, NULL, "'to' (%s) is before 'from' (%s)", to, from);
+    if (strcmp(dist, "recent") == 0) {
+        int64_t h = 0;
+        g->recent = true;
+        if (hl == NULL)
+            return pf_json_fail(spec, NULL, "dist 'recent' needs 'half_life' (e.g. \"1y\")");
+        if (parse_when(p, spec, hl, &h) < 0)
+            return -1;
+        if (h <= 0)
+            return pf_json_fail(spec, NULL, "half_life must be positive");
+        g->half_life_us = (double)h;
+    } else if (strcmp(dist, "uniform") != 0) {
+        return pf_json_fail(spec, NULL, "dist must be 'uniform' or 'recent'");
+    }
+    if (after != NULL) {
+        g->after_column = pf_dataset_column(&p->ds->tables[p->table], after);
+        if (g->after_column < 0)
+            return pf_json_fail(spec, NULL, "'after': no column '%s' in this table", after);
+    }
+    return 0;
+}
+
+static int gen_template(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    const char *tpl = NULL;
+    if (pf_json_get_string(spec, "template", PF_JSON_REQUIRED, &tpl) < 0)
+        return -1;
+    return parse_template(p, spec, tpl, &g->tpl);
+}
+
+/* "min" and "max" counts of a text's sentences or an array's elements. */
+static int get_counts(const pf_json_val *spec, pf_gen *g, int min, int max)
+{
+    g->min_count = min;
+    g->max_count = max;
+    if (pf_json_get_int(spec, "min", PF_JSON_OPTIONAL, 0, PF_MAX_COUNT, &g->min_count) < 0 ||
+        pf_json_get_int(spec, "max", PF_JSON_OPTIONAL, 0, PF_MAX_COUNT, &g->max_count) < 0)
+        return -1;
+    if (g->max_count < g->min_count)
+        return pf_json_fail(spec, NULL, "need 0 <= min <= max");
+    return 0;
+}
+
+static int gen_text(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    pf_json_val sent, s;
+    if (pf_json_member(spec, "sentences", &sent) != 0 || !pf_json_is(&sent, PF_JSON_ARRAY) ||
+        pf_json_count(&sent) == 0)
+        return pf_json_fail(spec, NULL, "text needs a non-empty 'sentences' array of templates");
+    if (get_counts(spec, g, 1, 1) < 0)
+        return -1;
+    g->sentences = pf_calloc(pf_json_count(&sent), sizeof *g->sentences);
+    for (bool more = pf_json_first(&sent, &s); more; more = pf_json_next(&s)) {
+        g->n_sentences = s.index + 1;
+        const char *text = pf_json_string(&s);
+        if (text == NULL)
+            return pf_json_fail(&s, NULL, "must be a string template");
+        if (parse_template(p, &s, text, &g->sentences[s.index]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int gen_array(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    pf_json_val of;
+    if (pf_json_member(spec, "of", &of) != 0)
+        return pf_json_fail(spec, NULL, "array needs 'of' (the element generator)");
+    if (get_counts(spec, g, 0, 3) < 0 ||
+        pf_json_get_bool(spec, "unique", PF_JSON_OPTIONAL, &g->unique) < 0)
+        return -1;
+    return parse_gen(p, &of, &g->element);
+}
+
+static int gen_json(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    pf_json_val t;
+    if (pf_json_member(spec, "template", &t) != 0)
+        return pf_json_fail(spec, NULL, "json needs 'template'");
+    return parse_json_node(p, &t, &g->json);
+}
+
+static int gen_switch(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    pf_json_val on, cases, c, def;
+    if (pf_json_member(spec, "on", &on) != 0 || pf_json_member(spec, "cases", &cases) != 0 ||
+        !pf_json_is(&cases, PF_JSON_OBJECT))
+        return pf_json_fail(spec, NULL, "switch needs 'on' (a column, \"$child\" or a generator) "
+                                        "and a 'cases' object");
+    const char *column = pf_json_string(&on);
+    if (column == NULL) {
+        if (parse_gen(p, &on, &g->on_gen) < 0)
+            return -1;
+    } else if (strcmp(column, "$child") == 0) {
+        g->on_child = true;
+    } else if (strcmp(column, "$segment") == 0) {
+        g->on_segment = true;
+    } else {
+        g->on_column = pf_dataset_column(&p->ds->tables[p->table], column);
+        if (g->on_column < 0)
+            return pf_json_fail(spec, NULL, "'on': no column '%s' in this table", column);
+    }
+    g->case_keys = pf_calloc(pf_json_count(&cases), sizeof *g->case_keys);
+    g->case_gens = pf_calloc(pf_json_count(&cases), sizeof *g->case_gens);
+    for (bool more = pf_json_first(&cases, &c); more; more = pf_json_next(&c)) {
+        g->n_cases = c.index + 1;
+        g->case_keys[c.index] = pf_strdup(c.key);
+        if (parse_gen(p, &c, &g->case_gens[c.index]) < 0)
+            return -1;
+    }
+    if (pf_json_member(spec, "default", &def) == 0)
+        return parse_gen(p, &def, &g->default_gen);
+    return 0;
+}
+
+static int gen_parent(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    const pf_table *t = &p->ds->tables[p->table];
+    if (!t->nested)
+        return pf_json_fail(spec, NULL, "'parent' generator in table %s, which has no 'parent'",
+                            t->name);
+    return resolve_target(p, spec, g, p->ds->tables[t->parent.table].name);
+}
+
+static int gen_ref(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    if (resolve_target(p, spec, g, NULL) < 0 || parse_dist(spec, &g->pick, "uniform") < 0)
+        return -1;
+    if (g->pick.kind != PF_DIST_UNIFORM && g->pick.kind != PF_DIST_ZIPF)
+        return pf_json_fail(spec, NULL, "ref picks rows 'uniform' or 'zipf'");
+    if (pf_json_get_bool(spec, "distinct_per_parent", PF_JSON_OPTIONAL,
+                         &g->distinct_per_parent) < 0)
+        return -1;
+    if (g->distinct_per_parent && !p->ds->tables[p->table].nested)
+        return pf_json_fail(spec, NULL, "distinct_per_parent needs a nested table");
+    return 0;
+}
+
+static int gen_sibling(parser *p, const pf_json_val *spec, pf_gen *g)
+{
+    if (resolve_target(p, spec, g, NULL) < 0)
+        return -1;
+    const pf_table *self = &p->ds->tables[p->table];
+    const pf_table *sib = &p->ds->tables[g->table];
+    if (!self->nested || !sib->nested || sib->parent.table != self->parent.table)
+        return pf_json_fail(spec, NULL,
+                            "sibling table %s must be nested under the same parent as %s",
+                            sib->name, self->name);
+    return 0;
+}
+
+#define GEN_KEYS(...) ((const char *const[]){"gen", "null_fraction", __VA_ARGS__, NULL})
+
+/* Every generator kind, in pf_gen_kind order: its name in a spec, the keys
+ * it allows besides "gen" and "null_fraction", and its parser. */
+static const struct {
+    const char *name;
+    const char *const *keys;
+    int (*parse)(parser *p, const pf_json_val *spec, pf_gen *g);
+} k_gens[] = {
+    [PF_GEN_CONST] = {"constant", GEN_KEYS("value"), gen_constant},
+    [PF_GEN_SEQUENCE] = {"sequence", GEN_KEYS("start", "step"), gen_sequence},
+    [PF_GEN_UUID] = {"uuid", GEN_KEYS(NULL), gen_uuid},
+    [PF_GEN_INT] = {"int",
+                    GEN_KEYS("dist", "min", "max", "mean", "stddev", "sigma", "s", "alpha",
+                             "values", "weights", "value", "decimals"),
+                    gen_number},
+    [PF_GEN_FLOAT] = {"float",
+                      GEN_KEYS("dist", "min", "max", "mean", "stddev", "sigma", "s", "alpha",
+                               "values", "weights", "value", "decimals"),
+                      gen_number},
+    [PF_GEN_BOOL] = {"bool", GEN_KEYS("p"), gen_bool},
+    [PF_GEN_CHOICE] = {"choice", GEN_KEYS("values", "weights"), gen_choice},
+    [PF_GEN_TIMESTAMP] = {"timestamp", GEN_KEYS("from", "to", "after", "dist", "half_life"),
+                          gen_time},
+    [PF_GEN_DATE] = {"date", GEN_KEYS("from", "to", "after", "dist", "half_life"), gen_time},
+    [PF_GEN_TEMPLATE] = {"template", GEN_KEYS("template"), gen_template},
+    [PF_GEN_TEXT] = {"text", GEN_KEYS("sentences", "min", "max"), gen_text},
+    [PF_GEN_ARRAY] = {"array", GEN_KEYS("of", "min", "max", "unique"), gen_array},
+    [PF_GEN_JSON] = {"json", GEN_KEYS("template"), gen_json},
+    [PF_GEN_SWITCH] = {"switch", GEN_KEYS("on", "cases", "default"), gen_switch},
+    [PF_GEN_PARENT] = {"parent", GEN_KEYS("column"), gen_parent},
+    [PF_GEN_REF] = {"ref", GEN_KEYS("table", "column", "segment", "dist", "s",
+                                    "distinct_per_parent"),
+                    gen_ref},
+    [PF_GEN_SIBLING] = {"sibling", GEN_KEYS("table", "column"), gen_sibling},
 };
 
-static int parse_gen(parser *p, const char *path, const cJSON *spec, pf_gen **out)
+#define N_GENS (sizeof k_gens / sizeof k_gens[0])
+
+/* A column's (or a nested) generator: an object {"gen": KIND, ...}, or a
+ * bare scalar, which is a constant. */
+static int parse_gen(parser *p, const pf_json_val *spec, pf_gen **out)
 {
     *out = NULL;
-    /* A bare scalar is a constant. */
-    if (!cJSON_IsObject(spec)) {
-        if (cJSON_IsArray(spec))
-            return fail(p, path, "expected a generator object or a constant");
-        pf_gen *g = new_gen(PF_GEN_CONST, path);
-        *out = g;
+    if (!pf_json_is(spec, PF_JSON_OBJECT)) {
+        if (pf_json_is(spec, PF_JSON_ARRAY))
+            return pf_json_fail(spec, NULL, "expected a generator object or a constant");
+        pf_gen *g = *out = new_gen(PF_GEN_CONST, spec);
         g->values = pf_calloc(1, sizeof *g->values);
         g->n_values = 1;
-        return scalar_text(p, path, spec, &g->values[0]);
+        return scalar_text(spec, &g->values[0]);
     }
-    const char *gname = NULL;
-    if (get_string(p, path, spec, "gen", &gname, true) < 0)
+    const char *name = NULL;
+    if (pf_json_get_string(spec, "gen", PF_JSON_REQUIRED, &name) < 0)
         return -1;
-    int kind = -1;
-    for (int i = 0; k_gen_names[i]; i++)
-        if (strcmp(gname, k_gen_names[i]) == 0)
-            kind = i;
-    if (kind < 0) {
+    size_t kind = 0;
+    while (kind < N_GENS && strcmp(name, k_gens[kind].name) != 0)
+        kind++;
+    if (kind == N_GENS) {
         pf_buf list = PF_BUF_INIT;
-        for (int i = 0; k_gen_names[i]; i++)
-            pf_buf_printf(&list, "%s%s", i ? ", " : "", k_gen_names[i]);
-        fail(p, path, "unknown generator '%s' (expected one of: %s)", gname, pf_buf_str(&list));
+        for (size_t i = 0; i < N_GENS; i++)
+            pf_buf_printf(&list, "%s%s", i ? ", " : "", k_gens[i].name);
+        pf_json_fail(spec, NULL, "unknown generator '%s' (expected one of: %s)", name,
+                     pf_buf_str(&list));
         pf_buf_dispose(&list);
         return -1;
     }
-    pf_gen *g = new_gen((pf_gen_kind)kind, path);
-    *out = g;
-    double nf = 0;
-    if (get_number(p, path, spec, "null_fraction", &nf, false) < 0)
+    pf_gen *g = *out = new_gen((pf_gen_kind)kind, spec);
+    if (pf_json_get_number_in(spec, "null_fraction", PF_JSON_OPTIONAL, 0, 1, &g->null_fraction) <
+            0 ||
+        pf_json_check_keys(spec, k_gens[kind].keys) < 0)
         return -1;
-    if (nf < 0 || nf > 1)
-        return fail(p, path, "null_fraction must be within [0, 1]");
-    g->null_fraction = nf;
-
-    switch (g->kind) {
-    case PF_GEN_CONST: {
-        static const char *const keys[] = {"gen", "value", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        const cJSON *v = member(spec, "value");
-        if (v == NULL)
-            return fail(p, path, "constant needs 'value'");
-        g->values = pf_calloc(1, sizeof *g->values);
-        g->n_values = 1;
-        return scalar_text(p, path, v, &g->values[0]);
-    }
-    case PF_GEN_SEQUENCE: {
-        static const char *const keys[] = {"gen", "start", "step", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        double start = 1, step = 1;
-        if (get_number(p, path, spec, "start", &start, false) < 0 ||
-            get_number(p, path, spec, "step", &step, false) < 0)
-            return -1;
-        if (!CONVERTS(start, INT64_MIN, INT64_MAX) || !CONVERTS(step, INT64_MIN, INT64_MAX))
-            return fail(p, path, "'start' and 'step' must be integers within +-2^63");
-        g->start = (int64_t)start;
-        g->step = (int64_t)step;
-        return 0;
-    }
-    case PF_GEN_UUID: {
-        static const char *const keys[] = {"gen", "null_fraction", NULL};
-        return check_keys(p, path, spec, keys);
-    }
-    case PF_GEN_INT:
-    case PF_GEN_FLOAT: {
-        static const char *const keys[] = {"gen",   "dist",   "min",      "max",
-                                           "mean",  "stddev", "sigma",    "s",
-                                           "alpha", "values", "weights",  "value",
-                                           "decimals", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        if (parse_dist(p, path, spec, &g->dist, "uniform") < 0)
-            return -1;
-        int r1 = get_number(p, path, spec, "min", &g->min, false);
-        int r2 = get_number(p, path, spec, "max", &g->max, false);
-        if (r1 < 0 || r2 < 0)
-            return -1;
-        g->has_min = r1 == 0;
-        g->has_max = r2 == 0;
-        if ((g->dist.kind == PF_DIST_UNIFORM || g->dist.kind == PF_DIST_ZIPF) &&
-            (!g->has_min || !g->has_max))
-            return fail(p, path, "%s distribution needs 'min' and 'max'",
-                        k_dist_names[g->dist.kind]);
-        if (g->has_min && g->has_max && g->max < g->min)
-            return fail(p, path, "max < min");
-        double dec = 2;
-        if (get_number(p, path, spec, "decimals", &dec, false) < 0)
-            return -1;
-        if (!CONVERTS(dec, INT_MIN, INT_MAX))
-            return fail(p, path, "decimals must be within [0, 12]");
-        g->decimals = (int)dec;
-        if (g->decimals < 0 || g->decimals > 12)
-            return fail(p, path, "decimals must be within [0, 12]");
-        return 0;
-    }
-    case PF_GEN_BOOL: {
-        static const char *const keys[] = {"gen", "p", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        g->p = 0.5;
-        if (get_number(p, path, spec, "p", &g->p, false) < 0)
-            return -1;
-        if (g->p < 0 || g->p > 1)
-            return fail(p, path, "p must be within [0, 1]");
-        return 0;
-    }
-    case PF_GEN_CHOICE: {
-        static const char *const keys[] = {"gen", "values", "weights", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        const cJSON *vals = member(spec, "values");
-        const cJSON *ws = member(spec, "weights");
-        if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) == 0)
-            return fail(p, path, "choice needs a non-empty 'values' array");
-        size_t n = (size_t)cJSON_GetArraySize(vals);
-        if (ws != NULL && (!cJSON_IsArray(ws) || (size_t)cJSON_GetArraySize(ws) != n))
-            return fail(p, path, "'weights' must be an array as long as 'values' (%zu)", n);
-        g->values = pf_calloc(n, sizeof *g->values);
-        g->cum_weights = pf_calloc(n, sizeof *g->cum_weights);
-        g->n_values = n;
-        double total = 0;
-        for (size_t i = 0; i < n; i++) {
-            char *sub = pf_asprintf("%s.values[%zu]", path, i);
-            int rc = scalar_text(p, sub, cJSON_GetArrayItem(vals, (int)i), &g->values[i]);
-            free(sub);
-            if (rc < 0)
-                return -1;
-            const cJSON *w = ws ? cJSON_GetArrayItem(ws, (int)i) : NULL;
-            if (w != NULL && (!cJSON_IsNumber(w) || w->valuedouble < 0))
-                return fail(p, path, "weights[%zu] must be a number >= 0", i);
-            total += w ? w->valuedouble : 1.0;
-            g->cum_weights[i] = total;
-        }
-        if (total <= 0)
-            return fail(p, path, "weights sum to zero");
-        for (size_t i = 0; i < n; i++)
-            g->cum_weights[i] /= total;
-        return 0;
-    }
-    case PF_GEN_TIMESTAMP:
-    case PF_GEN_DATE: {
-        static const char *const keys[] = {"gen",       "from",  "to", "after", "dist",
-                                           "half_life", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        const char *from = NULL, *to = NULL, *after = NULL, *dist = "uniform", *hl = NULL;
-        if (get_string(p, path, spec, "from", &from, true) < 0 ||
-            get_string(p, path, spec, "to", &to, true) < 0 ||
-            get_string(p, path, spec, "after", &after, false) < 0 ||
-            get_string(p, path, spec, "dist", &dist, false) < 0 ||
-            get_string(p, path, spec, "half_life", &hl, false) < 0)
-            return -1;
-        if (parse_when(p, path, from, &g->from_us) < 0 || parse_when(p, path, to, &g->to_us) < 0)
-            return -1;
-        if (g->to_us < g->from_us)
-            return fail(p, path, "'to' (%s) is before 'from' (%s)", to, from);
-        if (strcmp(dist, "recent") == 0) {
-            int64_t h = 0;
-            g->recent = true;
-            if (hl == NULL)
-                return fail(p, path, "dist 'recent' needs 'half_life' (e.g. \"1y\")");
-            if (parse_when(p, path, hl, &h) < 0)
-                return -1;
-            if (h <= 0)
-                return fail(p, path, "half_life must be positive");
-            g->half_life_us = (double)h;
-        } else if (strcmp(dist, "uniform") != 0) {
-            return fail(p, path, "dist must be 'uniform' or 'recent'");
-        }
-        if (after != NULL) {
-            g->after_column = pf_dataset_column(&p->ds->tables[p->table], after);
-            if (g->after_column < 0)
-                return fail(p, path, "'after': no column '%s' in this table", after);
-        }
-        return 0;
-    }
-    case PF_GEN_TEMPLATE: {
-        static const char *const keys[] = {"gen", "template", "null_fraction", NULL};
-        const char *tpl = NULL;
-        if (check_keys(p, path, spec, keys) < 0 ||
-            get_string(p, path, spec, "template", &tpl, true) < 0)
-            return -1;
-        return parse_template(p, path, tpl, &g->tpl);
-    }
-    case PF_GEN_TEXT: {
-        static const char *const keys[] = {"gen", "sentences", "min", "max", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        const cJSON *sent = member(spec, "sentences");
-        if (!cJSON_IsArray(sent) || cJSON_GetArraySize(sent) == 0)
-            return fail(p, path, "text needs a non-empty 'sentences' array of templates");
-        double mn = 1, mx = 1;
-        if (get_number(p, path, spec, "min", &mn, false) < 0 ||
-            get_number(p, path, spec, "max", &mx, false) < 0)
-            return -1;
-        if (mn < 0 || mx < mn)
-            return fail(p, path, "need 0 <= min <= max");
-        if (mx > PF_MAX_COUNT)
-            return fail(p, path, "max must be at most %d", PF_MAX_COUNT);
-        g->min_count = (int)mn;
-        g->max_count = (int)mx;
-        g->n_sentences = (size_t)cJSON_GetArraySize(sent);
-        g->sentences = pf_calloc(g->n_sentences, sizeof *g->sentences);
-        for (size_t i = 0; i < g->n_sentences; i++) {
-            const cJSON *s = cJSON_GetArrayItem(sent, (int)i);
-            char *sub = pf_asprintf("%s.sentences[%zu]", path, i);
-            int rc = cJSON_IsString(s) ? parse_template(p, sub, s->valuestring, &g->sentences[i])
-                                       : fail(p, sub, "must be a string template");
-            free(sub);
-            if (rc < 0)
-                return -1;
-        }
-        return 0;
-    }
-    case PF_GEN_ARRAY: {
-        static const char *const keys[] = {"gen", "of", "min", "max", "unique", "null_fraction",
-                                           NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        const cJSON *of = member(spec, "of");
-        if (of == NULL)
-            return fail(p, path, "array needs 'of' (the element generator)");
-        double mn = 0, mx = 3;
-        if (get_number(p, path, spec, "min", &mn, false) < 0 ||
-            get_number(p, path, spec, "max", &mx, false) < 0)
-            return -1;
-        if (mn < 0 || mx < mn)
-            return fail(p, path, "need 0 <= min <= max");
-        if (mx > PF_MAX_COUNT)
-            return fail(p, path, "max must be at most %d", PF_MAX_COUNT);
-        g->min_count = (int)mn;
-        g->max_count = (int)mx;
-        g->unique = cJSON_IsTrue(member(spec, "unique"));
-        char *sub = pf_asprintf("%s.of", path);
-        int rc = parse_gen(p, sub, of, &g->element);
-        free(sub);
-        return rc;
-    }
-    case PF_GEN_JSON: {
-        static const char *const keys[] = {"gen", "template", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        const cJSON *t = member(spec, "template");
-        if (t == NULL)
-            return fail(p, path, "json needs 'template'");
-        char *sub = pf_asprintf("%s.template", path);
-        int rc = parse_json_node(p, sub, t, &g->json);
-        free(sub);
-        return rc;
-    }
-    case PF_GEN_SWITCH: {
-        static const char *const keys[] = {"gen", "on", "cases", "default", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        const cJSON *on = member(spec, "on");
-        const cJSON *cases = member(spec, "cases");
-        if (on == NULL || !cJSON_IsObject(cases))
-            return fail(p, path, "switch needs 'on' (a column, \"$child\" or a generator) and a "
-                                 "'cases' object");
-        if (cJSON_IsString(on)) {
-            if (strcmp(on->valuestring, "$child") == 0) {
-                g->on_child = true;
-            } else if (strcmp(on->valuestring, "$segment") == 0) {
-                g->on_segment = true;
-            } else {
-                g->on_column = pf_dataset_column(&p->ds->tables[p->table], on->valuestring);
-                if (g->on_column < 0)
-                    return fail(p, path, "'on': no column '%s' in this table", on->valuestring);
-            }
-        } else {
-            char *sub = pf_asprintf("%s.on", path);
-            int rc = parse_gen(p, sub, on, &g->on_gen);
-            free(sub);
-            if (rc < 0)
-                return -1;
-        }
-        g->n_cases = (size_t)cJSON_GetArraySize(cases);
-        g->case_keys = pf_calloc(g->n_cases, sizeof *g->case_keys);
-        g->case_gens = pf_calloc(g->n_cases, sizeof *g->case_gens);
-        size_t i = 0;
-        for (const cJSON *c = cases->child; c; c = c->next, i++) {
-            g->case_keys[i] = pf_strdup(c->string);
-            char *sub = pf_asprintf("%s.cases.%s", path, c->string);
-            int rc = parse_gen(p, sub, c, &g->case_gens[i]);
-            free(sub);
-            if (rc < 0)
-                return -1;
-        }
-        const cJSON *def = member(spec, "default");
-        if (def != NULL) {
-            char *sub = pf_asprintf("%s.default", path);
-            int rc = parse_gen(p, sub, def, &g->default_gen);
-            free(sub);
-            if (rc < 0)
-                return -1;
-        }
-        return 0;
-    }
-    case PF_GEN_PARENT: {
-        static const char *const keys[] = {"gen", "column", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0)
-            return -1;
-        const pf_table *t = &p->ds->tables[p->table];
-        if (!t->nested)
-            return fail(p, path, "'parent' generator in table %s, which has no 'parent'",
-                        t->name);
-        return resolve_target(p, path, spec, g, p->ds->tables[t->parent.table].name);
-    }
-    case PF_GEN_REF: {
-        static const char *const keys[] = {"gen",  "table",  "column",  "segment",
-                                           "dist", "s",      "distinct_per_parent",
-                                           "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0 || resolve_target(p, path, spec, g, NULL) < 0)
-            return -1;
-        if (parse_dist(p, path, spec, &g->pick, "uniform") < 0)
-            return -1;
-        if (g->pick.kind != PF_DIST_UNIFORM && g->pick.kind != PF_DIST_ZIPF)
-            return fail(p, path, "ref picks rows 'uniform' or 'zipf'");
-        g->distinct_per_parent = cJSON_IsTrue(member(spec, "distinct_per_parent"));
-        if (g->distinct_per_parent && !p->ds->tables[p->table].nested)
-            return fail(p, path, "distinct_per_parent needs a nested table");
-        return 0;
-    }
-    case PF_GEN_SIBLING: {
-        static const char *const keys[] = {"gen", "table", "column", "null_fraction", NULL};
-        if (check_keys(p, path, spec, keys) < 0 || resolve_target(p, path, spec, g, NULL) < 0)
-            return -1;
-        const pf_table *self = &p->ds->tables[p->table];
-        const pf_table *sib = &p->ds->tables[g->table];
-        if (!self->nested || !sib->nested || sib->parent.table != self->parent.table)
-            return fail(p, path, "sibling table %s must be nested under the same parent as %s",
-                        sib->name, self->name);
-        return 0;
-    }
-    }
-    return 0;
+    return k_gens[kind].parse(p, spec, g);
 }
 
 /* --------------------------------------------------- column dependencies */
@@ -900,31 +809,36 @@ static void gen_deps(const pf_gen *g, bool *deps)
     }
 }
 
-static int visit(parser *p, const pf_table *t, size_t c, int *state, bool *scratch)
+/* Depth-first over the same-row references; cols is the table's "columns"
+ * object, for the message. */
+static int visit(const pf_json_val *cols, const pf_table *t, size_t c, int *state, bool *scratch)
 {
     if (state[c] == 2)
         return 0;
-    if (state[c] == 1)
-        return fail(p, t->columns[c].gen->path, "column '%s' depends on itself (a cycle of "
-                                                "column references)",
-                    t->columns[c].name);
+    if (state[c] == 1) {
+        pf_json_val col;
+        pf_json_member(cols, t->columns[c].name, &col);
+        return pf_json_fail(&col, NULL,
+                            "column '%s' depends on itself (a cycle of column references)",
+                            t->columns[c].name);
+    }
     state[c] = 1;
     bool *deps = scratch + c * t->n_columns;
     gen_deps(t->columns[c].gen, deps);
     for (size_t d = 0; d < t->n_columns; d++)
-        if (deps[d] && visit(p, t, d, state, scratch) < 0)
+        if (deps[d] && visit(cols, t, d, state, scratch) < 0)
             return -1;
     state[c] = 2;
     return 0;
 }
 
-static int check_cycles(parser *p, const pf_table *t)
+static int check_cycles(const pf_json_val *cols, const pf_table *t)
 {
     int *state = pf_calloc(t->n_columns, sizeof *state);
     bool *scratch = pf_calloc(t->n_columns * t->n_columns, sizeof *scratch);
     int rc = 0;
     for (size_t c = 0; c < t->n_columns && rc == 0; c++)
-        rc = visit(p, t, c, state, scratch);
+        rc = visit(cols, t, c, state, scratch);
     free(state);
     free(scratch);
     return rc;
@@ -932,177 +846,218 @@ static int check_cycles(parser *p, const pf_table *t)
 
 /* ------------------------------------------------------------------ tables */
 
-static int parse_parent(parser *p, const char *path, const cJSON *spec, pf_table *t)
+/* "weight" of a parent spec: a distribution, constant 1 when absent. */
+static int parse_weight(const pf_json_val *spec, pf_parentspec *ps)
+{
+    static const char *const keys[] = {"dist",  "mean",  "stddev", "sigma",   "s",
+                                       "alpha", "value", "values", "weights", NULL};
+    pf_json_val w;
+    if (pf_json_member(spec, "weight", &w) != 0) {
+        memset(&ps->weight, 0, sizeof ps->weight);
+        ps->weight.kind = PF_DIST_CONSTANT;
+        ps->weight.value = 1;
+        return 0;
+    }
+    if (!pf_json_is(&w, PF_JSON_OBJECT))
+        return pf_json_fail(&w, NULL,
+                            "must be an object like {\"dist\": \"lognormal\", \"sigma\": 1.4}");
+    if (pf_json_check_keys(&w, keys) < 0)
+        return -1;
+    return parse_dist(&w, &ps->weight, "constant");
+}
+
+/* "where": only parents whose column equals a value. */
+static int parse_where(const pf_json_val *spec, const pf_table *pt, pf_parentspec *ps)
+{
+    static const char *const keys[] = {"column", "equals", NULL};
+    pf_json_val where, eq;
+    if (pf_json_member(spec, "where", &where) != 0)
+        return 0;
+    const char *col = NULL;
+    pf_json_val colv;
+    if (pf_json_member(&where, "column", &colv) == 0)
+        col = pf_json_string(&colv);
+    if (col == NULL || pf_json_member(&where, "equals", &eq) != 0)
+        return pf_json_fail(&where, NULL, "needs {\"column\": NAME, \"equals\": VALUE}");
+    if (pf_json_check_keys(&where, keys) < 0)
+        return -1;
+    ps->where_column = pf_dataset_column(pt, col);
+    if (ps->where_column < 0)
+        return pf_json_fail(&where, NULL, "table %s has no column '%s'", pt->name, col);
+    return scalar_text(&eq, &ps->where_value);
+}
+
+static int parse_parent(parser *p, const pf_json_val *spec, pf_table *t)
 {
     static const char *const keys[] = {"table",  "segment", "weight", "weight_key",
                                        "min",    "where",   NULL};
     pf_parentspec *ps = &t->parent;
     ps->segment = -1;
     ps->where_column = -1;
-    if (!cJSON_IsObject(spec))
-        return fail(p, path, "must be an object");
-    if (check_keys(p, path, spec, keys) < 0)
-        return -1;
     const char *tname = NULL, *seg = NULL, *wkey = NULL;
-    if (get_string(p, path, spec, "table", &tname, true) < 0 ||
-        get_string(p, path, spec, "segment", &seg, false) < 0 ||
-        get_string(p, path, spec, "weight_key", &wkey, false) < 0)
+    if (pf_json_check_keys(spec, keys) < 0 ||
+        pf_json_get_string(spec, "table", PF_JSON_REQUIRED, &tname) < 0 ||
+        pf_json_get_string(spec, "segment", PF_JSON_OPTIONAL, &seg) < 0 ||
+        pf_json_get_string(spec, "weight_key", PF_JSON_OPTIONAL, &wkey) < 0)
         return -1;
     ps->table = pf_dataset_table(p->ds, tname);
     if (ps->table < 0 || ps->table >= p->table)
-        return fail(p, path, "parent table '%s' is not defined before %s", tname, t->name);
+        return pf_json_fail(spec, NULL, "parent table '%s' is not defined before %s", tname,
+                            t->name);
     const pf_table *pt = &p->ds->tables[ps->table];
     if (seg != NULL) {
         for (size_t i = 0; i < pt->n_segments; i++)
             if (strcmp(pt->segments[i].name, seg) == 0)
                 ps->segment = (int)i;
         if (ps->segment < 0)
-            return fail(p, path, "table %s has no segment '%s'", pt->name, seg);
+            return pf_json_fail(spec, NULL, "table %s has no segment '%s'", pt->name, seg);
     }
     ps->weight_key = pf_strdup(wkey ? wkey : t->name);
-    const cJSON *w = member(spec, "weight");
-    char *sub = pf_asprintf("%s.weight", path);
-    int rc;
-    if (w == NULL) {
-        memset(&ps->weight, 0, sizeof ps->weight);
-        ps->weight.kind = PF_DIST_CONSTANT;
-        ps->weight.value = 1;
-        rc = 0;
-    } else if (!cJSON_IsObject(w)) {
-        rc = fail(p, sub, "must be an object like {\"dist\": \"lognormal\", \"sigma\": 1.4}");
-    } else {
-        static const char *const wkeys[] = {"dist",  "mean",  "stddev", "sigma",   "s",
-                                            "alpha", "value", "values", "weights", NULL};
-        rc = check_keys(p, sub, w, wkeys);
-        if (rc == 0)
-            rc = parse_dist(p, sub, w, &ps->weight, "constant");
-    }
-    free(sub);
-    if (rc < 0)
+    if (parse_weight(spec, ps) < 0 ||
+        pf_json_get_int64(spec, "min", PF_JSON_OPTIONAL, 0, INT64_MAX, &ps->min) < 0)
         return -1;
-    double mn = 0;
-    if (get_number(p, path, spec, "min", &mn, false) < 0)
-        return -1;
-    if (mn < 0)
-        return fail(p, path, "min must be >= 0");
-    if (!CONVERTS(mn, INT64_MIN, INT64_MAX))
-        return fail(p, path, "min must be below 2^63");
-    ps->min = (int64_t)mn;
-    const cJSON *where = member(spec, "where");
-    if (where != NULL) {
-        char *wpath = pf_asprintf("%s.where", path);
-        const cJSON *col = cJSON_IsObject(where) ? member(where, "column") : NULL;
-        const cJSON *eq = cJSON_IsObject(where) ? member(where, "equals") : NULL;
-        static const char *const where_keys[] = {"column", "equals", NULL};
-        if (!cJSON_IsString(col) || eq == NULL) {
-            rc = fail(p, wpath, "needs {\"column\": NAME, \"equals\": VALUE}");
-        } else if (check_keys(p, wpath, where, where_keys) < 0) {
-            rc = -1;
-        } else {
-            ps->where_column = pf_dataset_column(pt, col->valuestring);
-            rc = ps->where_column < 0
-                     ? fail(p, wpath, "table %s has no column '%s'", pt->name, col->valuestring)
-                     : scalar_text(p, wpath, eq, &ps->where_value);
-        }
-        free(wpath);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
+    return parse_where(spec, pt, ps);
 }
 
-static int parse_table(parser *p, const char *path, const cJSON *spec)
+/* "rows" (per scale unit) or "segments" (named parts with their rows). */
+static int parse_segments(const pf_json_val *spec, pf_table *t)
 {
-    static const char *const keys[] = {"table", "rows", "segments", "parent", "columns",
-                                       "comment", NULL};
-    pf_table *t = &p->ds->tables[p->table];
-    if (!cJSON_IsObject(spec))
-        return fail(p, path, "must be an object");
-    if (check_keys(p, path, spec, keys) < 0)
-        return -1;
-    const char *name = NULL;
-    if (get_string(p, path, spec, "table", &name, true) < 0)
-        return -1;
-    if (pf_dataset_table(p->ds, name) >= 0)
-        return fail(p, path, "table '%s' is listed twice", name);
-    t->name = pf_strdup(name);
-    t->id = pf_rng_hash_str(name);
-
-    const cJSON *segs = member(spec, "segments");
+    static const char *const keys[] = {"name", "rows", "comment", NULL};
+    pf_json_val segs, s;
     double rows = -1;
-    if (get_number(p, path, spec, "rows", &rows, false) < 0)
+    bool has_segs = pf_json_member(spec, "segments", &segs) == 0;
+    if (pf_json_get_number(spec, "rows", PF_JSON_OPTIONAL, &rows) < 0)
         return -1;
-    if ((segs != NULL) == (rows >= 0))
-        return fail(p, path, "give either 'rows' (per scale unit) or 'segments'");
-    if (segs != NULL) {
-        if (!cJSON_IsArray(segs) || cJSON_GetArraySize(segs) == 0)
-            return fail(p, path, "'segments' must be a non-empty array");
-        t->n_segments = (size_t)cJSON_GetArraySize(segs);
-        t->segments = pf_calloc(t->n_segments, sizeof *t->segments);
-        for (size_t i = 0; i < t->n_segments; i++) {
-            const cJSON *s = cJSON_GetArrayItem(segs, (int)i);
-            char *sub = pf_asprintf("%s.segments[%zu]", path, i);
-            const char *sname = NULL;
-            static const char *const seg_keys[] = {"name", "rows", "comment", NULL};
-            int rc = cJSON_IsObject(s) ? check_keys(p, sub, s, seg_keys)
-                                       : fail(p, sub, "must be an object");
-            if (rc == 0)
-                rc = get_string(p, sub, s, "name", &sname, true);
-            if (rc == 0)
-                rc = get_number(p, sub, s, "rows", &t->segments[i].rows, true);
-            if (rc == 0 && t->segments[i].rows < 0)
-                rc = fail(p, sub, "rows must be >= 0");
-            if (rc == 0)
-                t->segments[i].name = pf_strdup(sname);
-            free(sub);
-            if (rc < 0)
-                return -1;
-        }
-    } else {
+    if (has_segs == (rows >= 0))
+        return pf_json_fail(spec, NULL, "give either 'rows' (per scale unit) or 'segments'");
+    if (!has_segs) {
         t->n_segments = 1;
         t->segments = pf_calloc(1, sizeof *t->segments);
         t->segments[0].name = pf_strdup("all");
         t->segments[0].rows = rows;
+        return 0;
     }
-    const cJSON *parent = member(spec, "parent");
-    if (parent != NULL) {
-        if (t->n_segments != 1)
-            return fail(p, path, "a nested table (with 'parent') cannot have segments");
-        t->nested = true;
-        char *sub = pf_asprintf("%s.parent", path);
-        int rc = parse_parent(p, sub, parent, t);
-        free(sub);
-        if (rc < 0)
+    if (!pf_json_is(&segs, PF_JSON_ARRAY) || pf_json_count(&segs) == 0)
+        return pf_json_fail(spec, NULL, "'segments' must be a non-empty array");
+    t->n_segments = pf_json_count(&segs);
+    t->segments = pf_calloc(t->n_segments, sizeof *t->segments);
+    for (bool more = pf_json_first(&segs, &s); more; more = pf_json_next(&s)) {
+        pf_segment *seg = &t->segments[s.index];
+        const char *name = NULL;
+        if (pf_json_check_keys(&s, keys) < 0 ||
+            pf_json_get_string(&s, "name", PF_JSON_REQUIRED, &name) < 0 ||
+            pf_json_get_number(&s, "rows", PF_JSON_REQUIRED, &seg->rows) < 0)
             return -1;
+        if (seg->rows < 0)
+            return pf_json_fail(&s, NULL, "rows must be >= 0");
+        seg->name = pf_strdup(name);
     }
-    const cJSON *cols = member(spec, "columns");
-    if (!cJSON_IsObject(cols) || cJSON_GetArraySize(cols) == 0)
-        return fail(p, path, "'columns' must be a non-empty object of column: generator");
-    t->n_columns = (size_t)cJSON_GetArraySize(cols);
+    return 0;
+}
+
+/* "columns": names first (generators may refer to any column of the
+ * row), then each generator, then the same-row references for cycles. */
+static int parse_columns(parser *p, const pf_json_val *spec, pf_table *t)
+{
+    pf_json_val cols, c;
+    if (pf_json_member(spec, "columns", &cols) != 0 || !pf_json_is(&cols, PF_JSON_OBJECT) ||
+        pf_json_count(&cols) == 0)
+        return pf_json_fail(spec, NULL,
+                            "'columns' must be a non-empty object of column: generator");
+    t->n_columns = pf_json_count(&cols);
     t->columns = pf_calloc(t->n_columns, sizeof *t->columns);
-    size_t i = 0;
-    for (const cJSON *c = cols->child; c; c = c->next, i++) {
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(t->columns[k].name, c->string) == 0)
-                return fail(p, path, "column '%s' is listed twice", c->string);
-        t->columns[i].name = pf_strdup(c->string);
-        t->columns[i].id = pf_rng_hash_str(c->string);
-        t->columns[i].emit = c->string[0] != '_';
-    }
-    i = 0;
-    for (const cJSON *c = cols->child; c; c = c->next, i++) {
-        char *sub = pf_asprintf("%s.columns.%s", path, c->string);
-        int rc = parse_gen(p, sub, c, &t->columns[i].gen);
-        free(sub);
-        if (rc < 0)
-            return -1;
+    for (bool more = pf_json_first(&cols, &c); more; more = pf_json_next(&c)) {
+        for (size_t k = 0; k < c.index; k++)
+            if (strcmp(t->columns[k].name, c.key) == 0)
+                return pf_json_fail(spec, NULL, "column '%s' is listed twice", c.key);
+        pf_column *col = &t->columns[c.index];
+        col->name = pf_strdup(c.key);
+        col->id = pf_rng_hash_str(c.key);
+        col->emit = c.key[0] != '_';
     }
     bool any = false;
-    for (size_t c = 0; c < t->n_columns; c++)
-        any = any || t->columns[c].emit;
+    for (bool more = pf_json_first(&cols, &c); more; more = pf_json_next(&c)) {
+        if (parse_gen(p, &c, &t->columns[c.index].gen) < 0)
+            return -1;
+        any = any || t->columns[c.index].emit;
+    }
     if (!any)
-        return fail(p, path, "every column is virtual ('_' prefix): nothing to load");
-    return check_cycles(p, t);
+        return pf_json_fail(spec, NULL, "every column is virtual ('_' prefix): nothing to load");
+    return check_cycles(&cols, t);
+}
+
+static int parse_table(parser *p, const pf_json_val *spec)
+{
+    static const char *const keys[] = {"table", "rows", "segments", "parent", "columns",
+                                       "comment", NULL};
+    pf_table *t = &p->ds->tables[p->table];
+    const char *name = NULL;
+    if (pf_json_check_keys(spec, keys) < 0 ||
+        pf_json_get_string(spec, "table", PF_JSON_REQUIRED, &name) < 0)
+        return -1;
+    if (pf_dataset_table(p->ds, name) >= 0)
+        return pf_json_fail(spec, NULL, "table '%s' is listed twice", name);
+    t->name = pf_strdup(name);
+    t->id = pf_rng_hash_str(name);
+    if (parse_segments(spec, t) < 0)
+        return -1;
+    pf_json_val parent;
+    if (pf_json_member(spec, "parent", &parent) == 0) {
+        if (t->n_segments != 1)
+            return pf_json_fail(spec, NULL, "a nested table (with 'parent') cannot have segments");
+        t->nested = true;
+        if (parse_parent(p, &parent, t) < 0)
+            return -1;
+    }
+    return parse_columns(p, spec, t);
+}
+
+/* The top level: format, name, reference date, seed, then the tables in
+ * order (a table may refer only to the tables before it). */
+static int parse_spec(parser *p, const pf_json_val *root)
+{
+    static const char *const keys[] = {"format",      "name",   "description",
+                                       "reference_date", "seed", "tables", NULL};
+    pf_dataset *ds = p->ds;
+    if (!pf_json_is(root, PF_JSON_OBJECT))
+        return pf_json_fail(root, NULL, "the spec must be a JSON object");
+    double format = 0;
+    if (pf_json_check_keys(root, keys) < 0 ||
+        pf_json_get_number(root, "format", PF_JSON_REQUIRED, &format) < 0)
+        return -1;
+    if (format != 1)
+        return pf_json_fail(root, "format", "unsupported format %g (this perfgate reads format 1)",
+                            format);
+    const char *name = NULL, *desc = NULL, *ref = NULL;
+    if (pf_json_get_string(root, "name", PF_JSON_REQUIRED, &name) < 0 ||
+        pf_json_get_string(root, "description", PF_JSON_OPTIONAL, &desc) < 0 ||
+        pf_json_get_string(root, "reference_date", PF_JSON_REQUIRED, &ref) < 0)
+        return -1;
+    ds->name = pf_strdup(name);
+    ds->description = pf_strdup(desc ? desc : "");
+    if (parse_instant(ref, &ds->reference_us) < 0)
+        return pf_json_fail(root, "reference_date",
+                            "'%s' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", ref);
+    /* Whole-number seeds up to 2^64 convert exactly enough; a fraction is
+     * truncated, as it always was. */
+    double seed = 1;
+    if (pf_json_get_number(root, "seed", PF_JSON_OPTIONAL, &seed) < 0)
+        return -1;
+    if (!(seed > -1.0 && seed < 18446744073709551616.0))
+        return pf_json_fail(root, "seed", "must be a non-negative integer below 2^64");
+    ds->default_seed = (uint64_t)seed;
+    pf_json_val tables, t;
+    if (pf_json_member(root, "tables", &tables) != 0 || !pf_json_is(&tables, PF_JSON_ARRAY) ||
+        pf_json_count(&tables) == 0)
+        return pf_json_fail(root, NULL, "'tables' must be a non-empty array");
+    ds->tables = pf_calloc(pf_json_count(&tables), sizeof *ds->tables);
+    for (bool more = pf_json_first(&tables, &t); more; more = pf_json_next(&t)) {
+        ds->n_tables = t.index + 1;
+        p->table = (int)t.index;
+        if (parse_table(p, &t) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ public */
@@ -1123,98 +1078,21 @@ int pf_dataset_column(const pf_table *t, const char *name)
     return -1;
 }
 
-/* Line and column of a byte offset, for JSON syntax errors. */
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
 int pf_dataset_parse(const char *origin, const char *text, pf_dataset **out, pf_error *err)
 {
     *out = NULL;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
-    if (root == NULL) {
-        size_t off = end ? (size_t)(end - text) : 0;
-        int line, col;
-        line_col(text, off, &line, &col);
-        char near[24];
-        snprintf(near, sizeof near, "%.20s", text + off);
-        for (char *c = near; *c; c++)
-            if (*c == '\n' || *c == '\r')
-                *c = ' ';
-        return pf_error_set(err, PF_EXIT_USAGE, "%s:%d:%d: JSON syntax error near '%s'", origin,
-                            line, col, near);
-    }
+    pf_json *doc = NULL;
+    if (pf_json_parse(origin, text, &doc, err) < 0)
+        return -1;
     pf_dataset *ds = pf_calloc(1, sizeof *ds);
     ds->path = pf_strdup(origin);
     snprintf(ds->hash, sizeof ds->hash, "%016llx",
              (unsigned long long)pf_rng_hash_bytes(PF_RNG_HASH_INIT, text, strlen(text)));
-    parser p = {origin, ds, err, 0};
-    int rc = -1;
-    static const char *const keys[] = {"format",      "name",   "description",
-                                       "reference_date", "seed", "tables", NULL};
-    if (!cJSON_IsObject(root)) {
-        fail(&p, "$", "the spec must be a JSON object");
-        goto cleanup;
-    }
-    if (check_keys(&p, "$", root, keys) < 0)
-        goto cleanup;
-    double format = 0;
-    if (get_number(&p, "$", root, "format", &format, true) < 0)
-        goto cleanup;
-    if (format != 1) {
-        fail(&p, "$.format", "unsupported format %g (this perfgate reads format 1)", format);
-        goto cleanup;
-    }
-    const char *name = NULL, *desc = NULL, *ref = NULL;
-    if (get_string(&p, "$", root, "name", &name, true) < 0 ||
-        get_string(&p, "$", root, "description", &desc, false) < 0 ||
-        get_string(&p, "$", root, "reference_date", &ref, true) < 0)
-        goto cleanup;
-    ds->name = pf_strdup(name);
-    ds->description = pf_strdup(desc ? desc : "");
-    if (parse_instant(ref, &ds->reference_us) < 0) {
-        fail(&p, "$.reference_date", "'%s' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
-             ref);
-        goto cleanup;
-    }
-    double seed = 1;
-    if (get_number(&p, "$", root, "seed", &seed, false) < 0)
-        goto cleanup;
-    if (!CONVERTS(seed, 0, UINT64_MAX)) {
-        fail(&p, "$.seed", "must be a non-negative integer below 2^64");
-        goto cleanup;
-    }
-    ds->default_seed = (uint64_t)seed;
-    const cJSON *tables = member(root, "tables");
-    if (!cJSON_IsArray(tables) || cJSON_GetArraySize(tables) == 0) {
-        fail(&p, "$", "'tables' must be a non-empty array");
-        goto cleanup;
-    }
-    size_t n = (size_t)cJSON_GetArraySize(tables);
-    ds->tables = pf_calloc(n, sizeof *ds->tables);
-    for (size_t i = 0; i < n; i++) {
-        ds->n_tables = i + 1;
-        p.table = (int)i;
-        char *path = pf_asprintf("tables[%zu]", i);
-        int r = parse_table(&p, path, cJSON_GetArrayItem(tables, (int)i));
-        free(path);
-        if (r < 0)
-            goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    cJSON_Delete(root);
+    parser p = {ds, 0};
+    pf_json_val root;
+    pf_json_root(doc, &root);
+    int rc = parse_spec(&p, &root);
+    pf_json_free(doc);
     if (rc < 0) {
         pf_dataset_free(ds);
         return -1;

@@ -96,8 +96,8 @@ typedef struct pf_jnode {
 struct pf_gen {
     pf_gen_kind kind;
     double null_fraction;
-    char *path;  /* JSON path of this generator in the spec, for messages */
-    uint64_t id; /* hash of path: this generator's random stream */
+    char *path;  /* JSON path of this generator in the spec ("$.tables[0].columns.x") */
+    uint64_t id; /* hash of the path without "$.": this generator's random stream */
 
     /* CONST / CHOICE: literal values in COPY text form (NULL = SQL NULL). */
     char **values;
@@ -192,10 +192,10 @@ struct pf_dataset {
     char hash[17]; /* 64-bit hash of the spec file's bytes (hex), for baselines */
 };
 
-/* Parse and validate a spec. Errors name the file and, for JSON syntax
- * errors, the line and column; for semantic errors the JSON path
- * ("tables[3].columns.title: unknown generator 'tempate'"). PF_EXIT_USAGE.
- * *out is the caller's (pf_dataset_free). */
+/* Parse and validate a spec. Errors name the file, the line and the JSON
+ * path ("my.json:48: $.tables[3].columns.title: unknown generator
+ * 'tempate'"), syntax errors the line and column. PF_EXIT_USAGE. *out is
+ * the caller's (pf_dataset_free). */
 int pf_dataset_load(const char *path, pf_dataset **out, pf_error *err);
 /* Same from text; origin names it in messages. */
 int pf_dataset_parse(const char *origin, const char *text, pf_dataset **out, pf_error *err);

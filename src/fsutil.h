@@ -10,7 +10,8 @@
 #include "error.h"
 
 /* Read a whole file. *out (NUL-terminated) is the caller's to free; *len may
- * be NULL. Errors name the path. */
+ * be NULL. Errors name the path and are PF_EXIT_USAGE: a file that cannot
+ * be read is bad input. */
 int pf_file_read(const char *path, char **out, size_t *len, pf_error *err);
 
 /* Write data to path atomically: a temp file in the same directory, fsync,

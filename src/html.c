@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "timeutil.h"
 #include "verdict.h"
 
 #define QUERY_CELL_MAX 180   /* characters of query text in a table cell */
@@ -98,14 +98,6 @@ static void fmt_duration(char *buf, size_t len, double s)
         snprintf(buf, len, "%.0f h %02.0f min", floor(s / 3600), fmod(floor(s / 60), 60));
     else
         snprintf(buf, len, "%.1f d", s / 86400);
-}
-
-static void fmt_time(char *buf, size_t len, int64_t us, const char *fmt)
-{
-    time_t t = (time_t)(us / 1000000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, fmt, &tm);
 }
 
 static void fmt_count(char *buf, size_t len, double v)
@@ -427,7 +419,7 @@ static void status_strip(pf_buf *b, const pf_history *h, const pf_history_case *
         pf_buf_printf(b, "\" x=\"%.0f\" y=\"1\" width=\"%.0f\" height=\"12\"><title>",
                       (double)r * (w + gap), w);
         char when[32];
-        fmt_time(when, sizeof when, h->runs[r].started_us, "%Y-%m-%d %H:%M");
+        pf_time_format(when, sizeof when, h->runs[r].started_us, "%Y-%m-%d %H:%M");
         pf_html_escape(b, when);
         pf_buf_puts(b, ": ");
         pf_html_escape(b, st);
@@ -459,8 +451,8 @@ static void gate_section(pf_buf *b, const pf_html_input *in)
         return;
     }
     char from[32], to[32];
-    fmt_time(from, sizeof from, h->runs[0].started_us, "%Y-%m-%d");
-    fmt_time(to, sizeof to, h->runs[h->n_runs - 1].started_us, "%Y-%m-%d");
+    pf_time_format(from, sizeof from, h->runs[0].started_us, "%Y-%m-%d");
+    pf_time_format(to, sizeof to, h->runs[h->n_runs - 1].started_us, "%Y-%m-%d");
     pf_buf_printf(b, "<p class=\"lead\">%zu runs from %s to %s, %zu cases. Latency as measured "
                      "(ms); the verdict itself compares calibration-normalised medians and work "
                      "metrics (docs/verdicts.md).</p>",
@@ -480,7 +472,7 @@ static void gate_section(pf_buf *b, const pf_html_input *in)
     pf_buf_puts(b, "<div class=\"kpis\">");
     char big[64], small[160];
     snprintf(big, sizeof big, "%s", last->exit_code == 0 ? "pass" : "FAIL");
-    fmt_time(small, sizeof small, last->started_us, "latest run, %Y-%m-%d %H:%M UTC");
+    pf_time_format(small, sizeof small, last->started_us, "latest run, %Y-%m-%d %H:%M UTC");
     kpi(b, last->exit_code == 0 ? "good" : "bad", big, small);
     snprintf(big, sizeof big, "%zu", bad);
     kpi(b, bad ? "bad" : "good", big, "cases failing in the latest run");
@@ -704,9 +696,9 @@ static void alerts_table(pf_buf *b, const pf_store_dash *d)
     for (size_t i = 0; i < d->n_alerts; i++) {
         const pf_store_alert_span *a = &d->alerts[i];
         char start[32], end[32], dur[32], peak[32], lim[32];
-        fmt_time(start, sizeof start, a->start_us, "%m-%d %H:%M");
+        pf_time_format(start, sizeof start, a->start_us, "%m-%d %H:%M");
         if (a->end_us)
-            fmt_time(end, sizeof end, a->end_us, "%m-%d %H:%M");
+            pf_time_format(end, sizeof end, a->end_us, "%m-%d %H:%M");
         else
             snprintf(end, sizeof end, "active");
         fmt_duration(dur, sizeof dur,
@@ -743,8 +735,8 @@ static void prod_section(pf_buf *b, const pf_html_input *in)
         return;
     }
     char from[32], to[32], bucket[32], span[32];
-    fmt_time(from, sizeof from, d->from_us, "%Y-%m-%d %H:%M");
-    fmt_time(to, sizeof to, d->to_us, "%Y-%m-%d %H:%M");
+    pf_time_format(from, sizeof from, d->from_us, "%Y-%m-%d %H:%M");
+    pf_time_format(to, sizeof to, d->to_us, "%Y-%m-%d %H:%M");
     fmt_duration(bucket, sizeof bucket, d->bucket_s);
     fmt_duration(span, sizeof span, (double)(d->to_us - d->from_us) / 1e6);
     pf_buf_puts(b, "<p class=\"lead\">Source <b>");

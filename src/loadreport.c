@@ -10,16 +10,9 @@
 #include <cjson/cJSON.h>
 
 #include "fsutil.h"
+#include "json.h"
 #include "junit.h"
 #include "verdict.h"
-
-/* An input file that cannot be read is bad input, with the reader's message. */
-static int usage_error(pf_error *err)
-{
-    if (err)
-        err->code = PF_EXIT_USAGE;
-    return -1;
-}
 
 #define SIGNAL_RATIO 1.20
 #define SIGNAL_MIN_N 100
@@ -104,40 +97,34 @@ void pf_load_baseline_dispose(pf_load_baseline *b)
     memset(b, 0, sizeof *b);
 }
 
-static double round3(double v)
-{
-    return isfinite(v) ? round(v * 1000.0) / 1000.0 : 0;
-}
-
 int pf_load_baseline_write(const char *path, const pf_load_result *r, pf_error *err)
 {
-    cJSON *root = cJSON_CreateObject();
     char *point = pf_load_point(r);
-    cJSON_AddNumberToObject(root, "format", 1);
-    cJSON_AddStringToObject(root, "scenario", r->scenario);
-    cJSON_AddStringToObject(root, "scenario_hash", r->hash);
-    cJSON_AddStringToObject(root, "point", point);
-    cJSON_AddStringToObject(root, "mode", mode_name(r->mode));
-    cJSON_AddNumberToObject(root, "rate", round3(r->rate));
-    cJSON_AddNumberToObject(root, "clients", r->clients);
-    cJSON_AddNumberToObject(root, "calibration_ms", round3(r->calibration_ms));
-    cJSON *flows = cJSON_AddObjectToObject(root, "flows");
+    pf_json_writer *w = pf_json_writer_new(PF_JSON_TABS);
+    pf_json_begin_object(w, NULL);
+    pf_json_put_int(w, "format", 1);
+    pf_json_put_string(w, "scenario", r->scenario);
+    pf_json_put_string(w, "scenario_hash", r->hash);
+    pf_json_put_string(w, "point", point);
+    pf_json_put_string(w, "mode", mode_name(r->mode));
+    pf_json_put_rounded(w, "rate", r->rate, 3);
+    pf_json_put_int(w, "clients", r->clients);
+    pf_json_put_rounded(w, "calibration_ms", r->calibration_ms, 3);
+    pf_json_begin_object(w, "flows");
     for (size_t i = 0; i < r->n_flows; i++) {
         const pf_load_flow_result *f = &r->flows[i];
-        cJSON *o = cJSON_AddObjectToObject(flows, f->name);
-        cJSON_AddNumberToObject(o, "n", (double)f->completed);
-        cJSON_AddNumberToObject(o, "p50_ms", round3(ms_of(pf_hist_quantile(f->latency, 0.5))));
-        cJSON_AddNumberToObject(o, "p99_ms", round3(ms_of(pf_hist_quantile(f->latency, 0.99))));
-        cJSON_AddNumberToObject(o, "throughput", round3(throughput(r, f->completed)));
+        pf_json_begin_object(w, f->name);
+        pf_json_put_int(w, "n", f->completed);
+        pf_json_put_rounded(w, "p50_ms", ms_of(pf_hist_quantile(f->latency, 0.5)), 3);
+        pf_json_put_rounded(w, "p99_ms", ms_of(pf_hist_quantile(f->latency, 0.99)), 3);
+        pf_json_put_rounded(w, "throughput", throughput(r, f->completed), 3);
+        pf_json_end(w);
     }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
+    pf_json_end(w);
+    pf_json_end(w);
     free(point);
-    size_t len = strlen(text);
-    text = pf_realloc(text, len + 2);
-    text[len] = '\n';
-    text[len + 1] = '\0';
-    int rc = pf_file_write_atomic(path, text, len + 1, err);
+    char *text = pf_json_writer_finish(w);
+    int rc = pf_file_write_atomic(path, text, strlen(text), err);
     free(text);
     return rc;
 }
@@ -377,175 +364,176 @@ void pf_load_judge(const pf_load_result *r, size_t i, const pf_load_baseline *b,
 
 /* ------------------------------------------------------------ results JSON */
 
-static cJSON *num(double v)
+/* Quantiles of a histogram in milliseconds. */
+static void put_quantiles(pf_json_writer *w, const char *key, const pf_hist *h)
 {
-    return cJSON_CreateNumber(isfinite(v) ? v : 0);
+    pf_json_begin_object(w, key);
+    pf_json_put_rounded(w, "p50", ms_of(pf_hist_quantile(h, 0.5)), 3);
+    pf_json_put_rounded(w, "p90", ms_of(pf_hist_quantile(h, 0.9)), 3);
+    pf_json_put_rounded(w, "p99", ms_of(pf_hist_quantile(h, 0.99)), 3);
+    pf_json_put_rounded(w, "p999", ms_of(pf_hist_quantile(h, 0.999)), 3);
+    pf_json_put_rounded(w, "max", ms_of(pf_hist_max(h)), 3);
+    pf_json_put_rounded(w, "mean", pf_hist_mean(h) / 1e6, 3);
+    pf_json_end(w);
 }
 
-static void add_quantiles(cJSON *o, const char *key, const pf_hist *h)
-{
-    cJSON *q = cJSON_AddObjectToObject(o, key);
-    cJSON_AddItemToObject(q, "p50", num(round3(ms_of(pf_hist_quantile(h, 0.5)))));
-    cJSON_AddItemToObject(q, "p90", num(round3(ms_of(pf_hist_quantile(h, 0.9)))));
-    cJSON_AddItemToObject(q, "p99", num(round3(ms_of(pf_hist_quantile(h, 0.99)))));
-    cJSON_AddItemToObject(q, "p999", num(round3(ms_of(pf_hist_quantile(h, 0.999)))));
-    cJSON_AddItemToObject(q, "max", num(round3(ms_of(pf_hist_max(h)))));
-    cJSON_AddItemToObject(q, "mean", num(round3(pf_hist_mean(h) / 1e6)));
-}
-
-static void add_hist(cJSON *o, const char *key, const pf_hist *h)
+static void put_hist(pf_json_writer *w, const char *key, const pf_hist *h)
 {
     pf_buf b = PF_BUF_INIT;
     pf_hist_to_json(h, &b);
-    cJSON_AddRawToObject(o, key, pf_buf_str(&b));
+    pf_json_put_raw(w, key, pf_buf_str(&b));
     pf_buf_dispose(&b);
 }
 
-static void add_verdict(cJSON *o, const pf_load_verdict *v)
+static void put_verdict(pf_json_writer *w, const pf_load_verdict *v)
 {
     if (v == NULL)
         return;
-    cJSON *vo = cJSON_AddObjectToObject(o, "verdict");
-    cJSON_AddStringToObject(vo, "status", pf_load_status_name(v->status));
-    cJSON_AddStringToObject(vo, "level", pf_level_name((pf_level)v->level));
-    cJSON_AddStringToObject(vo, "message", v->message ? v->message : "");
-    cJSON_AddBoolToObject(vo, "baseline_signal", v->signal);
-    cJSON_AddItemToObject(vo, "p50_ratio", num(round3(v->p50_ratio)));
-    cJSON_AddItemToObject(vo, "p99_ratio", num(round3(v->p99_ratio)));
-    cJSON_AddItemToObject(vo, "throughput_ratio", num(round3(v->throughput_ratio)));
+    pf_json_begin_object(w, "verdict");
+    pf_json_put_string(w, "status", pf_load_status_name(v->status));
+    pf_json_put_string(w, "level", pf_level_name((pf_level)v->level));
+    pf_json_put_string(w, "message", v->message ? v->message : "");
+    pf_json_put_bool(w, "baseline_signal", v->signal);
+    pf_json_put_rounded(w, "p50_ratio", v->p50_ratio, 3);
+    pf_json_put_rounded(w, "p99_ratio", v->p99_ratio, 3);
+    pf_json_put_rounded(w, "throughput_ratio", v->throughput_ratio, 3);
+    pf_json_end(w);
 }
 
-static cJSON *flow_json(const pf_load_result *r, const pf_load_flow_result *f,
-                        const pf_load_verdict *v)
+/* One flow; the totals go without histograms (they are the flows' sum). */
+static void put_flow(pf_json_writer *w, const char *key, const pf_load_result *r,
+                     const pf_load_flow_result *f, const pf_load_verdict *v, bool histograms)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "name", f->name);
-    cJSON_AddItemToObject(o, "weight", num(f->weight));
-    cJSON_AddItemToObject(o, "threshold_ms", num(f->threshold_ms));
-    cJSON_AddItemToObject(o, "max_error_rate", num(f->max_error_rate));
-    cJSON_AddItemToObject(o, "started", num((double)f->started));
-    cJSON_AddItemToObject(o, "completed", num((double)f->completed));
-    cJSON_AddItemToObject(o, "errors", num((double)f->errors));
-    cJSON_AddItemToObject(o, "retries", num((double)f->retries));
-    cJSON_AddItemToObject(o, "late", num((double)f->late));
-    cJSON_AddItemToObject(o, "incomplete", num((double)f->incomplete));
-    cJSON_AddItemToObject(o, "throughput", num(round3(throughput(r, f->completed))));
-    add_quantiles(o, "latency_ms", f->latency);
-    add_quantiles(o, "lag_ms", f->lag);
-    cJSON *e = cJSON_AddObjectToObject(o, "errors_by_sqlstate");
+    pf_json_begin_object(w, key);
+    pf_json_put_string(w, "name", f->name);
+    pf_json_put_number(w, "weight", f->weight);
+    pf_json_put_number(w, "threshold_ms", f->threshold_ms);
+    pf_json_put_number(w, "max_error_rate", f->max_error_rate);
+    pf_json_put_int(w, "started", f->started);
+    pf_json_put_int(w, "completed", f->completed);
+    pf_json_put_int(w, "errors", f->errors);
+    pf_json_put_int(w, "retries", f->retries);
+    pf_json_put_int(w, "late", f->late);
+    pf_json_put_int(w, "incomplete", f->incomplete);
+    pf_json_put_rounded(w, "throughput", throughput(r, f->completed), 3);
+    put_quantiles(w, "latency_ms", f->latency);
+    put_quantiles(w, "lag_ms", f->lag);
+    pf_json_begin_object(w, "errors_by_sqlstate");
     for (size_t k = 0; k < f->n_errs; k++) {
-        cJSON *eo = cJSON_AddObjectToObject(e, f->errs[k].key);
-        cJSON_AddItemToObject(eo, "count", num((double)f->errs[k].count));
-        cJSON_AddStringToObject(eo, "example", f->errs[k].example ? f->errs[k].example : "");
+        pf_json_begin_object(w, f->errs[k].key);
+        pf_json_put_int(w, "count", f->errs[k].count);
+        pf_json_put_string(w, "example", f->errs[k].example ? f->errs[k].example : "");
+        pf_json_end(w);
     }
-    add_verdict(o, v);
-    add_hist(o, "latency_histogram", f->latency);
-    add_hist(o, "lag_histogram", f->lag);
-    return o;
+    pf_json_end(w);
+    put_verdict(w, v);
+    if (histograms) {
+        put_hist(w, "latency_histogram", f->latency);
+        put_hist(w, "lag_histogram", f->lag);
+    }
+    pf_json_end(w);
 }
 
-static cJSON *drain_json(const pf_drain_result *d, const pf_load_verdict *v)
+static void put_drain(pf_json_writer *w, const pf_drain_result *d, const pf_load_verdict *v)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "lane", d->lane ? d->lane : "");
-    cJSON_AddStringToObject(o, "job_type", d->job_type ? d->job_type : "");
-    cJSON_AddItemToObject(o, "jobs", num(d->jobs));
-    cJSON_AddItemToObject(o, "workers", num(d->workers));
-    cJSON_AddItemToObject(o, "processing_ms", num(d->processing_ms));
-    cJSON_AddBoolToObject(o, "heartbeat", d->heartbeat);
-    cJSON_AddItemToObject(o, "threshold_ms", num(d->threshold_ms));
-    cJSON_AddItemToObject(o, "enqueue_ms", num(round3(d->enqueue_ms)));
-    cJSON_AddItemToObject(o, "drain_ms", num(round3(d->drain_ms)));
-    cJSON_AddItemToObject(o, "jobs_per_s", num(round3(d->jobs_per_s)));
-    cJSON_AddItemToObject(o, "claimed", num((double)d->claimed));
-    cJSON_AddItemToObject(o, "completed", num((double)d->completed));
-    cJSON_AddItemToObject(o, "heartbeats_ok", num((double)d->heartbeats_ok));
-    cJSON_AddItemToObject(o, "duplicates", num((double)d->duplicates));
-    cJSON_AddItemToObject(o, "lost", num((double)d->lost));
-    cJSON_AddItemToObject(o, "foreign", num((double)d->foreign));
-    cJSON_AddItemToObject(o, "db_completed", num((double)d->db_completed));
-    cJSON_AddBoolToObject(o, "exactly_once", pf_drain_exactly_once(d));
-    cJSON_AddBoolToObject(o, "interrupted", d->interrupted);
-    add_quantiles(o, "claim_ms", d->claim);
-    add_quantiles(o, "job_ms", d->job);
-    add_verdict(o, v);
-    add_hist(o, "claim_histogram", d->claim);
-    add_hist(o, "job_histogram", d->job);
-    return o;
+    pf_json_begin_object(w, "queue_drain");
+    pf_json_put_string(w, "lane", d->lane ? d->lane : "");
+    pf_json_put_string(w, "job_type", d->job_type ? d->job_type : "");
+    pf_json_put_int(w, "jobs", d->jobs);
+    pf_json_put_int(w, "workers", d->workers);
+    pf_json_put_number(w, "processing_ms", d->processing_ms);
+    pf_json_put_bool(w, "heartbeat", d->heartbeat);
+    pf_json_put_number(w, "threshold_ms", d->threshold_ms);
+    pf_json_put_rounded(w, "enqueue_ms", d->enqueue_ms, 3);
+    pf_json_put_rounded(w, "drain_ms", d->drain_ms, 3);
+    pf_json_put_rounded(w, "jobs_per_s", d->jobs_per_s, 3);
+    pf_json_put_int(w, "claimed", d->claimed);
+    pf_json_put_int(w, "completed", d->completed);
+    pf_json_put_int(w, "heartbeats_ok", d->heartbeats_ok);
+    pf_json_put_int(w, "duplicates", d->duplicates);
+    pf_json_put_int(w, "lost", d->lost);
+    pf_json_put_int(w, "foreign", d->foreign);
+    pf_json_put_int(w, "db_completed", d->db_completed);
+    pf_json_put_bool(w, "exactly_once", pf_drain_exactly_once(d));
+    pf_json_put_bool(w, "interrupted", d->interrupted);
+    put_quantiles(w, "claim_ms", d->claim);
+    put_quantiles(w, "job_ms", d->job);
+    put_verdict(w, v);
+    put_hist(w, "claim_histogram", d->claim);
+    put_hist(w, "job_histogram", d->job);
+    pf_json_end(w);
+}
+
+static void put_scenario(pf_json_writer *w, const pf_load_result *r, const pf_load_verdict *vs)
+{
+    pf_json_begin_object(w, NULL);
+    pf_json_put_string(w, "name", r->scenario);
+    pf_json_put_string(w, "file", r->file);
+    pf_json_put_string(w, "hash", r->hash);
+    pf_json_put_string(w, "description", r->description ? r->description : "");
+    pf_json_put_string(w, "kind", r->drain ? "queue_drain" : "flows");
+    pf_json_put_string(w, "mode", mode_name(r->mode));
+    char *point = pf_load_point(r);
+    pf_json_put_string(w, "point", point);
+    free(point);
+    pf_json_put_number(w, "rate", r->rate);
+    pf_json_put_number(w, "load_factor", r->load_factor);
+    pf_json_put_number(w, "expected_rate", r->expected_rate);
+    pf_json_put_int(w, "clients", r->clients);
+    pf_json_put_int(w, "clients_total", r->clients_total);
+    pf_json_put_int(w, "threads", r->threads);
+    pf_json_begin_object(w, "shard");
+    pf_json_put_int(w, "index", r->shard_index);
+    pf_json_put_int(w, "count", r->shard_count);
+    pf_json_end(w);
+    pf_json_begin_array(w, "shards");
+    for (int k = 0; k < r->shards; k++)
+        pf_json_put_int(w, NULL, r->shard_ids[k]);
+    pf_json_end(w);
+    pf_json_put_number(w, "seed", (double)r->seed); /* read back as a double (up to 2^53) */
+    pf_json_put_number(w, "duration_s", r->duration_ms / 1000);
+    pf_json_put_int(w, "transactions", r->transactions);
+    pf_json_put_number(w, "late_ms", r->late_ms);
+    pf_json_put_rounded(w, "elapsed_s", r->elapsed_ms / 1000, 3);
+    pf_json_put_rounded(w, "window_s", pf_load_window_ms(r) / 1000, 3);
+    pf_json_put_bool(w, "interrupted", r->interrupted);
+    pf_json_put_int(w, "unstarted", r->unstarted);
+    pf_json_put_rounded(w, "calibration_ms", r->calibration_ms, 3);
+    pf_json_put_int(w, "peak_rss_kb", r->peak_rss_kb);
+    pf_json_put_rounded(w, "setup_s", r->setup_ms / 1000, 3);
+    if (r->drain == NULL) {
+        pf_load_flow_result tot;
+        pf_load_result_totals(r, &tot);
+        put_flow(w, "totals", r, &tot, NULL, false);
+        pf_load_flow_result_dispose(&tot);
+        pf_json_begin_array(w, "flows");
+        for (size_t i = 0; i < r->n_flows; i++)
+            put_flow(w, NULL, r, &r->flows[i], vs ? &vs[i] : NULL, true);
+        pf_json_end(w);
+    } else {
+        put_drain(w, r->drain, vs ? &vs[r->n_flows] : NULL);
+    }
+    pf_json_end(w);
 }
 
 char *pf_load_results_json(const pf_load_meta *meta, const pf_load_result *results, size_t n,
                            pf_load_verdict *const *verdicts)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "format", 1);
-    cJSON_AddStringToObject(root, "tool", "perfgate load");
-    cJSON_AddStringToObject(root, "version", meta && meta->version ? meta->version : "");
-    cJSON_AddStringToObject(root, "target", meta && meta->target ? meta->target : "");
-    cJSON_AddStringToObject(root, "started_at", meta && meta->started_at ? meta->started_at : "");
-    cJSON_AddBoolToObject(root, "complete", meta ? meta->complete : false);
-    cJSON_AddNumberToObject(root, "exit_code", meta ? meta->exit_code : 0);
-    cJSON *arr = cJSON_AddArrayToObject(root, "scenarios");
-    for (size_t s = 0; s < n; s++) {
-        const pf_load_result *r = &results[s];
-        const pf_load_verdict *vs = verdicts ? verdicts[s] : NULL;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(arr, o);
-        cJSON_AddStringToObject(o, "name", r->scenario);
-        cJSON_AddStringToObject(o, "file", r->file);
-        cJSON_AddStringToObject(o, "hash", r->hash);
-        cJSON_AddStringToObject(o, "description", r->description ? r->description : "");
-        cJSON_AddStringToObject(o, "kind", r->drain ? "queue_drain" : "flows");
-        cJSON_AddStringToObject(o, "mode", mode_name(r->mode));
-        char *point = pf_load_point(r);
-        cJSON_AddStringToObject(o, "point", point);
-        free(point);
-        cJSON_AddItemToObject(o, "rate", num(r->rate));
-        cJSON_AddItemToObject(o, "load_factor", num(r->load_factor));
-        cJSON_AddItemToObject(o, "expected_rate", num(r->expected_rate));
-        cJSON_AddItemToObject(o, "clients", num(r->clients));
-        cJSON_AddItemToObject(o, "clients_total", num(r->clients_total));
-        cJSON_AddItemToObject(o, "threads", num(r->threads));
-        cJSON *sh = cJSON_AddObjectToObject(o, "shard");
-        cJSON_AddItemToObject(sh, "index", num(r->shard_index));
-        cJSON_AddItemToObject(sh, "count", num(r->shard_count));
-        cJSON *ids = cJSON_AddArrayToObject(o, "shards");
-        for (int k = 0; k < r->shards; k++)
-            cJSON_AddItemToArray(ids, num(r->shard_ids[k]));
-        cJSON_AddItemToObject(o, "seed", num((double)r->seed));
-        cJSON_AddItemToObject(o, "duration_s", num(r->duration_ms / 1000));
-        cJSON_AddItemToObject(o, "transactions", num((double)r->transactions));
-        cJSON_AddItemToObject(o, "late_ms", num(r->late_ms));
-        cJSON_AddItemToObject(o, "elapsed_s", num(round3(r->elapsed_ms / 1000)));
-        cJSON_AddItemToObject(o, "window_s", num(round3(pf_load_window_ms(r) / 1000)));
-        cJSON_AddBoolToObject(o, "interrupted", r->interrupted);
-        cJSON_AddItemToObject(o, "unstarted", num((double)r->unstarted));
-        cJSON_AddItemToObject(o, "calibration_ms", num(round3(r->calibration_ms)));
-        cJSON_AddItemToObject(o, "peak_rss_kb", num((double)r->peak_rss_kb));
-        cJSON_AddItemToObject(o, "setup_s", num(round3(r->setup_ms / 1000)));
-        if (r->drain == NULL) {
-            pf_load_flow_result tot;
-            pf_load_result_totals(r, &tot);
-            cJSON *to = flow_json(r, &tot, NULL);
-            cJSON_DeleteItemFromObject(to, "latency_histogram");
-            cJSON_DeleteItemFromObject(to, "lag_histogram");
-            cJSON_AddItemToObject(o, "totals", to);
-            pf_load_flow_result_dispose(&tot);
-            cJSON *fa = cJSON_AddArrayToObject(o, "flows");
-            for (size_t i = 0; i < r->n_flows; i++)
-                cJSON_AddItemToArray(fa, flow_json(r, &r->flows[i], vs ? &vs[i] : NULL));
-        } else {
-            cJSON_AddItemToObject(o, "queue_drain",
-                                  drain_json(r->drain, vs ? &vs[r->n_flows] : NULL));
-        }
-    }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    size_t len = strlen(text);
-    text = pf_realloc(text, len + 2);
-    text[len] = '\n';
-    text[len + 1] = '\0';
-    return text;
+    pf_json_writer *w = pf_json_writer_new(PF_JSON_TABS);
+    pf_json_begin_object(w, NULL);
+    pf_json_put_int(w, "format", 1);
+    pf_json_put_string(w, "tool", "perfgate load");
+    pf_json_put_string(w, "version", meta && meta->version ? meta->version : "");
+    pf_json_put_string(w, "target", meta && meta->target ? meta->target : "");
+    pf_json_put_string(w, "started_at", meta && meta->started_at ? meta->started_at : "");
+    pf_json_put_bool(w, "complete", meta ? meta->complete : false);
+    pf_json_put_int(w, "exit_code", meta ? meta->exit_code : 0);
+    pf_json_begin_array(w, "scenarios");
+    for (size_t s = 0; s < n; s++)
+        put_scenario(w, &results[s], verdicts ? verdicts[s] : NULL);
+    pf_json_end(w);
+    pf_json_end(w);
+    return pf_json_writer_finish(w);
 }
 
 /* ---- reading results back ---- */
@@ -735,7 +723,7 @@ int pf_load_results_read(const char *path, pf_load_result **out, size_t *n, pf_e
     *n = 0;
     char *text = NULL;
     if (pf_file_read(path, &text, NULL, err) < 0)
-        return usage_error(err);
+        return -1;
     cJSON *root = cJSON_Parse(text);
     free(text);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");

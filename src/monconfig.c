@@ -1,71 +1,17 @@
 /* The monitor configuration file: JSON into pf_monconfig. Every error names
- * the file and the JSON path; unknown keys are errors (a typo must not
- * silently turn an alert off). cJSON stays inside this file. */
+ * the file, the line and the JSON path (json.h); unknown keys are errors (a
+ * typo must not silently turn an alert off). */
 #include "monconfig.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "buf.h"
 #include "fsutil.h"
+#include "json.h"
 #include "timeutil.h"
-
-typedef struct parser {
-    const char *origin;
-    pf_error *err;
-} parser;
-
-static int fail(parser *p, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(parser *p, const char *path, const char *fmt, ...)
-{
-    char what[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return pf_error_set(p->err, PF_EXIT_USAGE, "%s: %s: %s", p->origin, path, what);
-}
-
-static char *child_path(const char *path, const char *key)
-{
-    return pf_asprintf("%s.%s", path, key);
-}
-
-static char *index_path(const char *path, size_t i)
-{
-    return pf_asprintf("%s[%zu]", path, i);
-}
-
-static int check_keys(parser *p, const char *path, const cJSON *obj, const char *const *allowed)
-{
-    for (const cJSON *it = obj->child; it != NULL; it = it->next) {
-        bool ok = false;
-        for (const char *const *a = allowed; *a; a++)
-            if (strcmp(it->string, *a) == 0)
-                ok = true;
-        if (ok)
-            continue;
-        if (strcmp(it->string, "url") == 0)
-            return fail(p, path,
-                        "'url': webhook URLs are secrets and do not belong in the config; "
-                        "name an environment variable (url_env) or a file (url_file) holding it");
-        pf_buf list = PF_BUF_INIT;
-        for (const char *const *a = allowed; *a; a++)
-            pf_buf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
-        fail(p, path, "unknown key '%s' (allowed: %s)", it->string, pf_buf_str(&list));
-        pf_buf_dispose(&list);
-        return -1;
-    }
-    return 0;
-}
 
 int pf_monconfig_duration(const char *text, double *ms, pf_error *err)
 {
@@ -87,147 +33,84 @@ int pf_monconfig_duration(const char *text, double *ms, pf_error *err)
     return 0;
 }
 
-/* A duration member: "30s" or a number of milliseconds. 1: absent. */
-static int get_duration(parser *p, const char *path, const cJSON *obj, const char *key,
-                        double *out, double min_ms)
+/* Webhook URLs are secrets: a config that holds one is refused with a hint,
+ * before the generic unknown-key message. */
+static int check_keys(const pf_json_val *obj, const char *const *allowed)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (v == NULL)
+    if (pf_json_is(obj, PF_JSON_OBJECT) && pf_json_has(obj, "url"))
+        return pf_json_fail(obj, "url",
+                            "webhook URLs are secrets and do not belong in the config; name an "
+                            "environment variable (url_env) or a file (url_file) holding it");
+    return pf_json_check_keys(obj, allowed);
+}
+
+/* A duration member: "30s" or a number of milliseconds, at least min_ms.
+ * 1: absent. */
+static int get_duration(const pf_json_val *obj, const char *key, double *out, double min_ms)
+{
+    pf_json_val v;
+    if (pf_json_member(obj, key, &v) != 0)
         return 1;
-    char *kp = child_path(path, key);
-    int rc = 0;
     double ms = 0;
-    if (cJSON_IsNumber(v)) {
-        ms = v->valuedouble;
-    } else if (cJSON_IsString(v)) {
+    const char *text = pf_json_string(&v);
+    if (text != NULL) {
         pf_error e;
-        if (pf_monconfig_duration(v->valuestring, &ms, &e) < 0)
-            rc = fail(p, kp, "%s", e.msg);
-    } else {
-        rc = fail(p, kp, "expected a duration such as \"100ms\", \"10s\", \"7d\" "
-                         "(or a number of milliseconds)");
+        if (pf_monconfig_duration(text, &ms, &e) < 0)
+            return pf_json_fail(&v, NULL, "%s", e.msg);
+    } else if (!pf_json_number(&v, &ms)) {
+        return pf_json_fail(&v, NULL, "must be a duration such as \"100ms\", \"10s\", \"7d\" (or "
+                                      "a number of milliseconds)");
     }
-    if (rc == 0 && (!isfinite(ms) || ms < min_ms))
-        rc = fail(p, kp, "must be at least %g ms", min_ms);
-    if (rc == 0)
-        *out = ms;
-    free(kp);
-    return rc;
+    if (!isfinite(ms) || ms < min_ms)
+        return pf_json_fail(&v, NULL, "must be at least %g ms", min_ms);
+    *out = ms;
+    return 0;
 }
 
-static int get_number(parser *p, const char *path, const cJSON *obj, const char *key,
-                      double *out, double min, double max)
+/* A non-empty string member, copied over *out. 1: absent. */
+static int get_text(const pf_json_val *obj, const char *key, char **out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (v == NULL)
-        return 1;
-    char *kp = child_path(path, key);
-    int rc = 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        rc = fail(p, kp, "expected a number");
-    else if (v->valuedouble < min || v->valuedouble > max)
-        rc = fail(p, kp, "%g is out of range [%g, %g]", v->valuedouble, min, max);
-    else
-        *out = v->valuedouble;
-    free(kp);
-    return rc;
-}
-
-static int get_int64(parser *p, const char *path, const cJSON *obj, const char *key,
-                     int64_t *out, int64_t min, int64_t max)
-{
-    double d = 0;
-    int rc = get_number(p, path, obj, key, &d, (double)min, (double)max);
+    const char *s = NULL;
+    int rc = pf_json_get_string(obj, key, PF_JSON_NONEMPTY, &s);
     if (rc != 0)
         return rc;
-    if (d != floor(d)) {
-        char *kp = child_path(path, key);
-        fail(p, kp, "expected an integer");
-        free(kp);
-        return -1;
-    }
-    *out = (int64_t)d;
-    return 0;
-}
-
-static int get_bool(parser *p, const char *path, const cJSON *obj, const char *key, bool *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (v == NULL)
-        return 1;
-    if (!cJSON_IsBool(v)) {
-        char *kp = child_path(path, key);
-        fail(p, kp, "expected true or false");
-        free(kp);
-        return -1;
-    }
-    *out = cJSON_IsTrue(v);
-    return 0;
-}
-
-static int get_string(parser *p, const char *path, const cJSON *obj, const char *key,
-                      char **out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (v == NULL)
-        return 1;
-    if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
-        char *kp = child_path(path, key);
-        fail(p, kp, "expected a non-empty string");
-        free(kp);
-        return -1;
-    }
     free(*out);
-    *out = pf_strdup(v->valuestring);
+    *out = pf_strdup(s);
     return 0;
 }
 
-/* A string or an array of strings. */
-static int get_strv(parser *p, const char *path, const cJSON *obj, const char *key, char ***out,
-                    size_t *n)
+/* A string or a non-empty array of strings (NULL-terminated copy). */
+static int get_strv(const pf_json_val *obj, const char *key, char ***out, size_t *n)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (v == NULL)
+    pf_json_val v, it;
+    if (pf_json_member(obj, key, &v) != 0)
         return 1;
-    char *kp = child_path(path, key);
-    int rc = 0;
-    if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
+    const char *one = pf_json_string(&v);
+    if (one != NULL && one[0] != '\0') {
         *out = pf_calloc(2, sizeof **out);
-        (*out)[0] = pf_strdup(v->valuestring);
+        (*out)[0] = pf_strdup(one);
         *n = 1;
-    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
-        size_t cnt = (size_t)cJSON_GetArraySize(v);
-        *out = pf_calloc(cnt + 1, sizeof **out);
-        *n = 0;
-        size_t i = 0;
-        for (const cJSON *it = v->child; it; it = it->next, i++) {
-            if (!cJSON_IsString(it) || it->valuestring[0] == '\0') {
-                char *ip = index_path(kp, i);
-                rc = fail(p, ip, "expected a non-empty string");
-                free(ip);
-                break;
-            }
-            (*out)[(*n)++] = pf_strdup(it->valuestring);
-        }
-    } else {
-        rc = fail(p, kp, "expected a string or a non-empty array of strings");
+        return 0;
     }
-    free(kp);
-    return rc;
+    if (!pf_json_is(&v, PF_JSON_ARRAY) || pf_json_count(&v) == 0)
+        return pf_json_fail(&v, NULL, "must be a string or a non-empty array of strings");
+    *out = pf_calloc(pf_json_count(&v) + 1, sizeof **out);
+    *n = 0;
+    for (bool more = pf_json_first(&v, &it); more; more = pf_json_next(&it)) {
+        const char *s = pf_json_string(&it);
+        if (s == NULL || s[0] == '\0')
+            return pf_json_fail(&it, NULL, "must be a non-empty string");
+        (*out)[(*n)++] = pf_strdup(s);
+    }
+    return 0;
 }
 
-static int get_level(parser *p, const char *path, const cJSON *obj, const char *key,
-                     pf_level *out)
+static int get_level(const pf_json_val *obj, const char *key, pf_level *out)
 {
     char *s = NULL;
-    int rc = get_string(p, path, obj, key, &s);
-    if (rc != 0)
-        return rc;
-    if (pf_level_parse(s, out) < 0 || *out == PF_LEVEL_OK) {
-        char *kp = child_path(path, key);
-        rc = fail(p, kp, "'%s' is not a level (warning, critical, emergency)", s);
-        free(kp);
-    }
+    int rc = get_text(obj, key, &s);
+    if (rc == 0 && (pf_level_parse(s, out) < 0 || *out == PF_LEVEL_OK))
+        rc = pf_json_fail(obj, key, "'%s' is not a level (warning, critical, emergency)", s);
     free(s);
     return rc;
 }
@@ -243,310 +126,285 @@ static bool name_ok(const char *s)
     return true;
 }
 
-static int need_object(parser *p, const char *path, const cJSON *v)
-{
-    return cJSON_IsObject(v) ? 0 : fail(p, path, "expected an object");
-}
-
 /* "threshold": a duration, or null / 0 for none. */
-static int get_threshold(parser *p, const char *path, const cJSON *obj, double *out)
+static int get_threshold(const pf_json_val *obj, double *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "threshold");
-    if (v != NULL && cJSON_IsNull(v)) {
+    pf_json_val v;
+    if (pf_json_member(obj, "threshold", &v) == 0 && pf_json_is(&v, PF_JSON_NULL)) {
         *out = 0;
         return 0;
     }
-    return get_duration(p, path, obj, "threshold", out, 0);
+    return get_duration(obj, "threshold", out, 0);
 }
 
-static int parse_category(parser *p, const char *path, const cJSON *obj, pf_category_rule *r,
-                          bool is_default)
+static int parse_category(const pf_json_val *obj, pf_category_rule *r, bool is_default)
 {
     static const char *const keys[] = {"name",  "description", "threshold", "touches",
                                        "calls", "roles",       "databases", "pattern",
                                        NULL};
     static const char *const default_keys[] = {"name", "description", "threshold", NULL};
-    if (need_object(p, path, obj) < 0 ||
-        check_keys(p, path, obj, is_default ? default_keys : keys) < 0)
+    if (check_keys(obj, is_default ? default_keys : keys) < 0)
         return -1;
-    int rc = get_string(p, path, obj, "name", &r->name);
+    int rc = get_text(obj, "name", &r->name);
     if (rc < 0)
         return -1;
     if (rc == 1 && !is_default)
-        return fail(p, path, "missing 'name'");
-    if (r->name != NULL && !name_ok(r->name)) {
-        char *kp = child_path(path, "name");
-        fail(p, kp, "'%s': use letters, digits, '_', '-' and '.' (at most 63)", r->name);
-        free(kp);
-        return -1;
-    }
-    rc = get_threshold(p, path, obj, &r->threshold_ms);
+        return pf_json_fail(obj, NULL, "missing 'name'");
+    if (r->name != NULL && !name_ok(r->name))
+        return pf_json_fail(obj, "name", "'%s': use letters, digits, '_', '-' and '.' (at most 63)",
+                            r->name);
+    rc = get_threshold(obj, &r->threshold_ms);
     if (rc < 0)
         return -1;
     if (rc == 1 && !is_default)
-        return fail(p, path, "missing 'threshold' (a duration, or null for none)");
+        return pf_json_fail(obj, NULL, "missing 'threshold' (a duration, or null for none)");
     if (is_default)
         return 0;
-    if (get_strv(p, path, obj, "touches", &r->touches, &r->n_touches) < 0 ||
-        get_strv(p, path, obj, "calls", &r->calls, &r->n_calls) < 0 ||
-        get_strv(p, path, obj, "roles", &r->roles, &r->n_roles) < 0 ||
-        get_strv(p, path, obj, "databases", &r->databases, &r->n_databases) < 0 ||
-        get_string(p, path, obj, "pattern", &r->pattern) < 0)
+    if (get_strv(obj, "touches", &r->touches, &r->n_touches) < 0 ||
+        get_strv(obj, "calls", &r->calls, &r->n_calls) < 0 ||
+        get_strv(obj, "roles", &r->roles, &r->n_roles) < 0 ||
+        get_strv(obj, "databases", &r->databases, &r->n_databases) < 0 ||
+        get_text(obj, "pattern", &r->pattern) < 0)
         return -1;
-    if (r->pattern != NULL) {
-        char msg[256];
-        if (!pf_classify_pattern_ok(r->pattern, msg, sizeof msg)) {
-            char *kp = child_path(path, "pattern");
-            fail(p, kp, "invalid regular expression: %s", msg);
-            free(kp);
-            return -1;
-        }
-    }
+    char msg[256];
+    if (r->pattern != NULL && !pf_classify_pattern_ok(r->pattern, msg, sizeof msg))
+        return pf_json_fail(obj, "pattern", "invalid regular expression: %s", msg);
     if (r->n_touches + r->n_calls + r->n_roles + r->n_databases == 0 && r->pattern == NULL)
-        return fail(p, path,
-                    "category '%s' has no condition (touches, calls, roles, databases, pattern)",
-                    r->name);
+        return pf_json_fail(obj, NULL,
+                            "category '%s' has no condition (touches, calls, roles, databases, "
+                            "pattern)",
+                            r->name);
     return 0;
 }
 
-static int parse_categories(parser *p, const cJSON *root, pf_monconfig *c)
+static int parse_categories(const pf_json_val *root, pf_monconfig *c)
 {
-    const cJSON *cats = cJSON_GetObjectItemCaseSensitive(root, "categories");
-    if (cats != NULL) {
-        if (!cJSON_IsArray(cats))
-            return fail(p, "$.categories", "expected an array of categories");
-        size_t n = (size_t)cJSON_GetArraySize(cats);
-        c->categories = pf_calloc(n ? n : 1, sizeof *c->categories);
-        size_t i = 0;
-        for (const cJSON *it = cats->child; it; it = it->next, i++) {
-            char *ip = index_path("$.categories", i);
-            int rc = parse_category(p, ip, it, &c->categories[i], false);
-            c->n_categories = i + 1;
-            if (rc == 0)
-                for (size_t j = 0; j < i; j++)
-                    if (strcmp(c->categories[j].name, c->categories[i].name) == 0 &&
-                        c->categories[j].threshold_ms != c->categories[i].threshold_ms) {
-                        /* Several rules of one category are alternatives; one threshold. */
-                        rc = fail(p, ip,
-                                  "category '%s' has another threshold in $.categories[%zu]",
-                                  c->categories[i].name, j);
-                        break;
-                    }
-            free(ip);
-            if (rc < 0)
-                return -1;
-        }
-    }
-    const cJSON *def = cJSON_GetObjectItemCaseSensitive(root, "default");
-    if (def != NULL && parse_category(p, "$.default", def, &c->fallback, true) < 0)
-        return -1;
-    for (size_t i = 0; i < c->n_categories; i++)
-        if (strcmp(c->categories[i].name, c->fallback.name) == 0) {
-            char *ip = index_path("$.categories", i);
-            fail(p, ip, "'%s' is the default category's name", c->fallback.name);
-            free(ip);
+    pf_json_val cats, it, def;
+    bool have = pf_json_member(root, "categories", &cats) == 0;
+    if (have && !pf_json_is(&cats, PF_JSON_ARRAY))
+        return pf_json_fail(&cats, NULL, "must be an array of categories");
+    if (have)
+        c->categories = pf_calloc(pf_json_count(&cats) + 1, sizeof *c->categories);
+    for (bool more = have && pf_json_first(&cats, &it); more; more = pf_json_next(&it)) {
+        size_t i = it.index;
+        c->n_categories = i + 1;
+        if (parse_category(&it, &c->categories[i], false) < 0)
             return -1;
-        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->categories[j].name, c->categories[i].name) == 0 &&
+                c->categories[j].threshold_ms != c->categories[i].threshold_ms)
+                /* Several rules of one category are alternatives; one threshold. */
+                return pf_json_fail(&it, NULL,
+                                    "category '%s' has another threshold in $.categories[%zu]",
+                                    c->categories[i].name, j);
+    }
+    if (pf_json_member(root, "default", &def) == 0 && parse_category(&def, &c->fallback, true) < 0)
+        return -1;
+    for (bool more = have && pf_json_first(&cats, &it); more; more = pf_json_next(&it))
+        if (strcmp(c->categories[it.index].name, c->fallback.name) == 0)
+            return pf_json_fail(&it, NULL, "'%s' is the default category's name",
+                                c->fallback.name);
     return 0;
 }
 
-static int parse_alerts(parser *p, const cJSON *root, pf_monconfig *c)
+static int parse_regression(const pf_json_val *g, pf_alert_rules *r)
 {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "alerts");
-    if (a == NULL)
-        return 0;
+    static const char *const keys[] = {"enabled",  "ratio", "min_calls", "min_baseline_calls",
+                                       "min_delta", "window", "level",   "critical_ratio",
+                                       NULL};
+    if (check_keys(g, keys) < 0 ||
+        pf_json_get_bool(g, "enabled", PF_JSON_OPTIONAL, &r->regression_enabled) < 0 ||
+        pf_json_get_number_in(g, "ratio", PF_JSON_OPTIONAL, 1.0, 1000, &r->regression_ratio) < 0 ||
+        pf_json_get_int64(g, "min_calls", PF_JSON_OPTIONAL, 1, 1000000000,
+                          &r->regression_min_calls) < 0 ||
+        pf_json_get_int64(g, "min_baseline_calls", PF_JSON_OPTIONAL, 1, 1000000000,
+                          &r->regression_min_baseline_calls) < 0 ||
+        get_duration(g, "min_delta", &r->regression_min_delta_ms, 0) < 0 ||
+        get_duration(g, "window", &r->regression_window_ms, 60000) < 0 ||
+        get_level(g, "level", &r->regression_level) < 0 ||
+        pf_json_get_number_in(g, "critical_ratio", PF_JSON_OPTIONAL, 0, 1000,
+                              &r->regression_critical_ratio) < 0)
+        return -1;
+    if (r->regression_critical_ratio > 0 && r->regression_critical_ratio <= r->regression_ratio)
+        return pf_json_fail(g, "critical_ratio", "must be above ratio (%g)", r->regression_ratio);
+    return 0;
+}
+
+static int parse_alerts(const pf_json_val *root, pf_monconfig *c)
+{
     static const char *const keys[] = {"threshold", "regression", "repeat_every", "resolve_after",
                                        NULL};
-    if (need_object(p, "$.alerts", a) < 0 || check_keys(p, "$.alerts", a, keys) < 0)
-        return -1;
+    static const char *const tkeys[] = {"enabled", "min_calls", NULL};
+    pf_json_val a, t, g;
+    if (pf_json_member(root, "alerts", &a) != 0)
+        return 0;
     pf_alert_rules *r = &c->alerts;
-    if (get_duration(p, "$.alerts", a, "repeat_every", &r->repeat_every_ms, 1000) < 0)
+    if (check_keys(&a, keys) < 0 ||
+        get_duration(&a, "repeat_every", &r->repeat_every_ms, 1000) < 0 ||
+        pf_json_get_int(&a, "resolve_after", PF_JSON_OPTIONAL, 1, 1000, &r->resolve_after) < 0)
         return -1;
-    double ra = r->resolve_after;
-    if (get_number(p, "$.alerts", a, "resolve_after", &ra, 1, 1000) < 0)
+    if (pf_json_member(&a, "threshold", &t) == 0 &&
+        (check_keys(&t, tkeys) < 0 ||
+         pf_json_get_bool(&t, "enabled", PF_JSON_OPTIONAL, &r->threshold_enabled) < 0 ||
+         pf_json_get_int64(&t, "min_calls", PF_JSON_OPTIONAL, 1, 1000000000,
+                           &r->threshold_min_calls) < 0))
         return -1;
-    r->resolve_after = (int)ra;
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(a, "threshold");
-    if (t != NULL) {
-        static const char *const tkeys[] = {"enabled", "min_calls", NULL};
-        if (need_object(p, "$.alerts.threshold", t) < 0 ||
-            check_keys(p, "$.alerts.threshold", t, tkeys) < 0 ||
-            get_bool(p, "$.alerts.threshold", t, "enabled", &r->threshold_enabled) < 0 ||
-            get_int64(p, "$.alerts.threshold", t, "min_calls", &r->threshold_min_calls, 1,
-                      1000000000) < 0)
-            return -1;
-    }
-    const cJSON *g = cJSON_GetObjectItemCaseSensitive(a, "regression");
-    if (g != NULL) {
-        static const char *const gkeys[] = {"enabled",  "ratio", "min_calls", "min_baseline_calls",
-                                            "min_delta", "window", "level",   "critical_ratio",
-                                            NULL};
-        const char *gp = "$.alerts.regression";
-        if (need_object(p, gp, g) < 0 || check_keys(p, gp, g, gkeys) < 0 ||
-            get_bool(p, gp, g, "enabled", &r->regression_enabled) < 0 ||
-            get_number(p, gp, g, "ratio", &r->regression_ratio, 1.0, 1000) < 0 ||
-            get_int64(p, gp, g, "min_calls", &r->regression_min_calls, 1, 1000000000) < 0 ||
-            get_int64(p, gp, g, "min_baseline_calls", &r->regression_min_baseline_calls, 1,
-                      1000000000) < 0 ||
-            get_duration(p, gp, g, "min_delta", &r->regression_min_delta_ms, 0) < 0 ||
-            get_duration(p, gp, g, "window", &r->regression_window_ms, 60000) < 0 ||
-            get_level(p, gp, g, "level", &r->regression_level) < 0 ||
-            get_number(p, gp, g, "critical_ratio", &r->regression_critical_ratio, 0, 1000) < 0)
-            return -1;
-        if (r->regression_critical_ratio > 0 && r->regression_critical_ratio <= r->regression_ratio)
-            return fail(p, "$.alerts.regression.critical_ratio", "must be above ratio (%g)",
-                        r->regression_ratio);
-    }
+    if (pf_json_member(&a, "regression", &g) == 0 && parse_regression(&g, r) < 0)
+        return -1;
     return 0;
 }
 
-static int parse_notifier(parser *p, const char *path, const cJSON *obj, pf_notify_spec *s,
-                          size_t index)
+/* What a notifier of each kind needs and must not have. */
+static int check_notifier(const pf_json_val *obj, const pf_notify_spec *s)
+{
+    bool web = s->kind == PF_NOTIFY_SLACK || s->kind == PF_NOTIFY_WEBHOOK;
+    if (web && (s->url_env == NULL) == (s->url_file == NULL))
+        return pf_json_fail(obj, NULL, "a %s notifier needs exactly one of url_env and url_file",
+                            pf_notify_kind_name(s->kind));
+    if (!web && (s->url_env || s->url_file))
+        return pf_json_fail(obj, NULL, "url_env/url_file are for slack and webhook notifiers");
+    if (s->kind == PF_NOTIFY_COMMAND && s->argc == 0)
+        return pf_json_fail(obj, NULL,
+                            "a command notifier needs 'command' (program and arguments)");
+    if (s->kind != PF_NOTIFY_COMMAND && s->argc > 0)
+        return pf_json_fail(obj, NULL, "'command' is for command notifiers");
+    if (s->kind == PF_NOTIFY_EMAIL && s->n_to == 0)
+        return pf_json_fail(obj, NULL, "an email notifier needs 'to'");
+    if (s->kind != PF_NOTIFY_EMAIL && (s->n_to > 0 || s->from || s->sendmail))
+        return pf_json_fail(obj, NULL, "'to', 'from' and 'sendmail' are for email notifiers");
+    return 0;
+}
+
+static int parse_notifier(const pf_json_val *obj, pf_notify_spec *s)
 {
     static const char *const keys[] = {"name",    "type",    "description", "min_level",
                                        "required", "url_env", "url_file",   "command",
                                        "to",      "from",    "sendmail",    "timeout",
                                        "retries", "backoff", NULL};
-    if (need_object(p, path, obj) < 0 || check_keys(p, path, obj, keys) < 0)
-        return -1;
-    char *type = NULL;
-    int rc = get_string(p, path, obj, "type", &type);
-    if (rc != 0) {
-        free(type);
-        return rc < 0 ? -1 : fail(p, path, "missing 'type' (slack, webhook, command, email)");
-    }
     static const pf_notify_kind kinds[] = {PF_NOTIFY_SLACK, PF_NOTIFY_WEBHOOK, PF_NOTIFY_COMMAND,
                                            PF_NOTIFY_EMAIL};
+    const char *type = NULL;
+    if (check_keys(obj, keys) < 0)
+        return -1;
+    int rc = pf_json_get_string(obj, "type", PF_JSON_NONEMPTY, &type);
+    if (rc != 0)
+        return rc < 0 ? -1
+                      : pf_json_fail(obj, NULL, "missing 'type' (slack, webhook, command, email)");
     bool found = false;
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !found; i++)
         if (strcmp(type, pf_notify_kind_name(kinds[i])) == 0) {
             pf_notify_spec_default(s, kinds[i]);
             found = true;
         }
-    if (!found) {
-        char *kp = child_path(path, "type");
-        fail(p, kp, "'%s' is not a notifier type (slack, webhook, command, email)", type);
-        free(kp);
-        free(type);
-        return -1;
-    }
-    free(type);
-    if (get_string(p, path, obj, "name", &s->name) < 0)
+    if (!found)
+        return pf_json_fail(obj, "type",
+                            "'%s' is not a notifier type (slack, webhook, command, email)", type);
+    if (get_text(obj, "name", &s->name) < 0)
         return -1;
     if (s->name == NULL)
-        s->name = pf_asprintf("%s-%zu", pf_notify_kind_name(s->kind), index + 1);
-    double retries = s->retries;
-    if (get_level(p, path, obj, "min_level", &s->min_level) < 0 ||
-        get_bool(p, path, obj, "required", &s->required) < 0 ||
-        get_string(p, path, obj, "url_env", &s->url_env) < 0 ||
-        get_string(p, path, obj, "url_file", &s->url_file) < 0 ||
-        get_strv(p, path, obj, "command", &s->argv, &s->argc) < 0 ||
-        get_strv(p, path, obj, "to", &s->to, &s->n_to) < 0 ||
-        get_string(p, path, obj, "from", &s->from) < 0 ||
-        get_string(p, path, obj, "sendmail", &s->sendmail) < 0 ||
-        get_duration(p, path, obj, "timeout", &s->timeout_ms, 100) < 0 ||
-        get_number(p, path, obj, "retries", &retries, 0, 20) < 0 ||
-        get_duration(p, path, obj, "backoff", &s->backoff_ms, 1) < 0)
+        s->name = pf_asprintf("%s-%zu", pf_notify_kind_name(s->kind), obj->index + 1);
+    if (get_level(obj, "min_level", &s->min_level) < 0 ||
+        pf_json_get_bool(obj, "required", PF_JSON_OPTIONAL, &s->required) < 0 ||
+        get_text(obj, "url_env", &s->url_env) < 0 || get_text(obj, "url_file", &s->url_file) < 0 ||
+        get_strv(obj, "command", &s->argv, &s->argc) < 0 ||
+        get_strv(obj, "to", &s->to, &s->n_to) < 0 || get_text(obj, "from", &s->from) < 0 ||
+        get_text(obj, "sendmail", &s->sendmail) < 0 ||
+        get_duration(obj, "timeout", &s->timeout_ms, 100) < 0 ||
+        pf_json_get_int(obj, "retries", PF_JSON_OPTIONAL, 0, 20, &s->retries) < 0 ||
+        get_duration(obj, "backoff", &s->backoff_ms, 1) < 0)
         return -1;
-    s->retries = (int)retries;
-    bool web = s->kind == PF_NOTIFY_SLACK || s->kind == PF_NOTIFY_WEBHOOK;
-    if (web && (s->url_env == NULL) == (s->url_file == NULL))
-        return fail(p, path, "a %s notifier needs exactly one of url_env and url_file",
-                    pf_notify_kind_name(s->kind));
-    if (!web && (s->url_env || s->url_file))
-        return fail(p, path, "url_env/url_file are for slack and webhook notifiers");
-    if (s->kind == PF_NOTIFY_COMMAND && s->argc == 0)
-        return fail(p, path, "a command notifier needs 'command' (program and arguments)");
-    if (s->kind != PF_NOTIFY_COMMAND && s->argc > 0)
-        return fail(p, path, "'command' is for command notifiers");
-    if (s->kind == PF_NOTIFY_EMAIL && s->n_to == 0)
-        return fail(p, path, "an email notifier needs 'to'");
-    if (s->kind != PF_NOTIFY_EMAIL && (s->n_to > 0 || s->from || s->sendmail))
-        return fail(p, path, "'to', 'from' and 'sendmail' are for email notifiers");
-    return 0;
+    return check_notifier(obj, s);
 }
 
-static int parse_notify(parser *p, const cJSON *root, pf_monconfig *c)
+static int parse_notify(const pf_json_val *root, pf_monconfig *c)
 {
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "notify");
-    if (n == NULL)
+    pf_json_val n, it;
+    if (pf_json_member(root, "notify", &n) != 0)
         return 0;
-    if (!cJSON_IsArray(n))
-        return fail(p, "$.notify", "expected an array of notifiers");
-    size_t cnt = (size_t)cJSON_GetArraySize(n);
-    c->notify = pf_calloc(cnt ? cnt : 1, sizeof *c->notify);
-    size_t i = 0;
-    for (const cJSON *it = n->child; it; it = it->next, i++) {
-        char *ip = index_path("$.notify", i);
-        int rc = parse_notifier(p, ip, it, &c->notify[i], i);
+    if (!pf_json_is(&n, PF_JSON_ARRAY))
+        return pf_json_fail(&n, NULL, "must be an array of notifiers");
+    c->notify = pf_calloc(pf_json_count(&n) + 1, sizeof *c->notify);
+    for (bool more = pf_json_first(&n, &it); more; more = pf_json_next(&it)) {
+        size_t i = it.index;
         c->n_notify = i + 1;
-        for (size_t j = 0; rc == 0 && j < i; j++)
-            if (strcmp(c->notify[j].name, c->notify[i].name) == 0)
-                rc = fail(p, ip, "notifier name '%s' is used twice", c->notify[i].name);
-        free(ip);
-        if (rc < 0)
+        if (parse_notifier(&it, &c->notify[i]) < 0)
             return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->notify[j].name, c->notify[i].name) == 0)
+                return pf_json_fail(&it, NULL, "notifier name '%s' is used twice",
+                                    c->notify[i].name);
     }
     return 0;
 }
 
-static int parse_root(parser *p, const cJSON *root, pf_monconfig *c)
+static int parse_retention_and_levels(const pf_json_val *root, pf_monconfig *c)
+{
+    static const char *const rkeys[] = {"raw", "hourly", "alerts", "every", NULL};
+    static const char *const lkeys[] = {"warning", "critical", "emergency", NULL};
+    pf_json_val ret, lv;
+    if (pf_json_member(root, "retention", &ret) == 0) {
+        if (check_keys(&ret, rkeys) < 0 ||
+            get_duration(&ret, "raw", &c->retention.raw_ms, 3600000) < 0 ||
+            get_duration(&ret, "hourly", &c->retention.hourly_ms, 3600000) < 0 ||
+            get_duration(&ret, "alerts", &c->retention.alerts_ms, 3600000) < 0 ||
+            get_duration(&ret, "every", &c->retention.every_ms, 1000) < 0)
+            return -1;
+        if (c->retention.hourly_ms < c->retention.raw_ms)
+            return pf_json_fail(&ret, "hourly", "must be at least as long as raw");
+    }
+    if (pf_json_member(root, "levels", &lv) == 0) {
+        pf_alert_rules *r = &c->alerts;
+        if (check_keys(&lv, lkeys) < 0 ||
+            pf_json_get_number_in(&lv, "warning", PF_JSON_OPTIONAL, 0, 100, &r->warn_level) < 0 ||
+            pf_json_get_number_in(&lv, "critical", PF_JSON_OPTIONAL, 0, 100,
+                                  &r->critical_level) < 0 ||
+            pf_json_get_number_in(&lv, "emergency", PF_JSON_OPTIONAL, 0, 100,
+                                  &r->emergency_level) < 0)
+            return -1;
+        if (!(r->warn_level < r->critical_level && r->critical_level < r->emergency_level))
+            return pf_json_fail(&lv, NULL, "need warning < critical < emergency");
+    }
+    return 0;
+}
+
+static int parse_root(const pf_json_val *root, pf_monconfig *c)
 {
     static const char *const keys[] = {"version",    "description", "source",
                                        "interval",   "statement_timeout", "max_pending",
                                        "max_query_length", "retention", "levels",
                                        "categories", "default",     "alerts",
                                        "notify",     NULL};
-    if (need_object(p, "$", root) < 0 || check_keys(p, "$", root, keys) < 0)
+    if (check_keys(root, keys) < 0)
         return -1;
     double version = PF_MONCONFIG_FORMAT;
-    if (get_number(p, "$", root, "version", &version, 1, 1e9) < 0)
+    if (pf_json_get_number_in(root, "version", PF_JSON_OPTIONAL, 1, 1e9, &version) < 0)
         return -1;
     if (version != PF_MONCONFIG_FORMAT)
-        return fail(p, "$.version", "format version %g is not supported (this perfgate reads %d)",
-                    version, PF_MONCONFIG_FORMAT);
-    if (get_string(p, "$", root, "source", &c->source) < 0)
+        return pf_json_fail(root, "version",
+                            "format version %g is not supported (this perfgate reads %d)", version,
+                            PF_MONCONFIG_FORMAT);
+    int64_t query_length = (int64_t)c->max_query_length;
+    if (get_text(root, "source", &c->source) < 0 ||
+        get_duration(root, "interval", &c->interval_ms, 100) < 0 ||
+        get_duration(root, "statement_timeout", &c->statement_timeout_ms, 100) < 0 ||
+        pf_json_get_int(root, "max_pending", PF_JSON_OPTIONAL, 1, 100000, &c->max_pending) < 0 ||
+        pf_json_get_int64(root, "max_query_length", PF_JSON_OPTIONAL, 64, 1048576,
+                          &query_length) < 0)
         return -1;
-    if (get_duration(p, "$", root, "interval", &c->interval_ms, 100) < 0 ||
-        get_duration(p, "$", root, "statement_timeout", &c->statement_timeout_ms, 100) < 0)
+    c->max_query_length = (size_t)query_length;
+    if (parse_retention_and_levels(root, c) < 0 || parse_categories(root, c) < 0 ||
+        parse_alerts(root, c) < 0 || parse_notify(root, c) < 0)
         return -1;
-    double mp = c->max_pending, mq = (double)c->max_query_length;
-    if (get_number(p, "$", root, "max_pending", &mp, 1, 100000) < 0 ||
-        get_number(p, "$", root, "max_query_length", &mq, 64, 1048576) < 0)
-        return -1;
-    c->max_pending = (int)mp;
-    c->max_query_length = (size_t)mq;
-    const cJSON *ret = cJSON_GetObjectItemCaseSensitive(root, "retention");
-    if (ret != NULL) {
-        static const char *const rkeys[] = {"raw", "hourly", "alerts", "every", NULL};
-        if (need_object(p, "$.retention", ret) < 0 ||
-            check_keys(p, "$.retention", ret, rkeys) < 0 ||
-            get_duration(p, "$.retention", ret, "raw", &c->retention.raw_ms, 3600000) < 0 ||
-            get_duration(p, "$.retention", ret, "hourly", &c->retention.hourly_ms, 3600000) < 0 ||
-            get_duration(p, "$.retention", ret, "alerts", &c->retention.alerts_ms, 3600000) < 0 ||
-            get_duration(p, "$.retention", ret, "every", &c->retention.every_ms, 1000) < 0)
-            return -1;
-        if (c->retention.hourly_ms < c->retention.raw_ms)
-            return fail(p, "$.retention.hourly", "must be at least as long as raw");
+    if (c->alerts.regression_enabled && c->alerts.regression_window_ms > c->retention.hourly_ms) {
+        /* At the window when the file sets it, else at the top. */
+        pf_json_val a, g;
+        const char *what = "the baseline window is longer than the history kept "
+                           "($.retention.hourly)";
+        if (pf_json_member(root, "alerts", &a) == 0 && pf_json_member(&a, "regression", &g) == 0 &&
+            pf_json_has(&g, "window"))
+            return pf_json_fail(&g, "window", "%s", what);
+        return pf_json_fail(root, "alerts.regression.window", "%s", what);
     }
-    const cJSON *lv = cJSON_GetObjectItemCaseSensitive(root, "levels");
-    if (lv != NULL) {
-        static const char *const lkeys[] = {"warning", "critical", "emergency", NULL};
-        pf_alert_rules *r = &c->alerts;
-        if (need_object(p, "$.levels", lv) < 0 || check_keys(p, "$.levels", lv, lkeys) < 0 ||
-            get_number(p, "$.levels", lv, "warning", &r->warn_level, 0, 100) < 0 ||
-            get_number(p, "$.levels", lv, "critical", &r->critical_level, 0, 100) < 0 ||
-            get_number(p, "$.levels", lv, "emergency", &r->emergency_level, 0, 100) < 0)
-            return -1;
-        if (!(r->warn_level < r->critical_level && r->critical_level < r->emergency_level))
-            return fail(p, "$.levels", "need warning < critical < emergency");
-    }
-    if (parse_categories(p, root, c) < 0 || parse_alerts(p, root, c) < 0 ||
-        parse_notify(p, root, c) < 0)
-        return -1;
-    if (c->alerts.regression_enabled && c->alerts.regression_window_ms > c->retention.hourly_ms)
-        return fail(p, "$.alerts.regression.window",
-                    "the baseline window is longer than the history kept ($.retention.hourly)");
     return 0;
 }
 
@@ -571,33 +429,16 @@ pf_monconfig *pf_monconfig_default(void)
 int pf_monconfig_parse(const char *origin, const char *text, pf_monconfig **out, pf_error *err)
 {
     *out = NULL;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
-    if (root == NULL) {
-        size_t off = end ? (size_t)(end - text) : 0;
-        int line = 1, col = 1;
-        for (size_t i = 0; i < off && text[i]; i++) {
-            if (text[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        char near[24];
-        snprintf(near, sizeof near, "%.20s", text + off);
-        for (char *ch = near; *ch; ch++)
-            if (*ch == '\n' || *ch == '\r')
-                *ch = ' ';
-        return pf_error_set(err, PF_EXIT_USAGE, "%s:%d:%d: JSON syntax error near '%s'", origin,
-                            line, col, near);
-    }
+    pf_json *doc = NULL;
+    if (pf_json_parse(origin, text, &doc, err) < 0)
+        return -1;
     pf_monconfig *c = pf_monconfig_default();
     free(c->origin);
     c->origin = pf_strdup(origin);
-    parser p = {origin, err};
-    int rc = parse_root(&p, root, c);
-    cJSON_Delete(root);
+    pf_json_val root;
+    pf_json_root(doc, &root);
+    int rc = parse_root(&root, c);
+    pf_json_free(doc);
     if (rc < 0) {
         pf_monconfig_free(c);
         return -1;
@@ -610,10 +451,8 @@ int pf_monconfig_load(const char *path, pf_monconfig **out, pf_error *err)
 {
     *out = NULL;
     char *text = NULL;
-    if (pf_file_read(path, &text, NULL, err) < 0) {
-        err->code = PF_EXIT_USAGE;
+    if (pf_file_read(path, &text, NULL, err) < 0)
         return -1;
-    }
     int rc = pf_monconfig_parse(path, text, out, err);
     free(text);
     return rc;

@@ -1,19 +1,16 @@
 /* The entitlement rules file of perfgate rls (format in docs/rls.md) and the
  * table of check ids with their severities and fix hints. Reading is strict:
- * unknown keys and wrong types are errors naming the file, the JSON path and
- * its line. cJSON stays inside this file. */
+ * unknown keys and wrong types are errors naming the file, the line and the
+ * JSON path (json.h). */
 #include "rls.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "buf.h"
 #include "fsutil.h"
+#include "json.h"
 
 /* ------------------------------------------------------------ rule ids */
 
@@ -98,167 +95,18 @@ int pf_rls_severity_parse(const char *text, pf_rls_severity *out)
     return 0;
 }
 
-/* ------------------------------------------------- JSON path → line */
-
-/* A minimal walk over already-valid JSON text to find where a path
- * ("tables.shell_files.read", "identities[3].sql") starts, so errors can
- * name a line (cJSON keeps none). */
-static const char *skip_ws(const char *p)
-{
-    while (*p && isspace((unsigned char)*p))
-        p++;
-    return p;
-}
-
-static const char *skip_string(const char *p)
-{
-    p++; /* opening quote */
-    while (*p && *p != '"') {
-        if (*p == '\\' && p[1])
-            p++;
-        p++;
-    }
-    return *p ? p + 1 : p;
-}
-
-static const char *skip_value(const char *p)
-{
-    p = skip_ws(p);
-    if (*p == '"')
-        return skip_string(p);
-    if (*p == '{' || *p == '[') {
-        int depth = 0;
-        while (*p) {
-            if (*p == '"') {
-                p = skip_string(p);
-                continue;
-            }
-            if (*p == '{' || *p == '[')
-                depth++;
-            else if (*p == '}' || *p == ']') {
-                depth--;
-                if (depth == 0)
-                    return p + 1;
-            }
-            p++;
-        }
-        return p;
-    }
-    while (*p && *p != ',' && *p != '}' && *p != ']' && !isspace((unsigned char)*p))
-        p++;
-    return p;
-}
-
-/* Position of the value at path inside the value at p, or NULL. */
-static const char *find_path(const char *p, const char *path)
-{
-    p = skip_ws(p);
-    if (*path == '\0')
-        return p;
-    if (*path == '.')
-        path++;
-    if (*path == '[') {
-        if (*p != '[')
-            return NULL;
-        long idx = strtol(path + 1, NULL, 10);
-        const char *rest = strchr(path, ']');
-        if (rest == NULL)
-            return NULL;
-        p = skip_ws(p + 1);
-        for (long i = 0; i < idx; i++) {
-            p = skip_ws(skip_value(p));
-            if (*p != ',')
-                return NULL;
-            p = skip_ws(p + 1);
-        }
-        return find_path(p, rest + 1);
-    }
-    if (*p != '{')
-        return NULL;
-    size_t klen = strcspn(path, ".[");
-    p = skip_ws(p + 1);
-    while (*p == '"') {
-        const char *kstart = p + 1;
-        const char *kend = skip_string(p) - 1;
-        p = skip_ws(kend + 1);
-        if (*p != ':')
-            return NULL;
-        p = skip_ws(p + 1);
-        if ((size_t)(kend - kstart) == klen && strncmp(kstart, path, klen) == 0)
-            return path[klen] ? find_path(p, path + klen) : kstart - 1;
-        p = skip_ws(skip_value(p));
-        if (*p == ',')
-            p = skip_ws(p + 1);
-    }
-    return NULL;
-}
-
-static int line_of_path(const char *text, const char *path)
-{
-    const char *at = find_path(text, path);
-    return at ? pf_line_of_offset(text, (size_t)(at - text)) : 1;
-}
-
 /* --------------------------------------------------------------- reader */
 
-typedef struct reader {
-    const char *path;
-    const char *text;
-    pf_error *err;
-} reader;
-
-static int bad(reader *r, const char *jpath, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int bad(reader *r, const char *jpath, const char *fmt, ...)
+/* An optional string that is not blank; *out NULL when absent. */
+static int opt_str(const pf_json_val *obj, const char *key, char **out)
 {
-    char what[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return pf_error_set(r->err, PF_EXIT_USAGE, "%s:%d: %s: %s", r->path,
-                        line_of_path(r->text, jpath), jpath, what);
-}
-
-/* Only these keys; anything else is a typo the user must hear about. */
-static int check_keys(reader *r, const cJSON *obj, const char *jpath, const char *const *allowed)
-{
-    for (const cJSON *e = obj->child; e; e = e->next) {
-        bool ok = false;
-        for (size_t i = 0; allowed[i] && !ok; i++)
-            ok = strcmp(e->string, allowed[i]) == 0;
-        if (!ok) {
-            char *p = pf_asprintf("%s%s%s", jpath, *jpath ? "." : "", e->string);
-            pf_buf list = PF_BUF_INIT;
-            for (size_t i = 0; allowed[i]; i++)
-                pf_buf_printf(&list, "%s%s", i ? ", " : "", allowed[i]);
-            bad(r, p, "unknown key (expected one of: %s)", pf_buf_str(&list));
-            pf_buf_dispose(&list);
-            free(p);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* An optional string member: 0 (and *out NULL when absent), -1 on a type error. */
-static int opt_str(reader *r, const cJSON *obj, const char *jpath, const char *key, char **out)
-{
+    const char *s = NULL;
     *out = NULL;
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (v == NULL)
-        return 0;
-    char *p = pf_asprintf("%s%s%s", jpath, *jpath ? "." : "", key);
-    int rc = 0;
-    if (!cJSON_IsString(v) || v->valuestring == NULL)
-        rc = bad(r, p, "must be a string");
-    else if (v->valuestring[strspn(v->valuestring, " \t\r\n")] == '\0')
-        rc = bad(r, p, "must not be empty");
-    else
-        *out = pf_strdup(v->valuestring);
-    free(p);
-    return rc;
+    if (pf_json_get_string(obj, key, PF_JSON_NONEMPTY, &s) < 0)
+        return -1;
+    if (s != NULL)
+        *out = pf_strdup(s);
+    return 0;
 }
 
 static char *qualify(const char *name)
@@ -276,197 +124,194 @@ static bool valid_name(const char *s)
     return true;
 }
 
-static int read_identities(reader *r, const cJSON *arr, pf_rls_rules *out)
+static int read_identity(const pf_json_val *e, pf_rls_rules *out)
 {
     static const char *const keys[] = {"name", "about", "role", "sql", NULL};
-    if (!cJSON_IsArray(arr))
-        return bad(r, "identities", "must be an array of objects");
-    size_t n = (size_t)cJSON_GetArraySize(arr);
-    out->identities = pf_calloc(n + 1, sizeof *out->identities);
-    size_t i = 0;
-    for (const cJSON *e = arr->child; e; e = e->next, i++) {
-        char jp[64];
-        snprintf(jp, sizeof jp, "identities[%zu]", i);
-        if (!cJSON_IsObject(e))
-            return bad(r, jp, "must be an object");
-        if (check_keys(r, e, jp, keys) < 0)
-            return -1;
-        pf_rls_identity_spec *s = &out->identities[out->n_identities++];
-        if (opt_str(r, e, jp, "name", &s->name) < 0 || opt_str(r, e, jp, "about", &s->about) < 0 ||
-            opt_str(r, e, jp, "role", &s->role) < 0 || opt_str(r, e, jp, "sql", &s->sql) < 0)
-            return -1;
-        if (s->name == NULL)
-            return bad(r, jp, "needs a \"name\"");
-        if (!valid_name(s->name))
-            return bad(r, jp, "name '%s' must be letters, digits and _", s->name);
-        for (size_t k = 0; k + 1 < out->n_identities; k++)
-            if (strcmp(out->identities[k].name, s->name) == 0)
-                return bad(r, jp, "identity '%s' is declared twice", s->name);
-        if (s->role == NULL)
-            s->role = pf_strdup("authenticated");
-        if (strcmp(s->role, "authenticated") != 0 && strcmp(s->role, "anon") != 0 &&
-            strcmp(s->role, "service_role") != 0)
-            return bad(r, jp, "role '%s' is not one of authenticated, anon, service_role",
-                       s->role);
-        bool needs_sql = strcmp(s->role, "authenticated") == 0;
-        if (needs_sql && s->sql == NULL)
-            return bad(r, jp,
-                       "an authenticated identity needs \"sql\": a query returning its auth "
-                       "user id");
-        if (!needs_sql && s->sql != NULL)
-            return bad(r, jp, "role %s has no user: drop \"sql\"", s->role);
-        if (s->about == NULL)
-            s->about = pf_strdup("");
-    }
+    if (pf_json_check_keys(e, keys) < 0)
+        return -1;
+    pf_rls_identity_spec *s = &out->identities[out->n_identities++];
+    if (opt_str(e, "name", &s->name) < 0 || opt_str(e, "about", &s->about) < 0 ||
+        opt_str(e, "role", &s->role) < 0 || opt_str(e, "sql", &s->sql) < 0)
+        return -1;
+    if (s->name == NULL)
+        return pf_json_fail(e, NULL, "needs a \"name\"");
+    if (!valid_name(s->name))
+        return pf_json_fail(e, NULL, "name '%s' must be letters, digits and _", s->name);
+    for (size_t k = 0; k + 1 < out->n_identities; k++)
+        if (strcmp(out->identities[k].name, s->name) == 0)
+            return pf_json_fail(e, NULL, "identity '%s' is declared twice", s->name);
+    if (s->role == NULL)
+        s->role = pf_strdup("authenticated");
+    if (strcmp(s->role, "authenticated") != 0 && strcmp(s->role, "anon") != 0 &&
+        strcmp(s->role, "service_role") != 0)
+        return pf_json_fail(e, NULL, "role '%s' is not one of authenticated, anon, service_role",
+                            s->role);
+    bool needs_sql = strcmp(s->role, "authenticated") == 0;
+    if (needs_sql && s->sql == NULL)
+        return pf_json_fail(e, NULL,
+                            "an authenticated identity needs \"sql\": a query returning its auth "
+                            "user id");
+    if (!needs_sql && s->sql != NULL)
+        return pf_json_fail(e, NULL, "role %s has no user: drop \"sql\"", s->role);
+    if (s->about == NULL)
+        s->about = pf_strdup("");
     return 0;
 }
 
-static int read_tables(reader *r, const cJSON *obj, pf_rls_rules *out)
+static int read_identities(const pf_json_val *arr, pf_rls_rules *out)
+{
+    if (!pf_json_is(arr, PF_JSON_ARRAY))
+        return pf_json_fail(arr, NULL, "must be an array of objects");
+    out->identities = pf_calloc(pf_json_count(arr) + 1, sizeof *out->identities);
+    pf_json_val e;
+    for (bool more = pf_json_first(arr, &e); more; more = pf_json_next(&e))
+        if (read_identity(&e, out) < 0)
+            return -1;
+    return 0;
+}
+
+static int read_table(const pf_json_val *e, pf_rls_rules *out)
 {
     static const char *const keys[] = {"read", "update", "insert", "delete", "key", "force", NULL};
-    if (!cJSON_IsObject(obj))
-        return bad(r, "tables", "must be an object: table name → rule");
-    size_t n = (size_t)cJSON_GetArraySize(obj);
-    out->tables = pf_calloc(n + 1, sizeof *out->tables);
-    for (const cJSON *e = obj->child; e; e = e->next) {
-        char *jp = pf_asprintf("tables.%s", e->string);
-        int rc = 0;
-        pf_rls_table_rule *t = &out->tables[out->n_tables];
-        if (!valid_name(e->string))
-            rc = bad(r, jp, "'%s' is not a table name ([schema.]table)", e->string);
-        else if (!cJSON_IsObject(e))
-            rc = bad(r, jp, "must be an object with at least \"read\"");
-        else if (check_keys(r, e, jp, keys) < 0)
-            rc = -1;
-        if (rc == 0) {
-            out->n_tables++;
-            t->table = qualify(e->string);
-            t->line = line_of_path(r->text, jp);
-            t->force = -1;
-            for (size_t k = 0; k + 1 < out->n_tables && rc == 0; k++)
-                if (strcmp(out->tables[k].table, t->table) == 0)
-                    rc = bad(r, jp, "table %s is declared twice", t->table);
-        }
-        if (rc == 0 &&
-            (opt_str(r, e, jp, "read", &t->read) < 0 || opt_str(r, e, jp, "update", &t->update) < 0 ||
-             opt_str(r, e, jp, "insert", &t->insert) < 0 ||
-             opt_str(r, e, jp, "delete", &t->del) < 0 || opt_str(r, e, jp, "key", &t->key) < 0))
-            rc = -1;
-        if (rc == 0 && t->read == NULL)
-            rc = bad(r, jp, "needs \"read\": the SQL condition (over the table's columns, :uid = "
+    if (!valid_name(e->key))
+        return pf_json_fail(e, NULL, "'%s' is not a table name ([schema.]table)", e->key);
+    if (!pf_json_is(e, PF_JSON_OBJECT))
+        return pf_json_fail(e, NULL, "must be an object with at least \"read\"");
+    if (pf_json_check_keys(e, keys) < 0)
+        return -1;
+    pf_rls_table_rule *t = &out->tables[out->n_tables++];
+    t->table = qualify(e->key);
+    t->line = pf_json_line(e);
+    t->force = -1;
+    for (size_t k = 0; k + 1 < out->n_tables; k++)
+        if (strcmp(out->tables[k].table, t->table) == 0)
+            return pf_json_fail(e, NULL, "table %s is declared twice", t->table);
+    if (opt_str(e, "read", &t->read) < 0 || opt_str(e, "update", &t->update) < 0 ||
+        opt_str(e, "insert", &t->insert) < 0 || opt_str(e, "delete", &t->del) < 0 ||
+        opt_str(e, "key", &t->key) < 0)
+        return -1;
+    if (t->read == NULL)
+        return pf_json_fail(e, NULL,
+                            "needs \"read\": the SQL condition (over the table's columns, :uid = "
                             "the user) for the rows a user may read");
-        const cJSON *f = rc == 0 ? cJSON_GetObjectItemCaseSensitive(e, "force") : NULL;
-        if (f != NULL) {
-            if (!cJSON_IsBool(f)) {
-                char *fp = pf_asprintf("%s.force", jp);
-                rc = bad(r, fp, "must be true or false");
-                free(fp);
-            } else {
-                t->force = cJSON_IsTrue(f) ? 1 : 0;
-            }
-        }
-        free(jp);
-        if (rc < 0)
-            return -1;
-    }
+    bool force = false;
+    int rc = pf_json_get_bool(e, "force", PF_JSON_OPTIONAL, &force);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        t->force = force ? 1 : 0;
     return 0;
 }
 
-static int read_severities(reader *r, const cJSON *obj, pf_rls_rules *out)
+static int read_tables(const pf_json_val *obj, pf_rls_rules *out)
 {
-    if (!cJSON_IsObject(obj))
-        return bad(r, "severities", "must be an object: rule id → \"error\" | \"warning\" | \"off\"");
-    for (const cJSON *e = obj->child; e; e = e->next) {
-        char *jp = pf_asprintf("severities.%s", e->string);
-        int idx = pf_rls_rule_index(e->string);
-        int rc = 0;
-        if (idx < 0)
-            rc = bad(r, jp, "unknown rule id (see docs/rls.md for the list)");
-        else if (!cJSON_IsString(e) ||
-                 pf_rls_severity_parse(e->valuestring, &out->severity[idx]) < 0)
-            rc = bad(r, jp, "must be \"error\", \"warning\" or \"off\"");
-        free(jp);
-        if (rc < 0)
+    if (!pf_json_is(obj, PF_JSON_OBJECT))
+        return pf_json_fail(obj, NULL, "must be an object: table name → rule");
+    out->tables = pf_calloc(pf_json_count(obj) + 1, sizeof *out->tables);
+    pf_json_val e;
+    for (bool more = pf_json_first(obj, &e); more; more = pf_json_next(&e))
+        if (read_table(&e, out) < 0)
             return -1;
+    return 0;
+}
+
+static int read_severities(const pf_json_val *obj, pf_rls_rules *out)
+{
+    if (!pf_json_is(obj, PF_JSON_OBJECT))
+        return pf_json_fail(obj, NULL,
+                            "must be an object: rule id → \"error\" | \"warning\" | \"off\"");
+    pf_json_val e;
+    for (bool more = pf_json_first(obj, &e); more; more = pf_json_next(&e)) {
+        int idx = pf_rls_rule_index(e.key);
+        const char *v = pf_json_string(&e);
+        if (idx < 0)
+            return pf_json_fail(&e, NULL, "unknown rule id (see docs/rls.md for the list)");
+        if (v == NULL || pf_rls_severity_parse(v, &out->severity[idx]) < 0)
+            return pf_json_fail(&e, NULL, "must be \"error\", \"warning\" or \"off\"");
     }
     return 0;
 }
 
-static int read_doc(reader *r, const cJSON *root, pf_rls_rules *out)
+/* "definitions": SQL read relative to the rules file at path. */
+static int read_definitions(const char *path, const pf_json_val *root, pf_rls_rules *out)
+{
+    char *defs = NULL;
+    if (opt_str(root, "definitions", &defs) < 0)
+        return -1;
+    if (defs == NULL)
+        return 0;
+    if (defs[0] == '/') {
+        out->definitions_path = defs;
+    } else {
+        const char *slash = strrchr(path, '/');
+        out->definitions_path =
+            slash ? pf_asprintf("%.*s/%s", (int)(slash - path), path, defs) : pf_strdup(defs);
+        free(defs);
+    }
+    pf_error e;
+    if (pf_file_read(out->definitions_path, &out->definitions_sql, NULL, &e) < 0)
+        return pf_json_fail(root, "definitions", "cannot read %s: %s", out->definitions_path,
+                            e.msg);
+    return 0;
+}
+
+static int read_exposed_schemas(const pf_json_val *root, pf_rls_rules *out)
+{
+    pf_json_val xs, e;
+    if (pf_json_member(root, "exposed_schemas", &xs) != 0) {
+        out->exposed_schemas = pf_calloc(2, sizeof *out->exposed_schemas);
+        out->exposed_schemas[0] = pf_strdup("public");
+        return 0;
+    }
+    if (!pf_json_is(&xs, PF_JSON_ARRAY))
+        return pf_json_fail(&xs, NULL, "must be an array of schema names");
+    out->exposed_schemas = pf_calloc(pf_json_count(&xs) + 1, sizeof *out->exposed_schemas);
+    for (bool more = pf_json_first(&xs, &e); more; more = pf_json_next(&e)) {
+        const char *name = pf_json_string(&e);
+        if (name == NULL || !valid_name(name))
+            return pf_json_fail(&e, NULL, "must be a schema name");
+        out->exposed_schemas[e.index] = pf_strdup(name);
+    }
+    return 0;
+}
+
+static int read_doc(const char *path, const pf_json_val *root, pf_rls_rules *out)
 {
     static const char *const keys[] = {"format",         "description", "definitions",
                                        "exposed_schemas", "force_rls",   "threshold_ms",
                                        "severities",      "identities",  "tables",
                                        NULL};
-    if (!cJSON_IsObject(root))
-        return bad(r, "", "the rules file must be a JSON object");
-    if (check_keys(r, root, "", keys) < 0)
+    if (!pf_json_is(root, PF_JSON_OBJECT))
+        return pf_json_fail(root, NULL, "the rules file must be a JSON object");
+    if (pf_json_check_keys(root, keys) < 0)
         return -1;
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
-    if (!cJSON_IsNumber(fmt) || fmt->valuedouble != 1)
-        return bad(r, "format", "must be 1");
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "description");
-    if (d != NULL && !cJSON_IsString(d))
-        return bad(r, "description", "must be a string");
+    pf_json_val fmt;
+    double format = 0;
+    if (pf_json_member(root, "format", &fmt) != 0 || !pf_json_number(&fmt, &format) || format != 1)
+        return pf_json_fail(root, "format", "must be 1");
+    const char *desc = NULL;
+    bool force = true;
+    out->threshold_ms = 50.0;
+    if (pf_json_get_string(root, "description", PF_JSON_OPTIONAL, &desc) < 0 ||
+        read_definitions(path, root, out) < 0 || read_exposed_schemas(root, out) < 0 ||
+        pf_json_get_bool(root, "force_rls", PF_JSON_OPTIONAL, &force) < 0 ||
+        pf_json_get_number(root, "threshold_ms", PF_JSON_OPTIONAL, &out->threshold_ms) < 0)
+        return -1;
+    out->force_default = force;
+    if (!(out->threshold_ms > 0))
+        return pf_json_fail(root, "threshold_ms", "must be a number > 0 (milliseconds)");
 
-    char *defs = NULL;
-    if (opt_str(r, root, "", "definitions", &defs) < 0)
+    pf_json_val v;
+    if (pf_json_member(root, "severities", &v) == 0 && read_severities(&v, out) < 0)
         return -1;
-    if (defs != NULL) {
-        if (defs[0] == '/') {
-            out->definitions_path = defs;
-        } else {
-            /* Relative to the rules file. */
-            const char *slash = strrchr(r->path, '/');
-            out->definitions_path =
-                slash ? pf_asprintf("%.*s/%s", (int)(slash - r->path), r->path, defs)
-                      : pf_strdup(defs);
-            free(defs);
-        }
-        pf_error e;
-        if (pf_file_read(out->definitions_path, &out->definitions_sql, NULL, &e) < 0)
-            return bad(r, "definitions", "cannot read %s: %s", out->definitions_path, e.msg);
-    }
-
-    const cJSON *xs = cJSON_GetObjectItemCaseSensitive(root, "exposed_schemas");
-    if (xs != NULL) {
-        if (!cJSON_IsArray(xs))
-            return bad(r, "exposed_schemas", "must be an array of schema names");
-        size_t n = (size_t)cJSON_GetArraySize(xs), i = 0;
-        out->exposed_schemas = pf_calloc(n + 1, sizeof *out->exposed_schemas);
-        for (const cJSON *e = xs->child; e; e = e->next, i++) {
-            if (!cJSON_IsString(e) || !valid_name(e->valuestring)) {
-                char jp[64];
-                snprintf(jp, sizeof jp, "exposed_schemas[%zu]", i);
-                return bad(r, jp, "must be a schema name");
-            }
-            out->exposed_schemas[i] = pf_strdup(e->valuestring);
-        }
-    } else {
-        out->exposed_schemas = pf_calloc(2, sizeof *out->exposed_schemas);
-        out->exposed_schemas[0] = pf_strdup("public");
-    }
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "force_rls");
-    if (f != NULL && !cJSON_IsBool(f))
-        return bad(r, "force_rls", "must be true or false");
-    out->force_default = f == NULL || cJSON_IsTrue(f);
-    const cJSON *th = cJSON_GetObjectItemCaseSensitive(root, "threshold_ms");
-    if (th != NULL && (!cJSON_IsNumber(th) || !(th->valuedouble > 0)))
-        return bad(r, "threshold_ms", "must be a number > 0 (milliseconds)");
-    out->threshold_ms = th ? th->valuedouble : 50.0;
-
-    const cJSON *sev = cJSON_GetObjectItemCaseSensitive(root, "severities");
-    if (sev != NULL && read_severities(r, sev, out) < 0)
+    if (pf_json_member(root, "identities", &v) != 0)
+        return pf_json_fail(root, "identities",
+                            "missing: the identities to sample (see docs/rls.md)");
+    if (read_identities(&v, out) < 0)
         return -1;
-    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(root, "identities");
-    if (ids == NULL)
-        return bad(r, "identities", "missing: the identities to sample (see docs/rls.md)");
-    if (read_identities(r, ids, out) < 0)
-        return -1;
-    const cJSON *tables = cJSON_GetObjectItemCaseSensitive(root, "tables");
-    if (tables == NULL)
-        return bad(r, "tables", "missing: an entitlement rule per table");
-    return read_tables(r, tables, out);
+    if (pf_json_member(root, "tables", &v) != 0)
+        return pf_json_fail(root, "tables", "missing: an entitlement rule per table");
+    return read_tables(&v, out);
 }
 
 int pf_rls_rules_parse(const char *path, const char *text, pf_rls_rules *out, pf_error *err)
@@ -475,18 +320,14 @@ int pf_rls_rules_parse(const char *path, const char *text, pf_rls_rules *out, pf
     out->path = pf_strdup(path);
     for (int i = 0; i < PF_RLS_N_RULE_IDS; i++)
         out->severity[i] = k_rules[i].default_severity;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
-    int rc;
-    if (root == NULL) {
-        size_t off = end ? (size_t)(end - text) : 0;
-        rc = pf_error_set(err, PF_EXIT_USAGE, "%s:%d: not valid JSON", path,
-                          pf_line_of_offset(text, off));
-    } else {
-        reader r = {path, text, err};
-        rc = read_doc(&r, root, out);
+    pf_json *doc = NULL;
+    int rc = pf_json_parse(path, text, &doc, err);
+    if (rc == 0) {
+        pf_json_val root;
+        pf_json_root(doc, &root);
+        rc = read_doc(path, &root, out);
     }
-    cJSON_Delete(root);
+    pf_json_free(doc);
     if (rc < 0)
         pf_rls_rules_dispose(out);
     return rc;
@@ -496,11 +337,8 @@ int pf_rls_rules_load(const char *path, pf_rls_rules *out, pf_error *err)
 {
     memset(out, 0, sizeof *out);
     char *text = NULL;
-    if (pf_file_read(path, &text, NULL, err) < 0) {
-        if (err)
-            err->code = PF_EXIT_USAGE;
+    if (pf_file_read(path, &text, NULL, err) < 0)
         return -1;
-    }
     int rc = pf_rls_rules_parse(path, text, out, err);
     free(text);
     return rc;

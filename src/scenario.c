@@ -1,28 +1,17 @@
-/* Scenario files: JSON parsing and validation. */
+/* Scenario files: JSON parsing and validation (json.h names file, line and path). */
 #include "scenario.h"
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "buf.h"
 #include "fsutil.h"
+#include "json.h"
 #include "rng.h"
 #include "sqlsplit.h"
 #include "timeutil.h"
-
-/* An input file that cannot be read is bad input, with the reader's message. */
-static int usage_error(pf_error *err)
-{
-    if (err)
-        err->code = PF_EXIT_USAGE;
-    return -1;
-}
 
 /* The identities of bench/README.md. */
 static const struct {
@@ -38,149 +27,25 @@ static const struct {
     {"service_role", PF_IDENTITY_SERVICE_ROLE},
 };
 
-typedef struct parser {
-    const char *origin;
-    pf_error *err;
-} parser;
-
-static int fail(parser *p, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(parser *p, const char *path, const char *fmt, ...)
+/* A duration string ("250ms", "30s"). */
+static int parse_duration(const pf_json_val *v, double *ms)
 {
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return pf_error_set(p->err, PF_EXIT_USAGE, "%s: %s: %s", p->origin, path, msg);
-}
-
-/* Every member of o must be one of keys (a typo must not silently change a
- * scenario). */
-static int check_keys(parser *p, const char *path, const cJSON *o, const char *const *keys)
-{
-    for (const cJSON *it = o->child; it != NULL; it = it->next) {
-        bool known = false;
-        for (size_t k = 0; keys[k] && !known; k++)
-            known = strcmp(it->string, keys[k]) == 0;
-        if (!known) {
-            pf_buf list = PF_BUF_INIT;
-            for (size_t k = 0; keys[k]; k++)
-                pf_buf_printf(&list, "%s%s", k ? ", " : "", keys[k]);
-            int rc = fail(p, path, "unknown key '%s' (expected one of: %s)", it->string,
-                          pf_buf_str(&list));
-            pf_buf_dispose(&list);
-            return rc;
-        }
-        for (const cJSON *dup = it->next; dup != NULL; dup = dup->next)
-            if (strcmp(dup->string, it->string) == 0)
-                return fail(p, path, "key '%s' appears twice", it->string);
-    }
-    return 0;
-}
-
-static char *sub(const char *path, const char *key)
-{
-    return pf_asprintf("%s.%s", path, key);
-}
-
-static char *idx(const char *path, int i)
-{
-    return pf_asprintf("%s[%d]", path, i);
-}
-
-/* A string member; *out borrowed from the tree. */
-static int get_string(parser *p, const char *path, const cJSON *o, const char *key,
-                      const char **out, bool required)
-{
-    *out = NULL;
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (it == NULL) {
-        if (!required)
-            return 0;
-        return fail(p, path, "missing '%s'", key);
-    }
-    if (!cJSON_IsString(it)) {
-        char *s = sub(path, key);
-        int rc = fail(p, s, "must be a string");
-        free(s);
-        return rc;
-    }
-    *out = it->valuestring;
-    return 0;
-}
-
-static int get_number(parser *p, const char *path, const cJSON *o, const char *key, double *out,
-                      bool required)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (it == NULL) {
-        if (!required)
-            return 0;
-        return fail(p, path, "missing '%s'", key);
-    }
-    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
-        char *s = sub(path, key);
-        int rc = fail(p, s, "must be a number");
-        free(s);
-        return rc;
-    }
-    *out = it->valuedouble;
-    return 0;
-}
-
-static int get_int(parser *p, const char *path, const cJSON *o, const char *key, int min, int max,
-                   int *out, bool required)
-{
-    double v = *out;
-    if (get_number(p, path, o, key, &v, required) < 0)
-        return -1;
-    if (v != floor(v) || v < min || v > max) {
-        char *s = sub(path, key);
-        int rc = fail(p, s, "must be an integer in [%d, %d]", min, max);
-        free(s);
-        return rc;
-    }
-    *out = (int)v;
-    return 0;
-}
-
-static int get_bool(parser *p, const char *path, const cJSON *o, const char *key, bool *out)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (it == NULL)
-        return 0;
-    if (!cJSON_IsBool(it)) {
-        char *s = sub(path, key);
-        int rc = fail(p, s, "must be true or false");
-        free(s);
-        return rc;
-    }
-    *out = cJSON_IsTrue(it);
-    return 0;
-}
-
-/* A duration string ("250ms", "30s") at path. */
-static int parse_duration(parser *p, const char *path, const cJSON *it, double *ms)
-{
-    if (!cJSON_IsString(it))
-        return fail(p, path, "must be a duration string such as \"500ms\" or \"30s\"");
+    const char *text = pf_json_string(v);
+    if (text == NULL)
+        return pf_json_fail(v, NULL, "must be a duration string such as \"500ms\" or \"30s\"");
     pf_error e;
-    if (pf_duration_parse(it->valuestring, ms, &e) < 0)
-        return fail(p, path, "%s", e.msg);
+    if (pf_duration_parse(text, ms, &e) < 0)
+        return pf_json_fail(v, NULL, "%s", e.msg);
     return 0;
 }
 
-static int get_duration(parser *p, const char *path, const cJSON *o, const char *key, double *ms)
+/* An optional duration member; *ms untouched when absent. */
+static int get_duration(const pf_json_val *o, const char *key, double *ms)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (it == NULL)
+    pf_json_val v;
+    if (pf_json_member(o, key, &v) != 0)
         return 0;
-    char *s = sub(path, key);
-    int rc = parse_duration(p, s, it, ms);
-    free(s);
-    return rc;
+    return parse_duration(&v, ms);
 }
 
 static bool valid_name(const char *s)
@@ -203,50 +68,41 @@ static bool valid_ident(const char *s)
     return true;
 }
 
-static int parse_think(parser *p, const char *path, const cJSON *it, pf_think *t)
+/* "think" of a step: a duration, {"exponential": mean} or {"uniform": [min, max]}. */
+static int parse_think(const pf_json_val *step, pf_think *t)
 {
+    static const char *const keys[] = {"exponential", "uniform", NULL};
+    pf_json_val it, e, u, lo, hi;
     memset(t, 0, sizeof *t);
-    if (it == NULL)
+    if (pf_json_member(step, "think", &it) != 0)
         return 0;
-    if (cJSON_IsString(it)) {
-        if (parse_duration(p, path, it, &t->a_ms) < 0)
+    if (pf_json_is(&it, PF_JSON_STRING)) {
+        if (parse_duration(&it, &t->a_ms) < 0)
             return -1;
         t->kind = t->a_ms > 0 ? PF_THINK_FIXED : PF_THINK_NONE;
         return 0;
     }
-    static const char *const keys[] = {"exponential", "uniform", NULL};
-    if (!cJSON_IsObject(it) || cJSON_GetArraySize(it) != 1)
-        return fail(p, path,
-                    "must be a duration (\"2s\"), {\"exponential\": \"2s\"} (the mean) or "
-                    "{\"uniform\": [\"1s\", \"3s\"]}");
-    if (check_keys(p, path, it, keys) < 0)
+    if (!pf_json_is(&it, PF_JSON_OBJECT) || pf_json_count(&it) != 1)
+        return pf_json_fail(&it, NULL,
+                            "must be a duration (\"2s\"), {\"exponential\": \"2s\"} (the mean) or "
+                            "{\"uniform\": [\"1s\", \"3s\"]}");
+    if (pf_json_check_keys(&it, keys) < 0)
         return -1;
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(it, "exponential");
-    if (e != NULL) {
-        char *s = sub(path, "exponential");
-        int rc = parse_duration(p, s, e, &t->a_ms);
-        free(s);
+    if (pf_json_member(&it, "exponential", &e) == 0) {
         t->kind = PF_THINK_EXPONENTIAL;
-        return rc;
+        return parse_duration(&e, &t->a_ms);
     }
-    const cJSON *u = cJSON_GetObjectItemCaseSensitive(it, "uniform");
-    char *s = sub(path, "uniform");
-    int rc = 0;
-    if (!cJSON_IsArray(u) || cJSON_GetArraySize(u) != 2) {
-        rc = fail(p, s, "must be [min, max], two durations");
-    } else {
-        char *s0 = idx(s, 0), *s1 = idx(s, 1);
-        rc = parse_duration(p, s0, cJSON_GetArrayItem(u, 0), &t->a_ms);
-        if (rc == 0)
-            rc = parse_duration(p, s1, cJSON_GetArrayItem(u, 1), &t->b_ms);
-        if (rc == 0 && t->b_ms < t->a_ms)
-            rc = fail(p, s, "max is below min");
-        free(s0);
-        free(s1);
-    }
-    free(s);
     t->kind = PF_THINK_UNIFORM;
-    return rc;
+    pf_json_member(&it, "uniform", &u);
+    if (!pf_json_is(&u, PF_JSON_ARRAY) || pf_json_count(&u) != 2)
+        return pf_json_fail(&u, NULL, "must be [min, max], two durations");
+    pf_json_item(&u, 0, &lo);
+    pf_json_item(&u, 1, &hi);
+    if (parse_duration(&lo, &t->a_ms) < 0 || parse_duration(&hi, &t->b_ms) < 0)
+        return -1;
+    if (t->b_ms < t->a_ms)
+        return pf_json_fail(&u, NULL, "max is below min");
+    return 0;
 }
 
 /* Names a statement may use that the flow itself defines. */
@@ -254,6 +110,7 @@ typedef struct scope {
     const pf_flow *f;
     char **captured; /* so far, NULL-terminated */
     size_t n_captured, cap;
+    pf_error *err;   /* the document's, for the SQL splitter */
 } scope;
 
 static bool scope_has(const scope *sc, const char *name)
@@ -282,84 +139,69 @@ static void scope_add(scope *sc, const char *name)
     sc->captured[sc->n_captured] = NULL;
 }
 
-static int parse_capture(parser *p, const char *path, const cJSON *o, pf_stmt *st, scope *sc)
+/* "capture" and "on_empty" of a statement (opts: the step, or the
+ * statement's own object in a list). */
+static int parse_capture(const pf_json_val *opts, pf_stmt *st, scope *sc)
 {
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "capture");
-    if (c == NULL) {
-        if (cJSON_GetObjectItemCaseSensitive(o, "on_empty") != NULL)
-            return fail(p, path, "on_empty needs a capture (it says what an empty result does)");
+    pf_json_val c, it;
+    if (pf_json_member(opts, "capture", &c) != 0) {
+        if (pf_json_has(opts, "on_empty"))
+            return pf_json_fail(opts, NULL,
+                                "on_empty needs a capture (it says what an empty result does)");
         return 0;
     }
-    char *s = sub(path, "capture");
-    int rc = 0;
-    if (!cJSON_IsArray(c) || cJSON_GetArraySize(c) == 0) {
-        rc = fail(p, s, "must be a non-empty array of column names");
-        goto done;
-    }
-    int n = cJSON_GetArraySize(c);
-    st->capture = pf_calloc((size_t)n + 1, sizeof *st->capture);
-    for (int i = 0; i < n; i++) {
-        const cJSON *it = cJSON_GetArrayItem(c, i);
-        if (!cJSON_IsString(it) || !valid_ident(it->valuestring)) {
-            char *si = idx(s, i);
-            rc = fail(p, si, "must be a column name (letters, digits, _)");
-            free(si);
-            goto done;
-        }
-        const char *name = it->valuestring;
+    if (!pf_json_is(&c, PF_JSON_ARRAY) || pf_json_count(&c) == 0)
+        return pf_json_fail(&c, NULL, "must be a non-empty array of column names");
+    st->capture = pf_calloc(pf_json_count(&c) + 1, sizeof *st->capture);
+    for (bool more = pf_json_first(&c, &it); more; more = pf_json_next(&it)) {
+        const char *name = pf_json_string(&it);
+        if (!valid_ident(name))
+            return pf_json_fail(&it, NULL, "must be a column name (letters, digits, _)");
         bool reserved = strcmp(name, PF_SCENARIO_VAR_CLIENT) == 0 ||
                         strcmp(name, PF_SCENARIO_VAR_ITERATION) == 0;
         for (size_t r = 0; r < sc->f->n_random && !reserved; r++)
             reserved = strcmp(sc->f->random[r].name, name) == 0;
-        if (reserved) {
-            char *si = idx(s, i);
-            rc = fail(p, si, "'%s' is a built-in or random variable; capture it under another "
-                             "name (SELECT ... AS other)",
-                      name);
-            free(si);
-            goto done;
-        }
+        if (reserved)
+            return pf_json_fail(&it, NULL,
+                                "'%s' is a built-in or random variable; capture it under another "
+                                "name (SELECT ... AS other)",
+                                name);
         st->capture[st->n_capture++] = pf_strdup(name);
     }
     const char *on_empty = NULL;
-    if ((rc = get_string(p, path, o, "on_empty", &on_empty, false)) < 0)
-        goto done;
-    if (on_empty != NULL) {
-        if (strcmp(on_empty, "end") == 0) {
-            st->end_if_empty = true;
-        } else if (strcmp(on_empty, "error") != 0) {
-            char *so = sub(path, "on_empty");
-            rc = fail(p, so, "must be \"error\" (the default) or \"end\" (end the flow)");
-            free(so);
-            goto done;
-        }
-    }
-done:
-    free(s);
-    return rc;
+    if (pf_json_get_string(opts, "on_empty", PF_JSON_OPTIONAL, &on_empty) < 0)
+        return -1;
+    if (on_empty != NULL && strcmp(on_empty, "end") == 0)
+        st->end_if_empty = true;
+    else if (on_empty != NULL && strcmp(on_empty, "error") != 0)
+        return pf_json_fail(opts, "on_empty",
+                            "must be \"error\" (the default) or \"end\" (end the flow)");
+    return 0;
 }
 
-/* One statement: its SQL text (exactly one statement) and named parameters. */
-static int parse_stmt(parser *p, const char *path, const char *opts_path, const cJSON *sql_item,
-                      const cJSON *opts, pf_stmt *st, scope *sc)
+/* One statement: its SQL text (exactly one statement) and named
+ * parameters; opts (NULL: none) holds its capture. */
+static int parse_stmt(const pf_json_val *sql_item, const pf_json_val *opts, pf_stmt *st,
+                      scope *sc)
 {
-    st->path = pf_strdup(path);
-    if (!cJSON_IsString(sql_item) || sql_item->valuestring[0] == '\0')
-        return fail(p, path, "must be a SQL statement (a non-empty string)");
-    const char *sql = sql_item->valuestring;
+    pf_error *err = sc->err;
+    st->path = pf_json_path(sql_item);
+    const char *sql = pf_json_string(sql_item);
+    if (sql == NULL || sql[0] == '\0')
+        return pf_json_fail(sql_item, NULL, "must be a SQL statement (a non-empty string)");
     pf_sql_stmt *stmts = NULL;
     size_t n = 0;
-    char *origin = pf_asprintf("%s: %s", p->origin, path);
-    int rc = pf_sql_split(origin, sql, &stmts, &n, p->err);
+    char *origin = pf_json_where(sql_item);
+    int rc = pf_sql_split(origin, sql, &stmts, &n, err);
     if (rc == 0 && n != 1)
-        rc = fail(p, path, n == 0 ? "holds no SQL statement"
-                                  : "holds %zu statements; give one per string (an array of "
-                                    "strings runs them in one transaction)",
-                  n);
+        rc = pf_json_fail(sql_item, NULL,
+                          n == 0 ? "holds no SQL statement"
+                                 : "holds %zu statements; give one per string (an array of "
+                                   "strings runs them in one transaction)",
+                          n);
     if (rc == 0) {
         st->sql = pf_strndup(sql + stmts[0].offset, stmts[0].len);
-        rc = pf_sql_bind_named(origin, st->sql, &st->prepared_sql, &st->names, &st->n_names,
-                               p->err);
+        rc = pf_sql_bind_named(origin, st->sql, &st->prepared_sql, &st->names, &st->n_names, err);
     }
     free(stmts);
     free(origin);
@@ -367,273 +209,245 @@ static int parse_stmt(parser *p, const char *path, const char *opts_path, const 
         return -1;
     for (size_t i = 0; i < st->n_names; i++)
         if (!scope_has(sc, st->names[i]) && sc->f->params_sql == NULL)
-            return fail(p, path,
-                        ":%s is not provided: no params query, random variable or earlier "
-                        "capture has that name",
-                        st->names[i]);
-    if (opts != NULL && parse_capture(p, opts_path, opts, st, sc) < 0)
+            return pf_json_fail(sql_item, NULL,
+                                ":%s is not provided: no params query, random variable or earlier "
+                                "capture has that name",
+                                st->names[i]);
+    if (opts != NULL && parse_capture(opts, st, sc) < 0)
         return -1;
     for (size_t i = 0; i < st->n_capture; i++)
         scope_add(sc, st->capture[i]);
     return 0;
 }
 
-static int parse_step(parser *p, const char *path, const cJSON *o, int index, pf_step *st,
-                      scope *sc)
+/* "sql": one statement, or a list of statements and {"sql", "capture",
+ * "on_empty"} objects. */
+static int parse_step_sql(const pf_json_val *step, pf_step *st, scope *sc)
+{
+    static const char *const skeys[] = {"sql", "capture", "on_empty", NULL};
+    pf_json_val sql, it, inner;
+    if (pf_json_member(step, "sql", &sql) != 0)
+        return pf_json_fail(step, NULL, "missing 'sql'");
+    if (!pf_json_is(&sql, PF_JSON_ARRAY)) {
+        st->stmts = pf_calloc(1, sizeof *st->stmts);
+        st->n_stmts = 1;
+        return parse_stmt(&sql, step, &st->stmts[0], sc);
+    }
+    if (pf_json_has(step, "capture") || pf_json_has(step, "on_empty"))
+        return pf_json_fail(step, NULL,
+                            "with several statements, put capture/on_empty on the statement: "
+                            "\"sql\": [{\"sql\": \"...\", \"capture\": [\"id\"]}, \"...\"]");
+    if (pf_json_count(&sql) == 0)
+        return pf_json_fail(&sql, NULL, "must hold at least one statement");
+    st->stmts = pf_calloc(pf_json_count(&sql), sizeof *st->stmts);
+    for (bool more = pf_json_first(&sql, &it); more; more = pf_json_next(&it)) {
+        pf_stmt *stmt = &st->stmts[st->n_stmts++];
+        if (!pf_json_is(&it, PF_JSON_OBJECT)) {
+            if (parse_stmt(&it, NULL, stmt, sc) < 0)
+                return -1;
+            continue;
+        }
+        if (pf_json_check_keys(&it, skeys) < 0)
+            return -1;
+        if (pf_json_member(&it, "sql", &inner) != 0)
+            return pf_json_fail(&it, NULL, "missing 'sql'");
+        if (parse_stmt(&inner, &it, stmt, sc) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_step(const pf_json_val *o, pf_step *st, scope *sc)
 {
     static const char *const keys[] = {"name",   "sql",   "capture",     "on_empty",
                                        "repeat", "think", "transaction", NULL};
-    if (!cJSON_IsObject(o))
-        return fail(p, path, "a step must be an object with at least \"sql\"");
-    if (check_keys(p, path, o, keys) < 0)
-        return -1;
+    if (!pf_json_is(o, PF_JSON_OBJECT))
+        return pf_json_fail(o, NULL, "a step must be an object with at least \"sql\"");
     const char *name = NULL;
-    if (get_string(p, path, o, "name", &name, false) < 0)
+    if (pf_json_check_keys(o, keys) < 0 ||
+        pf_json_get_string(o, "name", PF_JSON_OPTIONAL, &name) < 0)
         return -1;
-    if (name != NULL && !valid_name(name)) {
-        char *s = sub(path, "name");
-        int rc = fail(p, s, "'%s' is not a name (letters, digits, _ and -)", name);
-        free(s);
-        return rc;
-    }
-    st->name = name ? pf_strdup(name) : pf_asprintf("step%d", index + 1);
+    if (name != NULL && !valid_name(name))
+        return pf_json_fail(o, "name", "'%s' is not a name (letters, digits, _ and -)", name);
+    st->name = name ? pf_strdup(name) : pf_asprintf("step%zu", o->index + 1);
     st->repeat = 1;
-    if (get_int(p, path, o, "repeat", 1, 1000000, &st->repeat, false) < 0)
-        return -1;
-    char *tp = sub(path, "think");
-    int rc = parse_think(p, tp, cJSON_GetObjectItemCaseSensitive(o, "think"), &st->think);
-    free(tp);
-    if (rc < 0)
-        return -1;
-    const cJSON *sql = cJSON_GetObjectItemCaseSensitive(o, "sql");
-    char *sp = sub(path, "sql");
-    if (sql == NULL) {
-        rc = fail(p, path, "missing 'sql'");
-    } else if (cJSON_IsArray(sql)) {
-        if (cJSON_GetObjectItemCaseSensitive(o, "capture") != NULL ||
-            cJSON_GetObjectItemCaseSensitive(o, "on_empty") != NULL) {
-            rc = fail(p, path,
-                      "with several statements, put capture/on_empty on the statement: "
-                      "\"sql\": [{\"sql\": \"...\", \"capture\": [\"id\"]}, \"...\"]");
-        } else if (cJSON_GetArraySize(sql) == 0) {
-            rc = fail(p, sp, "must hold at least one statement");
-        } else {
-            int n = cJSON_GetArraySize(sql);
-            st->stmts = pf_calloc((size_t)n, sizeof *st->stmts);
-            for (int i = 0; i < n && rc == 0; i++) {
-                const cJSON *it = cJSON_GetArrayItem(sql, i);
-                char *ip = idx(sp, i);
-                st->n_stmts++;
-                if (cJSON_IsObject(it)) {
-                    static const char *const skeys[] = {"sql", "capture", "on_empty", NULL};
-                    rc = check_keys(p, ip, it, skeys);
-                    if (rc == 0) {
-                        const cJSON *s2 = cJSON_GetObjectItemCaseSensitive(it, "sql");
-                        char *ip2 = sub(ip, "sql");
-                        rc = s2 ? parse_stmt(p, ip2, ip, s2, it, &st->stmts[i], sc)
-                                : fail(p, ip, "missing 'sql'");
-                        free(ip2);
-                    }
-                } else {
-                    rc = parse_stmt(p, ip, ip, it, NULL, &st->stmts[i], sc);
-                }
-                free(ip);
-            }
-        }
-    } else {
-        st->stmts = pf_calloc(1, sizeof *st->stmts);
-        st->n_stmts = 1;
-        rc = parse_stmt(p, sp, path, sql, o, &st->stmts[0], sc);
-    }
-    free(sp);
-    if (rc < 0)
+    if (pf_json_get_int(o, "repeat", PF_JSON_OPTIONAL, 1, 1000000, &st->repeat) < 0 ||
+        parse_think(o, &st->think) < 0 || parse_step_sql(o, st, sc) < 0)
         return -1;
     st->transaction = sc->f->identity != PF_IDENTITY_OWNER || st->n_stmts > 1;
     bool tx = st->transaction;
-    if (get_bool(p, path, o, "transaction", &tx) < 0)
+    if (pf_json_get_bool(o, "transaction", PF_JSON_OPTIONAL, &tx) < 0)
         return -1;
-    if (!tx && st->transaction) {
-        char *s = sub(path, "transaction");
-        rc = fail(p, s, "can only be false for a single statement run as the owner (an "
-                        "identity is set per transaction)");
-        free(s);
-        return rc;
-    }
+    if (!tx && st->transaction)
+        return pf_json_fail(o, "transaction",
+                            "can only be false for a single statement run as the owner (an "
+                            "identity is set per transaction)");
     st->transaction = tx;
     return 0;
 }
 
-static int parse_random(parser *p, const char *path, const cJSON *o, pf_flow *f)
+/* "random": {"name": [low, high], ...}, integers drawn per execution. */
+static int parse_random(const pf_json_val *o, pf_flow *f)
 {
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "random");
-    if (r == NULL)
+    pf_json_val r, it, lo_v, hi_v;
+    if (pf_json_member(o, "random", &r) != 0)
         return 0;
-    char *rp = sub(path, "random");
-    int rc = 0;
-    if (!cJSON_IsObject(r)) {
-        rc = fail(p, rp, "must be an object: {\"name\": [low, high], ...}");
-        goto done;
+    if (!pf_json_is(&r, PF_JSON_OBJECT))
+        return pf_json_fail(&r, NULL, "must be an object: {\"name\": [low, high], ...}");
+    f->random = pf_calloc(pf_json_count(&r) + 1, sizeof *f->random);
+    for (bool more = pf_json_first(&r, &it); more; more = pf_json_next(&it)) {
+        double lo, hi;
+        if (!valid_ident(it.key) || strcmp(it.key, PF_SCENARIO_VAR_CLIENT) == 0 ||
+            strcmp(it.key, PF_SCENARIO_VAR_ITERATION) == 0)
+            return pf_json_fail(&it, NULL, "'%s' is not a usable variable name", it.key);
+        if (!pf_json_is(&it, PF_JSON_ARRAY) || pf_json_count(&it) != 2 ||
+            !pf_json_item(&it, 0, &lo_v) || !pf_json_number(&lo_v, &lo) ||
+            !pf_json_item(&it, 1, &hi_v) || !pf_json_number(&hi_v, &hi))
+            return pf_json_fail(&it, NULL, "must be [low, high], two integers");
+        if (lo != floor(lo) || hi != floor(hi) || fabs(lo) > 9e15 || fabs(hi) > 9e15)
+            return pf_json_fail(&it, NULL, "bounds must be integers");
+        if (hi < lo)
+            return pf_json_fail(&it, NULL, "high is below low");
+        pf_random_var *v = &f->random[f->n_random++];
+        v->name = pf_strdup(it.key);
+        v->lo = (int64_t)lo;
+        v->hi = (int64_t)hi;
     }
-    int n = cJSON_GetArraySize(r);
-    f->random = pf_calloc((size_t)n + 1, sizeof *f->random);
-    for (const cJSON *it = r->child; it != NULL; it = it->next) {
-        char *ip = sub(rp, it->string);
-        if (!valid_ident(it->string) || strcmp(it->string, PF_SCENARIO_VAR_CLIENT) == 0 ||
-            strcmp(it->string, PF_SCENARIO_VAR_ITERATION) == 0) {
-            rc = fail(p, ip, "'%s' is not a usable variable name", it->string);
-        } else if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 ||
-                   !cJSON_IsNumber(cJSON_GetArrayItem(it, 0)) ||
-                   !cJSON_IsNumber(cJSON_GetArrayItem(it, 1))) {
-            rc = fail(p, ip, "must be [low, high], two integers");
-        } else {
-            double lo = cJSON_GetArrayItem(it, 0)->valuedouble;
-            double hi = cJSON_GetArrayItem(it, 1)->valuedouble;
-            if (lo != floor(lo) || hi != floor(hi) || fabs(lo) > 9e15 || fabs(hi) > 9e15)
-                rc = fail(p, ip, "bounds must be integers");
-            else if (hi < lo)
-                rc = fail(p, ip, "high is below low");
-            else {
-                pf_random_var *v = &f->random[f->n_random++];
-                v->name = pf_strdup(it->string);
-                v->lo = (int64_t)lo;
-                v->hi = (int64_t)hi;
-            }
-        }
-        free(ip);
-        if (rc < 0)
-            break;
-    }
-done:
-    free(rp);
-    return rc;
+    return 0;
 }
 
-static int parse_flow(parser *p, const char *path, const cJSON *o, pf_flow *f)
+/* The identity a flow runs as, by its label (bench/README.md). */
+static int parse_identity(const pf_json_val *o, pf_flow *f)
+{
+    for (size_t k = 0; k < sizeof k_identities / sizeof k_identities[0]; k++)
+        if (strcmp(k_identities[k].label, f->identity_label) == 0) {
+            f->identity = k_identities[k].id;
+            return 0;
+        }
+    return pf_json_fail(o, "identity",
+                        "unknown identity '%s' (owner, anon, patient, provider, delegate, "
+                        "authenticated, service_role)",
+                        f->identity_label);
+}
+
+static int parse_flow(const pf_json_val *o, pf_flow *f, pf_error *err)
 {
     static const char *const keys[] = {"name",   "description", "weight",    "identity",
                                        "params", "random",      "threshold", "max_error_rate",
                                        "steps",  NULL};
-    f->path = pf_strdup(path);
+    f->path = pf_json_path(o);
     f->weight = 1;
-    if (!cJSON_IsObject(o))
-        return fail(p, path, "a flow must be an object");
-    if (check_keys(p, path, o, keys) < 0)
-        return -1;
+    if (!pf_json_is(o, PF_JSON_OBJECT))
+        return pf_json_fail(o, NULL, "a flow must be an object");
     const char *name = NULL, *desc = NULL, *ident = NULL, *params = NULL;
-    if (get_string(p, path, o, "name", &name, true) < 0 ||
-        get_string(p, path, o, "description", &desc, false) < 0 ||
-        get_string(p, path, o, "identity", &ident, false) < 0 ||
-        get_string(p, path, o, "params", &params, false) < 0)
+    if (pf_json_check_keys(o, keys) < 0 ||
+        pf_json_get_string(o, "name", PF_JSON_REQUIRED, &name) < 0 ||
+        pf_json_get_string(o, "description", PF_JSON_OPTIONAL, &desc) < 0 ||
+        pf_json_get_string(o, "identity", PF_JSON_OPTIONAL, &ident) < 0 ||
+        pf_json_get_string(o, "params", PF_JSON_OPTIONAL, &params) < 0)
         return -1;
-    if (!valid_name(name)) {
-        char *s = sub(path, "name");
-        int rc = fail(p, s, "'%s' is not a name (letters, digits, _ and -, at most 63)", name);
-        free(s);
-        return rc;
-    }
+    if (!valid_name(name))
+        return pf_json_fail(o, "name", "'%s' is not a name (letters, digits, _ and -, at most 63)",
+                            name);
     f->name = pf_strdup(name);
     f->description = pf_strdup(desc ? desc : "");
-    if (get_number(p, path, o, "weight", &f->weight, false) < 0)
+    if (pf_json_get_number(o, "weight", PF_JSON_OPTIONAL, &f->weight) < 0)
         return -1;
-    if (!(f->weight > 0)) {
-        char *s = sub(path, "weight");
-        int rc = fail(p, s, "must be above 0");
-        free(s);
-        return rc;
-    }
+    if (!(f->weight > 0))
+        return pf_json_fail(o, "weight", "must be above 0");
     f->identity_label = pf_strdup(ident ? ident : "owner");
-    bool found = false;
-    for (size_t k = 0; k < sizeof k_identities / sizeof k_identities[0] && !found; k++)
-        if (strcmp(k_identities[k].label, f->identity_label) == 0) {
-            f->identity = k_identities[k].id;
-            found = true;
-        }
-    if (!found) {
-        char *s = sub(path, "identity");
-        int rc = fail(p, s,
-                      "unknown identity '%s' (owner, anon, patient, provider, delegate, "
-                      "authenticated, service_role)",
-                      f->identity_label);
-        free(s);
-        return rc;
-    }
+    if (parse_identity(o, f) < 0)
+        return -1;
     if (params != NULL)
         f->params_sql = pf_strdup(params);
     if (f->identity == PF_IDENTITY_AUTHENTICATED && f->params_sql == NULL)
-        return fail(p, path, "identity '%s' needs a \"params\" query returning a user_id column",
-                    f->identity_label);
-    if (get_duration(p, path, o, "threshold", &f->threshold_ms) < 0 ||
-        get_number(p, path, o, "max_error_rate", &f->max_error_rate, false) < 0)
+        return pf_json_fail(o, NULL,
+                            "identity '%s' needs a \"params\" query returning a user_id column",
+                            f->identity_label);
+    if (get_duration(o, "threshold", &f->threshold_ms) < 0 ||
+        pf_json_get_number(o, "max_error_rate", PF_JSON_OPTIONAL, &f->max_error_rate) < 0)
         return -1;
-    if (f->max_error_rate < 0 || f->max_error_rate > 1) {
-        char *s = sub(path, "max_error_rate");
-        int rc = fail(p, s, "must be between 0 and 1 (a fraction of executions)");
-        free(s);
-        return rc;
-    }
-    if (parse_random(p, path, o, f) < 0)
+    if (f->max_error_rate < 0 || f->max_error_rate > 1)
+        return pf_json_fail(o, "max_error_rate",
+                            "must be between 0 and 1 (a fraction of executions)");
+    pf_json_val steps, it;
+    if (parse_random(o, f) < 0)
         return -1;
-    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(o, "steps");
-    if (steps == NULL)
-        return fail(p, path, "missing 'steps'");
-    char *sp = sub(path, "steps");
+    if (pf_json_member(o, "steps", &steps) != 0)
+        return pf_json_fail(o, NULL, "missing 'steps'");
+    if (!pf_json_is(&steps, PF_JSON_ARRAY) || pf_json_count(&steps) == 0)
+        return pf_json_fail(&steps, NULL, "must be a non-empty array of steps");
+    f->steps = pf_calloc(pf_json_count(&steps), sizeof *f->steps);
+    scope sc = {f, NULL, 0, 0, err};
     int rc = 0;
-    if (!cJSON_IsArray(steps) || cJSON_GetArraySize(steps) == 0) {
-        rc = fail(p, sp, "must be a non-empty array of steps");
-    } else {
-        int n = cJSON_GetArraySize(steps);
-        f->steps = pf_calloc((size_t)n, sizeof *f->steps);
-        scope sc = {f, NULL, 0, 0};
-        for (int i = 0; i < n && rc == 0; i++) {
-            char *ip = idx(sp, i);
-            f->n_steps++;
-            rc = parse_step(p, ip, cJSON_GetArrayItem(steps, i), i, &f->steps[i], &sc);
-            free(ip);
-        }
-        pf_strv_free(sc.captured);
-    }
-    free(sp);
+    for (bool more = pf_json_first(&steps, &it); more && rc == 0; more = pf_json_next(&it))
+        rc = parse_step(&it, &f->steps[f->n_steps++], &sc);
+    pf_strv_free(sc.captured);
     return rc;
 }
 
-static int parse_drain(parser *p, const cJSON *o, pf_scenario *s)
+static int parse_drain(const pf_json_val *o, pf_scenario *s)
 {
     static const char *const keys[] = {"jobs",      "workers",   "job_type", "processing_time",
                                        "heartbeat", "threshold", NULL};
-    const char *path = "$.queue_drain";
-    if (!cJSON_IsObject(o))
-        return fail(p, path, "must be an object");
-    if (check_keys(p, path, o, keys) < 0)
-        return -1;
     pf_drain_spec *d = s->drain = pf_calloc(1, sizeof *d);
     d->jobs = 1000;
     d->workers = 4;
     d->heartbeat = true;
     d->threshold_ms = 10000;
     const char *jt = NULL;
-    if (get_int(p, path, o, "jobs", 1, 10000000, &d->jobs, false) < 0 ||
-        get_int(p, path, o, "workers", 1, 1000, &d->workers, false) < 0 ||
-        get_string(p, path, o, "job_type", &jt, false) < 0 ||
-        get_duration(p, path, o, "processing_time", &d->processing_ms) < 0 ||
-        get_bool(p, path, o, "heartbeat", &d->heartbeat) < 0 ||
-        get_duration(p, path, o, "threshold", &d->threshold_ms) < 0)
+    if (pf_json_check_keys(o, keys) < 0 ||
+        pf_json_get_int(o, "jobs", PF_JSON_OPTIONAL, 1, 10000000, &d->jobs) < 0 ||
+        pf_json_get_int(o, "workers", PF_JSON_OPTIONAL, 1, 1000, &d->workers) < 0 ||
+        pf_json_get_string(o, "job_type", PF_JSON_OPTIONAL, &jt) < 0 ||
+        get_duration(o, "processing_time", &d->processing_ms) < 0 ||
+        pf_json_get_bool(o, "heartbeat", PF_JSON_OPTIONAL, &d->heartbeat) < 0 ||
+        get_duration(o, "threshold", &d->threshold_ms) < 0)
         return -1;
     d->job_type = pf_strdup(jt ? jt : "document_processing");
     return 0;
 }
 
-static void line_col(const char *text, size_t off, int *line, int *col)
+/* "expected_load": how many users start a flow how often, and the pool. */
+static int parse_expected_load(const pf_json_val *root, pf_scenario *out)
 {
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
+    static const char *const keys[] = {"users", "every", "connections", NULL};
+    pf_json_val load, every;
+    if (pf_json_member(root, "expected_load", &load) != 0)
+        return pf_json_fail(root, NULL,
+                            "missing 'expected_load' (e.g. {\"users\": 100, \"every\": \"30s\"})");
+    if (pf_json_check_keys(&load, keys) < 0 ||
+        pf_json_get_number(&load, "users", PF_JSON_REQUIRED, &out->users) < 0)
+        return -1;
+    if (!(out->users > 0))
+        return pf_json_fail(&load, "users", "must be above 0");
+    if (pf_json_member(&load, "every", &every) != 0)
+        return pf_json_fail(&load, NULL,
+                            "missing 'every' (how often one user starts a flow, e.g. \"30s\")");
+    if (parse_duration(&every, &out->every_ms) < 0)
+        return -1;
+    if (!(out->every_ms > 0))
+        return pf_json_fail(&every, NULL, "must be above 0");
+    out->connections = 10;
+    return pf_json_get_int(&load, "connections", PF_JSON_OPTIONAL, 1, 10000, &out->connections);
+}
+
+static int parse_flows(const pf_json_val *root, pf_scenario *out, pf_error *err)
+{
+    pf_json_val flows, it;
+    pf_json_member(root, "flows", &flows); /* present: parse_root checked */
+    if (!pf_json_is(&flows, PF_JSON_ARRAY) || pf_json_count(&flows) == 0)
+        return pf_json_fail(&flows, NULL, "must be a non-empty array of flows");
+    out->flows = pf_calloc(pf_json_count(&flows), sizeof *out->flows);
+    for (bool more = pf_json_first(&flows, &it); more; more = pf_json_next(&it)) {
+        pf_flow *f = &out->flows[out->n_flows++];
+        if (parse_flow(&it, f, err) < 0)
+            return -1;
+        for (size_t k = 0; k + 1 < out->n_flows; k++)
+            if (strcmp(out->flows[k].name, f->name) == 0)
+                return pf_json_fail(&it, NULL, "flow name '%s' is used twice", f->name);
     }
+    return 0;
 }
 
 static char *base_name(const char *origin)
@@ -646,123 +460,60 @@ static char *base_name(const char *origin)
     return pf_strndup(b, n);
 }
 
+static int parse_root(const char *origin, const pf_json_val *root, pf_scenario *out,
+                      pf_error *err)
+{
+    static const char *const keys[] = {"format", "name",  "description", "expected_load",
+                                       "flows",  "queue_drain", NULL};
+    if (!pf_json_is(root, PF_JSON_OBJECT))
+        return pf_json_fail(root, NULL, "a scenario must be a JSON object");
+    double format = 1;
+    const char *name = NULL, *desc = NULL;
+    if (pf_json_check_keys(root, keys) < 0 ||
+        pf_json_get_number(root, "format", PF_JSON_OPTIONAL, &format) < 0)
+        return -1;
+    if (format != 1)
+        return pf_json_fail(root, "format", "unsupported format %g (this perfgate reads format 1)",
+                            format);
+    if (pf_json_get_string(root, "name", PF_JSON_OPTIONAL, &name) < 0 ||
+        pf_json_get_string(root, "description", PF_JSON_OPTIONAL, &desc) < 0)
+        return -1;
+    out->name = name ? pf_strdup(name) : base_name(origin);
+    if (!valid_name(out->name))
+        return pf_json_fail(root, name ? "name" : NULL,
+                            "'%s' is not a scenario name (letters, digits, _ and -)", out->name);
+    out->description = pf_strdup(desc ? desc : "");
+    pf_json_val drain;
+    bool flows = pf_json_has(root, "flows");
+    bool is_drain = pf_json_member(root, "queue_drain", &drain) == 0;
+    if (flows == is_drain)
+        return pf_json_fail(root, NULL,
+                            "a scenario has either \"flows\" (a load test) or \"queue_drain\" (the "
+                            "queue-drain benchmark)");
+    if (is_drain && pf_json_has(root, "expected_load"))
+        return pf_json_fail(root, "expected_load",
+                            "a queue-drain scenario has no expected load (its burst is "
+                            "queue_drain.jobs)");
+    if (is_drain)
+        return parse_drain(&drain, out);
+    if (parse_expected_load(root, out) < 0)
+        return -1;
+    return parse_flows(root, out, err);
+}
+
 int pf_scenario_parse(const char *origin, const char *text, pf_scenario *out, pf_error *err)
 {
     memset(out, 0, sizeof *out);
     out->file = pf_strdup(origin);
     snprintf(out->hash, sizeof out->hash, "%016llx",
              (unsigned long long)pf_rng_hash_bytes(PF_RNG_HASH_INIT, text, strlen(text)));
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
-    if (root == NULL) {
-        size_t off = end ? (size_t)(end - text) : 0;
-        int line, col;
-        line_col(text, off, &line, &col);
-        char near[24];
-        snprintf(near, sizeof near, "%.20s", text + off);
-        for (char *c = near; *c; c++)
-            if (*c == '\n' || *c == '\r' || *c == '\t')
-                *c = ' ';
-        return pf_error_set(err, PF_EXIT_USAGE, "%s:%d:%d: JSON syntax error near '%s'", origin,
-                            line, col, near);
-    }
-    parser p = {origin, err};
-    int rc = -1;
-    static const char *const keys[] = {"format", "name",  "description", "expected_load",
-                                       "flows",  "queue_drain", NULL};
-    if (!cJSON_IsObject(root)) {
-        fail(&p, "$", "a scenario must be a JSON object");
-        goto done;
-    }
-    if (check_keys(&p, "$", root, keys) < 0)
-        goto done;
-    double format = 1;
-    if (get_number(&p, "$", root, "format", &format, false) < 0)
-        goto done;
-    if (format != 1) {
-        fail(&p, "$.format", "unsupported format %g (this perfgate reads format 1)", format);
-        goto done;
-    }
-    const char *name = NULL, *desc = NULL;
-    if (get_string(&p, "$", root, "name", &name, false) < 0 ||
-        get_string(&p, "$", root, "description", &desc, false) < 0)
-        goto done;
-    out->name = name ? pf_strdup(name) : base_name(origin);
-    if (!valid_name(out->name)) {
-        fail(&p, name ? "$.name" : "$", "'%s' is not a scenario name (letters, digits, _ and -)",
-             out->name);
-        goto done;
-    }
-    out->description = pf_strdup(desc ? desc : "");
-    const cJSON *flows = cJSON_GetObjectItemCaseSensitive(root, "flows");
-    const cJSON *drain = cJSON_GetObjectItemCaseSensitive(root, "queue_drain");
-    const cJSON *load = cJSON_GetObjectItemCaseSensitive(root, "expected_load");
-    if ((flows == NULL) == (drain == NULL)) {
-        fail(&p, "$", "a scenario has either \"flows\" (a load test) or \"queue_drain\" (the "
-                      "queue-drain benchmark)");
-        goto done;
-    }
-    if (drain != NULL) {
-        if (load != NULL) {
-            fail(&p, "$.expected_load", "a queue-drain scenario has no expected load (its burst "
-                                        "is queue_drain.jobs)");
-            goto done;
-        }
-        rc = parse_drain(&p, drain, out);
-        goto done;
-    }
-    if (load == NULL) {
-        fail(&p, "$", "missing 'expected_load' (e.g. {\"users\": 100, \"every\": \"30s\"})");
-        goto done;
-    }
-    static const char *const lkeys[] = {"users", "every", "connections", NULL};
-    if (!cJSON_IsObject(load)) {
-        fail(&p, "$.expected_load", "must be an object");
-        goto done;
-    }
-    if (check_keys(&p, "$.expected_load", load, lkeys) < 0 ||
-        get_number(&p, "$.expected_load", load, "users", &out->users, true) < 0)
-        goto done;
-    if (!(out->users > 0)) {
-        fail(&p, "$.expected_load.users", "must be above 0");
-        goto done;
-    }
-    const cJSON *every = cJSON_GetObjectItemCaseSensitive(load, "every");
-    if (every == NULL) {
-        fail(&p, "$.expected_load", "missing 'every' (how often one user starts a flow, e.g. "
-                                    "\"30s\")");
-        goto done;
-    }
-    if (parse_duration(&p, "$.expected_load.every", every, &out->every_ms) < 0)
-        goto done;
-    if (!(out->every_ms > 0)) {
-        fail(&p, "$.expected_load.every", "must be above 0");
-        goto done;
-    }
-    out->connections = 10;
-    if (get_int(&p, "$.expected_load", load, "connections", 1, 10000, &out->connections, false) <
-        0)
-        goto done;
-    if (!cJSON_IsArray(flows) || cJSON_GetArraySize(flows) == 0) {
-        fail(&p, "$.flows", "must be a non-empty array of flows");
-        goto done;
-    }
-    int n = cJSON_GetArraySize(flows);
-    out->flows = pf_calloc((size_t)n, sizeof *out->flows);
-    for (int i = 0; i < n; i++) {
-        char *fp = pf_asprintf("$.flows[%d]", i);
-        out->n_flows++;
-        int frc = parse_flow(&p, fp, cJSON_GetArrayItem(flows, i), &out->flows[i]);
-        for (int k = 0; frc == 0 && k < i; k++)
-            if (strcmp(out->flows[k].name, out->flows[i].name) == 0)
-                frc = fail(&p, fp, "flow name '%s' is used twice", out->flows[i].name);
-        free(fp);
-        if (frc < 0)
-            goto done;
-    }
-    rc = 0;
-done:
-    cJSON_Delete(root);
+    pf_json *doc = NULL;
+    if (pf_json_parse(origin, text, &doc, err) < 0)
+        return -1;
+    pf_json_val root;
+    pf_json_root(doc, &root);
+    int rc = parse_root(origin, &root, out, err);
+    pf_json_free(doc);
     return rc;
 }
 
@@ -771,7 +522,7 @@ int pf_scenario_load(const char *path, pf_scenario *out, pf_error *err)
     char *text = NULL;
     memset(out, 0, sizeof *out);
     if (pf_file_read(path, &text, NULL, err) < 0)
-        return usage_error(err);
+        return -1;
     int rc = pf_scenario_parse(path, text, out, err);
     free(text);
     return rc;
@@ -797,7 +548,7 @@ int pf_scenario_load_all(const char *path, pf_scenario **out, size_t *n, pf_erro
         return 0;
     }
     if (pf_dir_list(path, ".json", &names, &count, err) < 0)
-        return usage_error(err);
+        return -1;
     if (count == 0) {
         pf_strv_free(names);
         return pf_error_set(err, PF_EXIT_USAGE, "%s: no *.json scenario files", path);
@@ -890,7 +641,7 @@ char **pf_flow_param_names(const pf_flow *f)
 {
     size_t n = 0, cap = 8;
     char **v = pf_calloc(cap, sizeof *v);
-    scope sc = {f, NULL, 0, 0};
+    scope sc = {f, NULL, 0, 0, NULL};
     for (size_t s = 0; s < f->n_steps; s++)
         for (size_t k = 0; k < f->steps[s].n_stmts; k++) {
             const pf_stmt *st = &f->steps[s].stmts[k];

@@ -2,9 +2,9 @@
  * bench/load/README.md) describing a weighted mix of flows, each a short
  * sequence of SQL steps run as an identity with think time between them,
  * plus the load the app expects; or a queue-drain benchmark. Parsing only:
- * nothing here talks to a server. Errors name the file and the JSON path
- * ("bench/load/mix.json: $.flows[1].steps[0].think: ..."), and the line
- * and column for JSON syntax errors. */
+ * nothing here talks to a server. Errors name the file, the line and the
+ * JSON path ("bench/load/mix.json:14: $.flows[1].steps[0].think: ..."),
+ * and the line and column for JSON syntax errors. */
 #ifndef PF_SCENARIO_H
 #define PF_SCENARIO_H
 

@@ -1,4 +1,4 @@
-/* Monotonic clock and duration parsing. */
+/* Monotonic clock, wall-clock formatting and duration parsing. */
 #include "timeutil.h"
 
 #include <errno.h>
@@ -29,6 +29,14 @@ void pf_sleep_ms(double ms)
     req.tv_nsec = (long)((ms - (double)req.tv_sec * 1000.0) * 1e6);
     while (nanosleep(&req, &req) != 0 && errno == EINTR && pf_interrupt_signal() == 0) {
     }
+}
+
+void pf_time_format(char *buf, size_t len, int64_t epoch_us, const char *fmt)
+{
+    time_t t = (time_t)(epoch_us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, fmt, &tm);
 }
 
 int pf_duration_parse(const char *text, double *ms, pf_error *err)

@@ -366,7 +366,7 @@ START_TEST(test_bad_rules_file_is_usage_error)
     pf_run_result r;
     pf_test_run((char *const *)argv, NULL, NULL, &r);
     ck_assert_int_eq(r.status, PF_EXIT_USAGE);
-    ck_assert_msg(strstr(r.err, "bad_rules.json:3: tables.t: needs \"read\""), "%s", r.err);
+    ck_assert_msg(strstr(r.err, "bad_rules.json:3: $.tables.t: needs \"read\""), "%s", r.err);
     pf_run_result_dispose(&r);
     free(bad);
 }

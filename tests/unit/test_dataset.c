@@ -30,7 +30,7 @@ typedef struct bad_case {
 
 static const bad_case k_bad[] = {
     {"syntax", "{\"format\": 1,\n  \"name\": oops}", NULL, NULL, "x.json:2:11: JSON syntax error"},
-    {"not an object", "[1, 2]", NULL, NULL, "x.json: $: the spec must be a JSON object"},
+    {"not an object", "[1, 2]", NULL, NULL, "x.json:1: $: the spec must be a JSON object"},
     {"format", "{\"format\": 2, \"name\": \"t\", \"reference_date\": \"2026-01-01\", \"tables\": []}",
      NULL, NULL, "$.format: unsupported format 2"},
     {"reference date", "{\"format\": 1, \"name\": \"t\", \"reference_date\": \"soon\", \"tables\": []}",
@@ -38,10 +38,20 @@ static const bad_case k_bad[] = {
     {"unknown top key",
      "{\"format\": 1, \"name\": \"t\", \"reference_date\": \"2026-01-01\", \"tabels\": []}", NULL,
      NULL, "$: unknown key 'tabels'"},
+    {"line of a nested key",
+     "{\"format\": 1, \"name\": \"t\", \"reference_date\": \"2026-01-01\",\n"
+     " \"tables\": [{\"table\": \"a\", \"rows\": 10,\n"
+     "   \"columns\": {\n"
+     "     \"id\": {\"gen\": \"sequence\"},\n"
+     "     \"n\": {\"gen\": \"int\", \"min\": 1,\n"
+     "           \"max\": 9, \"decimals\": 2.5}}}]}",
+     NULL, NULL, "x.json:6: $.tables[0].columns.n.decimals: must be an integer in 0..12, not 2.5"},
+    {"repeated key", NULL, ", \"n\": {\"gen\": \"uuid\", \"gen\": \"uuid\"}", "",
+     "x.json:3: $.tables[0].columns.n: key 'gen' appears twice"},
     {"no tables", "{\"format\": 1, \"name\": \"t\", \"reference_date\": \"2026-01-01\", \"tables\": []}",
      NULL, NULL, "'tables' must be a non-empty array"},
     {"unknown generator", NULL, ", \"title\": {\"gen\": \"tempate\"}", "",
-     "tables[0].columns.title: unknown generator 'tempate' (expected one of:"},
+     "x.json:3: $.tables[0].columns.title: unknown generator 'tempate' (expected one of:"},
     {"unknown vocabulary", NULL, ", \"t\": {\"gen\": \"template\", \"template\": \"{diagnosis}\"}", "",
      "tables[0].columns.t: template '{diagnosis}': unknown placeholder {diagnosis}"},
     {"template column", NULL, ", \"t\": {\"gen\": \"template\", \"template\": \"{col:nope}\"}", "",
@@ -59,7 +69,7 @@ static const bad_case k_bad[] = {
     {"timestamp unit", NULL, ", \"ts\": {\"gen\": \"timestamp\", \"from\": \"-5m\", \"to\": \"0d\"}", "",
      "'-5m': unknown unit 'm'"},
     {"null fraction", NULL, ", \"u\": {\"gen\": \"uuid\", \"null_fraction\": 2}", "",
-     "null_fraction must be within [0, 1]"},
+     "u.null_fraction: must be a number in [0, 1], not 2"},
     {"parent in root table", NULL, ", \"p\": {\"gen\": \"parent\", \"column\": \"id\"}", "",
      "'parent' generator in table a, which has no 'parent'"},
     {"cycle", NULL,
@@ -120,30 +130,30 @@ static const bad_case k_bad[] = {
      "tables[0].columns.z: zipf needs s > 0"},
     {"pareto alpha missing", NULL,
      ", \"p\": {\"gen\": \"int\", \"dist\": \"pareto\", \"min\": 1, \"max\": 9}", "",
-     "tables[0].columns.p: missing number 'alpha'"},
+     "tables[0].columns.p: missing 'alpha' (a number)"},
     /* Numbers the generator converts to integers or adds up: out of range
      * they were undefined behaviour (found by tests/fuzz/fuzz_dataset; the
      * inputs are tests/fuzz/corpus/dataset/regression-*.json). */
     {"decimals infinite", NULL,
      ", \"f\": {\"gen\": \"float\", \"min\": 0, \"max\": 1, \"decimals\": 1e999}", "",
-     "tables[0].columns.f: decimals must be within [0, 12]"},
+     "x.json:3: $.tables[0].columns.f.decimals: must be an integer in 0..12, not inf"},
     {"text max beyond int", NULL,
      ", \"t\": {\"gen\": \"text\", \"sentences\": [\"x.\"], \"max\": 1e10}", "",
-     "tables[0].columns.t: max must be at most 1000000"},
+     "tables[0].columns.t.max: must be an integer in 0..1000000, not 10000000000"},
     {"text max at INT_MAX", NULL,
      ", \"t\": {\"gen\": \"text\", \"sentences\": [\"x.\"], \"max\": 2147483647}", "",
-     "tables[0].columns.t: max must be at most 1000000"},
+     "tables[0].columns.t.max: must be an integer in 0..1000000, not 2147483647"},
     {"array max beyond int", NULL,
      ", \"t\": {\"gen\": \"array\", \"of\": {\"gen\": \"uuid\"}, \"max\": 3e9}", "",
-     "tables[0].columns.t: max must be at most 1000000"},
+     "tables[0].columns.t.max: must be an integer in 0..1000000, not 3000000000"},
     {"sequence start beyond int64", NULL, ", \"s\": {\"gen\": \"sequence\", \"start\": 1e19}", "",
-     "tables[0].columns.s: 'start' and 'step' must be integers within +-2^63"},
+     "tables[0].columns.s.start: must be an integer in -2^63..2^63-1, not 1e+19"},
     {"sequence step beyond int64", NULL, ", \"s\": {\"gen\": \"sequence\", \"step\": -1e19}",
-     "", "'start' and 'step' must be integers within +-2^63"},
+     "", "tables[0].columns.s.step: must be an integer in -2^63..2^63-1, not -1e+19"},
     {"parent min beyond int64", NULL, "",
      ", {\"table\": \"b\", \"rows\": 5, \"parent\": {\"table\": \"a\", \"min\": 1e19}, "
      "\"columns\": {\"x\": 1}}",
-     "tables[1].parent: min must be below 2^63"},
+     "tables[1].parent.min: must be an integer in 0..2^63-1, not 1e+19"},
     {"negative seed",
      "{\"format\": 1, \"name\": \"t\", \"reference_date\": \"2026-01-01\", \"seed\": -5, "
      "\"tables\": []}",

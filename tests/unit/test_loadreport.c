@@ -4,6 +4,7 @@
  * trip, load baselines, JUnit against the XSD, and the CLI's refusals. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,6 +286,117 @@ START_TEST(test_results_file_round_trips_with_histograms)
 }
 END_TEST
 
+/* The results file and a load baseline byte for byte (key order, number
+ * formatting, indentation): tests/data/golden/load_*.json. Odd values on
+ * purpose: a non-finite rate, a rate that is not a 3-decimal number, strings
+ * that need escaping. PERFGATE_UPDATE_GOLDEN=1 rewrites the files (review
+ * the diff). */
+static void check_golden(const char *name, const char *got)
+{
+    char *rel = pf_asprintf("tests/data/golden/%s", name);
+    char *path = pf_test_source_path(rel);
+    const char *update = getenv("PERFGATE_UPDATE_GOLDEN");
+    pf_error e;
+    if (update && strcmp(update, "1") == 0) {
+        ck_assert_msg(pf_file_write_atomic(path, got, strlen(got), &e) == 0, "%s", e.msg);
+    } else {
+        char *want = NULL;
+        ck_assert_msg(pf_file_read(path, &want, NULL, &e) == 0,
+                      "%s (run with PERFGATE_UPDATE_GOLDEN=1 to create it)", e.msg);
+        if (strcmp(want, got) != 0) {
+            char *copy = pf_asprintf("%s.got", path);
+            pf_file_write_atomic(copy, got, strlen(got), &e);
+            ck_abort_msg("%s differs from the golden file; got %s", rel, copy);
+        }
+        free(want);
+    }
+    free(path);
+    free(rel);
+}
+
+START_TEST(test_results_and_baseline_files_match_their_golden_copies)
+{
+    pf_scenario s;
+    pf_load_result r[2];
+    make_result(&r[0], &s, false);
+    fill(&r[0].flows[0], 1000, 2, 30);
+    fill(&r[0].flows[1], 200, 1.25, 4);
+    r[0].flows[1].errors = 2;
+    pf_load_flow_add_error(&r[0].flows[1], "23505", 2, "duplicate key \"x\"\n\tline 2 \x01 é/ok");
+    r[0].expected_rate = 100.0 / 30.0;
+    r[0].late_ms = NAN;
+    r[0].setup_ms = 1234.56789;
+    r[0].peak_rss_kb = 40960;
+    pf_load_baseline b;
+    pf_error e;
+    memset(&b, 0, sizeof b);
+    b.scenario = "mix";
+    b.hash = r[0].hash;
+    b.point = "x10";
+    b.mode = "open";
+    b.calibration_ms = 0.5;
+    pf_load_baseline_flow bf[2] = {{"view", 1000, 1.5, 10, 100}, {"strict", 200, 1, 4, 20}};
+    b.flows = bf;
+    b.n_flows = 2;
+    pf_load_verdict v0[2];
+    for (size_t i = 0; i < 2; i++)
+        pf_load_judge(&r[0], i, &b, false, &v0[i]);
+
+    memset(&r[1], 0, sizeof r[1]);
+    r[1].scenario = "queue_drain";
+    r[1].file = "bench/load/queue_drain.json";
+    snprintf(r[1].hash, sizeof r[1].hash, "0123456789abcdef");
+    r[1].load_factor = 1;
+    r[1].shards = 1;
+    int ids[1] = {1};
+    r[1].shard_ids = ids;
+    r[1].shard_index = r[1].shard_count = 1;
+    pf_drain_result d;
+    memset(&d, 0, sizeof d);
+    d.lane = "perfgate-1";
+    d.jobs = 1000;
+    d.workers = 8;
+    d.threshold_ms = 10000;
+    d.drain_ms = 2345.6789;
+    d.enqueue_ms = 12.3456;
+    d.jobs_per_s = 1000 / 2.3456789;
+    d.claimed = d.completed = d.db_completed = 1000;
+    d.heartbeat = true;
+    d.claim = pf_hist_new();
+    d.job = pf_hist_new();
+    pf_hist_record(d.claim, 150000);
+    pf_hist_record(d.job, 2000000);
+    r[1].drain = &d;
+    pf_load_verdict v1[1];
+    pf_load_judge(&r[1], 0, NULL, false, &v1[0]);
+    pf_load_verdict *vs[2] = {v0, v1};
+
+    pf_load_meta meta = {"9.9", "host=db", "2026-01-01T00:00:00Z", true, 1};
+    char *js = pf_load_results_json(&meta, r, 2, vs);
+    check_golden("load_results.json", js);
+    free(js);
+
+    char *dir = pf_test_tmpdir();
+    char *path = pf_path_join(dir, "b.json");
+    ck_assert_msg(pf_load_baseline_write(path, &r[0], &e) == 0, "%s", e.msg);
+    char *text = NULL;
+    ck_assert_int_eq(pf_file_read(path, &text, NULL, &e), 0);
+    check_golden("load_baseline.json", text);
+    free(text);
+    pf_rmtree(dir, &e);
+    free(path);
+    free(dir);
+
+    for (size_t i = 0; i < 2; i++)
+        pf_load_verdict_dispose(&v0[i]);
+    pf_load_verdict_dispose(&v1[0]);
+    pf_hist_free(d.claim);
+    pf_hist_free(d.job);
+    pf_load_result_dispose(&r[0]);
+    pf_scenario_dispose(&s);
+}
+END_TEST
+
 /* ---- baselines ----------------------------------------------------------- */
 
 START_TEST(test_baselines_are_named_by_load_point_and_round_trip)
@@ -452,6 +564,7 @@ int main(void)
     tcase_add_test(tc, test_exit_code_fails_on_fail_and_error_only);
     tcase_add_loop_test(tc, test_queue_drain_verdicts, 0, (int)N_OF(k_drains));
     tcase_add_test(tc, test_results_file_round_trips_with_histograms);
+    tcase_add_test(tc, test_results_and_baseline_files_match_their_golden_copies);
     tcase_add_test(tc, test_baselines_are_named_by_load_point_and_round_trip);
     tcase_add_test(tc, test_junit_has_a_testcase_per_flow_and_validates);
     tcase_add_loop_test(tc, test_cli_refuses_bad_options_with_exit_2, 0, (int)N_OF(k_cli));

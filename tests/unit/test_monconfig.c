@@ -1,5 +1,5 @@
 /* The monitor configuration: the shipped file, defaults, and a table of bad
- * inputs with the message each must produce (file, JSON path or line). */
+ * inputs with the message each must produce (file, line and JSON path). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,12 +63,16 @@ static const struct {
 } k_bad[] = {
     {"{\n  \"interval\": \"60s\",\n  \"categories\": [\n", "m.json:4:1: JSON syntax error"},
     {"{\"interval\": 60s}", "m.json:1:16: JSON syntax error near 's}'"},
-    {"[]", "m.json: $: expected an object"},
-    {"{\"intervall\": \"60s\"}", "m.json: $: unknown key 'intervall'"},
+    {"[]", "m.json:1: $: must be an object"},
+    {"{\n  \"interval\": \"60s\",\n  \"alerts\": {\n    \"resolve_after\": 1.5\n  }\n}",
+     "m.json:4: $.alerts.resolve_after: must be an integer in 1..1000, not 1.5"},
+    {"{\n  \"notify\": [\n    {\"type\": \"email\", \"to\": \"a@b\",\n     \"retries\": -1}\n  ]\n}",
+     "m.json:4: $.notify[0].retries: must be an integer in 0..20, not -1"},
+    {"{\"intervall\": \"60s\"}", "m.json:1: $: unknown key 'intervall' (expected one of: version,"},
     {"{\"version\": 2}", "$.version: format version 2 is not supported"},
     {"{\"interval\": \"soon\"}", "$.interval: 'soon' is not a duration"},
     {"{\"interval\": \"1ms\"}", "$.interval: must be at least 100 ms"},
-    {"{\"categories\": {}}", "$.categories: expected an array"},
+    {"{\"categories\": {}}", "$.categories: must be an array of categories"},
     {"{\"categories\": [{\"threshold\": \"1s\", \"touches\": \"t\"}]}",
      "$.categories[0]: missing 'name'"},
     {"{\"categories\": [{\"name\": \"a b\", \"threshold\": \"1s\", \"touches\": \"t\"}]}",
@@ -78,9 +82,9 @@ static const struct {
     {"{\"categories\": [{\"name\": \"t\", \"threshold\": \"1s\"}]}",
      "$.categories[0]: category 't' has no condition"},
     {"{\"categories\": [{\"name\": \"t\", \"threshold\": \"1s\", \"touches\": []}]}",
-     "$.categories[0].touches: expected a string or a non-empty array"},
+     "$.categories[0].touches: must be a string or a non-empty array"},
     {"{\"categories\": [{\"name\": \"t\", \"threshold\": \"1s\", \"calls\": [\"f\", 3]}]}",
-     "$.categories[0].calls[1]: expected a non-empty string"},
+     "$.categories[0].calls[1]: must be a non-empty string"},
     {"{\"categories\": [{\"name\": \"t\", \"threshold\": \"1s\", \"pattern\": \"(x\"}]}",
      "$.categories[0].pattern: invalid regular expression"},
     {"{\"categories\": [{\"name\": \"t\", \"threshold\": \"1s\", \"touches\": \"a\"},"
@@ -97,16 +101,16 @@ static const struct {
     {"{\"retention\": {\"raw\": \"2h\", \"hourly\": \"3h\"}}",
      "$.alerts.regression.window: the baseline window is longer than the history kept"},
     {"{\"alerts\": {\"regression\": {\"ratio\": 0.5}}}",
-     "$.alerts.regression.ratio: 0.5 is out of range"},
+     "$.alerts.regression.ratio: must be a number in [1, 1000], not 0.5"},
     {"{\"alerts\": {\"regression\": {\"level\": \"ok\"}}}",
      "$.alerts.regression.level: 'ok' is not a level"},
     {"{\"alerts\": {\"regression\": {\"ratio\": 2, \"critical_ratio\": 1.5}}}",
      "$.alerts.regression.critical_ratio: must be above ratio"},
     {"{\"alerts\": {\"threshold\": {\"min_calls\": 1.5}}}",
-     "$.alerts.threshold.min_calls: expected an integer"},
-    {"{\"alerts\": {\"resolve_after\": 0}}", "$.alerts.resolve_after: 0 is out of range"},
+     "$.alerts.threshold.min_calls: must be an integer in 1..1000000000, not 1.5"},
+    {"{\"alerts\": {\"resolve_after\": 0}}", "$.alerts.resolve_after: must be an integer in 1..1000, not 0"},
     {"{\"notify\": [{\"type\": \"slack\", \"url\": \"https://hooks.example/T0/B0/secret\"}]}",
-     "$.notify[0]: 'url': webhook URLs are secrets"},
+     "$.notify[0].url: webhook URLs are secrets"},
     {"{\"notify\": [{\"type\": \"pager\"}]}", "$.notify[0].type: 'pager' is not a notifier type"},
     {"{\"notify\": [{\"name\": \"x\"}]}", "$.notify[0]: missing 'type'"},
     {"{\"notify\": [{\"type\": \"webhook\"}]}",
@@ -121,7 +125,7 @@ static const struct {
     {"{\"notify\": [{\"type\": \"slack\", \"url_env\": \"A\", \"min_level\": \"loud\"}]}",
      "$.notify[0].min_level: 'loud' is not a level"},
     {"{\"notify\": [{\"type\": \"webhook\", \"url_env\": \"A\", \"retries\": 99}]}",
-     "$.notify[0].retries: 99 is out of range"},
+     "$.notify[0].retries: must be an integer in 0..20, not 99"},
     {"{\"notify\": [{\"type\": \"slack\", \"url_env\": \"A\"}, {\"type\": \"slack\", "
      "\"name\": \"slack-1\", \"url_env\": \"B\"}]}",
      "$.notify[1]: notifier name 'slack-1' is used twice"},

@@ -207,15 +207,15 @@ typedef struct bad_case {
 } bad_case;
 
 static const bad_case k_bad[] = {
-    {"{\n  \"format\": 1,\n  oops\n}", "rules.json:3: not valid JSON"},
-    {"[]", "rules.json:1: : the rules file must be a JSON object"},
-    {"{\"format\": 2, \"identities\": [], \"tables\": {}}", "rules.json:1: format: must be 1"},
+    {"{\n  \"format\": 1,\n  oops\n}", "rules.json:3:4: JSON syntax error near 'ops"},
+    {"[]", "rules.json:1: $: the rules file must be a JSON object"},
+    {"{\"format\": 2, \"identities\": [], \"tables\": {}}", "rules.json:1: $.format: must be 1"},
     {"{\"format\": 1,\n \"identities\": [],\n \"tabels\": {}}",
-     "rules.json:3: tabels: unknown key (expected one of: format,"},
+     "rules.json:3: $: unknown key 'tabels' (expected one of: format,"},
     {"{\"format\": 1, \"tables\": {}}", "identities: missing"},
     {"{\"format\": 1, \"identities\": []}", "tables: missing"},
     {"{\"format\": 1,\n \"identities\": [\n  {\"name\": \"p\"}\n ],\n \"tables\": {}}",
-     "rules.json:3: identities[0]: an authenticated identity needs \"sql\""},
+     "rules.json:3: $.identities[0]: an authenticated identity needs \"sql\""},
     {"{\"format\": 1, \"identities\": [{\"name\": \"a\", \"role\": \"anon\", \"sql\": \"x\"}], "
      "\"tables\": {}}",
      "identities[0]: role anon has no user: drop \"sql\""},
@@ -228,13 +228,13 @@ static const bad_case k_bad[] = {
      "identities[0]: name 'a b' must be"},
     {"{\"format\": 1, \"identities\": [{\"name\": \"a\", \"role\": \"anon\", \"colour\": 1}], "
      "\"tables\": {}}",
-     "identities[0].colour: unknown key"},
+     "identities[0]: unknown key 'colour'"},
     {"{\"format\": 1,\n \"identities\": [],\n \"tables\": {\n  \"t\": {\"update\": \"true\"}\n "
      "}\n}",
-     "rules.json:4: tables.t: needs \"read\""},
+     "rules.json:4: $.tables.t: needs \"read\""},
     {"{\"format\": 1, \"identities\": [], \"tables\": {\"t\": {\"read\": \"true\", \"reed\": "
      "\"x\"}}}",
-     "tables.t.reed: unknown key"},
+     "tables.t: unknown key 'reed'"},
     {"{\"format\": 1, \"identities\": [], \"tables\": {\"t\": {\"read\": 5}}}",
      "tables.t.read: must be a string"},
     {"{\"format\": 1, \"identities\": [], \"tables\": {\"t\": {\"read\": \"  \"}}}",

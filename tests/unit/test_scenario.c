@@ -125,7 +125,13 @@ typedef struct bad_case {
 static const bad_case k_bad[] = {
     {"{\n  \"name\": \"x\",\n  \"flows\": [\n    {\"name\": \"a\",}\n  ]\n}",
      "bad.json:4:"},
-    {"[]", "$: a scenario must be a JSON object"},
+    {"[]", "bad.json:1: $: a scenario must be a JSON object"},
+    {"{\n  " LOAD ",\n  \"flows\": [\n    {\"name\": \"a\",\n     \"steps\": [\n"
+     "       {\"sql\": \"SELECT 1\",\n        \"think\": \"1 s\"}]}]}",
+     "bad.json:7: $.flows[0].steps[0].think: '1 s' is not a duration"},
+    {"{\n  " LOAD ",\n  \"flows\": [{\"name\": \"a\", \"steps\": [\n"
+     "    {\"sql\": \"SELECT 'open\"}]}]}",
+     "bad.json:4: $.flows[0].steps[0].sql:1: unterminated"},
     {"{\"nmae\": \"x\"}", "$: unknown key 'nmae'"},
     {"{\"format\": 2, " LOAD ", \"flows\": []}", "$.format: unsupported format 2"},
     {"{\"name\": \"has space\", " LOAD ", \"flows\": [{\"name\": \"a\", " STEP "}]}",
@@ -186,7 +192,7 @@ static const bad_case k_bad[] = {
           "\"1s\"}}]}"),
      "$.flows[0].steps[0].think: unknown key 'poisson'"},
     {FLOW("{\"name\": \"a\", \"steps\": [{\"sql\": \"SELECT 1\", \"repeat\": 0}]}"),
-     "$.flows[0].steps[0].repeat: must be an integer in [1, 1000000]"},
+     "$.flows[0].steps[0].repeat: must be an integer in 1..1000000, not 0"},
     {FLOW("{\"name\": \"a\", \"steps\": [{\"sql\": \"SELECT 1\", \"capture\": []}]}"),
      "$.flows[0].steps[0].capture: must be a non-empty array"},
     {FLOW("{\"name\": \"a\", \"steps\": [{\"sql\": \"SELECT 1\", \"capture\": [\"x\"], "
@@ -204,7 +210,7 @@ static const bad_case k_bad[] = {
     {FLOW("{\"name\": \"a\", \"identity\": \"anon\", \"steps\": [{\"sql\": \"SELECT 1\", "
           "\"transaction\": false}]}"),
      "$.flows[0].steps[0].transaction: can only be false"},
-    {"{\"queue_drain\": {\"jobs\": 0}}", "$.queue_drain.jobs: must be an integer in [1, 10000000]"},
+    {"{\"queue_drain\": {\"jobs\": 0}}", "$.queue_drain.jobs: must be an integer in 1..10000000, not 0"},
     {"{\"queue_drain\": {\"jobs\": 10, \"workerz\": 2}}", "$.queue_drain: unknown key 'workerz'"},
     {"{\"queue_drain\": {\"processing_time\": 5}}",
      "$.queue_drain.processing_time: must be a duration string"},

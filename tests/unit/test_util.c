@@ -72,6 +72,17 @@ START_TEST(test_duration_parse_table)
 }
 END_TEST
 
+START_TEST(test_time_format_is_utc_wall_clock)
+{
+    char buf[64];
+    int64_t new_year_2026 = 1767225600LL * 1000000LL;
+    pf_time_format(buf, sizeof buf, new_year_2026 + 90 * 60 * 1000000LL + 999999, "%Y-%m-%d %H:%M");
+    ck_assert_str_eq(buf, "2026-01-01 01:30");
+    pf_time_format(buf, sizeof buf, 0, "latest run, %Y-%m-%d %H:%M UTC");
+    ck_assert_str_eq(buf, "latest run, 1970-01-01 00:00 UTC");
+}
+END_TEST
+
 START_TEST(test_dsn_redact_hides_passwords)
 {
     char *a = pf_dsn_redact("host=db.example port=5432 user=app password=s3cret dbname=x");
@@ -158,6 +169,7 @@ int main(void)
     tcase_add_test(tc, test_error_prefix_keeps_code_and_adds_context);
     tcase_add_loop_test(tc, test_duration_parse_table, 0,
                         (int)(sizeof k_durations / sizeof k_durations[0]));
+    tcase_add_test(tc, test_time_format_is_utc_wall_clock);
     tcase_add_test(tc, test_dsn_redact_hides_passwords);
     tcase_add_test(tc, test_dsn_with_dbname_replaces_or_adds);
     tcase_add_test(tc, test_sql_quoting);

@@ -34,10 +34,10 @@ done
 
 # Man pages: one per command listed by --help, each rendering without a
 # groff warning and carrying its command's options.
-commands=$("$bin" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
-[[ -n $commands ]] || fail "perfgate --help lists no commands"
+mapfile -t commands < <("$bin" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
+[[ ${#commands[@]} -gt 0 ]] || fail "perfgate --help lists no commands"
 pages=$root/share/man/man1
-for page in perfgate $(printf 'perfgate-%s\n' $commands); do
+for page in perfgate "${commands[@]/#/perfgate-}"; do
     [[ -f $pages/$page.1 ]] || fail "no man page $page.1"
     if command -v groff > /dev/null; then
         warnings=$(groff -ww -man -Tutf8 -z "$pages/$page.1" 2>&1)

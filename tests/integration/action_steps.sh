@@ -13,9 +13,12 @@
 #      JUnit report and summary still exist, and the comment step still runs
 #      and writes its body (no token: nothing posted);
 #   3. bad input: exit 2 and the reason in the job summary;
-# then the comment script alone (tests/integration/sticky_comment_test.py):
-# truncation to GitHub's 65,536 characters and one comment updated in place
-# on a fake API.
+# then the GitLab component (templates/perfgate.yml) on the same merge
+# request (tests/support/run_gitlab_job.py: inputs interpolated, the job's
+# script run as one shell session), with the Action's build restored into
+# its cache under another path; then the comment script alone
+# (tests/integration/sticky_comment_test.py): truncation to GitHub's 65,536
+# characters and one comment updated in place on a fake API.
 #
 # Usage (meson sets PERFGATE_SOURCE_ROOT): tests/integration/action_steps.sh
 # Exit status: 0 pass, 1 a check failed.
@@ -43,7 +46,7 @@ cp "$src"/fixtures/schema/*.sql "$app/db/migrations/"
 cp "$src/fixtures/datasets/healthcare.json" "$app/perf/dataset.json"
 cp -r "$src/bench/timeline" "$app/perf/bench/"
 printf 'perfgate-junit.xml\nperfgate-summary.md\nperfgate-results.json\n' > "$app/.gitignore"
-git() { command git -c user.name=perfgate-test -c user.email=test@localhost -c init.defaultBranch=main "$@"; }
+git() { command git -c safe.directory=* -c user.name=perfgate-test -c user.email=test@localhost -c init.defaultBranch=main "$@"; }
 git -C "$app" init -q
 git -C "$app" add -A
 git -C "$app" commit -qm "the app"
@@ -106,6 +109,9 @@ printf 'DROP INDEX idx_timeline_patient_date;\nDROP INDEX idx_timeline_patient_c
 git -C "$app" add -A
 git -C "$app" commit -qm "drop the timeline indexes"
 git -C "$app" update-ref -d refs/remotes/origin/main
+# As in a job container, the workspace belongs to another user: git must
+# still work for the gate (--base).
+[[ $(id -u) == 0 ]] && chown -R nobody "$app"
 cat > "$tmp/pr-event.json" <<'EOF'
 {"pull_request": {"number": 7, "head": {"repo": {"full_name": "example/app"}}},
  "repository": {"full_name": "example/app"}}
@@ -152,6 +158,44 @@ assert "bad input" in summary and "perf/missing.json" in summary, summary
 print("action_steps: bad input: exit 2, named in the job summary")
 EOF
 
-# 4. The comment script alone.
+# 4. The GitLab component on the same merge request. Its cache holds the
+# Action's build, moved to the component's own path (relocatable install).
+git -C "$app" checkout -q drop-indexes
+git -C "$app" update-ref -d refs/remotes/origin/main
+key=$(python3 -c 'import json, sys
+steps = json.load(open(sys.argv[1]))["steps"]
+print([s for s in steps if s["id"] == "build-key"][0]["outputs"]["key"])' "$tmp/push.json")
+mkdir -p "$app/.perfgate-cache/build"
+cp -a "$tmp/cache/$key" "$app/.perfgate-cache/build/$key"
+mkdir -p "$app/.perfgate-cache/build/perfgate-build-v1-stale"
+rm -f "$app"/perfgate-*
+rc=0
+python3 "$src/tests/support/run_gitlab_job.py" "$src/templates/perfgate.yml" --project-dir "$app" \
+    --result "$tmp/gitlab.json" \
+    --input "perfgate-src=$src" --input schema=db/migrations --input dataset=perf/dataset.json \
+    --input bench=perf/bench --input baselines=perf/baselines \
+    --input "args=--scale 0.05 --no-rls --iterations 5" \
+    --env CI_PIPELINE_SOURCE=merge_request_event --env CI_MERGE_REQUEST_IID=7 \
+    --env CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main --env CI_DEFAULT_BRANCH=main \
+    > "$tmp/gitlab.log" 2>&1 || rc=$?
+[[ $rc == 1 ]] || { tail -n 60 "$tmp/gitlab.log" >&2; fail "GitLab: the job should fail with 1 (rc $rc)"; }
+grep -q 'restored from the cache' "$tmp/gitlab.log" || { cat "$tmp/gitlab.log" >&2; fail "GitLab: not built from the cache"; }
+grep -q 'compared with .* in the same run' "$tmp/gitlab.log" || fail "GitLab: no --base comparison"
+grep -q 'sticky-comment: no token' "$tmp/gitlab.log" || fail "GitLab: the merge request note was not attempted"
+[[ ! -e $app/.perfgate-cache/build/perfgate-build-v1-stale ]] || fail "GitLab: another key's build was kept"
+python3 - "$tmp/gitlab.json" "$app" <<'EOF' || fail "GitLab: reports"
+import json, os, re, sys
+r, app = json.load(open(sys.argv[1])), sys.argv[2]
+art = r["job"]["artifacts"]
+assert art["when"] == "always"
+junit = os.path.join(app, art["reports"]["junit"])
+assert re.search(r'<testsuites [^>]*failures="5"', open(junit).read())
+for p in art["paths"]:
+    assert os.path.getsize(os.path.join(app, p)) > 0, p
+assert r["job"]["variables"]["GIT_DEPTH"] == "0"
+print("action_steps: GitLab component: cached build moved and reused, --base origin/main, 5 fail, JUnit report")
+EOF
+
+# 5. The comment script alone.
 python3 "$src/tests/integration/sticky_comment_test.py" "$src/ci/sticky-comment.py"
 echo "action_steps: ok"

@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# The build steps of the perfgate GitHub Action (action.yml at the repository
-# root); also usable on any runner.
+# Build perfgate from this source tree for a CI job, cached: the build steps
+# of the GitHub Action (action.yml) and of the GitLab component
+# (templates/perfgate.yml).
 #
-#   action-build.sh key     outputs `key` (cache key of the build: this
-#                           source tree, the OS release, the architecture and
-#                           the compiler) and `prefix` (where it is installed)
-#   action-build.sh build   build perfgate from this source tree and install
-#                           it into the prefix, unless $CACHE_HIT is "true" and
-#                           the installed perfgate runs; puts its bin/ on
-#                           $GITHUB_PATH
+#   build-perfgate.sh key     print the cache key of the build (this source
+#                             tree, the OS release, the architecture, the
+#                             compiler); also outputs `key` and `prefix`
+#   build-perfgate.sh build   build and install perfgate into the prefix,
+#                             unless a perfgate installed there already runs
+#                             (a restored cache; with CACHE_HIT=false it is
+#                             rebuilt anyway); puts its bin/ on $GITHUB_PATH
+#                             and outputs `bin`
 #
-# Environment: RUNNER_TEMP (the prefix and the build directory live there),
-# GITHUB_OUTPUT, GITHUB_PATH (as a runner sets them), CACHE_HIT.
-# The installation is relocatable (perfgate finds its data beside its binary,
-# ../share/perfgate), so a cache restored under another path still works.
+# Environment: PERFGATE_PREFIX (default $RUNNER_TEMP/perfgate, else
+# $TMPDIR/perfgate), CACHE_HIT, and GITHUB_OUTPUT / GITHUB_PATH when a GitHub
+# runner sets them. The installation is relocatable (perfgate finds its data
+# beside its binary, ../share/perfgate), so a cache restored under another
+# path still works.
 set -euo pipefail
 
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tmp=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
-prefix=$tmp/perfgate
-say() { printf 'perfgate action: %s\n' "$*" >&2; }
+prefix=${PERFGATE_PREFIX:-$tmp/perfgate}
+output=${GITHUB_OUTPUT:-/dev/null}
+say() { printf 'perfgate build: %s\n' "$*" >&2; }
 
 # Everything that goes into the build or the installation, hashed with its
 # path; the same tree gives the same key on every runner of the same image.
@@ -38,12 +42,13 @@ key)
     fi
     cc_version=$( (cc --version 2> /dev/null || echo none) | head -n1 | sha256sum | cut -c1-8)
     key="perfgate-build-v1-$os-$(uname -m)-cc$cc_version-$(source_hash)"
-    echo "key=$key" >> "$GITHUB_OUTPUT"
-    echo "prefix=$prefix" >> "$GITHUB_OUTPUT"
-    say "build cache key $key"
+    echo "key=$key" >> "$output"
+    echo "prefix=$prefix" >> "$output"
+    say "cache key $key"
+    echo "$key"
     ;;
 build)
-    if [[ ${CACHE_HIT:-} == true ]] && "$prefix/bin/perfgate" --version > /dev/null 2>&1; then
+    if [[ ${CACHE_HIT:-} != false ]] && "$prefix/bin/perfgate" --version > /dev/null 2>&1; then
         say "perfgate $("$prefix/bin/perfgate" --version | cut -d' ' -f2) restored from the cache"
     else
         build=$tmp/perfgate-build
@@ -61,8 +66,8 @@ build)
         rm -rf "$build"
         say "built $("$prefix/bin/perfgate" --version) in $(($(date +%s) - start)) s"
     fi
-    echo "$prefix/bin" >> "$GITHUB_PATH"
-    echo "bin=$prefix/bin/perfgate" >> "$GITHUB_OUTPUT"
+    [[ -n ${GITHUB_PATH:-} ]] && echo "$prefix/bin" >> "$GITHUB_PATH"
+    echo "bin=$prefix/bin/perfgate" >> "$output"
     ;;
 *)
     echo "usage: $0 key|build" >&2

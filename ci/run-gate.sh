@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
-# The gate step of the perfgate GitHub Action (action.yml): `perfgate run`
-# with the action's inputs, in the current directory (the input
-# working-directory). Exits with perfgate's status, so the job fails exactly
-# when the gate does:
+# The gate step of the GitHub Action (action.yml) and of the GitLab component
+# (templates/perfgate.yml): `perfgate run` with their inputs, in the current
+# directory. Exits with perfgate's status, so the job fails exactly when the
+# gate does:
 #   1  a regression, a stale baseline or a failed case
 #   2  bad input (case file, dataset spec, baseline, option)
 #   3  infrastructure (server would not start, connection lost)
 #
-# Environment (set by action.yml from its inputs; empty means "not given"):
+# Environment (set from the inputs; empty means "not given"):
 #   PERFGATE_SCHEMA PERFGATE_DATASET PERFGATE_BENCH PERFGATE_BASELINES
-#   PERFGATE_BASE   "auto": origin/<base branch> on pull_request events, no
-#                   --base otherwise; "": never; else the git revision
+#   PERFGATE_BASE   "auto": origin/$PERFGATE_BASE_BRANCH when that is set (the
+#                   pull/merge request's target branch), no --base otherwise;
+#                   "": never; anything else: that git revision
 #   PERFGATE_ARGS   more `perfgate run` options, split on spaces, never globbed
 #   PERFGATE_JUNIT PERFGATE_SUMMARY_FILE PERFGATE_JSON   report paths
 #   PERFGATE_CACHE_DIR   reserved for the seeded-database cache (unused yet)
 #   PERFGATE        the perfgate binary (default: perfgate on PATH)
-# and the runner's GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_EVENT_NAME,
-# GITHUB_BASE_REF.
-# Outputs: exit-code, base (the revision compared with, if any), and junit,
-# summary, json (absolute paths of the reports that were written).
+# and, on GitHub, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY.
+# Outputs ($GITHUB_OUTPUT): exit-code, base (the revision compared with, if
+# any), and junit, summary, json (absolute paths of the reports written).
 set -euo pipefail
 
 perfgate=${PERFGATE:-perfgate}
@@ -27,13 +27,26 @@ summary=${PERFGATE_SUMMARY_FILE:-perfgate-summary.md}
 json=${PERFGATE_JSON:-perfgate-results.json}
 output=${GITHUB_OUTPUT:-/dev/null}
 step_summary=${GITHUB_STEP_SUMMARY:-/dev/null}
+# A job container's workspace belongs to another user, and git refuses such
+# a repository ("dubious ownership"): trust it for the git commands of this
+# script and of perfgate (--base) only, through the environment, without
+# touching any git config file.
+n=${GIT_CONFIG_COUNT:-0}
+export "GIT_CONFIG_KEY_$n=safe.directory" "GIT_CONFIG_VALUE_$n=*" GIT_CONFIG_COUNT=$((n + 1))
 
 errlog=$(mktemp)
 trap 'rm -f "$errlog"' EXIT
 
-say() { printf 'perfgate action: %s\n' "$*" >&2; }
+say() { printf 'perfgate gate: %s\n' "$*" >&2; }
+annotate() { # message: an error annotation on GitHub, a plain line elsewhere
+    if [[ ${GITHUB_ACTIONS:-} == true ]]; then
+        echo "::error title=perfgate::$1"
+    else
+        echo "perfgate gate: error: $1"
+    fi
+}
 error() { # title message: an annotation, and the reason in the job summary
-    echo "::error title=perfgate::$2"
+    annotate "$2"
     {
         printf '## perfgate: %s\n\n%s\n' "$1" "$2"
         # perfgate's own words (they name the file and line).
@@ -55,9 +68,7 @@ set -- --junit "$junit" --summary "$summary" --json "$json"
 base=${PERFGATE_BASE-auto}
 if [[ $base == auto ]]; then
     base=""
-    if [[ ${GITHUB_EVENT_NAME:-} == pull_request* && -n ${GITHUB_BASE_REF:-} ]]; then
-        base=origin/$GITHUB_BASE_REF
-    fi
+    [[ -n ${PERFGATE_BASE_BRANCH:-} ]] && base=origin/$PERFGATE_BASE_BRANCH
 fi
 if [[ -n $base ]]; then
     if ! git rev-parse --verify --quiet "$base^{commit}" > /dev/null; then
@@ -67,13 +78,13 @@ if [[ -n $base ]]; then
         branch=${base#origin/}
         depth=()
         [[ $(git rev-parse --is-shallow-repository 2> /dev/null) == true ]] && depth=(--depth=1)
-        say "fetching $base (check out with fetch-depth: 0 to avoid this)"
+        say "fetching $base (a full clone avoids this: fetch-depth: 0 / GIT_DEPTH: 0)"
         git fetch --quiet --no-tags "${depth[@]}" origin \
             "+refs/heads/$branch:refs/remotes/origin/$branch" || true
     fi
     if ! git rev-parse --verify --quiet "$base^{commit}" > /dev/null; then
         error "base revision not found" \
-            "the base revision '$base' is not in this clone: check out with \`fetch-depth: 0\` (actions/checkout) or set the input base"
+            "the base revision '$base' is not in this clone: clone with full history (actions/checkout: \`fetch-depth: 0\`; GitLab: \`GIT_DEPTH: 0\`) or set the input base"
         echo "exit-code=2" >> "$output"
         exit 2
     fi
@@ -101,7 +112,7 @@ for report in junit:"$junit" summary:"$summary" json:"$json"; do
 done
 case "$rc" in
 0) ;;
-1) echo "::error title=perfgate::performance regression, stale baseline or failed case (exit 1); see the job summary" ;;
+1) annotate "performance regression, stale baseline or failed case (exit 1); see the summary" ;;
 2) error "bad input (exit 2)" "a case file, dataset spec, baseline or option is malformed; the job log names file and line" ;;
 3) error "infrastructure (exit 3)" "the server would not start or the connection was lost; re-run, and if it persists look at the runner" ;;
 *) error "exit $rc" "perfgate exited with status $rc" ;;

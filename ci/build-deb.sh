@@ -49,12 +49,9 @@ arch=$(dpkg --print-architecture)
 # writable files.
 gzip -9n "$pkg"/usr/share/man/man1/*.1
 cat > "$pkg/usr/share/doc/perfgate/copyright" <<'EOF'
-Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
-Upstream-Name: perfgate
-Comment: Built by ci/build-deb.sh from the perfgate source tree.
+perfgate, built by ci/build-deb.sh from the perfgate source tree.
 
-Files: *
-License: MIT
+License: MIT (the license declared in perfgate's meson.build).
 EOF
 chmod -R u=rwX,go=rX "$pkg"
 

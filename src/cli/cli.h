@@ -52,10 +52,28 @@ int pf_cli_usage_error(const char *usage, const char *fmt, ...)
  * usage error; c is what getopt_long returned. */
 int pf_cli_bad_option(const char *cmd, const char *usage, int c, char **argv);
 
-/* A project default (fixtures/schema, bench, ...): relative to the current
- * directory if it exists there, else to the source tree perfgate was built
- * from, else to the installed data directory. Caller frees. */
+/* Overrides where the defaults below come from (see pf_cli_default_path). */
+#define PF_DATA_DIR_ENV "PERFGATE_DATA_DIR"
+
+/* A project default (fixtures/schema, bench, ...), the first of:
+ *   1. rel itself, when it exists in the current directory (the user's own
+ *      project);
+ *   2. $PERFGATE_DATA_DIR/rel, when that variable is set (returned even if
+ *      missing, so the error names where perfgate looked);
+ *   3. rel in the data directory of the installation perfgate runs from
+ *      (pf_cli_installed_data_dir), when it exists there;
+ *   4. rel in the source tree perfgate was built from (a build-tree binary);
+ *   5. rel in the data directory perfgate was configured for (PF_DATA_DIR);
+ *   6. rel unchanged (the caller's error then names it).
+ * Caller frees. */
 char *pf_cli_default_path(const char *rel);
+/* The data directory of the installation that the executable exe belongs
+ * to: <dir of exe>/../share/perfgate (from meson's bindir and datadir) when
+ * that directory exists; NULL otherwise (e.g. build/src/perfgate). exe
+ * NULL means this process's own executable (/proc/self/exe). Works for a
+ * moved installation (meson install --destdir, a restored CI cache) because
+ * it does not use the prefix. Caller frees. */
+char *pf_cli_installed_data_dir(const char *exe);
 /* given when non-NULL, else the default path of rel, which *owned then
  * holds (for the caller to free). */
 const char *pf_cli_path_or_default(const char *given, char **owned, const char *rel);

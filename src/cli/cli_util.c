@@ -54,19 +54,60 @@ int pf_cli_bad_option(const char *cmd, const char *usage, int c, char **argv)
     return pf_cli_usage_error(usage, "%s: unknown option '%s'", cmd, arg);
 }
 
+char *pf_cli_installed_data_dir(const char *exe)
+{
+    if (PF_DATA_DIR_FROM_BINDIR[0] == '\0')
+        return NULL; /* bindir or datadir configured as an absolute path */
+    char self[4096];
+    if (exe == NULL) {
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0)
+            return NULL;
+        self[n] = '\0';
+        exe = self;
+    }
+    const char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return NULL;
+    char *bindir = pf_strndup(exe, (size_t)(slash - exe));
+    char *data = pf_path_join(bindir[0] != '\0' ? bindir : "/", PF_DATA_DIR_FROM_BINDIR);
+    free(bindir);
+    char *real = realpath(data, NULL); /* also: NULL when it does not exist */
+    free(data);
+    if (real != NULL && !pf_path_is_dir(real)) {
+        free(real);
+        return NULL;
+    }
+    return real;
+}
+
+/* base/rel when it exists, else NULL. */
+static char *existing_under(const char *base, const char *rel)
+{
+    if (base == NULL)
+        return NULL;
+    char *p = pf_path_join(base, rel);
+    if (pf_path_exists(p))
+        return p;
+    free(p);
+    return NULL;
+}
+
 char *pf_cli_default_path(const char *rel)
 {
     if (pf_path_exists(rel))
         return pf_strdup(rel);
-    char *src = pf_path_join(PF_SOURCE_ROOT, rel);
-    if (pf_path_exists(src))
-        return src;
-    free(src);
-    char *data = pf_path_join(PF_DATA_DIR, rel);
-    if (pf_path_exists(data))
-        return data;
-    free(data);
-    return pf_strdup(rel);
+    const char *env = pf_cli_env(PF_DATA_DIR_ENV);
+    if (env != NULL)
+        return pf_path_join(env, rel);
+    char *installed = pf_cli_installed_data_dir(NULL);
+    char *found = existing_under(installed, rel);
+    free(installed);
+    if (found == NULL)
+        found = existing_under(PF_SOURCE_ROOT, rel);
+    if (found == NULL)
+        found = existing_under(PF_DATA_DIR, rel);
+    return found != NULL ? found : pf_strdup(rel);
 }
 
 const char *pf_cli_path_or_default(const char *given, char **owned, const char *rel)

@@ -53,7 +53,18 @@ static void usage(FILE *out)
           "                        then /usr/lib/postgresql/<major>/bin)\n"
           "  PERFGATE_PG_USER      when run as root, the unprivileged user the server runs\n"
           "                        as (default: postgres, else nobody)\n"
-          "  PERFGATE_RUNTIME_DIR  where disposable clusters live (default: $TMPDIR or /tmp)\n",
+          "  PERFGATE_RUNTIME_DIR  where disposable clusters live (default: $TMPDIR or /tmp)\n"
+          "  PERFGATE_DATA_DIR     where default files are looked up (see Files)\n"
+          "\n"
+          "Files:\n"
+          "  A default path (fixtures/schema, fixtures/datasets/healthcare.json, bench,\n"
+          "  baselines, fixtures/rls/healthcare.json, ...) is looked up in this order:\n"
+          "   1. in the current directory (your own project);\n"
+          "   2. if $PERFGATE_DATA_DIR is set: there, and nowhere else;\n"
+          "   3. in the data directory of the installation perfgate runs from\n"
+          "      (../share/perfgate beside the binary, e.g. /usr/share/perfgate);\n"
+          "   4. in the source tree perfgate was built from (a binary in its build tree).\n"
+          "  An option (--schema, --bench, ...) always wins.\n",
           out);
 }
 

@@ -8,8 +8,10 @@
 #include "sqlsplit.h"
 #include "timeutil.h"
 
-/* Generated at build time from fixtures/schema/000_supabase_auth.sql. */
+/* Generated at build time from fixtures/schema/000_supabase_auth.sql and
+ * 001_supabase_storage.sql. */
 extern const char pf_auth_shim_sql[];
+extern const char pf_storage_shim_sql[];
 
 int pf_schema_apply_text(pf_db *db, const char *origin, const char *text, pf_schema_stats *stats,
                          pf_error *err)
@@ -76,5 +78,9 @@ int pf_schema_apply_dir(pf_db *db, const char *dir, pf_schema_stats *stats, pf_e
 
 int pf_schema_apply_auth_shim(pf_db *db, pf_schema_stats *stats, pf_error *err)
 {
-    return pf_schema_apply_text(db, "<built-in auth shim>", pf_auth_shim_sql, stats, err);
+    if (pf_schema_apply_text(db, "<built-in shim 000_supabase_auth.sql>", pf_auth_shim_sql, stats,
+                             err) < 0)
+        return -1;
+    return pf_schema_apply_text(db, "<built-in shim 001_supabase_storage.sql>",
+                                pf_storage_shim_sql, stats, err);
 }

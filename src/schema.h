@@ -23,9 +23,12 @@ int pf_schema_apply_file(pf_db *db, const char *path, pf_schema_stats *stats, pf
 /* Every *.sql file of dir, in lexical order. An empty directory is an error. */
 int pf_schema_apply_dir(pf_db *db, const char *dir, pf_schema_stats *stats, pf_error *err);
 
-/* The Supabase-compatible auth shim built into the binary (schema auth,
- * auth.users, auth.uid()/jwt()/role()/email(), roles anon, authenticated,
- * service_role). Idempotent. */
+/* The Supabase-compatible shim built into the binary, i.e.
+ * fixtures/schema/000_supabase_auth.sql then 001_supabase_storage.sql:
+ * Supabase's roles and grants, schema extensions (pgcrypto, uuid-ossp,
+ * pg_stat_statements) on the search_path, schema auth (auth.users, ...,
+ * auth.uid()/jwt()/role()/email()), schema storage, realtime and the
+ * supabase_realtime publication. Idempotent; needs a superuser. */
 int pf_schema_apply_auth_shim(pf_db *db, pf_schema_stats *stats, pf_error *err);
 
 #endif

@@ -318,9 +318,11 @@ START_TEST(test_shipped_rules_file_parses)
     ck_assert_uint_eq(r.n_identities, 9);
     for (size_t i = 0; i < 9; i++)
         ck_assert_str_eq(r.identities[i].name, names[i]);
-    ck_assert_uint_eq(r.n_tables, 12);
+    /* The 12 tables of the app, and the two of the Supabase storage shim. */
+    ck_assert_uint_eq(r.n_tables, 14);
     ck_assert_ptr_nonnull(pf_rls_rules_find(&r, "public.healthcare_timeline_events"));
     ck_assert_ptr_nonnull(pf_rls_rules_find(&r, "public.shell_files"));
+    ck_assert_ptr_nonnull(pf_rls_rules_find(&r, "storage.objects"));
     ck_assert_ptr_nonnull(r.definitions_sql);
     pf_rls_rules_dispose(&r);
     free(path);

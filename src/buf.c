@@ -13,12 +13,43 @@ void pf_buf_init(pf_buf *b)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->max = 0;
+    b->too_big = 0;
+}
+
+void pf_buf_init_max(pf_buf *b, size_t max)
+{
+    pf_buf_init(b);
+    b->max = max;
+}
+
+int pf_buf_too_big(const pf_buf *b)
+{
+    return b->too_big;
 }
 
 void pf_buf_dispose(pf_buf *b)
 {
+    size_t max = b->max;
     free(b->data);
-    pf_buf_init(b);
+    pf_buf_init_max(b, max);
+}
+
+/* A capped buffer that extra more bytes would take past its max: drop the
+ * contents and refuse from now on. */
+static int refuse(pf_buf *b, size_t extra)
+{
+    if (b->max == 0)
+        return 0;
+    if (!b->too_big && extra <= b->max && b->len <= b->max - extra)
+        return 0;
+    if (!b->too_big) {
+        free(b->data);
+        b->data = NULL;
+        b->len = b->cap = 0;
+        b->too_big = 1;
+    }
+    return 1;
 }
 
 void pf_buf_reset(pf_buf *b)
@@ -30,6 +61,8 @@ void pf_buf_reset(pf_buf *b)
 
 void pf_buf_reserve(pf_buf *b, size_t extra)
 {
+    if (refuse(b, extra))
+        return;
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return;
@@ -42,6 +75,8 @@ void pf_buf_reserve(pf_buf *b, size_t extra)
 
 void pf_buf_append(pf_buf *b, const void *data, size_t len)
 {
+    if (refuse(b, len))
+        return;
     pf_buf_reserve(b, len);
     if (len > 0)
         memcpy(b->data + b->len, data, len);
@@ -56,6 +91,8 @@ void pf_buf_puts(pf_buf *b, const char *s)
 
 void pf_buf_putc(pf_buf *b, char c)
 {
+    if (refuse(b, 1))
+        return;
     pf_buf_reserve(b, 1);
     b->data[b->len++] = c;
     b->data[b->len] = '\0';
@@ -74,6 +111,8 @@ void pf_buf_printf(pf_buf *b, const char *fmt, ...)
         pf_buf_append(b, small, (size_t)n);
         return;
     }
+    if (refuse(b, (size_t)n))
+        return;
     pf_buf_reserve(b, (size_t)n);
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -84,7 +123,8 @@ void pf_buf_printf(pf_buf *b, const char *fmt, ...)
 char *pf_buf_steal(pf_buf *b)
 {
     char *s = b->data ? b->data : pf_strdup("");
-    pf_buf_init(b);
+    size_t max = b->max;
+    pf_buf_init_max(b, max);
     return s;
 }
 

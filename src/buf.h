@@ -9,12 +9,21 @@ typedef struct pf_buf {
     char *data; /* NUL-terminated; NULL until the first append */
     size_t len;
     size_t cap;
+    size_t max;   /* 0: no limit; else the most bytes it may hold (pf_buf_init_max) */
+    int too_big;  /* an append went past max: contents dropped, appends ignored */
 } pf_buf;
 
-#define PF_BUF_INIT {NULL, 0, 0}
+#define PF_BUF_INIT {NULL, 0, 0, 0, 0}
 
 void pf_buf_init(pf_buf *b);
-/* Free the storage; the buffer is empty and reusable afterwards. */
+/* A buffer for input whose size is not ours (a file, a response, a
+ * command's output): an append that would take it past max bytes drops
+ * the contents, marks it too big and makes later appends no-ops, as curl's
+ * dynbuf does; the caller checks pf_buf_too_big before using it. */
+void pf_buf_init_max(pf_buf *b, size_t max);
+int pf_buf_too_big(const pf_buf *b);
+/* Free the storage; the buffer is empty and reusable afterwards (with the
+ * same max, no longer too big). */
 void pf_buf_dispose(pf_buf *b);
 /* Keep the storage, drop the contents. */
 void pf_buf_reset(pf_buf *b);

@@ -809,10 +809,30 @@ static int64_t scaled(double rows, double scale)
     return n < 1 ? 1 : n;
 }
 
+/* A table's size at this scale, before anything is allocated for it. */
+static int check_size(const pf_datagen *g, const pf_table *tab, pf_error *err)
+{
+    double total = 0, per_unit = 0;
+    for (size_t s = 0; s < tab->n_segments; s++) {
+        per_unit += tab->segments[s].rows;
+        total += tab->segments[s].rows > 0 ? fmax(1.0, round(tab->segments[s].rows * g->scale))
+                                           : 0;
+    }
+    if (total <= (double)PF_DATAGEN_MAX_ROWS)
+        return 0;
+    return pf_error_set(err, PF_EXIT_USAGE,
+                        "%s: table %s: %.6g rows at scale %g (%.6g per scale unit); perfgate "
+                        "generates at most %lld rows per table: lower --scale or the table's rows",
+                        g->ds->path, tab->name, total, g->scale, per_unit,
+                        (long long)PF_DATAGEN_MAX_ROWS);
+}
+
 static int plan_table(pf_datagen *g, size_t t, pf_error *err)
 {
     const pf_table *tab = &g->ds->tables[t];
     table_plan *tp = &g->plans[t];
+    if (check_size(g, tab, err) < 0)
+        return -1;
     tp->seg_start = pf_calloc(tab->n_segments + 1, sizeof *tp->seg_start);
     tp->expected = 0;
     for (size_t s = 0; s < tab->n_segments; s++) {
@@ -884,8 +904,9 @@ int pf_datagen_new(pf_datagen **out, const pf_dataset *ds, uint64_t seed, double
                    pf_error *err)
 {
     *out = NULL;
-    if (!(scale > 0))
-        return pf_error_set(err, PF_EXIT_USAGE, "scale must be > 0 (got %g)", scale);
+    if (!(scale > 0) || !isfinite(scale))
+        return pf_error_set(err, PF_EXIT_USAGE, "scale must be a finite number > 0 (got %g)",
+                            scale);
     pf_datagen *g = pf_calloc(1, sizeof *g);
     g->ds = ds;
     g->seed = seed;

@@ -926,10 +926,12 @@ static int parse_segments(const pf_json_val *spec, pf_table *t)
     pf_json_val segs, s;
     double rows = -1;
     bool has_segs = pf_json_member(spec, "segments", &segs) == 0;
-    if (pf_json_get_number(spec, "rows", PF_JSON_OPTIONAL, &rows) < 0)
-        return -1;
-    if (has_segs == (rows >= 0))
+    bool has_rows = pf_json_has(spec, "rows");
+    if (has_segs == has_rows)
         return pf_json_fail(spec, NULL, "give either 'rows' (per scale unit) or 'segments'");
+    if (has_rows && pf_json_get_number_in(spec, "rows", PF_JSON_REQUIRED, 0,
+                                          PF_DATASET_MAX_ROWS_PER_UNIT, &rows) < 0)
+        return -1;
     if (!has_segs) {
         t->n_segments = 1;
         t->segments = pf_calloc(1, sizeof *t->segments);
@@ -946,10 +948,9 @@ static int parse_segments(const pf_json_val *spec, pf_table *t)
         const char *name = NULL;
         if (pf_json_check_keys(&s, keys) < 0 ||
             pf_json_get_string(&s, "name", PF_JSON_REQUIRED, &name) < 0 ||
-            pf_json_get_number(&s, "rows", PF_JSON_REQUIRED, &seg->rows) < 0)
+            pf_json_get_number_in(&s, "rows", PF_JSON_REQUIRED, 0, PF_DATASET_MAX_ROWS_PER_UNIT,
+                                  &seg->rows) < 0)
             return -1;
-        if (seg->rows < 0)
-            return pf_json_fail(&s, NULL, "rows must be >= 0");
         seg->name = pf_strdup(name);
     }
     return 0;

@@ -7,6 +7,14 @@
 #ifndef PF_DATASET_H
 #define PF_DATASET_H
 
+/* The most rows a table may declare per scale unit (the spec's "rows" or a
+ * segment's), and the most any table may have once scaled (the generator's
+ * plans are in memory: a table hanging off a parent costs about 25 bytes per
+ * parent row while it is planned). Both are checked before anything is
+ * generated, with a message saying the limit and what was asked. */
+#define PF_DATASET_MAX_ROWS_PER_UNIT 1000000000.0
+#define PF_DATAGEN_MAX_ROWS 2000000000LL
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -29,15 +29,55 @@ static void quiet_notice(void *arg, const char *message)
     (void)message;
 }
 
+int pf_dsn_check(const char *conninfo, pf_error *err)
+{
+    char *errmsg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &errmsg);
+    if (opts != NULL) {
+        PQconninfoFree(opts);
+        return 0;
+    }
+    /* libpq quotes the offending token, which may be a password typed
+     * without its key: keep only the option names it complains about. */
+    pf_buf why = PF_BUF_INIT;
+    const char *m = errmsg ? errmsg : "";
+    bool keep = strncmp(m, "invalid connection option", 25) == 0;
+    for (const char *c = m; *c && *c != '\n';) {
+        if (*c == '"' && !keep) {
+            const char *end = strchr(c + 1, '"');
+            if (end == NULL)
+                break;
+            bool syntax = end - c == 2 && strchr("=&?/@:", c[1]) != NULL;
+            if (syntax)
+                pf_buf_append(&why, c, (size_t)(end - c + 1));
+            else
+                pf_buf_puts(&why, "\"...\"");
+            c = end + 1;
+        } else {
+            pf_buf_putc(&why, *c++);
+        }
+    }
+    pf_error_set(err, PF_EXIT_USAGE,
+                 "not a PostgreSQL connection string (key=value pairs or a postgresql:// URI): %s",
+                 why.len ? pf_buf_str(&why) : "it does not parse");
+    pf_buf_dispose(&why);
+    PQfreemem(errmsg);
+    return -1;
+}
+
 int pf_db_connect(pf_db **out, const char *conninfo, pf_error *err)
 {
     *out = NULL;
+    if (pf_dsn_check(conninfo, err) < 0)
+        return -1;
     PGconn *conn = PQconnectdb(conninfo);
     if (conn == NULL)
         return pf_error_set(err, PF_EXIT_INFRA, "cannot allocate a connection");
     if (PQstatus(conn) != CONNECTION_OK) {
         char *shown = pf_dsn_redact(conninfo);
-        pf_error_set(err, PF_EXIT_INFRA, "cannot connect to %s: %s", shown, PQerrorMessage(conn));
+        pf_error_set(err, PF_EXIT_INFRA, "cannot connect to %s: %s",
+                     *shown ? shown : "the default server (PGHOST, PGPORT, the local socket)",
+                     PQerrorMessage(conn));
         free(shown);
         PQfinish(conn);
         return -1;

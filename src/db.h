@@ -15,6 +15,11 @@ typedef struct pf_result pf_result; /* an owned copy of a query result */
 /* Connect with a libpq connection string or URI. On failure err names the
  * target with the password removed. PF_EXIT_INFRA. */
 int pf_db_connect(pf_db **out, const char *conninfo, pf_error *err);
+/* Does conninfo parse (libpq's rules)? -1 with PF_EXIT_USAGE and a message
+ * that never repeats the string's values (it may hold a password).
+ * pf_db_connect checks it first: a garbage DSN is bad input, not a
+ * connection failure. */
+int pf_dsn_check(const char *conninfo, pf_error *err);
 /* true when a server at conninfo accepts connections (PQping). */
 bool pf_db_ping(const char *conninfo);
 /* Close and free. NULL is fine. */

@@ -12,34 +12,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
+
 int pf_file_read(const char *path, char **out, size_t *len, pf_error *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return pf_error_set(err, PF_EXIT_USAGE, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *data = pf_malloc(cap);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            data = pf_realloc(data, cap);
-        }
-        size_t got = fread(data + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
+    /* Bounded: an input named by the user may be /dev/zero or a huge
+     * file by mistake; it must not take the machine's memory. */
+    pf_buf b;
+    pf_buf_init_max(&b, PF_FILE_MAX);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && !pf_buf_too_big(&b))
+        pf_buf_append(&b, chunk, got);
     int failed = ferror(f);
     fclose(f);
+    if (pf_buf_too_big(&b))
+        return pf_error_set(err, PF_EXIT_USAGE,
+                            "%s: larger than %d MiB: not an input perfgate reads (a wrong path?)",
+                            path, (int)(PF_FILE_MAX >> 20));
     if (failed) {
-        free(data);
+        pf_buf_dispose(&b);
         return pf_error_set(err, PF_EXIT_USAGE, "%s: read error", path);
     }
-    data[n] = '\0';
-    *out = data;
     if (len != NULL)
-        *len = n;
+        *len = b.len;
+    *out = pf_buf_steal(&b);
     return 0;
 }
 

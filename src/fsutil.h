@@ -9,6 +9,10 @@
 
 #include "error.h"
 
+/* The largest file pf_file_read reads (128 MiB): specs, cases, baselines,
+ * results and schema files are far smaller. */
+#define PF_FILE_MAX ((size_t)128 << 20)
+
 /* Read a whole file. *out (NUL-terminated) is the caller's to free; *len may
  * be NULL. Errors name the path and are PF_EXIT_USAGE: a file that cannot
  * be read is bad input. */

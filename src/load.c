@@ -27,6 +27,7 @@
 
 #include "db.h"
 #include "fsutil.h"
+#include "barrier.h"
 #include "interrupt.h"
 #include "measure.h"
 #include "rng.h"
@@ -449,7 +450,10 @@ typedef struct run {
     int clients;       /* this shard's connections */
     int shard, shards; /* shard 0-based */
     uint64_t seed;
-    pthread_barrier_t go;
+    pf_barrier go;
+    int n_started;        /* threads created (all, unless creating one failed) */
+    bool spawn_failed;
+    pf_error spawn_err;
     uint64_t start_ns, end_ns; /* end: UINT64_MAX without a duration */
     uint64_t late_ns, grace_ns;
     atomic_int stop;      /* 1: interrupted */
@@ -465,14 +469,23 @@ void pf_load_assign(uint64_t seed, uint64_t k, int shards, int threads, int *sha
     *thread = (int)pf_rng_below(&r, (uint64_t)(threads > 0 ? threads : 1));
 }
 
+static bool interrupted(const lthread *t)
+{
+    return atomic_load(&t->run->stop) || atomic_load(&t->run->fatal);
+}
+
 /* Walk the run's executions to the next one of this shard and thread. */
 static void gen_advance(lthread *t)
 {
     run *r = t->run;
     bool open = r->o->mode == PF_LOAD_OPEN;
     t->gen_have = false;
-    for (;;) {
+    for (unsigned spins = 0;; spins++) {
         if (r->o->transactions > 0 && t->gen_k >= (uint64_t)r->o->transactions)
+            return;
+        /* Executions of other shards and threads are skipped here; an
+         * interrupt must still be seen however many there are. */
+        if ((spins & 4095) == 4095 && interrupted(t))
             return;
         uint64_t k = t->gen_k++;
         if (open) {
@@ -591,10 +604,6 @@ static void finish(lthread *t, client *c, uint64_t now)
     c->state = CL_IDLE;
 }
 
-static bool interrupted(const lthread *t)
-{
-    return atomic_load(&t->run->stop) || atomic_load(&t->run->fatal);
-}
 
 /* No new flow starts: the duration is over, or the run was interrupted.
  * (Open-loop arrivals scheduled before the end still start, late.) */
@@ -1160,8 +1169,8 @@ static void *thread_main(void *arg)
     lthread *t = arg;
     run *r = t->run;
     thread_setup(t);
-    pthread_barrier_wait(&r->go); /* set up */
-    pthread_barrier_wait(&r->go); /* start_ns is set */
+    pf_barrier_wait(&r->go); /* set up */
+    pf_barrier_wait(&r->go); /* start_ns is set */
     if (atomic_load(&r->fatal)) {
         atomic_fetch_add(&r->finished, 1);
         return NULL;
@@ -1204,7 +1213,7 @@ static void *thread_main(void *arg)
 
 /* ---------------------------------------------------------------- public */
 
-static int check_opts(const pf_scenario *s, const pf_load_opts *o, pf_error *err)
+int pf_load_check_opts(const pf_scenario *s, const pf_load_opts *o, pf_error *err)
 {
     if (s->drain != NULL)
         return pf_error_set(err, PF_EXIT_USAGE, "%s: a queue-drain scenario has no flows to run",
@@ -1216,6 +1225,13 @@ static int check_opts(const pf_scenario *s, const pf_load_opts *o, pf_error *err
         return pf_error_set(err, PF_EXIT_USAGE, "at least one client is needed");
     if (o->mode == PF_LOAD_OPEN && !(o->rate > 0))
         return pf_error_set(err, PF_EXIT_USAGE, "an open-loop run needs a rate above 0");
+    if (o->mode == PF_LOAD_OPEN && !(o->rate / o->shard_count <= PF_LOAD_MAX_RATE))
+        return pf_error_set(err, PF_EXIT_USAGE,
+                            "an open-loop run at %.6g flows/s (the expected load x the load "
+                            "factor, or --rate; %d shard%s) is beyond what one load generator "
+                            "drives: at most %.0f flows/s each (split it with --shard I/N)",
+                            o->rate, o->shard_count, o->shard_count == 1 ? "" : "s",
+                            PF_LOAD_MAX_RATE);
     if (o->duration_ms <= 0 && o->transactions <= 0)
         return pf_error_set(err, PF_EXIT_USAGE, "a run needs a duration or a transaction count");
     return 0;
@@ -1268,10 +1284,12 @@ static void run_init(run *r, const pf_load_opts *o, const plan *p, const char *d
 }
 
 /* Start the threads: they connect and prepare, then wait at the barrier
- * for the start time. */
+ * for the start time. A thread that cannot be created stops the run: the
+ * barrier shrinks to the threads that exist, which see the fatal flag and
+ * end; collect() reports it. */
 static void start_threads(run *r)
 {
-    pthread_barrier_init(&r->go, NULL, (unsigned)r->n_threads + 1);
+    pf_barrier_init(&r->go, (unsigned)r->n_threads + 1);
     r->ts = pf_calloc((size_t)r->n_threads, sizeof *r->ts);
     for (int i = 0; i < r->n_threads; i++) {
         lthread *t = &r->ts[i];
@@ -1281,12 +1299,21 @@ static void start_threads(run *r)
         t->clients = pf_calloc((size_t)t->n_clients, sizeof *t->clients);
         pthread_mutex_init(&t->mu, NULL);
         pf_error_clear(&t->err);
-        if (pthread_create(&t->tid, NULL, thread_main, t) != 0) {
-            /* The barrier would wait forever for the missing thread; as
-             * unrecoverable here as running out of memory. */
-            fprintf(stderr, "perfgate: cannot create a thread\n");
-            abort();
+        int e = pthread_create(&t->tid, NULL, thread_main, t);
+        if (e != 0) {
+            free(t->clients);
+            t->clients = NULL;
+            t->n_clients = 0;
+            pthread_mutex_destroy(&t->mu);
+            r->spawn_failed = true;
+            pf_error_set(&r->spawn_err, PF_EXIT_INFRA,
+                         "cannot create load thread %d of %d: %s", i + 1, r->n_threads,
+                         strerror(e));
+            atomic_store(&r->fatal, 1);
+            pf_barrier_shrink(&r->go, (unsigned)i + 1);
+            return;
         }
+        r->n_started = i + 1;
     }
 }
 
@@ -1299,7 +1326,7 @@ static void report_progress(run *r, pf_hist *iv, uint64_t now, uint64_t last)
     pf_hist_reset(iv);
     int64_t done = 0;
     uint64_t lag = 0;
-    for (int i = 0; i < r->n_threads; i++) {
+    for (int i = 0; i < r->n_started; i++) {
         lthread *t = &r->ts[i];
         pthread_mutex_lock(&t->mu);
         if (t->fs != NULL) {
@@ -1332,7 +1359,7 @@ static void watch(run *r)
     const pf_load_opts *o = r->o;
     uint64_t last_progress = r->start_ns;
     pf_hist *iv = pf_hist_new();
-    while (atomic_load(&r->finished) < r->n_threads) {
+    while (atomic_load(&r->finished) < r->n_started) {
         pf_sleep_ms(20);
         uint64_t now = pf_now_ns();
         if (pf_interrupt_signal() != 0 && !atomic_load(&r->stop)) {
@@ -1346,17 +1373,22 @@ static void watch(run *r)
         }
     }
     pf_hist_free(iv);
-    for (int i = 0; i < r->n_threads; i++)
+    for (int i = 0; i < r->n_started; i++)
         pthread_join(r->ts[i].tid, NULL);
-    pthread_barrier_destroy(&r->go);
+    pf_barrier_dispose(&r->go);
 }
 
 /* Add every thread's counts and histograms into out; the first thread
  * failure into err (-1). */
 static int collect(const run *r, pf_load_result *out, pf_error *err)
 {
+    if (r->spawn_failed) {
+        if (err)
+            *err = r->spawn_err;
+        return -1;
+    }
     uint64_t last_end = r->start_ns;
-    for (int i = 0; i < r->n_threads; i++) {
+    for (int i = 0; i < r->n_started; i++) {
         const lthread *t = &r->ts[i];
         if (t->last_end_ns > last_end)
             last_end = t->last_end_ns;
@@ -1385,7 +1417,7 @@ static int collect(const run *r, pf_load_result *out, pf_error *err)
         last_end = pf_now_ns();
     out->elapsed_ms = (double)(last_end - r->start_ns) / 1e6;
     out->peak_rss_kb = pf_load_peak_rss_kb();
-    for (int i = 0; i < r->n_threads; i++)
+    for (int i = 0; i < r->n_started; i++)
         if (r->ts[i].rc != 0) {
             if (err)
                 *err = r->ts[i].err;
@@ -1398,7 +1430,7 @@ static int collect(const run *r, pf_load_result *out, pf_error *err)
 static void threads_dispose(run *r)
 {
     const plan *p = r->p;
-    for (int i = 0; r->ts != NULL && i < r->n_threads; i++) {
+    for (int i = 0; r->ts != NULL && i < r->n_started; i++) {
         lthread *t = &r->ts[i];
         for (int c = 0; c < t->n_clients; c++) {
             client *cl = &t->clients[c];
@@ -1439,7 +1471,7 @@ int pf_load_run(const pf_scenario *s, const char *dsn, const pf_load_opts *o, pf
                 pf_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (check_opts(s, o, err) < 0)
+    if (pf_load_check_opts(s, o, err) < 0)
         return -1;
     pf_load_result_init(out, s, o);
     plan p;
@@ -1452,11 +1484,11 @@ int pf_load_run(const pf_scenario *s, const char *dsn, const pf_load_opts *o, pf
         goto cleanup;
     run_init(&r, o, &p, dsn, out);
     start_threads(&r);
-    pthread_barrier_wait(&r.go); /* every client connected and prepared (or failed) */
+    pf_barrier_wait(&r.go); /* every client connected and prepared (or failed) */
     out->setup_ms = pf_elapsed_ms(t_setup);
     r.start_ns = pf_now_ns();
     r.end_ns = o->duration_ms > 0 ? r.start_ns + (uint64_t)(o->duration_ms * 1e6) : UINT64_MAX;
-    pthread_barrier_wait(&r.go);
+    pf_barrier_wait(&r.go);
     watch(&r);
     rc = collect(&r, out, err);
 cleanup:

@@ -27,6 +27,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The fastest open-loop rate one load generator drives (flows per second); a
+ * faster load is split over shards. */
+#define PF_LOAD_MAX_RATE 1000000.0
+
 #include "error.h"
 #include "hist.h"
 #include "queue.h"
@@ -125,6 +129,11 @@ typedef struct pf_load_result {
     size_t n_flows;
     pf_drain_result *drain; /* a queue-drain scenario */
 } pf_load_result;
+
+/* Would pf_load_run accept these options for scenario s (shards, clients,
+ * the open-loop rate within PF_LOAD_MAX_RATE)? PF_EXIT_USAGE otherwise: a
+ * caller checks before starting a server. */
+int pf_load_check_opts(const pf_scenario *s, const pf_load_opts *o, pf_error *err);
 
 /* Run scenario s (a flow scenario; see pf_queue_drain for the other kind)
  * against dsn. The database must hold the data the params queries read.

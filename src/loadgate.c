@@ -269,6 +269,16 @@ int pf_loadgate_run(const pf_loadgate_opts *o, pf_loadgate_result *out, pf_error
     /* Bad input first, before any server starts. */
     if (pf_scenario_load_all(o->scenario_path, &sc, &n_sc, err) < 0)
         goto cleanup;
+    for (size_t i = 0; i < n_sc; i++) {
+        if (sc[i].drain != NULL)
+            continue;
+        pf_load_opts lo;
+        pf_loadgate_load_opts(o, &sc[i], &lo);
+        if (pf_load_check_opts(&sc[i], &lo, err) < 0) {
+            pf_error_prefix(err, "%s", sc[i].file);
+            goto cleanup;
+        }
+    }
     bool seed = pf_target_dsn(o->dsn) == NULL || o->init;
     if (seed && pf_prepare_new(&prep, &o->prepare, err) < 0)
         goto cleanup;

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "fsutil.h"
+#include "json.h"
 #include "rng.h"
 #include "timeutil.h"
 
@@ -125,23 +126,34 @@ static size_t draw(const pf_params *p, uint64_t seed, const pf_case *c, uint64_t
     return lo;
 }
 
+char *pf_measure_claims(const char *role, const char *user_id)
+{
+    char *r = pf_json_quote(role);
+    char *claims;
+    if (user_id != NULL) {
+        char *sub = pf_json_quote(user_id);
+        claims = pf_asprintf("{\"sub\":%s,\"role\":%s}", sub, r);
+        free(sub);
+    } else {
+        claims = pf_asprintf("{\"role\":%s}", r);
+    }
+    free(r);
+    return claims;
+}
+
 /* BEGIN and the identity's role and claims, as PostgREST does. */
 static char *begin_sql(const pf_case *c, const pf_params *p, size_t row)
 {
     const char *role = pf_identity_role(c->identity);
-    char *claims = NULL;
-    switch (c->identity) {
-    case PF_IDENTITY_OWNER:
+    if (c->identity == PF_IDENTITY_OWNER)
         return pf_strdup("BEGIN");
-    case PF_IDENTITY_AUTHENTICATED: {
-        const char *uid = p->values[row * p->n_columns + (size_t)p->user_col];
-        claims = pf_asprintf("{\"sub\":\"%s\",\"role\":\"authenticated\"}", uid ? uid : "");
-        break;
+    const char *uid = NULL;
+    if (c->identity == PF_IDENTITY_AUTHENTICATED) {
+        uid = p->values[row * p->n_columns + (size_t)p->user_col];
+        if (uid == NULL)
+            uid = "";
     }
-    default:
-        claims = pf_asprintf("{\"role\":\"%s\"}", role);
-        break;
-    }
+    char *claims = pf_measure_claims(role, uid);
     char *lit = pf_sql_literal(claims);
     char *sql = pf_asprintf("BEGIN; SET LOCAL ROLE %s; SELECT set_config('request.jwt.claims', %s, "
                             "true)",
@@ -378,9 +390,16 @@ int pf_measure_pair(pf_db *base_db, const pf_case *base_case, pf_db *head_db,
     run rb, rh;
     memset(&rh, 0, sizeof rh);
     int rc = run_setup(&rb, base_db, base_case, o, base, err);
-    int rch = run_setup(&rh, head_db, head_case, o, head, err);
-    if (rc == 0)
+    /* Both sides are set up (both must be disposable), but when both fail
+     * the first failure is the one reported. */
+    pf_error head_err;
+    pf_error_clear(&head_err);
+    int rch = run_setup(&rh, head_db, head_case, o, head, &head_err);
+    if (rc == 0 && rch < 0) {
         rc = rch;
+        if (err)
+            *err = head_err;
+    }
     if (rc == 0)
         rc = run_prologue(&rb, err);
     if (rc == 0)

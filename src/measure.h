@@ -68,6 +68,11 @@ typedef struct pf_measure_opts {
     bool override_warmup;
 } pf_measure_opts;
 
+/* The request.jwt.claims document PostgREST sets for a request: role, and
+ * the user id as "sub" when user_id is not NULL; every string JSON-quoted
+ * (a '"' or '\\' in an id cannot break the document). Caller frees. */
+char *pf_measure_claims(const char *role, const char *user_id);
+
 /* Run the case's params query and check it provides every parameter (and
  * user_id for RLS identities). Errors name the case file. */
 int pf_params_load(pf_db *db, const pf_case *c, pf_params *out, pf_error *err);

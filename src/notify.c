@@ -8,10 +8,13 @@
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -655,15 +658,74 @@ static int http_post_once(const pf_notifier *n, const char *body, char *detail, 
 
 /* Run argv with input on stdin, within timeout_ms. 0: exit status 0;
  * 1: failed (retry); the first output line goes into detail. */
+/* argv0 as an executable path: itself when it has a '/', else the first
+ * match on $PATH; NULL if there is none. Caller frees. Done before fork:
+ * execvp's search may allocate, which a forked child of a threaded process
+ * must not do. */
+static char *resolve_command(const char *argv0)
+{
+    if (strchr(argv0, '/') != NULL)
+        return access(argv0, X_OK) == 0 ? pf_strdup(argv0) : NULL;
+    const char *path = getenv("PATH");
+    if (path == NULL || *path == '\0')
+        path = "/usr/local/bin:/usr/bin:/bin";
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        char *cand = pf_asprintf("%.*s/%s", (int)(n ? n : 1), n ? path : ".", argv0);
+        if (access(cand, X_OK) == 0)
+            return cand;
+        free(cand);
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return NULL;
+}
+
+/* write() to a pipe whose reader may be gone, without SIGPIPE ending the
+ * process: the signal is blocked in this thread for the call and a pending
+ * one it raised is consumed (EPIPE says enough). Threads of the monitor
+ * deliver at once, so the disposition is not changed process-wide. */
+static ssize_t write_no_sigpipe(int fd, const void *buf, size_t n)
+{
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigpending(&pending);
+    bool was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    ssize_t w = write(fd, buf, n);
+    int saved = errno;
+    if (w < 0 && errno == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_only, NULL, &zero) < 0 && errno == EINTR) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return w;
+}
+
 static int run_with_stdin(char *const argv[], const char *input, double timeout_ms, char *detail,
                           size_t len)
 {
+    char *exe = resolve_command(argv[0]);
+    if (exe == NULL)
+        return snprintf(detail, len, "%s: command not found", argv[0]), 1;
+    /* Descriptors to close in the child, found now (the close_range system
+     * call needs no bound; the loop is its fallback). */
+    long max_fd = sysconf(_SC_OPEN_MAX);
+    if (max_fd < 0 || max_fd > 65536)
+        max_fd = 65536;
     int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0)
+    if (pipe2(in, O_CLOEXEC) != 0) {
+        free(exe);
         return snprintf(detail, len, "pipe: %s", strerror(errno)), 1;
+    }
     if (pipe2(out, O_CLOEXEC) != 0) {
         close(in[0]);
         close(in[1]);
+        free(exe);
         return snprintf(detail, len, "pipe: %s", strerror(errno)), 1;
     }
     pid_t pid = fork();
@@ -672,25 +734,32 @@ static int run_with_stdin(char *const argv[], const char *input, double timeout_
         close(in[1]);
         close(out[0]);
         close(out[1]);
+        free(exe);
         return snprintf(detail, len, "fork: %s", strerror(errno)), 1;
     }
     if (pid == 0) {
-        /* Only async-signal-safe calls here: the monitor may deliver from
-         * several threads at once. */
+        /* Only async-signal-safe calls here (the monitor delivers from
+         * several threads; another may hold a lock malloc or stdio needs):
+         * dup2, close, the close_range system call, signal, sigprocmask,
+         * execve, write, _exit. Everything else was prepared before fork. */
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(out[1], 2);
-        closefrom(3); /* no database or HTTP sockets for the hook */
+        /* No database or HTTP sockets for the hook. */
+        if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+            for (long fd = 3; fd < max_fd; fd++)
+                close((int)fd);
         signal(SIGPIPE, SIG_DFL);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        execvp(argv[0], argv);
+        execve(exe, argv, environ);
         static const char msg[] = "cannot run the notifier's command\n";
         ssize_t w = write(2, msg, sizeof msg - 1);
         (void)w;
         _exit(127);
     }
+    free(exe);
     close(in[0]);
     close(out[1]);
     fcntl(in[1], F_SETFL, O_NONBLOCK);
@@ -729,7 +798,7 @@ static int run_with_stdin(char *const argv[], const char *input, double timeout_
         if (r <= 0)
             continue;
         if (ii >= 0 && fds[ii].revents) {
-            ssize_t w = write(in[1], p, left);
+            ssize_t w = write_no_sigpipe(in[1], p, left);
             if (w > 0) {
                 p += w;
                 left -= (size_t)w;

@@ -168,7 +168,9 @@ int pf_proc_capture(char *const argv[], char **out, pf_error *err)
         _exit(127);
     }
     close(fds[1]);
-    pf_buf b = PF_BUF_INIT;
+    /* A command's output is not ours: at most 16 MiB are kept. */
+    pf_buf b;
+    pf_buf_init_max(&b, (size_t)16 << 20);
     char chunk[4096];
     for (;;) {
         ssize_t n = read(fds[0], chunk, sizeof chunk);
@@ -181,8 +183,10 @@ int pf_proc_capture(char *const argv[], char **out, pf_error *err)
     close(fds[0]);
     int status = 0;
     pf_proc_wait(pid, &status);
-    if (status != 0) {
+    if (status != 0 || pf_buf_too_big(&b)) {
         pf_buf_dispose(&b);
+        if (status == 0)
+            return pf_error_set(err, PF_EXIT_INFRA, "%s wrote more than 16 MiB", argv[0]);
         return pf_error_set(err, PF_EXIT_INFRA, "%s exited with status %d", argv[0], status);
     }
     *out = pf_buf_steal(&b);

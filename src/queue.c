@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "barrier.h"
 #include "db.h"
 #include "fsutil.h"
 #include "interrupt.h"
@@ -32,7 +33,7 @@ typedef struct worker {
     const char *lane;
     double processing_ms;
     bool heartbeat;
-    pthread_barrier_t *ready;
+    pf_barrier *ready;
     atomic_int *stop;
     uint64_t *burst_ns;       /* set by the main thread before the barrier releases */
     char **claimed;           /* ids this worker claimed, in order */
@@ -76,8 +77,8 @@ static void *worker_main(void *arg)
     pf_db *db = NULL;
     w->rc = worker_connect(w, &db);
     /* Everyone meets here, set up or not; the main thread then decides. */
-    pthread_barrier_wait(w->ready);
-    pthread_barrier_wait(w->ready);
+    pf_barrier_wait(w->ready);
+    pf_barrier_wait(w->ready);
     if (w->rc < 0 || atomic_load(w->stop)) {
         pf_db_close(db);
         return NULL;
@@ -173,9 +174,11 @@ static void verify(pf_drain_result *out, char **enq, size_t n_enq, char **claime
 /* The workers of one drain and what they share. */
 typedef struct crew {
     worker *ws;
-    int n;
-    pthread_barrier_t ready;
+    int n;            /* workers running (fewer than asked if one could not start) */
+    pf_barrier ready;
     atomic_int stop;
+    bool spawn_failed;
+    pf_error spawn_err;
     uint64_t burst_ns;
 } crew;
 
@@ -213,7 +216,7 @@ static void crew_start(crew *c, const pf_drain_spec *spec, const char *dsn, int 
 {
     c->n = out->workers;
     c->ws = pf_calloc((size_t)c->n, sizeof *c->ws);
-    pthread_barrier_init(&c->ready, NULL, (unsigned)c->n + 1);
+    pf_barrier_init(&c->ready, (unsigned)c->n + 1);
     for (int i = 0; i < c->n; i++) {
         worker *w = &c->ws[i];
         w->index = i;
@@ -228,10 +231,19 @@ static void crew_start(crew *c, const pf_drain_spec *spec, const char *dsn, int 
         w->claim = pf_hist_new();
         w->job = pf_hist_new();
         pf_error_clear(&w->err);
-        if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
-            /* Not reachable in practice; the barrier would wait forever. */
-            fprintf(stderr, "perfgate: cannot create a thread\n");
-            abort();
+        int e = pthread_create(&w->tid, NULL, worker_main, w);
+        if (e != 0) {
+            /* The workers already started meet a smaller barrier, are told
+             * to stop, and the drain fails as infrastructure. */
+            pf_hist_free(w->claim);
+            pf_hist_free(w->job);
+            w->claim = w->job = NULL;
+            c->spawn_failed = true;
+            pf_error_set(&c->spawn_err, PF_EXIT_INFRA, "cannot create drain worker %d of %d: %s",
+                         i + 1, c->n, strerror(e));
+            c->n = i;
+            pf_barrier_shrink(&c->ready, (unsigned)i + 1);
+            return;
         }
     }
 }
@@ -342,9 +354,11 @@ int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_op
         goto cleanup;
     }
     crew_start(&c, spec, dsn, o->shard_index > 0 ? o->shard_index : 1, out);
-    pthread_barrier_wait(&c.ready);
+    pf_barrier_wait(&c.ready);
     /* Every worker set up (or failed): enqueue, then release them. */
-    bool setup_ok = true;
+    bool setup_ok = !c.spawn_failed;
+    if (c.spawn_failed)
+        *err = c.spawn_err;
     for (int i = 0; i < c.n && setup_ok; i++)
         if (c.ws[i].rc < 0) {
             *err = c.ws[i].err;
@@ -359,10 +373,10 @@ int pf_queue_drain(const pf_drain_spec *spec, const char *dsn, const pf_drain_op
     }
     if (!setup_ok)
         atomic_store(&c.stop, 1);
-    pthread_barrier_wait(&c.ready);
+    pf_barrier_wait(&c.ready);
     for (int i = 0; i < c.n; i++)
         pthread_join(c.ws[i].tid, NULL);
-    pthread_barrier_destroy(&c.ready);
+    pf_barrier_dispose(&c.ready);
     if (!setup_ok) {
         pf_result_free(ids);
         goto cleanup;

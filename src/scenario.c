@@ -417,7 +417,8 @@ static int parse_expected_load(const pf_json_val *root, pf_scenario *out)
         return pf_json_fail(root, NULL,
                             "missing 'expected_load' (e.g. {\"users\": 100, \"every\": \"30s\"})");
     if (pf_json_check_keys(&load, keys) < 0 ||
-        pf_json_get_number(&load, "users", PF_JSON_REQUIRED, &out->users) < 0)
+        pf_json_get_number_in(&load, "users", PF_JSON_REQUIRED, 0, PF_SCENARIO_MAX_USERS,
+                              &out->users) < 0)
         return -1;
     if (!(out->users > 0))
         return pf_json_fail(&load, "users", "must be above 0");

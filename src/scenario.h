@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The most users an expected load may declare. */
+#define PF_SCENARIO_MAX_USERS 100000000.0
+
 #include "error.h"
 #include "registry.h"
 

@@ -21,8 +21,11 @@ int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *
     dsn = pf_target_dsn(dsn);
     if (dsn != NULL) {
         pf_db *db = NULL;
-        if (pf_db_connect(&db, dsn, err) < 0)
+        if (pf_db_connect(&db, dsn, err) < 0) {
+            if (err && err->code == PF_EXIT_USAGE)
+                pf_error_prefix(err, "--dsn (or $%s)", PF_DSN_ENV);
             return -1;
+        }
         pf_db_close(db);
         t->dsn = pf_strdup(dsn);
         return 0;

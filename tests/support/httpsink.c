@@ -53,7 +53,8 @@ static void write_all(int fd, const char *s)
 {
     size_t len = strlen(s);
     while (len > 0) {
-        ssize_t w = write(fd, s, len);
+        /* A client that hung up must not SIGPIPE the test process. */
+        ssize_t w = send(fd, s, len, MSG_NOSIGNAL);
         if (w <= 0)
             return;
         s += w;

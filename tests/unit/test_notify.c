@@ -2,6 +2,7 @@
  * out, webhook retries with backoff against a local listener, the command
  * hook's stdin, sendmail, and secret resolution. */
 #include <check.h>
+#include <signal.h>
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,33 @@ START_TEST(test_command_hook_gets_json_on_stdin_and_sendmail_the_message)
     ck_assert_int_eq(res.attempts, 2);
     ck_assert_ptr_nonnull(strstr(res.detail, "exited with 3: boom"));
     pf_notifier_free(n);
+
+    /* A hook that closes its stdin without reading: the monitor gets EPIPE,
+     * not a SIGPIPE that would end it (this test process has SIGPIPE at its
+     * default action: before the fix, it died here). 2,000 events are far
+     * more than a pipe buffers. */
+    signal(SIGPIPE, SIG_DFL);
+    char *argv4[] = {"/bin/sh", "-c", "exec 0<&-; sleep 0.3; exit 0", NULL};
+    spec.argv = argv4;
+    spec.retries = 0;
+    ck_assert_int_eq(pf_notifier_open(&n, &spec, &e), 0);
+    pf_alert_event *many = calloc(2000, sizeof *many);
+    for (int i = 0; i < 2000; i++)
+        many[i] = ev;
+    pf_notify_send(n, many, 2000, &k_ctx, &res);
+    free(many);
+    pf_notifier_free(n);
+
+    /* A command that does not exist: said before anything is forked. */
+    char *argv5[] = {"perfgate-no-such-hook", NULL};
+    spec.argv = argv5;
+    spec.argc = 1;
+    ck_assert_int_eq(pf_notifier_open(&n, &spec, &e), 0);
+    ck_assert_int_eq(pf_notify_send(n, &ev, 1, &k_ctx, &res), -1);
+    ck_assert_msg(strstr(res.detail, "perfgate-no-such-hook: command not found") != NULL, "%s",
+                  res.detail);
+    pf_notifier_free(n);
+    spec.argc = 3;
 
     /* A hook that hangs is killed at the timeout. */
     char *argv3[] = {"/bin/sh", "-c", "sleep 30", NULL};

@@ -35,6 +35,53 @@ START_TEST(test_buf_grows_and_formats)
 }
 END_TEST
 
+START_TEST(test_buf_with_a_max_refuses_to_grow_past_it)
+{
+    pf_buf b;
+    pf_buf_init_max(&b, 10);
+    pf_buf_puts(&b, "0123456789"); /* exactly max: fine */
+    ck_assert(!pf_buf_too_big(&b));
+    ck_assert_str_eq(pf_buf_str(&b), "0123456789");
+    pf_buf_putc(&b, 'x'); /* one more: dropped, marked, later appends ignored */
+    ck_assert(pf_buf_too_big(&b));
+    ck_assert_str_eq(pf_buf_str(&b), "");
+    pf_buf_printf(&b, "%s", "y");
+    pf_buf_append(&b, "z", 1);
+    ck_assert_uint_eq(b.len, 0);
+    ck_assert(pf_buf_too_big(&b));
+    /* Disposed, it is usable again under the same max. */
+    pf_buf_dispose(&b);
+    ck_assert(!pf_buf_too_big(&b));
+    pf_buf_printf(&b, "%d", 12345);
+    ck_assert_str_eq(pf_buf_str(&b), "12345");
+    pf_buf_printf(&b, "%0300d", 1); /* formatted past max in one go */
+    ck_assert(pf_buf_too_big(&b));
+    char *s = pf_buf_steal(&b);
+    ck_assert_str_eq(s, "");
+    free(s);
+    ck_assert_uint_eq(b.max, 10);
+    pf_buf_dispose(&b);
+    /* No max: no limit (and SIZE_MAX-sized requests are not "fitting"). */
+    pf_buf u = PF_BUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        pf_buf_puts(&u, "0123456789");
+    ck_assert_uint_eq(u.len, 10000);
+    pf_buf_dispose(&u);
+}
+END_TEST
+
+START_TEST(test_a_file_read_is_bounded)
+{
+    char *text = NULL;
+    pf_error e;
+    pf_error_clear(&e);
+    ck_assert_int_eq(pf_file_read("/dev/zero", &text, NULL, &e), -1);
+    ck_assert_ptr_null(text);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_msg(strstr(e.msg, "/dev/zero: larger than 128 MiB") != NULL, "%s", e.msg);
+}
+END_TEST
+
 START_TEST(test_error_prefix_keeps_code_and_adds_context)
 {
     pf_error e;
@@ -97,6 +144,30 @@ START_TEST(test_dsn_redact_hides_passwords)
     char *c = pf_dsn_redact("this is not = a conninfo '");
     ck_assert(strstr(c, "does not parse") != NULL);
     free(c);
+}
+END_TEST
+
+START_TEST(test_a_garbage_dsn_is_bad_input_and_never_echoed)
+{
+    static const char *const bad[] = {"s3cret", "host=x s3cretpass", "dbname=a b3cret=", NULL};
+    for (int i = 0; bad[i]; i++) {
+        pf_error e;
+        pf_error_clear(&e);
+        ck_assert_int_eq(pf_dsn_check(bad[i], &e), -1);
+        ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+        ck_assert_msg(strstr(e.msg, "not a PostgreSQL connection string") != NULL, "%s", e.msg);
+        ck_assert_msg(strstr(e.msg, "3cret") == NULL, "secret echoed: %s", e.msg);
+        pf_db *db = NULL;
+        ck_assert_int_eq(pf_db_connect(&db, bad[i], &e), -1);
+        ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+        ck_assert_ptr_null(db);
+    }
+    pf_error e;
+    ck_assert_int_eq(pf_dsn_check("host=/tmp port=5 password=x", &e), 0);
+    ck_assert_int_eq(pf_dsn_check("postgresql://u:p@h:5432/db?sslmode=disable", &e), 0);
+    /* An unknown option is named: it is a key, not a value. */
+    ck_assert_int_eq(pf_dsn_check("hots=x", &e), -1);
+    ck_assert_msg(strstr(e.msg, "invalid connection option \"hots\"") != NULL, "%s", e.msg);
 }
 END_TEST
 
@@ -166,12 +237,15 @@ int main(void)
     Suite *s = suite_create("util");
     TCase *tc = tcase_create("util");
     tcase_add_test(tc, test_buf_grows_and_formats);
+    tcase_add_test(tc, test_buf_with_a_max_refuses_to_grow_past_it);
+    tcase_add_test(tc, test_a_file_read_is_bounded);
     tcase_add_test(tc, test_error_prefix_keeps_code_and_adds_context);
     tcase_add_loop_test(tc, test_duration_parse_table, 0,
                         (int)(sizeof k_durations / sizeof k_durations[0]));
     tcase_add_test(tc, test_time_format_is_utc_wall_clock);
     tcase_add_test(tc, test_dsn_redact_hides_passwords);
     tcase_add_test(tc, test_dsn_with_dbname_replaces_or_adds);
+    tcase_add_test(tc, test_a_garbage_dsn_is_bad_input_and_never_echoed);
     tcase_add_test(tc, test_sql_quoting);
     tcase_add_test(tc, test_atomic_write_and_sorted_listing);
     suite_add_tcase(s, tc);

@@ -149,7 +149,7 @@ END_TEST
 
 START_TEST(test_a_garbage_dsn_is_bad_input_and_never_echoed)
 {
-    static const char *const bad[] = {"s3cret", "host=x s3cretpass", "dbname=a b3cret=", NULL};
+    static const char *const bad[] = {"s3cret", "host=x s3cretpass", "dbname=a b3cret", NULL};
     for (int i = 0; bad[i]; i++) {
         pf_error e;
         pf_error_clear(&e);

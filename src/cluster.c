@@ -68,6 +68,7 @@ struct pf_cluster {
     char *dsn;
     int port;
     pid_t postmaster;
+    pid_t initdb_pid; /* while initdb runs, for the watchdog */
     bool detached;
     pid_t watchdog;
     int watchdog_fd; /* write end of the pipe the watchdog reads; -1 if none */
@@ -210,8 +211,9 @@ static int write_owner(const pf_cluster *c, pf_error *err)
     pid_t self = c->detached ? 0 : getpid();
     unsigned long long start = self ? pf_proc_starttime(self) : 0;
     char *path = pf_path_join(c->dir, OWNER_FILE);
-    char *text = pf_asprintf("pid=%ld\nstarttime=%llu\npostmaster=%ld\nport=%d\n", (long)self,
-                             start, (long)c->postmaster, c->port);
+    char *text = pf_asprintf("pid=%ld\nstarttime=%llu\npostmaster=%ld\nport=%d\ninitdb=%ld\n",
+                             (long)self, start, (long)c->postmaster, c->port,
+                             (long)c->initdb_pid);
     int rc = pf_file_write_atomic(path, text, strlen(text), err);
     free(text);
     free(path);
@@ -224,11 +226,12 @@ typedef struct owner_info {
     unsigned long long starttime;
     pid_t postmaster;
     int port;
+    pid_t initdb;
 } owner_info;
 
 static owner_info read_owner(const char *dir)
 {
-    owner_info o = {false, 0, 0, 0, 0};
+    owner_info o = {false, 0, 0, 0, 0, 0};
     char *path = pf_path_join(dir, OWNER_FILE);
     FILE *f = fopen(path, "r");
     free(path);
@@ -247,6 +250,8 @@ static owner_info read_owner(const char *dir)
             o.postmaster = (pid_t)v;
         else if (sscanf(line, "port=%ld", &v) == 1)
             o.port = (int)v;
+        else if (sscanf(line, "initdb=%ld", &v) == 1)
+            o.initdb = (pid_t)v;
     }
     fclose(f);
     return o;
@@ -320,8 +325,10 @@ static void stop_postmaster(pid_t pid, bool our_child)
 /* The watchdog: a small process that outlives a SIGKILLed perfgate. It
  * waits for EOF on a pipe only the parent holds; the kernel closes it when
  * the parent dies, however it dies. If the cluster directory is still there
- * then, the parent did not clean up: the watchdog does. */
-static void watchdog_main(int fd, const char *dir, pid_t postmaster)
+ * then, the parent did not clean up: the watchdog does, from the first
+ * moment (it starts before initdb): an initdb still running is killed, the
+ * server found through its pid file is stopped, the directory removed. */
+static void watchdog_main(int fd, const char *dir)
 {
     setsid();
     signal(SIGINT, SIG_IGN);
@@ -338,7 +345,15 @@ static void watchdog_main(int fd, const char *dir, pid_t postmaster)
             break;
     }
     if (pf_path_exists(dir)) {
-        stop_postmaster(postmaster, false);
+        owner_info o = read_owner(dir);
+        if (o.initdb > 0 && pf_proc_alive(o.initdb, 0)) {
+            kill(o.initdb, SIGKILL);
+            for (int i = 0; i < 500 && pf_proc_alive(o.initdb, 0); i++) {
+                struct timespec ts = {0, 10000000};
+                nanosleep(&ts, NULL);
+            }
+        }
+        stop_postmaster(running_postmaster(dir), false);
         pf_rmtree(dir, NULL);
     }
     _exit(0);
@@ -370,12 +385,25 @@ static int start_watchdog(pf_cluster *c, pf_error *err)
             if (devnull > 3)
                 close(devnull);
         }
-        watchdog_main(3, c->dir, c->postmaster);
+        watchdog_main(3, c->dir);
     }
     close(fds[0]);
     c->watchdog = pid;
     c->watchdog_fd = fds[1];
     return 0;
+}
+
+/* Tell the watchdog to go without cleaning up (a detached server). */
+static void dismiss_watchdog(pf_cluster *c)
+{
+    if (c->watchdog_fd < 0)
+        return;
+    if (write(c->watchdog_fd, "d", 1) != 1) {
+        /* The watchdog is gone; nothing to tell it. */
+    }
+    close(c->watchdog_fd);
+    c->watchdog_fd = -1;
+    pf_proc_wait(c->watchdog, NULL);
 }
 
 static void write_settings(pf_buf *conf, const pf_cluster *c, const pf_cluster_opts *opts)
@@ -403,7 +431,15 @@ static int run_initdb(pf_cluster *c, pf_error *err)
     int status = -1;
     int rc = 0;
     pid_t pid = pf_proc_spawn(argv, &c->runas, log, c->dir, false, err);
-    if (pid < 0 || pf_proc_wait(pid, &status) < 0 || status != 0) {
+    if (pid > 0) {
+        /* The watchdog kills it if we are killed meanwhile. */
+        pf_error ignored;
+        c->initdb_pid = pid;
+        write_owner(c, &ignored);
+    }
+    int waited = pid < 0 ? -1 : pf_proc_wait(pid, &status);
+    c->initdb_pid = 0;
+    if (pid < 0 || waited < 0 || status != 0) {
         if (pid >= 0) {
             char *tail = file_tail(log, 15);
             pf_error_set(err, PF_EXIT_INFRA, "initdb failed (status %d)%s%s:\n%s", status,
@@ -557,8 +593,9 @@ int pf_cluster_start(pf_cluster **out, const pf_cluster_opts *opts, pf_error *er
         goto cleanup;
     if (make_dirs(c, base, err) < 0)
         goto cleanup;
-    /* Owner file first, so a concurrent reaper never mistakes us for stale. */
-    if (write_owner(c, err) < 0)
+    /* Owner file first, so a concurrent reaper never mistakes us for stale;
+     * then the watchdog, so a kill from here on leaves nothing behind. */
+    if (write_owner(c, err) < 0 || start_watchdog(c, err) < 0)
         goto cleanup;
     if (run_initdb(c, err) < 0)
         goto cleanup;
@@ -589,10 +626,11 @@ int pf_cluster_start(pf_cluster **out, const pf_cluster_opts *opts, pf_error *er
             goto cleanup;
         }
     }
-    if (!c->detached) {
+    if (c->detached) {
+        /* `pg start`: the server is meant to outlive us. */
+        dismiss_watchdog(c);
+    } else {
         pf_interrupt_watch_pid(c->postmaster);
-        if (start_watchdog(c, err) < 0)
-            goto cleanup;
     }
     if (write_owner(c, err) < 0)
         goto cleanup;
@@ -686,14 +724,7 @@ int pf_cluster_detach(pf_cluster *c, pf_error *err)
         return 0;
     c->detached = true;
     pf_interrupt_unwatch_pid(c->postmaster);
-    if (c->watchdog_fd >= 0) {
-        if (write(c->watchdog_fd, "d", 1) != 1) {
-            /* The watchdog is gone; nothing to tell it. */
-        }
-        close(c->watchdog_fd);
-        c->watchdog_fd = -1;
-        pf_proc_wait(c->watchdog, NULL);
-    }
+    dismiss_watchdog(c);
     return write_owner(c, err);
 }
 
@@ -933,20 +964,7 @@ int pf_cluster_restart_wrapped(pf_cluster *c, const char *const *wrapper, int ti
     }
     if (rc != 0)
         return -1;
-    if (!c->detached) {
+    if (!c->detached)
         pf_interrupt_watch_pid(c->postmaster);
-        /* The watchdog knows the old postmaster's pid: retire it (it exits
-         * without cleaning up) and start one for the new server. */
-        if (c->watchdog_fd >= 0) {
-            if (write(c->watchdog_fd, "d", 1) != 1) {
-                /* already gone */
-            }
-            close(c->watchdog_fd);
-            c->watchdog_fd = -1;
-            pf_proc_wait(c->watchdog, NULL);
-        }
-        if (start_watchdog(c, err) < 0)
-            return -1;
-    }
     return write_owner(c, err);
 }

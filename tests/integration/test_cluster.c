@@ -322,6 +322,29 @@ START_TEST(test_sigkill_is_cleaned_by_the_watchdog)
 }
 END_TEST
 
+/* SIGKILL while initdb runs (the first second): the watchdog starts before
+ * initdb, kills it and removes the directory; nothing waits for a later
+ * run to reap it. */
+START_TEST(test_sigkill_during_initdb_is_cleaned_by_the_watchdog)
+{
+    char *runtime = pf_test_tmpdir();
+    int fd;
+    pid_t pid = spawn_foreground(runtime, NULL, 0, &fd);
+    /* Until the cluster directory exists: initdb is on its way. */
+    uint64_t t0 = pf_now_ns();
+    while (count_entries(runtime) == 0 && pf_elapsed_ms(t0) < 5000)
+        pf_sleep_ms(5);
+    pf_sleep_ms(100);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    ck_assert_msg(wait_empty(runtime, 15000), "watchdog did not clean up after a kill in initdb");
+    ck_assert(!pf_test_process_running(runtime));
+    close(fd);
+    pf_rmtree(runtime, NULL);
+    free(runtime);
+}
+END_TEST
+
 START_TEST(test_stale_cluster_is_reaped_by_a_later_run)
 {
     char *runtime = pf_test_tmpdir();
@@ -423,6 +446,7 @@ int main(void)
     tcase_add_test(life, test_sigterm_to_pg_start_leaves_nothing);
     tcase_add_test(life, test_sigterm_during_startup_leaves_nothing);
     tcase_add_test(life, test_sigkill_is_cleaned_by_the_watchdog);
+    tcase_add_test(life, test_sigkill_during_initdb_is_cleaned_by_the_watchdog);
     tcase_add_test(life, test_stale_cluster_is_reaped_by_a_later_run);
     tcase_add_test(life, test_detached_start_then_stop_via_cli);
     tcase_add_test(life, test_start_failure_reports_log_and_leaves_nothing);

@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,28 @@ void pf_error_clear(pf_error *err)
     err->msg[0] = '\0';
 }
 
+/* Control bytes from an input (a binary file given as a spec, an escape
+ * sequence in a value) must not reach the user's terminal raw: every one
+ * but newline and tab becomes \xNN. In place, within the message's size. */
+static void escape_controls(char *msg, size_t size)
+{
+    char tmp[PF_ERROR_MSG_MAX];
+    size_t o = 0;
+    bool changed = false;
+    for (const unsigned char *p = (const unsigned char *)msg; *p && o + 5 < sizeof tmp; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+            o += (size_t)snprintf(tmp + o, sizeof tmp - o, "\\x%02x", *p);
+            changed = true;
+        } else {
+            tmp[o++] = (char)*p;
+        }
+    }
+    if (!changed)
+        return;
+    tmp[o] = '\0';
+    snprintf(msg, size, "%s", tmp);
+}
+
 int pf_error_set(pf_error *err, int code, const char *fmt, ...)
 {
     if (err == NULL)
@@ -24,6 +47,7 @@ int pf_error_set(pf_error *err, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    escape_controls(err->msg, sizeof err->msg);
     err->code = code;
     err->sqlstate[0] = '\0';
     err->position = 0;
@@ -43,6 +67,7 @@ int pf_error_prefix(pf_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
+    escape_controls(prefix, sizeof prefix);
     /* Shift the old message right and put the prefix in front; truncation
      * of an over-long message is acceptable. */
     size_t plen = strlen(prefix);

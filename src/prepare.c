@@ -7,6 +7,7 @@
 
 #include "datagen.h"
 #include "db.h"
+#include "fsutil.h"
 #include "timeutil.h"
 
 struct pf_prepare {
@@ -30,6 +31,10 @@ int pf_prepare_new(pf_prepare **out, const pf_prepare_opts *o, pf_error *err)
     *out = NULL;
     if (o->dataset == NULL && o->dataset_path == NULL)
         return pf_error_set(err, PF_EXIT_USAGE, "no dataset spec given");
+    /* A schema directory that is not there is bad input, even when it
+     * would not be applied (generate-only runs check their inputs too). */
+    if (o->schema_dir != NULL && !pf_path_is_dir(o->schema_dir))
+        return pf_error_set(err, PF_EXIT_USAGE, "%s: no such schema directory", o->schema_dir);
     pf_prepare *p = pf_calloc(1, sizeof *p);
     p->o = *o;
     p->ds = o->dataset;

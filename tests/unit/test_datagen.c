@@ -117,7 +117,7 @@ START_TEST(test_row_counts_scale_linearly_and_exactly)
     pf_datagen *g = NULL;
     pf_error e;
     ck_assert_int_eq(pf_datagen_new(&g, g_ds, 1, 0, &e), -1);
-    ck_assert(strstr(e.msg, "scale must be > 0") != NULL);
+    ck_assert(strstr(e.msg, "scale must be a finite number > 0") != NULL);
 }
 END_TEST
 

@@ -37,7 +37,7 @@ static void opts(pf_prepare_opts *o, const char *dataset)
     o->dataset_path = dataset;
     o->scale = 0.02;
     o->load = false;
-    o->schema_dir = "/nonexistent/schema"; /* not applied without loading */
+    o->schema_dir = NULL; /* generate only */
 }
 
 START_TEST(test_generating_without_a_server_gives_rows_and_a_checksum)
@@ -101,6 +101,15 @@ START_TEST(test_bad_inputs_fail_before_anything_runs)
     ck_assert_int_eq(pf_prepare_new(&p, &o, &e), -1);
     ck_assert_ptr_null(p);
     ck_assert_msg(strstr(e.msg, "/nonexistent/spec.json") != NULL, "%s", e.msg);
+    /* A schema directory that is not there: bad input even when generating
+     * only (it was silently ignored: exit 0). */
+    char *spec = pf_test_source_path("fixtures/datasets/healthcare.json");
+    opts(&o, spec);
+    o.schema_dir = "/nonexistent/schema";
+    ck_assert_int_eq(pf_prepare_new(&p, &o, &e), -1);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_str_eq(e.msg, "/nonexistent/schema: no such schema directory");
+    free(spec);
     opts(&o, NULL);
     ck_assert_int_eq(pf_prepare_new(&p, &o, &e), -1);
     ck_assert_int_eq(e.code, PF_EXIT_USAGE);

@@ -82,6 +82,16 @@ START_TEST(test_a_file_read_is_bounded)
 }
 END_TEST
 
+START_TEST(test_error_messages_never_carry_control_bytes)
+{
+    pf_error e;
+    pf_error_set(&e, PF_EXIT_USAGE, "near '%s'", "\x7f" "ELF\x01\x1b[31mred\tok\nnext");
+    ck_assert_str_eq(e.msg, "near '\\x7fELF\\x01\\x1b[31mred\tok\nnext'");
+    pf_error_prefix(&e, "%s", "spec\x07.json");
+    ck_assert_msg(strncmp(e.msg, "spec\\x07.json: near", 19) == 0, "%s", e.msg);
+}
+END_TEST
+
 START_TEST(test_error_prefix_keeps_code_and_adds_context)
 {
     pf_error e;
@@ -237,6 +247,7 @@ int main(void)
     Suite *s = suite_create("util");
     TCase *tc = tcase_create("util");
     tcase_add_test(tc, test_buf_grows_and_formats);
+    tcase_add_test(tc, test_error_messages_never_carry_control_bytes);
     tcase_add_test(tc, test_buf_with_a_max_refuses_to_grow_past_it);
     tcase_add_test(tc, test_a_file_read_is_bounded);
     tcase_add_test(tc, test_error_prefix_keeps_code_and_adds_context);

@@ -1,9 +1,11 @@
 /* Execution target. */
 #include "target.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "db.h"
 #include "timeutil.h"
 
@@ -77,6 +79,97 @@ void pf_target_close(pf_target *t)
     memset(t, 0, sizeof *t);
 }
 
+/* The list-valued settings, whose stored text is a comma-separated list to
+ * be given back as one literal per element (as pg_dump does). */
+static bool list_setting(const char *name)
+{
+    static const char *const k_lists[] = {"search_path", "temp_tablespaces",
+                                          "session_preload_libraries",
+                                          "local_preload_libraries", NULL};
+    for (int i = 0; k_lists[i]; i++)
+        if (strcmp(name, k_lists[i]) == 0)
+            return true;
+    return false;
+}
+
+/* value as SQL: one literal, or for a list setting one literal per element
+ * (double-quoted elements unquoted first). Caller frees. */
+static char *setting_value_sql(const char *name, const char *value)
+{
+    if (!list_setting(name))
+        return pf_sql_literal(value);
+    pf_buf out = PF_BUF_INIT, elem = PF_BUF_INIT;
+    const char *p = value;
+    for (;;) {
+        while (*p == ' ')
+            p++;
+        pf_buf_reset(&elem);
+        if (*p == '"') {
+            for (p++; *p && !(*p == '"' && p[1] != '"'); p++) {
+                if (*p == '"')
+                    p++; /* "" inside quotes */
+                pf_buf_putc(&elem, *p);
+            }
+            if (*p == '"')
+                p++;
+            while (*p && *p != ',')
+                p++;
+        } else {
+            const char *start = p;
+            while (*p && *p != ',')
+                p++;
+            const char *end = p;
+            while (end > start && end[-1] == ' ')
+                end--;
+            pf_buf_append(&elem, start, (size_t)(end - start));
+        }
+        char *lit = pf_sql_literal(pf_buf_str(&elem));
+        pf_buf_printf(&out, "%s%s", out.len ? ", " : "", lit);
+        free(lit);
+        if (*p != ',')
+            break;
+        p++;
+    }
+    pf_buf_dispose(&elem);
+    return pf_buf_steal(&out);
+}
+
+/* Settings made with ALTER DATABASE src SET (and ALTER ROLE ... IN DATABASE
+ * src SET), which CREATE DATABASE ... TEMPLATE does not copy, applied to
+ * the copy `name`. */
+static int copy_settings(pf_db *admin, const char *src, const char *name, pf_error *err)
+{
+    static const char k_sql[] =
+        "SELECT coalesce(r.rolname, ''), split_part(c, '=', 1), substr(c, strpos(c, '=') + 1) "
+        "FROM pg_catalog.pg_db_role_setting s "
+        "JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase "
+        "LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole "
+        "CROSS JOIN LATERAL unnest(s.setconfig) AS c "
+        "WHERE d.datname = $1 ORDER BY 1, 2";
+    const char *params[1] = {src};
+    pf_result *r = NULL;
+    if (pf_db_query(admin, k_sql, 1, params, &r, err) < 0)
+        return -1;
+    int rc = 0;
+    char *db = pf_sql_ident(name);
+    for (int i = 0; i < pf_result_nrows(r) && rc == 0; i++) {
+        const char *role = pf_result_get(r, i, 0), *key = pf_result_get(r, i, 1);
+        const char *val = pf_result_get(r, i, 2);
+        char *k = pf_sql_ident(key), *v = setting_value_sql(key, val ? val : "");
+        char *who = role && *role ? pf_sql_ident(role) : NULL;
+        char *sql = who ? pf_asprintf("ALTER ROLE %s IN DATABASE %s SET %s TO %s", who, db, k, v)
+                        : pf_asprintf("ALTER DATABASE %s SET %s TO %s", db, k, v);
+        rc = pf_db_exec(admin, sql, err);
+        free(sql);
+        free(who);
+        free(k);
+        free(v);
+    }
+    free(db);
+    pf_result_free(r);
+    return rc;
+}
+
 int pf_target_clone_db(const pf_target *t, const char *src, const char *name, pf_error *err)
 {
     if (t->admin_dsn == NULL)
@@ -93,6 +186,8 @@ int pf_target_clone_db(const pf_target *t, const char *src, const char *name, pf
     int rc = pf_db_exec(admin, drop, err);
     if (rc == 0)
         rc = pf_db_exec(admin, create, err);
+    if (rc == 0)
+        rc = copy_settings(admin, src, name, err);
     if (rc < 0) {
         pf_error_prefix(err, "copying database %s to %s", src, name);
         if (err)

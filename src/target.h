@@ -31,7 +31,9 @@ bool pf_target_owned(const pf_target *t);
 char *pf_target_describe(const pf_target *t);
 /* A throw-away copy `name` of database `src` on perfgate's own server
  * (CREATE DATABASE ... TEMPLATE, file copy; an existing `name` is dropped
- * first). `src` must have no other connections. PF_EXIT_INFRA on failure. */
+ * first), with src's database-level settings (ALTER DATABASE src SET, ALTER
+ * ROLE ... IN DATABASE src SET), which the template copy leaves behind.
+ * `src` must have no other connections. PF_EXIT_INFRA on failure. */
 int pf_target_clone_db(const pf_target *t, const char *src, const char *name, pf_error *err);
 /* Drop database `name` (forcing its connections off); errors ignored. */
 void pf_target_drop_db(const pf_target *t, const char *name);

@@ -989,12 +989,13 @@ static int parse_columns(parser *p, const pf_json_val *spec, pf_table *t)
 
 static int parse_table(parser *p, const pf_json_val *spec)
 {
-    static const char *const keys[] = {"table", "rows", "segments", "parent", "columns",
-                                       "comment", NULL};
+    static const char *const keys[] = {"table", "rows",     "segments", "parent", "columns",
+                                       "comment", "triggers", NULL};
     pf_table *t = &p->ds->tables[p->table];
     const char *name = NULL;
     if (pf_json_check_keys(spec, keys) < 0 ||
-        pf_json_get_string(spec, "table", PF_JSON_REQUIRED, &name) < 0)
+        pf_json_get_string(spec, "table", PF_JSON_REQUIRED, &name) < 0 ||
+        pf_json_get_bool(spec, "triggers", PF_JSON_OPTIONAL, &t->triggers) < 0)
         return -1;
     if (pf_dataset_table(p->ds, name) >= 0)
         return pf_json_fail(spec, NULL, "table '%s' is listed twice", name);

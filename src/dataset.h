@@ -187,6 +187,10 @@ typedef struct pf_table {
     pf_parentspec parent;
     pf_column *columns;
     size_t n_columns;
+    /* Load with the table's user triggers firing ("triggers": true), so
+     * triggers that fill other tables (Supabase's handle_new_user on
+     * auth.users) run: loaded last, after the other tables and their keys. */
+    bool triggers;
 } pf_table;
 
 struct pf_dataset {

@@ -163,11 +163,16 @@ static int load_table(pool *p, pf_db *db, size_t t, bool partitioned, pf_error *
     uint64_t h = PF_RNG_HASH_INIT;
     pf_buf chunk = PF_BUF_INIT;
     int rc = 0;
+    bool triggers = ds->tables[t].triggers;
     if (db != NULL) {
         char *cols = pf_datagen_copy_columns(p->g, t);
         /* RESTART IDENTITY: identity columns the spec leaves to the server
-         * count from 1 again, so a reload gives the same ids. */
-        char *sql = pf_asprintf("BEGIN; TRUNCATE %s RESTART IDENTITY", name);
+         * count from 1 again, so a reload gives the same ids. With its
+         * triggers firing the table is loaded in the origin role (the
+         * loader's sessions replicate: triggers off). */
+        char *sql = pf_asprintf("%sBEGIN; TRUNCATE %s RESTART IDENTITY",
+                                triggers ? "SET session_replication_role = origin; " : "",
+                                name);
         rc = pf_db_exec(db, sql, err);
         free(sql);
         if (rc == 0) {
@@ -207,6 +212,8 @@ static int load_table(pool *p, pf_db *db, size_t t, bool partitioned, pf_error *
         rc = pf_db_copy_end(db, &copied, err);
         if (rc == 0)
             rc = pf_db_exec(db, "COMMIT", err);
+        if (rc == 0 && triggers)
+            rc = pf_db_exec(db, "SET session_replication_role = replica", err);
         if (rc == 0 && copied != total)
             rc = pf_error_set(err, PF_EXIT_INFRA, "COPY into %s took %ld rows, expected %lld",
                               name, copied, (long long)total);
@@ -290,13 +297,19 @@ static int run_pool(pool *p, int threads, pf_error *err)
 }
 
 /* The loaded tables as a text[] literal for $1::regclass[] queries. */
-static char *table_array(const pf_dataset *ds)
+/* The spec's tables as a text[] literal for $n::regclass[]; with
+ * triggers_only, the tables loaded with their triggers firing. */
+static char *tables_literal(const pf_dataset *ds, bool triggers_only)
 {
     pf_buf b = PF_BUF_INIT;
     pf_buf_putc(&b, '{');
+    bool first = true;
     for (size_t i = 0; i < ds->n_tables; i++) {
-        if (i > 0)
+        if (triggers_only && !ds->tables[i].triggers)
+            continue;
+        if (!first)
             pf_buf_putc(&b, ',');
+        first = false;
         pf_buf_putc(&b, '"');
         for (const char *c = ds->tables[i].name; *c; c++) {
             if (*c == '"' || *c == '\\')
@@ -307,6 +320,19 @@ static char *table_array(const pf_dataset *ds)
     }
     pf_buf_putc(&b, '}');
     return pf_buf_steal(&b);
+}
+
+static char *table_array(const pf_dataset *ds)
+{
+    return tables_literal(ds, false);
+}
+
+static bool any_triggers(const pf_dataset *ds)
+{
+    for (size_t i = 0; i < ds->n_tables; i++)
+        if (ds->tables[i].triggers)
+            return true;
+    return false;
 }
 
 /* A key, index or foreign key set aside during the load. */
@@ -354,8 +380,11 @@ static void aside_dispose(aside_list *l)
  * Nothing is dropped here. */
 static int collect(pf_db *db, const pf_dataset *ds, aside_list *out, pf_error *err)
 {
-    char *arr = table_array(ds);
-    const char *params[] = {arr};
+    char *arr = table_array(ds), *trig = tables_literal(ds, true);
+    /* $2: tables loaded with their triggers firing keep their keys, indexes
+     * and outgoing foreign keys: they are loaded last, into a database
+     * whose other tables are complete, like rows an application inserts. */
+    const char *params[] = {arr, trig};
     pf_result *r = NULL;
     int rc = -1;
     /* Foreign keys from or to any loaded table (not their clones on partitions). */
@@ -364,8 +393,9 @@ static int collect(pf_db *db, const pf_dataset *ds, aside_list *out, pf_error *e
                     "quote_ident(c.conname), pg_get_constraintdef(c.oid) "
                     "FROM pg_constraint c WHERE c.contype = 'f' AND c.conparentid = 0 "
                     "AND (c.conrelid = ANY($1::regclass[]) OR c.confrelid = ANY($1::regclass[])) "
+                    "AND c.conrelid <> ALL($2::regclass[]) "
                     "ORDER BY c.conrelid, c.oid",
-                    1, params, &r, err) < 0)
+                    2, params, &r, err) < 0)
         goto cleanup;
     for (int i = 0; i < pf_result_nrows(r); i++) {
         const char *tbl = pf_result_get(r, i, 0), *name = pf_result_get(r, i, 2);
@@ -380,8 +410,9 @@ static int collect(pf_db *db, const pf_dataset *ds, aside_list *out, pf_error *e
                     "SELECT c.conrelid::regclass::text, quote_ident(c.conname), "
                     "pg_get_constraintdef(c.oid) FROM pg_constraint c "
                     "WHERE c.contype IN ('p', 'u', 'x') AND c.conparentid = 0 "
-                    "AND c.conrelid = ANY($1::regclass[]) ORDER BY c.conrelid, c.conindid",
-                    1, params, &r, err) < 0)
+                    "AND c.conrelid = ANY($1::regclass[]) AND c.conrelid <> ALL($2::regclass[]) "
+                    "ORDER BY c.conrelid, c.conindid",
+                    2, params, &r, err) < 0)
         goto cleanup;
     for (int i = 0; i < pf_result_nrows(r); i++) {
         const char *tbl = pf_result_get(r, i, 0), *name = pf_result_get(r, i, 1);
@@ -401,12 +432,12 @@ static int collect(pf_db *db, const pf_dataset *ds, aside_list *out, pf_error *e
                      * partitions' indexes. */
                     "regexp_replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') "
                     "FROM pg_index i "
-                    "WHERE i.indrelid = ANY($1::regclass[]) "
+                    "WHERE i.indrelid = ANY($1::regclass[]) AND i.indrelid <> ALL($2::regclass[]) "
                     "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
                     "i.indexrelid AND c.contype IN ('p', 'u', 'x')) "
                     "AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) "
                     "ORDER BY i.indrelid, i.indexrelid",
-                    1, params, &r, err) < 0)
+                    2, params, &r, err) < 0)
         goto cleanup;
     for (int i = 0; i < pf_result_nrows(r); i++)
         aside_add(out, TASK_INDEX, pf_result_get(r, i, 0), NULL,
@@ -416,6 +447,7 @@ static int collect(pf_db *db, const pf_dataset *ds, aside_list *out, pf_error *e
 cleanup:
     pf_result_free(r);
     free(arr);
+    free(trig);
     return rc;
 }
 
@@ -529,6 +561,16 @@ static void build_tasks(pool *p, const pf_dataset *ds, const table_info *info,
             last[t] = id;
         }
     free(last);
+    /* A table loaded with its triggers firing goes last: after every other
+     * table is loaded and keyed, as a running application inserts. */
+    for (size_t t = 0; t < n; t++) {
+        if (!ds->tables[t].triggers)
+            continue;
+        for (size_t j = 0; j < p->n_tasks; j++)
+            if (j != load[t] && !(p->tasks[j].kind == TASK_LOAD &&
+                                  ds->tables[p->tasks[j].table].triggers))
+                depend(p, load[t], j);
+    }
     size_t first_fk = p->n_tasks;
     for (size_t i = 0; i < aside->n; i++) {
         const aside_item *a = &aside->items[i];
@@ -587,10 +629,46 @@ static int set_aside(pf_db *db, const pf_dataset *ds, bool replace, table_info *
     return 0;
 }
 
+/* Tables outside the spec that triggers may have filled (a profiles table
+ * behind auth.users): frozen and analysed like the spec's own, with a
+ * statistics target that samples every row of any table below 3M rows, so
+ * plans over them are as reproducible as the rest. Only when the spec has
+ * trigger tables. */
+static int settle_trigger_tables(pf_db *db, const pf_dataset *ds, pf_error *err)
+{
+    if (!any_triggers(ds))
+        return 0;
+    char *arr = table_array(ds);
+    const char *params[] = {arr};
+    pf_result *r = NULL;
+    int rc = pf_db_query(db,
+                         "SELECT c.oid::regclass::text FROM pg_catalog.pg_class c "
+                         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                         "WHERE c.relkind = 'r' AND c.relpersistence = 'p' "
+                         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                         "AND n.nspname !~ '^pg_toast' AND c.oid <> ALL($1::regclass[]) "
+                         "ORDER BY c.oid",
+                         1, params, &r, err);
+    if (rc == 0)
+        rc = pf_db_exec(db, "SET default_statistics_target = 10000", err);
+    for (int i = 0; rc == 0 && i < pf_result_nrows(r); i++) {
+        char *sql = pf_asprintf("VACUUM (FREEZE, ANALYZE) %s", pf_result_get(r, i, 0));
+        rc = pf_db_exec(db, sql, err);
+        free(sql);
+    }
+    if (rc == 0)
+        rc = pf_db_exec(db, "RESET default_statistics_target", err);
+    pf_result_free(r);
+    free(arr);
+    return rc < 0 ? pf_error_prefix(err, "settling the tables triggers filled") : 0;
+}
+
 /* After the load: identity and serial columns loaded with explicit values
  * get their sequences moved past the loaded ids; the tables' size. */
 static int after_load(pf_db *db, const pf_dataset *ds, pf_seed_result *out, pf_error *err)
 {
+    if (settle_trigger_tables(db, ds, err) < 0)
+        return -1;
     char *arr = table_array(ds);
     const char *params[] = {arr};
     pf_result *r = NULL;

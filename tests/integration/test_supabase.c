@@ -555,7 +555,7 @@ START_TEST(test_a_leaking_policy_in_a_supabase_project_fails_the_run)
 }
 END_TEST
 
-START_TEST(test_seeding_a_supabase_project_fills_its_tables_but_not_trigger_filled_ones_yet)
+START_TEST(test_seeding_a_supabase_project_fills_its_tables_and_the_trigger_filled_ones)
 {
     char *dsn = fresh_db("teams_seed");
     char *mig = pf_test_source_path("tests/data/supabase/teams/supabase/migrations");
@@ -578,12 +578,16 @@ START_TEST(test_seeding_a_supabase_project_fills_its_tables_but_not_trigger_fill
                  "au WHERE au.account_id = a.id AND au.user_id = a.primary_owner_user_id AND "
                  "au.account_role = 'owner')",
                  "0");
-    /* TODO(triggers): profiles is filled by on_auth_user_created, which does
-     * not fire while seeding loads with triggers off. When the dataset spec
-     * can say "triggers": true for auth.users (and
-     * tests/data/supabase/teams/perfgate/dataset.json does), expect one
-     * profile per user here: "500". */
-    expect_value(db, "SELECT count(*) FROM profiles", "0");
+    /* profiles is filled by on_auth_user_created: the spec loads auth.users
+     * with "triggers": true. One profile per user, with the name the trigger
+     * takes from raw_user_meta_data, and analysed like the spec's tables. */
+    expect_value(db, "SELECT count(*) FROM profiles", "500");
+    expect_value(db,
+                 "SELECT count(*) FROM profiles p JOIN auth.users u ON u.id = p.id "
+                 "WHERE p.full_name = u.raw_user_meta_data ->> 'full_name'",
+                 "500");
+    expect_value(db, "SELECT reltuples::bigint FROM pg_class WHERE oid = 'public.profiles'::regclass",
+                 "500");
     /* The trigger itself works: a sign-up after seeding gets its profile. */
     exec_ok(db, "INSERT INTO auth.users (id, email, raw_user_meta_data) VALUES "
                 "('00000000-0000-0000-0000-0000000000c3', 'new@teams.example', "
@@ -608,7 +612,7 @@ static Suite *supabase_suite(void)
     tcase_add_loop_test(t, test_a_missing_extension_fails_with_one_line_naming_file_line_and_what_to_do,
                         0, (int)(sizeof k_missing / sizeof k_missing[0]));
     tcase_add_test(t, test_the_documented_stub_makes_migrations_with_missing_extensions_apply);
-    tcase_add_test(t, test_seeding_a_supabase_project_fills_its_tables_but_not_trigger_filled_ones_yet);
+    tcase_add_test(t, test_seeding_a_supabase_project_fills_its_tables_and_the_trigger_filled_ones);
     tcase_add_loop_test(t, test_supabase_project_applies_seeds_benches_and_passes_its_rls_checks, 0,
                         (int)(sizeof k_projects / sizeof k_projects[0]));
     tcase_add_test(t, test_a_leaking_policy_in_a_supabase_project_fails_the_run);

@@ -25,7 +25,6 @@
 typedef struct flat_opt {
     const pf_cli_opt *o;
     size_t base;
-    const pf_cli_group *group; /* the group it came from; NULL: the command's own */
 } flat_opt;
 
 static size_t count_opts(const pf_cli_opt *opts)
@@ -47,12 +46,12 @@ static flat_opt *flatten(const pf_cli_spec *spec, size_t *n)
     size_t k = 0;
     for (const pf_cli_opt *o = spec->opts; o->kind != PF_CLI_END; o++) {
         if (o->kind != PF_CLI_GROUP) {
-            flat[k++] = (flat_opt){o, 0, NULL};
+            flat[k++] = (flat_opt){o, 0};
             continue;
         }
         for (const pf_cli_opt *m = o->group->opts; m->kind != PF_CLI_END; m++)
             if ((m->member & o->skip) == 0)
-                flat[k++] = (flat_opt){m, o->at, o->group};
+                flat[k++] = (flat_opt){m, o->at};
     }
     *n = k;
     return flat;

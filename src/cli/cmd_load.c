@@ -2,6 +2,7 @@
  * perfgate load merge: combine the results of sharded runs. The options,
  * progress lines and reports; the run and its verdicts are loadgate.c's. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,95 +16,12 @@
 #include "../timeutil.h"
 #include "cli.h"
 
-static const char k_usage[] =
-    "Usage: perfgate load [--scenario FILE|DIR] [--dsn DSN] [--duration 30s] [--clients N]\n"
-    "                     [--rate TPS] [--load-factor X] [--shard I/N] [--json FILE]\n"
-    "                     [--junit FILE] [--transactions N] [--threads N] [--seed N]\n"
-    "                     [--baselines DIR] [--update-baselines] [--no-confirm]\n"
-    "                     [--late-limit D] [--grace D] [--max-tries N] [--keep-jobs]\n"
-    "                     [--init] [--schema DIR] [--dataset FILE] [--scale N]\n"
-    "                     [--data-seed N] [-v]\n"
-    "       perfgate load merge [--json FILE] [--junit FILE] [--baselines DIR]\n"
-    "                     [--allow-partial] FILE...\n";
-
-static const char k_help[] =
-    "\n"
-    "Run load scenarios (bench/load/*.json: weighted flows of SQL steps, each run\n"
-    "as an identity with think time, and the load the app expects) and the\n"
-    "queue-drain benchmark, then judge every flow against its threshold, its\n"
-    "error budget and its load baseline. Format and rules: bench/load/README.md.\n"
-    "\n"
-    "Load:\n"
-    "  (default)           open loop at the scenario's expected load (load factor 1)\n"
-    "  --load-factor X     open loop at X times the expected load (--load-factor 10:\n"
-    "                      10x); a queue drain's burst is X times bigger\n"
-    "  --rate TPS          open loop at TPS flows per second. Arrivals are Poisson,\n"
-    "                      scheduled in advance; latency counts from the scheduled\n"
-    "                      start, so a stalled server shows (no coordinated\n"
-    "                      omission); waiting is also reported as schedule lag\n"
-    "  --clients N         connections. Alone: a closed loop of N virtual users\n"
-    "                      running flows back to back. With --rate/--load-factor:\n"
-    "                      the open loop's connection pool (default: the scenario's\n"
-    "                      expected_load.connections). A queue drain: its workers\n"
-    "  --threads N         threads driving the clients (default: one per CPU)\n"
-    "  --duration D        no flow starts after D (default 30s; 500ms, 2m, ...)\n"
-    "  --transactions N    stop after N flow executions (with --duration: whichever\n"
-    "                      comes first; alone: no time limit)\n"
-    "  --seed N            seed of the schedule and the parameter draws (default 1)\n"
-    "  --shard I/N         run the I-th of N shares of the run (all flags describe\n"
-    "                      the whole run: --clients, --rate, --transactions are\n"
-    "                      split); run the N shards at the same time on N machines,\n"
-    "                      then `perfgate load merge` their JSON files\n"
-    "  --late-limit D      a flow waiting longer than D for its schedule is late\n"
-    "                      (default 100ms)\n"
-    "  --grace D           time started flows get to end after --duration (10s)\n"
-    "  --max-tries N       tries of a step that fails with a serialization failure\n"
-    "                      or deadlock (40001, 40P01), counted as retries (default 3)\n"
-    "\n"
-    "Target:\n"
-    "  --dsn DSN           run against this database (also $PERFGATE_DSN). THE\n"
-    "                      SCENARIOS WRITE TO IT: the shipped ones insert documents,\n"
-    "                      audit and access-log rows and process queue jobs. It must\n"
-    "                      hold the schema and data their params queries read\n"
-    "  --init              with --dsn: apply the schema and seed the dataset first\n"
-    "  (no --dsn)          a disposable server seeded with the default dataset\n"
-    "  --schema DIR, --dataset FILE, --scale N, --data-seed N\n"
-    "                      what the disposable server (or --init) is seeded with\n"
-    "                      (defaults fixtures/schema, fixtures/datasets/healthcare.json,\n"
-    "                      scale 1, the spec's seed)\n"
-    "  --keep-jobs         leave the queue drain's jobs in job_queue\n"
-    "\n"
-    "Reports:\n"
-    "  --scenario P        a scenario file or a directory of them (default bench/load)\n"
-    "  --json FILE         results, histograms included (default perfgate-load.json,\n"
-    "                      '-' for none); written after every scenario, so an\n"
-    "                      interrupted run leaves the partial results\n"
-    "  --junit FILE        JUnit XML, a testcase per flow (default junit-load.xml)\n"
-    "  --baselines DIR     load baselines: DIR/load/<scenario>-<point>.json, point\n"
-    "                      x<factor>, r<rate> or c<clients> (default baselines)\n"
-    "  --update-baselines  record this run as the baselines\n"
-    "  --no-confirm        do not re-run a scenario to confirm a baseline regression\n"
-    "                      (it is then reported as noisy)\n"
-    "  -v                  progress lines also when stderr is not a terminal\n"
-    "\n"
-    "A progress line (flows/s, p99, errors, late, lag) is shown every second on a\n"
-    "terminal. Ctrl-C stops cleanly: flows in flight end, partial results are\n"
-    "written, exit status 3.\n"
-    "\n"
-    "perfgate load merge reads the JSON files of the shards of one run and writes\n"
-    "the combined results: histograms add exactly, so the merged percentiles are\n"
-    "those of one run holding every shard's samples. Every shard must be there\n"
-    "unless --allow-partial.\n"
-    "\n"
-    "Exit status: 0 every flow passed, 1 a flow failed its threshold, error budget\n"
-    "or baseline (or a queue job was not processed exactly once), 2 bad input\n"
-    "(scenario, baseline, options), 3 infrastructure or interrupted.\n";
-
 typedef struct load_cli {
     pf_loadgate_opts g;
+    pf_cli_target t;
     const char *json, *junit;
     bool duration_given;
-    char *owned[4];
+    char *owned[2];
 } load_cli;
 
 /* What the hooks need to save partial results. */
@@ -204,187 +122,178 @@ static int on_scenario_done(void *arg, const pf_loadgate_result *res, pf_error *
 
 /* --------------------------------------------------------------- options */
 
-static int parse_shard(const char *text, int *index, int *count)
+static int parse_shard(void *base, const char *arg, const char *usage)
 {
+    load_cli *o = base;
     char *end = NULL;
-    long i = strtol(text, &end, 10);
-    if (end == text || *end != '/')
-        return -1;
-    const char *t2 = end + 1;
-    long n = strtol(t2, &end, 10);
-    if (end == t2 || *end != '\0' || n < 1 || n > 1000 || i < 1 || i > n)
-        return -1;
-    *index = (int)i;
-    *count = (int)n;
-    return 0;
-}
-
-static int parse_duration_opt(const char *opt, const char *text, double *ms)
-{
-    pf_error e;
-    if (pf_duration_parse(text, ms, &e) < 0)
-        return pf_cli_usage_error(k_usage, "load: %s: %s", opt, e.msg);
-    return 0;
-}
-
-/* One case per option, as getopt_long hands them over: long, but a table
- * read top to bottom; splitting it would only scatter the options. */
-static int parse(int argc, char **argv, load_cli *o)
-{
-    static const struct option opts[] = {
-        {"scenario", required_argument, NULL, 'S'},
-        {"dsn", required_argument, NULL, 'd'},
-        {"duration", required_argument, NULL, 'T'},
-        {"clients", required_argument, NULL, 'c'},
-        {"rate", required_argument, NULL, 'R'},
-        {"load-factor", required_argument, NULL, 'X'},
-        {"shard", required_argument, NULL, 'H'},
-        {"json", required_argument, NULL, 'j'},
-        {"junit", required_argument, NULL, 'J'},
-        {"transactions", required_argument, NULL, 't'},
-        {"threads", required_argument, NULL, 'p'},
-        {"seed", required_argument, NULL, 'r'},
-        {"baselines", required_argument, NULL, 'L'},
-        {"update-baselines", no_argument, NULL, 'U'},
-        {"no-confirm", no_argument, NULL, 'n'},
-        {"late-limit", required_argument, NULL, 'l'},
-        {"grace", required_argument, NULL, 'g'},
-        {"max-tries", required_argument, NULL, 'm'},
-        {"keep-jobs", no_argument, NULL, 'k'},
-        {"init", no_argument, NULL, 'I'},
-        {"schema", required_argument, NULL, 's'},
-        {"dataset", required_argument, NULL, 'D'},
-        {"scale", required_argument, NULL, 'x'},
-        {"data-seed", required_argument, NULL, 'e'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    uint64_t u;
-    while ((c = getopt_long(argc, argv, ":S:d:T:c:R:X:H:j:J:t:p:r:L:Unl:g:m:kIs:D:x:e:vh", opts,
-                            NULL)) != -1) {
-        switch (c) {
-        case 'S':
-            o->g.scenario_path = optarg;
-            break;
-        case 'd':
-            o->g.dsn = optarg;
-            break;
-        case 'T':
-            if (parse_duration_opt("--duration", optarg, &o->g.load.duration_ms) != 0)
-                return PF_EXIT_USAGE;
-            if (o->g.load.duration_ms <= 0)
-                return pf_cli_usage_error(k_usage, "load: --duration must be above 0");
-            o->duration_given = true;
-            break;
-        case 'c':
-            if (pf_cli_parse_int(k_usage, "--clients", optarg, 1, 100000, &o->g.load.clients) < 0)
-                return PF_EXIT_USAGE;
-            o->g.clients_given = true;
-            break;
-        case 'R':
-            if (pf_cli_parse_double(k_usage, "--rate", optarg, 1e-6, &o->g.load.rate) < 0)
-                return PF_EXIT_USAGE;
-            o->g.rate_given = true;
-            break;
-        case 'X':
-            if (pf_cli_parse_double(k_usage, "--load-factor", optarg, 1e-6,
-                                    &o->g.load.load_factor) < 0)
-                return PF_EXIT_USAGE;
-            o->g.factor_given = true;
-            break;
-        case 'H':
-            if (parse_shard(optarg, &o->g.load.shard_index, &o->g.load.shard_count) < 0)
-                return pf_cli_usage_error(k_usage,
-                                          "load: --shard: '%s' is not I/N with 1 <= I <= N", optarg);
-            break;
-        case 'j':
-            o->json = optarg;
-            break;
-        case 'J':
-            o->junit = optarg;
-            break;
-        case 't':
-            if (pf_cli_parse_u64(k_usage, "--transactions", optarg, &u) < 0)
-                return PF_EXIT_USAGE;
-            if (u == 0 || u > (uint64_t)INT64_MAX)
-                return pf_cli_usage_error(k_usage, "load: --transactions must be above 0");
-            o->g.load.transactions = (int64_t)u;
-            break;
-        case 'p':
-            if (pf_cli_parse_int(k_usage, "--threads", optarg, 1, 1024, &o->g.load.threads) < 0)
-                return PF_EXIT_USAGE;
-            break;
-        case 'r':
-            if (pf_cli_parse_u64(k_usage, "--seed", optarg, &o->g.load.seed) < 0)
-                return PF_EXIT_USAGE;
-            break;
-        case 'L':
-            o->g.baselines_dir = optarg;
-            break;
-        case 'U':
-            o->g.update_baselines = true;
-            break;
-        case 'n':
-            o->g.no_confirm = true;
-            break;
-        case 'l':
-            if (parse_duration_opt("--late-limit", optarg, &o->g.load.late_ms) != 0)
-                return PF_EXIT_USAGE;
-            break;
-        case 'g':
-            if (parse_duration_opt("--grace", optarg, &o->g.load.grace_ms) != 0)
-                return PF_EXIT_USAGE;
-            break;
-        case 'm':
-            if (pf_cli_parse_int(k_usage, "--max-tries", optarg, 1, 1000, &o->g.load.max_tries) < 0)
-                return PF_EXIT_USAGE;
-            break;
-        case 'k':
-            o->g.keep_jobs = true;
-            break;
-        case 'I':
-            o->g.init = true;
-            break;
-        case 's':
-            o->g.prepare.schema_dir = optarg;
-            break;
-        case 'D':
-            o->g.prepare.dataset_path = optarg;
-            break;
-        case 'x':
-            if (pf_cli_parse_double(k_usage, "--scale", optarg, 1e-6, &o->g.prepare.scale) < 0)
-                return PF_EXIT_USAGE;
-            break;
-        case 'e':
-            if (pf_cli_parse_u64(k_usage, "--data-seed", optarg, &o->g.prepare.seed) < 0)
-                return PF_EXIT_USAGE;
-            o->g.prepare.seed_given = true;
-            break;
-        case 'v':
-            pf_cli_verbose = true;
-            break;
-        case 'h':
-            fputs(k_usage, stdout);
-            fputs(k_help, stdout);
-            return PF_EXIT_OK;
-        default:
-            return pf_cli_bad_option("load", k_usage, c, argv);
-        }
+    long i = strtol(arg, &end, 10);
+    long n = 0;
+    if (end != arg && *end == '/') {
+        const char *t2 = end + 1;
+        n = strtol(t2, &end, 10);
+        if (end == t2 || *end != '\0')
+            n = 0;
     }
-    if (optind < argc)
-        return pf_cli_usage_error(k_usage, "load: unexpected argument '%s'", argv[optind]);
+    if (n < 1 || n > 1000 || i < 1 || i > n)
+        return pf_cli_usage_error(usage, "load: --shard: '%s' is not I/N with 1 <= I <= N", arg);
+    o->g.load.shard_index = (int)i;
+    o->g.load.shard_count = (int)n;
+    return 0;
+}
+
+static int parse_duration(void *base, const char *arg, const char *usage)
+{
+    load_cli *o = base;
+    pf_error e;
+    if (pf_duration_parse(arg, &o->g.load.duration_ms, &e) < 0)
+        return pf_cli_usage_error(usage, "load: --duration: %s", e.msg);
+    if (o->g.load.duration_ms <= 0)
+        return pf_cli_usage_error(usage, "load: --duration must be above 0");
+    o->duration_given = true;
+    return 0;
+}
+
+static int parse_transactions(void *base, const char *arg, const char *usage)
+{
+    load_cli *o = base;
+    uint64_t u;
+    if (pf_cli_parse_u64(usage, "--transactions", arg, &u) < 0)
+        return PF_EXIT_USAGE;
+    if (u == 0 || u > (uint64_t)INT64_MAX)
+        return pf_cli_usage_error(usage, "load: --transactions must be above 0");
+    o->g.load.transactions = (int64_t)u;
+    return 0;
+}
+
+#define AT(field) offsetof(load_cli, field)
+#define GIVEN(field) PF_CLI_GIVEN(load_cli, field)
+
+/* Three sections, as --help shows them. The target group without --dsn
+ * (load writes to that database and seeds it only with --init: its own
+ * words below) and without --seed (load's is the schedule's; the data's is
+ * --data-seed), and without --no-seed (--init is its opposite). */
+static const pf_cli_opt k_opts[] = {
+    {.kind = PF_CLI_TEXT, .help = "Load:\n"},
+    {.kind = PF_CLI_DOC, .meta = "(default)",
+     .help = "open loop at the scenario's expected load (load factor 1)"},
+    {.name = "load-factor", .kind = PF_CLI_DOUBLE, .at = AT(g.load.load_factor), .min = 1e-6,
+     .given = GIVEN(g.factor_given), .meta = "X",
+     .help = "open loop at X times the expected load (--load-factor 10:\n"
+             "10x); a queue drain's burst is X times bigger"},
+    {.name = "rate", .kind = PF_CLI_DOUBLE, .at = AT(g.load.rate), .min = 1e-6,
+     .given = GIVEN(g.rate_given), .meta = "TPS",
+     .help = "open loop at TPS flows per second. Arrivals are Poisson,\n"
+             "scheduled in advance; latency counts from the scheduled\n"
+             "start, so a stalled server shows (no coordinated\n"
+             "omission); waiting is also reported as schedule lag"},
+    {.name = "clients", .kind = PF_CLI_INT, .at = AT(g.load.clients), .min = 1, .max = 100000,
+     .given = GIVEN(g.clients_given), .meta = "N",
+     .help = "connections. Alone: a closed loop of N virtual users\n"
+             "running flows back to back. With --rate/--load-factor:\n"
+             "the open loop's connection pool (default: the scenario's\n"
+             "expected_load.connections). A queue drain: its workers"},
+    {.name = "threads", .kind = PF_CLI_INT, .at = AT(g.load.threads), .min = 1, .max = 1024,
+     .meta = "N", .help = "threads driving the clients (default: one per CPU)"},
+    {.name = "duration", .kind = PF_CLI_CUSTOM, .parse = parse_duration, .meta = "D",
+     .synopsis = "[--duration 30s]",
+     .help = "no flow starts after D (default 30s; 500ms, 2m, ...)"},
+    {.name = "transactions", .kind = PF_CLI_CUSTOM, .parse = parse_transactions, .meta = "N",
+     .help = "stop after N flow executions (with --duration: whichever\n"
+             "comes first; alone: no time limit)"},
+    {.name = "seed", .kind = PF_CLI_U64, .at = AT(g.load.seed), .meta = "N",
+     .help = "seed of the schedule and the parameter draws (default 1)"},
+    {.name = "shard", .kind = PF_CLI_CUSTOM, .parse = parse_shard, .meta = "I/N",
+     .help = "run the I-th of N shares of the run (all flags describe\n"
+             "the whole run: --clients, --rate, --transactions are\n"
+             "split); run the N shards at the same time on N machines,\n"
+             "then `perfgate load merge` their JSON files"},
+    {.name = "late-limit", .kind = PF_CLI_DURATION, .at = AT(g.load.late_ms), .meta = "D",
+     .help = "a flow waiting longer than D for its schedule is late\n"
+             "(default 100ms)"},
+    {.name = "grace", .kind = PF_CLI_DURATION, .at = AT(g.load.grace_ms), .meta = "D",
+     .help = "time started flows get to end after --duration (10s)"},
+    {.name = "max-tries", .kind = PF_CLI_INT, .at = AT(g.load.max_tries), .min = 1, .max = 1000,
+     .meta = "N",
+     .help = "tries of a step that fails with a serialization failure\n"
+             "or deadlock (40001, 40P01), counted as retries (default 3)"},
+    {.kind = PF_CLI_TEXT, .help = "\nTarget:\n"},
+    {.name = "dsn", .kind = PF_CLI_STRING, .at = AT(t.dsn), .meta = "DSN",
+     .help = "run against this database (also $PERFGATE_DSN). THE\n"
+             "SCENARIOS WRITE TO IT: the shipped ones insert documents,\n"
+             "audit and access-log rows and process queue jobs. It must\n"
+             "hold the schema and data their params queries read"},
+    {.name = "init", .kind = PF_CLI_FLAG, .at = AT(g.init),
+     .help = "with --dsn: apply the schema and seed the dataset first"},
+    {.kind = PF_CLI_DOC, .meta = "(no --dsn)",
+     .help = "a disposable server, seeded as set under Seeding"},
+    {.name = "keep-jobs", .kind = PF_CLI_FLAG, .at = AT(g.keep_jobs),
+     .help = "leave the queue drain's jobs in job_queue"},
+    {.kind = PF_CLI_TEXT, .help = "\nSeeding:\n"},
+    {.kind = PF_CLI_GROUP, .group = &pf_cli_target_group, .at = AT(t),
+     .skip = PF_CLI_TARGET_DSN | PF_CLI_TARGET_SEED | PF_CLI_TARGET_NO_SEED},
+    {.name = "data-seed", .kind = PF_CLI_U64, .at = AT(t.seed), .given = GIVEN(t.seed_given),
+     .meta = "N", .help = "random seed of the data (default: the spec's seed)"},
+    {.kind = PF_CLI_TEXT, .help = "\nReports:\n"},
+    {.name = "scenario", .kind = PF_CLI_STRING, .at = AT(g.scenario_path), .meta = "P",
+     .synopsis = "[--scenario FILE|DIR]",
+     .help = "a scenario file or a directory of them (default bench/load)"},
+    {.name = "json", .kind = PF_CLI_STRING, .at = AT(json), .meta = "FILE",
+     .help = "results, histograms included (default perfgate-load.json,\n"
+             "'-' for none); written after every scenario, so an\n"
+             "interrupted run leaves the partial results"},
+    {.name = "junit", .kind = PF_CLI_STRING, .at = AT(junit), .meta = "FILE",
+     .help = "JUnit XML, a testcase per flow (default junit-load.xml)"},
+    {.name = "baselines", .kind = PF_CLI_STRING, .at = AT(g.baselines_dir), .meta = "DIR",
+     .help = "load baselines: DIR/load/<scenario>-<point>.json, point\n"
+             "x<factor>, r<rate> or c<clients> (default baselines)"},
+    {.name = "update-baselines", .kind = PF_CLI_FLAG, .at = AT(g.update_baselines),
+     .help = "record this run as the baselines"},
+    {.name = "no-confirm", .kind = PF_CLI_FLAG, .at = AT(g.no_confirm),
+     .help = "do not re-run a scenario to confirm a baseline regression\n"
+             "(it is then reported as noisy)"},
+    {.name = "verbose", .short_name = 'v', .kind = PF_CLI_VERBOSE,
+     .help = "progress lines also when stderr is not a terminal"},
+    {0},
+};
+
+static const pf_cli_spec k_spec = {
+    .cmd = "load",
+    .opts = k_opts,
+    .usage_more = "       perfgate load merge [--json FILE] [--junit FILE] [--baselines DIR]\n"
+                  "                     [--allow-partial] FILE...\n",
+    .about = "\n"
+             "Run load scenarios (bench/load/*.json: weighted flows of SQL steps, each run\n"
+             "as an identity with think time, and the load the app expects) and the\n"
+             "queue-drain benchmark, then judge every flow against its threshold, its\n"
+             "error budget and its load baseline. Format and rules: bench/load/README.md.\n"
+             "\n",
+    .epilog = "\n"
+              "A progress line (flows/s, p99, errors, late, lag) is shown every second on a\n"
+              "terminal. Ctrl-C stops cleanly: flows in flight end, partial results are\n"
+              "written, exit status 3.\n"
+              "\n"
+              "perfgate load merge reads the JSON files of the shards of one run and writes\n"
+              "the combined results: histograms add exactly, so the merged percentiles are\n"
+              "those of one run holding every shard's samples. Every shard must be there\n"
+              "unless --allow-partial.\n"
+              "\n"
+              "Exit status: 0 every flow passed, 1 a flow failed its threshold, error budget\n"
+              "or baseline (or a queue job was not processed exactly once), 2 bad input\n"
+              "(scenario, baseline, options), 3 infrastructure or interrupted.\n",
+};
+
+/* What the options say together: 0, or the status of a usage error. */
+static int check(load_cli *o)
+{
     /* --transactions alone: the count is the bound, not the default 30 s. */
     if (o->g.load.transactions > 0 && !o->duration_given)
         o->g.load.duration_ms = 0;
     if (o->g.rate_given && o->g.factor_given)
-        return pf_cli_usage_error(k_usage, "load: give --rate or --load-factor, not both");
-    bool have_dsn = pf_target_dsn(o->g.dsn) != NULL;
-    if (o->g.init && !have_dsn)
-        return pf_cli_usage_error(k_usage, "load: --init needs --dsn (without it the disposable "
-                                           "server is always seeded)");
-    return -1;
+        return pf_cli_spec_error(&k_spec, "load: give --rate or --load-factor, not both");
+    if (o->g.init && pf_target_dsn(o->t.dsn) == NULL)
+        return pf_cli_spec_error(&k_spec, "load: --init needs --dsn (without it the disposable "
+                                          "server is always seeded)");
+    return 0;
 }
 
 /* --------------------------------------------------------------- reports */
@@ -416,25 +325,24 @@ static int cmd_load_merge(int argc, char **argv);
 
 int pf_cmd_load(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "merge") == 0) {
-        optind = 0;
+    if (argc >= 2 && strcmp(argv[1], "merge") == 0)
         return cmd_load_merge(argc - 1, argv + 1);
-    }
     load_cli o;
     memset(&o, 0, sizeof o);
     pf_loadgate_opts_init(&o.g);
     o.json = "perfgate-load.json";
     o.junit = "junit-load.xml";
-    int prc = parse(argc, argv, &o);
-    if (prc >= 0)
+    int prc = pf_cli_parse(&k_spec, &o, argc, argv);
+    if (prc != PF_CLI_CONTINUE)
+        return prc;
+    if ((prc = check(&o)) != 0)
         return prc;
     pf_loadgate_opts *g = &o.g;
+    pf_cli_target_defaults(&o.t);
+    pf_cli_target_prepare(&o.t, &g->prepare);
+    g->dsn = o.t.dsn;
     g->scenario_path = pf_cli_path_or_default(g->scenario_path, &o.owned[0], PF_DEFAULT_SCENARIOS);
     g->baselines_dir = pf_cli_path_or_default(g->baselines_dir, &o.owned[1], PF_DEFAULT_BASELINES);
-    g->prepare.schema_dir =
-        pf_cli_path_or_default(g->prepare.schema_dir, &o.owned[2], PF_DEFAULT_SCHEMA);
-    g->prepare.dataset_path =
-        pf_cli_path_or_default(g->prepare.dataset_path, &o.owned[3], PF_DEFAULT_DATASET);
 
     char started[32];
     now_iso(started, sizeof started);
@@ -450,72 +358,62 @@ int pf_cmd_load(int argc, char **argv)
     pf_loadgate_result res;
     int rc = pf_loadgate_run(g, &res, &err) < 0 ? pf_cli_fail(&err) : report(&o, &res, started);
     pf_loadgate_result_dispose(&res);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 2; i++)
         free(o.owned[i]);
+    pf_cli_target_dispose(&o.t);
     return rc;
 }
 
 /* ------------------------------------------------------------------ merge */
 
-static const char k_merge_usage[] =
-    "Usage: perfgate load merge [--json FILE] [--junit FILE] [--baselines DIR]\n"
-    "                           [--allow-partial] FILE...\n";
+typedef struct merge_cli {
+    const char *json, *junit, *baselines;
+    bool partial;
+} merge_cli;
+
+#define MERGE_AT(field) offsetof(merge_cli, field)
+
+static const pf_cli_opt k_merge_opts[] = {
+    {.name = "json", .kind = PF_CLI_STRING, .at = MERGE_AT(json), .meta = "FILE",
+     .help = "merged results (default perfgate-load.json; '-' none)"},
+    {.name = "junit", .kind = PF_CLI_STRING, .at = MERGE_AT(junit), .meta = "FILE",
+     .help = "JUnit XML (default junit-load.xml; '-' none)"},
+    {.name = "baselines", .kind = PF_CLI_STRING, .at = MERGE_AT(baselines), .meta = "DIR",
+     .help = "load baselines to compare with (default baselines)"},
+    {.name = "allow-partial", .kind = PF_CLI_FLAG, .at = MERGE_AT(partial),
+     .help = "merge even when a shard is missing"},
+    {0},
+};
+
+static const pf_cli_spec k_merge_spec = {
+    .cmd = "load merge",
+    .opts = k_merge_opts,
+    .operands = "FILE...",
+    .about = "\n"
+             "Combine the JSON results of the shards of one `perfgate load --shard I/N`\n"
+             "run: counts and histograms add exactly (the merged percentiles are those of\n"
+             "one run holding every shard's samples), throughput adds up over the\n"
+             "longest shard's window. Then judge and report as `perfgate load` does\n"
+             "(a baseline signal cannot be re-run here: it is reported as noisy).\n"
+             "\n",
+    .col = 19,
+};
 
 static int cmd_load_merge(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", required_argument, NULL, 'j'},
-        {"junit", required_argument, NULL, 'J'},
-        {"baselines", required_argument, NULL, 'L'},
-        {"allow-partial", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *json = "perfgate-load.json", *junit = "junit-load.xml", *baselines = NULL;
-    char *owned = NULL;
-    bool partial = false;
-    int c;
-    while ((c = getopt_long(argc, argv, ":j:J:L:Ph", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = optarg;
-            break;
-        case 'J':
-            junit = optarg;
-            break;
-        case 'L':
-            baselines = optarg;
-            break;
-        case 'P':
-            partial = true;
-            break;
-        case 'h':
-            fputs(k_merge_usage, stdout);
-            fputs("\nCombine the JSON results of the shards of one `perfgate load --shard I/N`\n"
-                  "run: counts and histograms add exactly (the merged percentiles are those of\n"
-                  "one run holding every shard's samples), throughput adds up over the\n"
-                  "longest shard's window. Then judge and report as `perfgate load` does\n"
-                  "(a baseline signal cannot be re-run here: it is reported as noisy).\n"
-                  "\n"
-                  "  --json FILE      merged results (default perfgate-load.json; '-' none)\n"
-                  "  --junit FILE     JUnit XML (default junit-load.xml; '-' none)\n"
-                  "  --baselines DIR  load baselines to compare with (default baselines)\n"
-                  "  --allow-partial  merge even when a shard is missing\n",
-                  stdout);
-            return PF_EXIT_OK;
-        default:
-            return pf_cli_bad_option("load merge", k_merge_usage, c, argv);
-        }
-    }
+    merge_cli o = {"perfgate-load.json", "junit-load.xml", NULL, false};
+    int prc = pf_cli_parse(&k_merge_spec, &o, argc, argv);
+    if (prc != PF_CLI_CONTINUE)
+        return prc;
     if (optind >= argc)
-        return pf_cli_usage_error(k_merge_usage, "load merge: no results files given");
-    if (baselines == NULL)
-        baselines = owned = pf_cli_default_path(PF_DEFAULT_BASELINES);
+        return pf_cli_spec_error(&k_merge_spec, "load merge: no results files given");
+    char *owned = NULL;
+    const char *baselines = pf_cli_path_or_default(o.baselines, &owned, PF_DEFAULT_BASELINES);
     pf_error err;
     pf_error_clear(&err);
     pf_loadgate_result res;
     int r = pf_loadgate_merge((const char *const *)(argv + optind), (size_t)(argc - optind),
-                              baselines, partial, &res, &err);
+                              baselines, o.partial, &res, &err);
     /* The tables of what was judged, also when a later baseline was bad. */
     for (size_t k = 0; res.verdicts != NULL && k < res.n && res.verdicts[k] != NULL; k++) {
         char *table = pf_load_table(&res.results[k], res.verdicts[k]);
@@ -530,10 +428,10 @@ static int cmd_load_merge(int argc, char **argv)
         now_iso(started, sizeof started);
         pf_load_meta meta = {PF_VERSION, "merged", started, res.complete, rc};
         pf_error we;
-        if (write_json(json, &meta, &res, &we) < 0)
+        if (write_json(o.json, &meta, &res, &we) < 0)
             rc = pf_cli_fail(&we);
-        if (junit && strcmp(junit, "-") != 0 &&
-            pf_load_junit_write(junit, res.results, res.n, res.verdicts, &we) < 0)
+        if (o.junit && strcmp(o.junit, "-") != 0 &&
+            pf_load_junit_write(o.junit, res.results, res.n, res.verdicts, &we) < 0)
             rc = pf_cli_fail(&we);
     }
     pf_loadgate_result_dispose(&res);

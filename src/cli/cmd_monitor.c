@@ -1,5 +1,5 @@
 /* perfgate monitor: production query monitoring and alerts. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,46 +19,6 @@
 
 #define MONITOR_DSN_ENV "PERFGATE_MONITOR_DSN"
 
-static const char k_usage[] =
-    "Usage: perfgate monitor --dsn DSN --store-dsn DSN [--once | --interval 60s]\n"
-    "                        [--config FILE] [--source NAME] [--statement-timeout 10s]\n"
-    "                        [--allow-same-db] [--check-config] [-v]\n"
-    "                        [--listen ADDR:PORT [--metrics-top N] [--results DIR]]\n";
-
-static const char k_help[] =
-    "\n"
-    "Read pg_stat_statements of the monitored database every interval (or once,\n"
-    "for cron), store per-interval deltas in a history store (schema\n"
-    "perfgate_monitor, created and migrated by perfgate), classify queries into\n"
-    "categories with thresholds, and alert on threshold breaches and on\n"
-    "regressions against each query's own history: Slack-compatible and JSON\n"
-    "webhooks, a command hook, e-mail. Details: docs/monitoring.md.\n"
-    "\n"
-    "  --dsn DSN            the monitored database (also $" MONITOR_DSN_ENV "); a role\n"
-    "                       with pg_read_all_stats is enough\n"
-    "  --store-dsn DSN      the history store (also $" PF_STORE_DSN_ENV "), a database of\n"
-    "                       its own\n"
-    "  --once               take one snapshot, store it, alert, exit (cron); exit\n"
-    "                       status 1 when an alert at critical or above is active\n"
-    "  --interval D         time between snapshots (default: the config's, 60s)\n"
-    "  --config FILE        categories, thresholds, alert rules, notifiers, retention\n"
-    "                       (default fixtures/monitoring/healthcare.json)\n"
-    "  --source NAME        this database's name in the store (default: the config's,\n"
-    "                       else <database>@<host>:<port>)\n"
-    "  --statement-timeout D  limit for every statement on both servers (default 10s)\n"
-    "  --allow-same-db      let the store live in the monitored database\n"
-    "  --check-config       validate the config and the notifiers' secrets, then exit\n"
-    "  --listen ADDR:PORT   serve the dashboard (/, reloading itself), Prometheus\n"
-    "                       metrics (/metrics) and /healthz, e.g. 127.0.0.1:9187\n"
-    "                       (port 0: any free port, printed at startup)\n"
-    "  --metrics-top N      queries with series of their own in /metrics (default 20)\n"
-    "  --results DIR        also show gate/RLS/load results from DIR on the dashboard\n"
-    "  -v                   one line per snapshot and per delivery\n"
-    "\n"
-    "SIGTERM or SIGINT: the current snapshot is finished and stored, then exit 0.\n"
-    "Exit status: 0 ok, 1 (--once) a critical alert is active, 2 bad options or\n"
-    "config, 3 a server could not be used.\n";
-
 typedef struct monitor_cli {
     const char *dsn, *store_dsn, *config, *source, *listen, *results;
     int metrics_top;
@@ -66,107 +26,118 @@ typedef struct monitor_cli {
     double interval_ms, timeout_ms;
 } monitor_cli;
 
+/* A duration of at least 100 ms, into *ms. */
+static int parse_min_duration(const char *opt, const char *arg, const char *usage,
+                              const char *examples, double *ms)
+{
+    pf_error e;
+    if (pf_duration_parse(arg, ms, &e) < 0 || *ms < 100)
+        return pf_cli_usage_error(usage, "monitor: %s: '%s' is not a duration of at least "
+                                         "100ms%s",
+                                  opt, arg, examples);
+    return 0;
+}
+
+static int parse_interval(void *base, const char *arg, const char *usage)
+{
+    monitor_cli *o = base;
+    o->interval_given = true;
+    return parse_min_duration("--interval", arg, usage, " (examples: 30s, 5m)", &o->interval_ms);
+}
+
+static int parse_timeout(void *base, const char *arg, const char *usage)
+{
+    monitor_cli *o = base;
+    return parse_min_duration("--statement-timeout", arg, usage, "", &o->timeout_ms);
+}
+
+#define AT(field) offsetof(monitor_cli, field)
+
+static const pf_cli_opt k_opts[] = {
+    {.name = "dsn", .kind = PF_CLI_STRING, .at = AT(dsn), .meta = "DSN", .synopsis = "--dsn DSN",
+     .help = "the monitored database (also $" MONITOR_DSN_ENV "); a role\n"
+             "with pg_read_all_stats is enough"},
+    {.name = "store-dsn", .kind = PF_CLI_STRING, .at = AT(store_dsn), .meta = "DSN",
+     .synopsis = "--store-dsn DSN",
+     .help = "the history store (also $" PF_STORE_DSN_ENV "), a database of\n"
+             "its own"},
+    {.name = "once", .kind = PF_CLI_FLAG, .at = AT(once), .synopsis = "[--once | --interval 60s]",
+     .help = "take one snapshot, store it, alert, exit (cron); exit\n"
+             "status 1 when an alert at critical or above is active"},
+    {.name = "interval", .kind = PF_CLI_CUSTOM, .parse = parse_interval, .meta = "D",
+     .synopsis = "", .help = "time between snapshots (default: the config's, 60s)"},
+    {.name = "config", .kind = PF_CLI_STRING, .at = AT(config), .meta = "FILE",
+     .help = "categories, thresholds, alert rules, notifiers, retention\n"
+             "(default fixtures/monitoring/healthcare.json)"},
+    {.name = "source", .kind = PF_CLI_STRING, .at = AT(source), .meta = "NAME",
+     .help = "this database's name in the store (default: the config's,\n"
+             "else <database>@<host>:<port>)"},
+    {.name = "statement-timeout", .kind = PF_CLI_CUSTOM, .parse = parse_timeout, .meta = "D",
+     .synopsis = "[--statement-timeout 10s]",
+     .help = "limit for every statement on both servers (default 10s)"},
+    {.name = "allow-same-db", .kind = PF_CLI_FLAG, .at = AT(allow_same_db),
+     .help = "let the store live in the monitored database"},
+    {.name = "check-config", .kind = PF_CLI_FLAG, .at = AT(check_config),
+     .help = "validate the config and the notifiers' secrets, then exit"},
+    {.name = "listen", .kind = PF_CLI_STRING, .at = AT(listen), .meta = "ADDR:PORT",
+     .synopsis = "[--listen ADDR:PORT [--metrics-top N] [--results DIR]]",
+     .help = "serve the dashboard (/, reloading itself), Prometheus\n"
+             "metrics (/metrics) and /healthz, e.g. 127.0.0.1:9187\n"
+             "(port 0: any free port, printed at startup)"},
+    {.name = "metrics-top", .kind = PF_CLI_INT, .at = AT(metrics_top), .min = 1, .max = 1000,
+     .meta = "N", .synopsis = "",
+     .help = "queries with series of their own in /metrics (default 20)"},
+    {.name = "results", .kind = PF_CLI_STRING, .at = AT(results), .meta = "DIR", .synopsis = "",
+     .help = "also show gate/RLS/load results from DIR on the dashboard"},
+    {.name = "verbose", .short_name = 'v', .kind = PF_CLI_VERBOSE,
+     .help = "one line per snapshot and per delivery"},
+    {0},
+};
+
+static const pf_cli_spec k_spec = {
+    .cmd = "monitor",
+    .opts = k_opts,
+    .about = "\n"
+             "Read pg_stat_statements of the monitored database every interval (or once,\n"
+             "for cron), store per-interval deltas in a history store (schema\n"
+             "perfgate_monitor, created and migrated by perfgate), classify queries into\n"
+             "categories with thresholds, and alert on threshold breaches and on\n"
+             "regressions against each query's own history: Slack-compatible and JSON\n"
+             "webhooks, a command hook, e-mail. Details: docs/monitoring.md.\n"
+             "\n",
+    .epilog = "\n"
+              "SIGTERM or SIGINT: the current snapshot is finished and stored, then exit 0.\n"
+              "Exit status: 0 ok, 1 (--once) a critical alert is active, 2 bad options or\n"
+              "config, 3 a server could not be used.\n",
+    .col = 23,
+};
+
 static int parse(int argc, char **argv, monitor_cli *o)
 {
-    static const struct option opts[] = {
-        {"dsn", required_argument, NULL, 'd'},
-        {"store-dsn", required_argument, NULL, 'S'},
-        {"once", no_argument, NULL, '1'},
-        {"interval", required_argument, NULL, 'i'},
-        {"config", required_argument, NULL, 'c'},
-        {"source", required_argument, NULL, 'n'},
-        {"statement-timeout", required_argument, NULL, 't'},
-        {"allow-same-db", no_argument, NULL, 'A'},
-        {"check-config", no_argument, NULL, 'C'},
-        {"listen", required_argument, NULL, 'L'},
-        {"metrics-top", required_argument, NULL, 'M'},
-        {"results", required_argument, NULL, 'R'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    pf_error e;
-    while ((c = getopt_long(argc, argv, ":d:S:1i:c:n:t:ACvh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            o->dsn = optarg;
-            break;
-        case 'S':
-            o->store_dsn = optarg;
-            break;
-        case '1':
-            o->once = true;
-            break;
-        case 'i':
-            if (pf_duration_parse(optarg, &o->interval_ms, &e) < 0 || o->interval_ms < 100)
-                return pf_cli_usage_error(k_usage, "monitor: --interval: '%s' is not a duration "
-                                                   "of at least 100ms (examples: 30s, 5m)",
-                                          optarg);
-            o->interval_given = true;
-            break;
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'n':
-            o->source = optarg;
-            break;
-        case 't':
-            if (pf_duration_parse(optarg, &o->timeout_ms, &e) < 0 || o->timeout_ms < 100)
-                return pf_cli_usage_error(k_usage, "monitor: --statement-timeout: '%s' is not a "
-                                                   "duration of at least 100ms",
-                                          optarg);
-            break;
-        case 'A':
-            o->allow_same_db = true;
-            break;
-        case 'C':
-            o->check_config = true;
-            break;
-        case 'L':
-            o->listen = optarg;
-            break;
-        case 'M':
-            if (pf_cli_parse_int(k_usage, "--metrics-top", optarg, 1, 1000, &o->metrics_top) < 0)
-                return PF_EXIT_USAGE;
-            break;
-        case 'R':
-            o->results = optarg;
-            break;
-        case 'v':
-            pf_cli_verbose = true;
-            break;
-        case 'h':
-            fputs(k_usage, stdout);
-            fputs(k_help, stdout);
-            return PF_EXIT_OK;
-        default:
-            return pf_cli_bad_option("monitor", k_usage, c, argv);
-        }
-    }
-    if (optind < argc)
-        return pf_cli_usage_error(k_usage, "monitor: unexpected argument '%s'", argv[optind]);
+    int rc = pf_cli_parse(&k_spec, o, argc, argv);
+    if (rc != PF_CLI_CONTINUE)
+        return rc;
     if (o->once && o->interval_given)
-        return pf_cli_usage_error(k_usage, "monitor: --once and --interval exclude each other");
+        return pf_cli_spec_error(&k_spec, "monitor: --once and --interval exclude each other");
     if (o->once && o->listen != NULL)
-        return pf_cli_usage_error(k_usage, "monitor: --listen serves while the monitor loops; "
-                                           "it has nothing to serve with --once");
+        return pf_cli_spec_error(&k_spec, "monitor: --listen serves while the monitor loops; "
+                                          "it has nothing to serve with --once");
     if (o->listen == NULL && (o->metrics_top > 0 || o->results != NULL))
-        return pf_cli_usage_error(k_usage, "monitor: --metrics-top and --results go with "
-                                           "--listen");
+        return pf_cli_spec_error(&k_spec, "monitor: --metrics-top and --results go with "
+                                          "--listen");
     if (o->dsn == NULL)
         o->dsn = pf_cli_env(MONITOR_DSN_ENV);
     if (o->store_dsn == NULL)
         o->store_dsn = pf_cli_env(PF_STORE_DSN_ENV);
     if (!o->check_config && (o->dsn == NULL || *o->dsn == '\0'))
-        return pf_cli_usage_error(k_usage, "monitor: --dsn (or $%s) is required: the database "
-                                           "to monitor",
-                                  MONITOR_DSN_ENV);
+        return pf_cli_spec_error(&k_spec, "monitor: --dsn (or $%s) is required: the database "
+                                          "to monitor",
+                                 MONITOR_DSN_ENV);
     if (!o->check_config && (o->store_dsn == NULL || *o->store_dsn == '\0'))
-        return pf_cli_usage_error(k_usage, "monitor: --store-dsn (or $%s) is required: where the "
-                                           "history goes",
-                                  PF_STORE_DSN_ENV);
-    return -1;
+        return pf_cli_spec_error(&k_spec, "monitor: --store-dsn (or $%s) is required: where "
+                                          "the history goes",
+                                 PF_STORE_DSN_ENV);
+    return PF_CLI_CONTINUE;
 }
 
 static void on_log(void *arg, pf_monitor_log_level level, const char *msg)
@@ -242,7 +213,7 @@ int pf_cmd_monitor(int argc, char **argv)
     monitor_cli o;
     memset(&o, 0, sizeof o);
     int prc = parse(argc, argv, &o);
-    if (prc >= 0)
+    if (prc != PF_CLI_CONTINUE)
         return prc;
     char *default_cfg = NULL;
     if (o.config == NULL) {

@@ -1,6 +1,7 @@
 /* perfgate pg start|stop|list: a disposable PostgreSQL server for local work. */
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,35 +13,69 @@
 #include "../timeutil.h"
 #include "cli.h"
 
-static const char k_usage[] =
-    "Usage: perfgate pg start [--env] [--foreground] [--timeout DURATION] [-v]\n"
-    "       perfgate pg stop [DIR | --all]\n"
-    "       perfgate pg list\n";
+typedef struct start_cli {
+    bool env, foreground;
+    double timeout_ms;
+} start_cli;
 
-static const char k_help[] =
-    "\n"
-    "start  initdb into a private temp directory and start a server on a private Unix\n"
-    "       socket plus a random TCP port on 127.0.0.1, tuned for benchmarking (fsync,\n"
-    "       synchronous_commit, full_page_writes, jit, autovacuum and parallel query\n"
-    "       off; pg_stat_statements preloaded; track_functions=all; see\n"
-    "       docs/cluster.md). Prints a libpq connection string. The server keeps\n"
-    "       running after perfgate exits, until `perfgate pg stop`.\n"
-    "         --env          print shell `export` lines instead (PGHOST, PGPORT,\n"
-    "                        PGUSER, PGDATABASE, PERFGATE_DSN, PERFGATE_CLUSTER):\n"
-    "                        eval \"$(perfgate pg start --env)\"\n"
-    "         --foreground   stay in the foreground; SIGINT/SIGTERM stop the server\n"
-    "                        and remove everything\n"
-    "         --timeout D    how long to wait for the server to accept connections\n"
-    "                        (default 30s)\n"
-    "         -v             print timings (initdb, server start, first query)\n"
-    "stop   stop the server and remove its directory: DIR, else $PERFGATE_CLUSTER,\n"
-    "       else the only running one; --all stops every one started by pg start.\n"
-    "list   the clusters of this user and whether their server runs.\n"
-    "\n"
-    "As root, initdb and the server run as the unprivileged user 'postgres'\n"
-    "(override with PERFGATE_PG_USER; 'nobody' if there is no 'postgres'); nothing\n"
-    "else is created system-wide. Clusters left by a killed perfgate are removed by\n"
-    "the next start.\n";
+#define START_AT(field) offsetof(start_cli, field)
+
+static const pf_cli_opt k_start_opts[] = {
+    {.name = "env", .kind = PF_CLI_FLAG, .at = START_AT(env),
+     .help = "print shell `export` lines instead (PGHOST, PGPORT,\n"
+             "PGUSER, PGDATABASE, PERFGATE_DSN, PERFGATE_CLUSTER):\n"
+             "eval \"$(perfgate pg start --env)\""},
+    {.name = "foreground", .kind = PF_CLI_FLAG, .at = START_AT(foreground),
+     .help = "stay in the foreground; SIGINT/SIGTERM stop the server\n"
+             "and remove everything"},
+    {.name = "timeout", .kind = PF_CLI_DURATION, .at = START_AT(timeout_ms), .meta = "D",
+     .synopsis = "[--timeout DURATION]",
+     .help = "how long to wait for the server to accept connections\n"
+             "(default 30s)"},
+    {.name = "verbose", .short_name = 'v', .kind = PF_CLI_VERBOSE,
+     .help = "print timings (initdb, server start, first query)"},
+    {0},
+};
+
+/* pg's --help: the subcommands, pg start's options under start. */
+static const pf_cli_spec k_start_spec = {
+    .cmd = "pg start",
+    .opts = k_start_opts,
+    .usage_more = "       perfgate pg stop [DIR | --all]\n"
+                  "       perfgate pg list\n",
+    .about =
+        "\n"
+        "start  initdb into a private temp directory and start a server on a private Unix\n"
+        "       socket plus a random TCP port on 127.0.0.1, tuned for benchmarking (fsync,\n"
+        "       synchronous_commit, full_page_writes, jit, autovacuum and parallel query\n"
+        "       off; pg_stat_statements preloaded; track_functions=all; see\n"
+        "       docs/cluster.md). Prints a libpq connection string. The server keeps\n"
+        "       running after perfgate exits, until `perfgate pg stop`.\n",
+    .epilog =
+        "stop   stop the server and remove its directory: DIR, else $PERFGATE_CLUSTER,\n"
+        "       else the only running one; --all stops every one started by pg start.\n"
+        "list   the clusters of this user and whether their server runs.\n"
+        "\n"
+        "As root, initdb and the server run as the unprivileged user 'postgres'\n"
+        "(override with PERFGATE_PG_USER; 'nobody' if there is no 'postgres'); nothing\n"
+        "else is created system-wide. Clusters left by a killed perfgate are removed by\n"
+        "the next start.\n",
+    .indent = 9,
+    .col = 24,
+};
+
+static const pf_cli_opt k_stop_opts[] = {
+    /* Documented in pg's --help, under stop. */
+    {.name = "all", .kind = PF_CLI_FLAG, .at = 0},
+    {0},
+};
+
+static const pf_cli_spec k_stop_spec = {
+    .cmd = "pg stop",
+    .opts = k_stop_opts,
+    .operands = "[DIR | --all]",
+    .doc = &k_start_spec,
+};
 
 static void print_env(const pf_cluster *c)
 {
@@ -69,48 +104,16 @@ static int first_query(const pf_cluster *c, pf_error *err)
 
 static int pg_start(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"env", no_argument, NULL, 'e'},
-        {"foreground", no_argument, NULL, 'f'},
-        {"timeout", required_argument, NULL, 't'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    bool env = false, foreground = false;
-    double timeout_ms = 30000;
+    start_cli o = {false, false, 30000};
+    int prc = pf_cli_parse(&k_start_spec, &o, argc, argv);
+    if (prc != PF_CLI_CONTINUE)
+        return prc;
     pf_error err;
     pf_error_clear(&err);
-    int c;
-    while ((c = getopt_long(argc, argv, ":eft:vh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'e':
-            env = true;
-            break;
-        case 'f':
-            foreground = true;
-            break;
-        case 't':
-            if (pf_duration_parse(optarg, &timeout_ms, &err) < 0)
-                return pf_cli_usage_error(k_usage, "pg start: --timeout: %s", err.msg);
-            break;
-        case 'v':
-            pf_cli_verbose = true;
-            break;
-        case 'h':
-            fputs(k_usage, stdout);
-            fputs(k_help, stdout);
-            return PF_EXIT_OK;
-        default:
-            return pf_cli_bad_option("pg start", k_usage, c, argv);
-        }
-    }
-    if (optind < argc)
-        return pf_cli_usage_error(k_usage, "pg start: unexpected argument '%s'", argv[optind]);
 
     pf_cluster_opts copts = {0};
-    copts.detached = !foreground;
-    copts.start_timeout_ms = (int)timeout_ms;
+    copts.detached = !o.foreground;
+    copts.start_timeout_ms = (int)o.timeout_ms;
     pf_cluster *cl = NULL;
     uint64_t t0 = pf_now_ns();
     if (pf_cluster_start(&cl, &copts, &err) < 0)
@@ -129,13 +132,13 @@ static int pg_start(int argc, char **argv)
                    total, pf_cluster_initdb_ms(cl), pf_cluster_ready_ms(cl),
                    *user ? ", running as user " : "", user, pf_cluster_dir(cl));
     }
-    if (env)
+    if (o.env)
         print_env(cl);
     else
         printf("%s\n", pf_cluster_dsn(cl));
     fflush(stdout);
 
-    if (!foreground) {
+    if (!o.foreground) {
         pf_cluster_free(cl); /* detached: leaves the server running */
         return PF_EXIT_OK;
     }
@@ -156,28 +159,12 @@ static int pg_start(int argc, char **argv)
 
 static int pg_stop(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"all", no_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     bool all = false;
-    int c;
-    while ((c = getopt_long(argc, argv, ":ah", opts, NULL)) != -1) {
-        switch (c) {
-        case 'a':
-            all = true;
-            break;
-        case 'h':
-            fputs(k_usage, stdout);
-            fputs(k_help, stdout);
-            return PF_EXIT_OK;
-        default:
-            return pf_cli_bad_option("pg stop", k_usage, c, argv);
-        }
-    }
+    int prc = pf_cli_parse(&k_stop_spec, &all, argc, argv);
+    if (prc != PF_CLI_CONTINUE)
+        return prc;
     if (argc - optind > 1 || (all && optind < argc))
-        return pf_cli_usage_error(k_usage, "pg stop: give one DIR or --all");
+        return pf_cli_spec_error(&k_stop_spec, "pg stop: give one DIR or --all");
     pf_error err;
     pf_error_clear(&err);
     char **dirs = NULL;
@@ -221,7 +208,7 @@ static int pg_list(int argc, char **argv)
 {
     (void)argv;
     if (argc > 1)
-        return pf_cli_usage_error(k_usage, "pg list: takes no arguments");
+        return pf_cli_spec_error(&k_start_spec, "pg list: takes no arguments");
     char **dirs = NULL;
     pf_error err;
     if (pf_cluster_list(NULL, false, &dirs, &err) < 0)
@@ -235,11 +222,10 @@ static int pg_list(int argc, char **argv)
 int pf_cmd_pg(int argc, char **argv)
 {
     if (argc < 2)
-        return pf_cli_usage_error(k_usage, "pg: say start, stop or list");
+        return pf_cli_spec_error(&k_start_spec, "pg: say start, stop or list");
     const char *sub = argv[1];
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        fputs(k_usage, stdout);
-        fputs(k_help, stdout);
+        pf_cli_help(&k_start_spec, stdout);
         return PF_EXIT_OK;
     }
     if (strcmp(sub, "start") == 0)
@@ -248,5 +234,5 @@ int pf_cmd_pg(int argc, char **argv)
         return pg_stop(argc - 1, argv + 1);
     if (strcmp(sub, "list") == 0)
         return pg_list(argc - 1, argv + 1);
-    return pf_cli_usage_error(k_usage, "pg: unknown subcommand '%s'", sub);
+    return pf_cli_spec_error(&k_start_spec, "pg: unknown subcommand '%s'", sub);
 }

@@ -1,5 +1,5 @@
 /* perfgate report: the dashboard as one self-contained HTML file. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,38 +9,6 @@
 #include "../timeutil.h"
 #include "cli.h"
 
-
-static const char k_usage[] =
-    "Usage: perfgate report --out FILE [--results DIR] [--store-dsn DSN] [--source NAME]\n"
-    "                       [--config FILE] [--baselines DIR | --no-git] [--window 24h]\n"
-    "                       [--top N] [--title TEXT]\n";
-
-static const char k_help[] =
-    "\n"
-    "Write the dashboard: one HTML file (inline CSS and SVG, no external URL) with\n"
-    "the gate's cases over time (median and p95 per run, the baseline and its\n"
-    "±20 % band, regressions marked), RLS overhead ratios and load-test\n"
-    "percentiles from a directory of JSON results, and production from the\n"
-    "monitor's history store: per-category trends against the thresholds with the\n"
-    "alerts drawn, top queries by total and by mean time, the alerts that fired.\n"
-    "Details: docs/dashboard.md.\n"
-    "\n"
-    "  --out FILE        the HTML file to write ('-': stdout)\n"
-    "  --results DIR     JSON results of past runs (perfgate run/rls/load --json,\n"
-    "                    e.g. CI artifacts; searched three levels deep)\n"
-    "  --store-dsn DSN   the monitor's history store (also $" PF_STORE_DSN_ENV ")\n"
-    "  --source NAME     the monitored source in the store (default: the newest)\n"
-    "  --config FILE     the monitor's config: categories and thresholds\n"
-    "                    (default fixtures/monitoring/healthcare.json)\n"
-    "  --baselines DIR   mark baseline re-recordings from its git log (default\n"
-    "                    baselines/ when --results is given)\n"
-    "  --no-git          do not read the baselines' git history\n"
-    "  --window D        production window, ending at the newest snapshot (24h)\n"
-    "  --top N           rows of the top-query tables (10)\n"
-    "  --title TEXT      the page's title\n"
-    "\n"
-    "Exit status: 0 written, 2 bad options or input, 3 the store could not be used.\n";
-
 typedef struct report_cli {
     const char *out, *results, *store_dsn, *source, *config, *baselines, *title;
     bool no_git;
@@ -48,85 +16,83 @@ typedef struct report_cli {
     int top;
 } report_cli;
 
+static int parse_window(void *base, const char *arg, const char *usage)
+{
+    report_cli *o = base;
+    pf_error e;
+    if (pf_duration_parse(arg, &o->window_ms, &e) < 0 || o->window_ms < 60000)
+        return pf_cli_usage_error(usage, "report: --window: '%s' is not a duration of at least "
+                                         "1m (examples: 6h, 24h, 7d)",
+                                  arg);
+    return 0;
+}
+
+#define AT(field) offsetof(report_cli, field)
+
+static const pf_cli_opt k_opts[] = {
+    {.name = "out", .kind = PF_CLI_STRING, .at = AT(out), .meta = "FILE",
+     .synopsis = "--out FILE", .help = "the HTML file to write ('-': stdout)"},
+    {.name = "results", .kind = PF_CLI_STRING, .at = AT(results), .meta = "DIR",
+     .help = "JSON results of past runs (perfgate run/rls/load --json,\n"
+             "e.g. CI artifacts; searched three levels deep)"},
+    {.name = "store-dsn", .kind = PF_CLI_STRING, .at = AT(store_dsn), .meta = "DSN",
+     .help = "the monitor's history store (also $" PF_STORE_DSN_ENV ")"},
+    {.name = "source", .kind = PF_CLI_STRING, .at = AT(source), .meta = "NAME",
+     .help = "the monitored source in the store (default: the newest)"},
+    {.name = "config", .kind = PF_CLI_STRING, .at = AT(config), .meta = "FILE",
+     .help = "the monitor's config: categories and thresholds\n"
+             "(default fixtures/monitoring/healthcare.json)"},
+    {.name = "baselines", .kind = PF_CLI_STRING, .at = AT(baselines), .meta = "DIR",
+     .synopsis = "[--baselines DIR | --no-git]",
+     .help = "mark baseline re-recordings from its git log (default\n"
+             "baselines/ when --results is given)"},
+    {.name = "no-git", .kind = PF_CLI_FLAG, .at = AT(no_git), .synopsis = "",
+     .help = "do not read the baselines' git history"},
+    {.name = "window", .kind = PF_CLI_CUSTOM, .parse = parse_window, .meta = "D",
+     .synopsis = "[--window 24h]",
+     .help = "production window, ending at the newest snapshot (24h)"},
+    {.name = "top", .kind = PF_CLI_INT, .at = AT(top), .min = 1, .max = 1000, .meta = "N",
+     .help = "rows of the top-query tables (10)"},
+    {.name = "title", .kind = PF_CLI_STRING, .at = AT(title), .meta = "TEXT",
+     .help = "the page's title"},
+    /* Accepted, not documented: the report says little beyond its notes. */
+    {.name = "verbose", .short_name = 'v', .kind = PF_CLI_VERBOSE},
+    {0},
+};
+
+static const pf_cli_spec k_spec = {
+    .cmd = "report",
+    .opts = k_opts,
+    .about = "\n"
+             "Write the dashboard: one HTML file (inline CSS and SVG, no external URL) with\n"
+             "the gate's cases over time (median and p95 per run, the baseline and its\n"
+             "±20 % band, regressions marked), RLS overhead ratios and load-test\n"
+             "percentiles from a directory of JSON results, and production from the\n"
+             "monitor's history store: per-category trends against the thresholds with the\n"
+             "alerts drawn, top queries by total and by mean time, the alerts that fired.\n"
+             "Details: docs/dashboard.md.\n"
+             "\n",
+    .epilog = "\n"
+              "Exit status: 0 written, 2 bad options or input, 3 the store could not be used.\n",
+    .col = 20,
+};
+
 static int parse(int argc, char **argv, report_cli *o)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'},
-        {"results", required_argument, NULL, 'r'},
-        {"store-dsn", required_argument, NULL, 'S'},
-        {"source", required_argument, NULL, 'n'},
-        {"config", required_argument, NULL, 'c'},
-        {"baselines", required_argument, NULL, 'b'},
-        {"no-git", no_argument, NULL, 'G'},
-        {"window", required_argument, NULL, 'w'},
-        {"top", required_argument, NULL, 't'},
-        {"title", required_argument, NULL, 'T'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    pf_error e;
-    while ((c = getopt_long(argc, argv, ":o:r:S:n:c:b:w:t:vh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            o->out = optarg;
-            break;
-        case 'r':
-            o->results = optarg;
-            break;
-        case 'S':
-            o->store_dsn = optarg;
-            break;
-        case 'n':
-            o->source = optarg;
-            break;
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'b':
-            o->baselines = optarg;
-            break;
-        case 'G':
-            o->no_git = true;
-            break;
-        case 'w':
-            if (pf_duration_parse(optarg, &o->window_ms, &e) < 0 || o->window_ms < 60000)
-                return pf_cli_usage_error(k_usage, "report: --window: '%s' is not a duration "
-                                                   "of at least 1m (examples: 6h, 24h, 7d)",
-                                          optarg);
-            break;
-        case 't':
-            if (pf_cli_parse_int(k_usage, "--top", optarg, 1, 1000, &o->top) < 0)
-                return PF_EXIT_USAGE;
-            break;
-        case 'T':
-            o->title = optarg;
-            break;
-        case 'v':
-            pf_cli_verbose = true;
-            break;
-        case 'h':
-            fputs(k_usage, stdout);
-            fputs(k_help, stdout);
-            return PF_EXIT_OK;
-        default:
-            return pf_cli_bad_option("report", k_usage, c, argv);
-        }
-    }
-    if (optind < argc)
-        return pf_cli_usage_error(k_usage, "report: unexpected argument '%s'", argv[optind]);
+    int rc = pf_cli_parse(&k_spec, o, argc, argv);
+    if (rc != PF_CLI_CONTINUE)
+        return rc;
     if (o->out == NULL)
-        return pf_cli_usage_error(k_usage, "report: --out FILE is required");
+        return pf_cli_spec_error(&k_spec, "report: --out FILE is required");
     if (o->store_dsn == NULL)
         o->store_dsn = pf_cli_env(PF_STORE_DSN_ENV);
     if (o->results == NULL && o->store_dsn == NULL)
-        return pf_cli_usage_error(k_usage, "report: nothing to show: give --results DIR (JSON "
-                                           "results of past runs) and/or --store-dsn DSN (the "
-                                           "monitor's history store)");
+        return pf_cli_spec_error(&k_spec, "report: nothing to show: give --results DIR (JSON "
+                                          "results of past runs) and/or --store-dsn DSN (the "
+                                          "monitor's history store)");
     if (o->no_git && o->baselines != NULL)
-        return pf_cli_usage_error(k_usage, "report: --baselines and --no-git exclude each other");
-    return -1;
+        return pf_cli_spec_error(&k_spec, "report: --baselines and --no-git exclude each other");
+    return PF_CLI_CONTINUE;
 }
 
 int pf_cmd_report(int argc, char **argv)
@@ -134,7 +100,7 @@ int pf_cmd_report(int argc, char **argv)
     report_cli o;
     memset(&o, 0, sizeof o);
     int prc = parse(argc, argv, &o);
-    if (prc >= 0)
+    if (prc != PF_CLI_CONTINUE)
         return prc;
     char *default_cfg = NULL, *default_base = NULL, *html = NULL;
     char **notes = NULL;

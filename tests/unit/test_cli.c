@@ -1,9 +1,11 @@
 /* The CLI contract, table-driven: argv -> exit status + output pattern. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "testutil.h"
 
 typedef struct cli_case {
@@ -89,6 +91,136 @@ START_TEST(test_empty_dsn_env_is_no_dsn)
 }
 END_TEST
 
+/* The target group (--schema --dataset --dsn --scale --seed --jobs
+ * --auth-shim --no-seed) is one table shared by every command that seeds:
+ * each case runs against each of them, with the same status and message.
+ * "%s" in a pattern stands for the command (the seed option in SEED
+ * cases). */
+typedef struct target_cmd {
+    const char *name;
+    const char *data_seed; /* the option that seeds the data */
+    bool no_seed;          /* has --no-seed */
+} target_cmd;
+
+static const target_cmd k_target_cmds[] = {
+    {"run", "--seed", true},
+    {"rls", "--seed", true},
+    {"seed", "--seed", false},
+    {"load", "--data-seed", false},
+};
+
+typedef struct target_case {
+    const char *args[3]; /* "SEED" stands for the command's data_seed option */
+    const char *err_has;
+} target_case;
+
+static const target_case k_target_cases[] = {
+    {{"--scale", "0"}, "perfgate: --scale: '0' is not a number >= 1e-06\n"},
+    {{"--scale", "many"}, "perfgate: --scale: 'many' is not a number >= 1e-06\n"},
+    {{"SEED", "-1"}, "perfgate: %s: '-1' is not a non-negative integer\n"},
+    {{"SEED", "x1"}, "perfgate: %s: 'x1' is not a non-negative integer\n"},
+    {{"--jobs", "0"}, "perfgate: --jobs: '0' is not an integer in [1, 64]\n"},
+    {{"--jobs", "65"}, "perfgate: --jobs: '65' is not an integer in [1, 64]\n"},
+    {{"--jobs", "2x"}, "perfgate: --jobs: '2x' is not an integer in [1, 64]\n"},
+    {{"--dataset"}, "perfgate: %s: option '--dataset' needs a value\n"},
+    {{"--schema"}, "perfgate: %s: option '--schema' needs a value\n"},
+    {{"--dsn"}, "perfgate: %s: option '--dsn' needs a value\n"},
+    {{"--no-such-option"}, "perfgate: %s: unknown option '--no-such-option'\n"},
+    {{"-S", "x"}, "perfgate: %s: unknown option '-S'\n"},
+    {{"stray"}, "perfgate: %s: unexpected argument 'stray'\n"},
+};
+
+START_TEST(test_target_options_of_every_seeding_command)
+{
+    const target_case *c = &k_target_cases[_i];
+    for (size_t k = 0; k < sizeof k_target_cmds / sizeof k_target_cmds[0]; k++) {
+        const target_cmd *cmd = &k_target_cmds[k];
+        char *argv[10];
+        int n = 0;
+        argv[n++] = (char *)pf_test_bin();
+        argv[n++] = (char *)cmd->name;
+        /* Should the case's option be taken, the command stops here before
+         * a server starts (the case then fails on its message). */
+        argv[n++] = "--dataset";
+        argv[n++] = "/nonexistent/dataset.json";
+        int first = n;
+        for (int a = 0; a < 3 && c->args[a] != NULL; a++)
+            argv[n++] = (char *)(strcmp(c->args[a], "SEED") == 0 ? cmd->data_seed : c->args[a]);
+        argv[n] = NULL;
+        char want[256], usage[64];
+        bool seed_case = strcmp(c->args[0], "SEED") == 0;
+        snprintf(want, sizeof want, c->err_has, seed_case ? cmd->data_seed : cmd->name);
+        snprintf(usage, sizeof usage, "\nUsage: perfgate %s [", cmd->name);
+        char *env[] = {"PERFGATE_DSN=", NULL};
+        pf_run_result r;
+        pf_test_run(argv, env, NULL, &r);
+        ck_assert_msg(r.status == 2, "%s %s: status %d; stderr: %s", cmd->name, argv[first],
+                      r.status, r.err);
+        ck_assert_msg(strstr(r.err, want) != NULL, "%s %s: stderr lacks '%s': %s", cmd->name,
+                      argv[first], want, r.err);
+        ck_assert_msg(strstr(r.err, usage) != NULL, "%s %s: no usage: %s", cmd->name,
+                      argv[first], r.err);
+        pf_run_result_dispose(&r);
+    }
+}
+END_TEST
+
+/* --no-seed needs a database that is seeded already: refused without
+ * --dsn where it exists, unknown where it does not. */
+START_TEST(test_no_seed_of_every_seeding_command)
+{
+    for (size_t k = 0; k < sizeof k_target_cmds / sizeof k_target_cmds[0]; k++) {
+        const target_cmd *cmd = &k_target_cmds[k];
+        char *argv[] = {(char *)pf_test_bin(), (char *)cmd->name, "--no-seed", NULL};
+        char *env[] = {"PERFGATE_DSN=", NULL};
+        char want[128];
+        snprintf(want, sizeof want,
+                 cmd->no_seed ? "%s: --no-seed needs --dsn" : "%s: unknown option '--no-seed'",
+                 cmd->name);
+        pf_run_result r;
+        pf_test_run(argv, env, NULL, &r);
+        ck_assert_msg(r.status == 2, "%s: status %d; stderr: %s", cmd->name, r.status, r.err);
+        ck_assert_msg(strstr(r.err, want) != NULL, "%s: stderr lacks '%s': %s", cmd->name, want,
+                      r.err);
+        pf_run_result_dispose(&r);
+    }
+}
+END_TEST
+
+/* Every option of the group is in each seeding command's Usage line and
+ * has a line of its own in its --help: a new option of the group reaches
+ * them all. (load words --dsn itself and seeds the data with --data-seed.) */
+START_TEST(test_target_options_are_documented_by_every_seeding_command)
+{
+    for (size_t k = 0; k < sizeof k_target_cmds / sizeof k_target_cmds[0]; k++) {
+        const target_cmd *cmd = &k_target_cmds[k];
+        char *argv[] = {(char *)pf_test_bin(), (char *)cmd->name, "--help", NULL};
+        pf_run_result r;
+        pf_test_run(argv, NULL, NULL, &r);
+        ck_assert_int_eq(r.status, 0);
+        const char *options = strstr(r.out, "\n\n");
+        ck_assert_ptr_nonnull(options);
+        size_t usage_len = (size_t)(options - r.out);
+        for (const pf_cli_opt *o = pf_cli_target_group.opts; o->kind != PF_CLI_END; o++) {
+            const char *name = o->name;
+            if (strcmp(name, "seed") == 0)
+                name = cmd->data_seed + 2;
+            if (strcmp(name, "no-seed") == 0 && !cmd->no_seed)
+                continue;
+            char in_usage[64], line[64];
+            snprintf(in_usage, sizeof in_usage, "[--%s", name);
+            snprintf(line, sizeof line, "\n  --%s", name);
+            const char *u = strstr(r.out, in_usage);
+            ck_assert_msg(u != NULL && (size_t)(u - r.out) < usage_len, "%s: usage lacks %s:\n%s",
+                          cmd->name, in_usage, r.out);
+            ck_assert_msg(strstr(options, line) != NULL, "%s --help: no line for --%s:\n%s",
+                          cmd->name, name, r.out);
+        }
+        pf_run_result_dispose(&r);
+    }
+}
+END_TEST
+
 START_TEST(test_every_command_has_help)
 {
     pf_run_result r;
@@ -124,6 +256,10 @@ int main(void)
     tcase_add_loop_test(tc, test_cli_table, 0, (int)(sizeof k_cases / sizeof k_cases[0]));
     tcase_add_test(tc, test_every_command_has_help);
     tcase_add_test(tc, test_empty_dsn_env_is_no_dsn);
+    tcase_add_loop_test(tc, test_target_options_of_every_seeding_command, 0,
+                        (int)(sizeof k_target_cases / sizeof k_target_cases[0]));
+    tcase_add_test(tc, test_no_seed_of_every_seeding_command);
+    tcase_add_test(tc, test_target_options_are_documented_by_every_seeding_command);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

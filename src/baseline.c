@@ -17,11 +17,6 @@
 /* The largest seed a JSON number (a double) holds exactly: 2^53. */
 #define PF_SEED_EXACT 9007199254740992ULL
 
-char *pf_baseline_path(const char *dir, const char *group, const char *name)
-{
-    return pf_asprintf("%s/%s/%s.json", dir, group, name);
-}
-
 /* ------------------------------------------------------------------ write */
 
 /* Room for any finite double in fixed notation (DBL_MAX has 309 digits):

@@ -1,5 +1,5 @@
-/* Committed baselines: one JSON file per case, baselines/<group>/<name>.json,
- * with a stable key order and number format so a baseline-update PR shows a
+/* Committed baselines: one JSON file per case (its path: baselines.h), with
+ * a stable key order and number format so a baseline-update PR shows a
  * readable diff, written atomically. Reading is strict: a malformed file is
  * bad input naming the file (and line for syntax errors). */
 #ifndef PF_BASELINE_H
@@ -59,9 +59,6 @@ typedef struct pf_baseline {
     char *plan_summary;
     char **plan_nodes; /* NULL-terminated */
 } pf_baseline;
-
-/* baselines/<group>/<name>.json; caller frees. */
-char *pf_baseline_path(const char *dir, const char *group, const char *name);
 
 /* Read a baseline. Returns 1 (and leaves *out empty) if the file does not
  * exist, 0 when read, -1 on a malformed file (PF_EXIT_USAGE, names it). */

@@ -1,12 +1,12 @@
 /* The gate run. */
 #include "gate.h"
 
-#include <dirent.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "baselines.h"
 #include "buf.h"
 #include "dataset.h"
 #include "db.h"
@@ -69,50 +69,6 @@ static int capture_env(pf_db *db, const pf_dataset *ds, const pf_gate_opts *o, u
     env->scale = o->scale;
     env->seed = seed;
     return 0;
-}
-
-/* Baselines under dir whose case is not in the registry. */
-static char **find_removed(const char *dir, const pf_registry *reg)
-{
-    size_t n = 0, cap = 4;
-    char **out = pf_calloc(cap, sizeof *out);
-    pf_error ignored;
-    if (!pf_path_is_dir(dir))
-        return out;
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        char *sub = pf_path_join(dir, de->d_name);
-        if (pf_path_is_dir(sub)) {
-            char **files = NULL;
-            size_t nf = 0;
-            if (pf_dir_list(sub, ".json", &files, &nf, &ignored) == 0) {
-                for (size_t i = 0; i < nf; i++) {
-                    size_t len = strlen(files[i]) - 5;
-                    bool found = false;
-                    for (size_t k = 0; k < reg->n && !found; k++)
-                        found = strcmp(reg->cases[k].group, de->d_name) == 0 &&
-                                strlen(reg->cases[k].name) == len &&
-                                strncmp(reg->cases[k].name, files[i], len) == 0;
-                    if (!found) {
-                        if (n + 1 >= cap) {
-                            cap *= 2;
-                            out = pf_realloc(out, cap * sizeof *out);
-                        }
-                        out[n++] = pf_path_join(sub, files[i]);
-                        out[n] = NULL;
-                    }
-                }
-            }
-            pf_strv_free(files);
-        }
-        free(sub);
-    }
-    if (d)
-        closedir(d);
-    return out;
 }
 
 /* A measurement connection: no statement may run longer than the timeout,
@@ -650,7 +606,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
             pf_case_result *r = &out->cases[out->n_cases++];
             r->c = c;
             r->instr_job = r->base_instr_job = -1;
-            r->baseline_path = pf_baseline_path(o->baselines_dir, c->group, c->name);
+            r->baseline_path = pf_baselines_case_path(o->baselines_dir, c->group, c->name);
             int br = pf_baseline_read(r->baseline_path, &r->baseline, err);
             if (br < 0)
                 goto cleanup;
@@ -680,7 +636,7 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         }
     }
     if ((o->only == NULL || *o->only == '\0') && o->base_ref == NULL)
-        out->removed = find_removed(o->baselines_dir, out->registry);
+        out->removed = pf_baselines_removed(o->baselines_dir, out->registry);
     /* The data generator planned (a dataset that cannot be generated is
      * bad input) before a server starts. */
     pf_prepare_opts po;

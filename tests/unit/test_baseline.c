@@ -453,14 +453,6 @@ START_TEST(test_instructions_are_optional_and_bounded)
 }
 END_TEST
 
-START_TEST(test_baseline_path)
-{
-    char *p = pf_baseline_path("baselines", "timeline", "timeline_recent_page");
-    ck_assert_str_eq(p, "baselines/timeline/timeline_recent_page.json");
-    free(p);
-}
-END_TEST
-
 /* ---------------------------------------------------------------- reading */
 
 START_TEST(test_read_of_a_missing_file_returns_1)
@@ -929,7 +921,6 @@ int main(void)
     tcase_add_test(tr, test_render_is_stable_and_diff_friendly);
     tcase_add_test(tr, test_render_matches_the_golden_file);
     tcase_add_test(tr, test_instructions_are_optional_and_bounded);
-    tcase_add_test(tr, test_baseline_path);
     suite_add_tcase(s, tr);
     TCase *tread = tcase_create("read");
     tcase_add_checked_fixture(tread, dir_setup, dir_teardown);

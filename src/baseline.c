@@ -1,4 +1,5 @@
-/* Baseline files. cJSON stays inside this file. */
+/* Baseline files: written through the stable printer (json.h), read with
+ * cJSON, which stays inside this file. */
 #include "baseline.h"
 
 #include <errno.h>
@@ -11,138 +12,123 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
 #include "fsutil.h"
+#include "json.h"
 
 /* The largest seed a JSON number (a double) holds exactly: 2^53. */
 #define PF_SEED_EXACT 9007199254740992ULL
 
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
 /* ------------------------------------------------------------------ write */
 
-/* Room for any finite double in fixed notation (DBL_MAX has 309 digits):
- * a shorter buffer would silently write a different number. */
-#define FIXED_MAX 400
+/* Milliseconds and the normalised median: fixed decimals, never an
+ * exponent, so a changed value is a changed line and nothing else. */
+#define MS_DECIMALS 4
+#define NORM_DECIMALS 6
 
-/* Numbers are added pre-formatted (raw) so the text never depends on
- * cJSON's float printing: fixed decimals, no exponent. */
-static void add_ms(cJSON *o, const char *key, double v)
+static void put_env(pf_json_writer *w, const pf_env *env)
 {
-    char buf[FIXED_MAX];
-    snprintf(buf, sizeof buf, "%.4f", isfinite(v) ? v : 0.0);
-    cJSON_AddRawToObject(o, key, buf);
-}
+    pf_json_begin_object(w, "environment");
+    pf_json_put_string(w, "server_version", or_empty(env->server_version));
+    pf_json_put_int(w, "server_major", env->server_major);
+    pf_json_begin_object(w, "settings");
+    for (size_t i = 0; env->setting_names && env->setting_names[i]; i++)
+        pf_json_put_string(w, env->setting_names[i], or_empty(env->setting_values[i]));
+    pf_json_end(w);
+    pf_json_end(w);
 
-static void add_int(cJSON *o, const char *key, long long v)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", v);
-    cJSON_AddRawToObject(o, key, buf);
-}
-
-static void add_str(cJSON *o, const char *key, const char *v)
-{
-    cJSON_AddStringToObject(o, key, v ? v : "");
-}
-
-char *pf_baseline_render(const pf_baseline *b)
-{
-    cJSON *root = cJSON_CreateObject();
-    add_int(root, "format", PF_BASELINE_FORMAT);
-    add_str(root, "case", b->case_name);
-    add_str(root, "group", b->group);
-    add_str(root, "file", b->file);
-    add_str(root, "sql_hash", b->sql_hash);
-
-    cJSON *env = cJSON_AddObjectToObject(root, "environment");
-    add_str(env, "server_version", b->env.server_version);
-    add_int(env, "server_major", b->env.server_major);
-    cJSON *settings = cJSON_AddObjectToObject(env, "settings");
-    for (size_t i = 0; b->env.setting_names && b->env.setting_names[i]; i++)
-        add_str(settings, b->env.setting_names[i], b->env.setting_values[i]);
-
-    cJSON *ds = cJSON_AddObjectToObject(root, "dataset");
-    add_str(ds, "name", b->env.dataset_name);
-    add_str(ds, "hash", b->env.dataset_hash);
-    if (b->env.data_checksum != NULL)
-        add_str(ds, "checksum", b->env.data_checksum);
+    pf_json_begin_object(w, "dataset");
+    pf_json_put_string(w, "name", or_empty(env->dataset_name));
+    pf_json_put_string(w, "hash", or_empty(env->dataset_hash));
+    if (env->data_checksum != NULL)
+        pf_json_put_string(w, "checksum", env->data_checksum);
     /* Scale and seed must read back exactly (pf_env_mismatch compares them
      * exactly): the shortest decimal that round-trips, and a seed beyond
      * 2^53 (not exact as a JSON number, i.e. a double) as a string. */
     char num[32];
-    double scale = isfinite(b->env.scale) ? b->env.scale : 0.0;
+    double scale = isfinite(env->scale) ? env->scale : 0.0;
     snprintf(num, sizeof num, "%.15g", scale);
     if (strtod(num, NULL) != scale)
         snprintf(num, sizeof num, "%.17g", scale);
-    cJSON_AddRawToObject(ds, "scale", num);
-    snprintf(num, sizeof num, "%llu", (unsigned long long)b->env.seed);
-    if (b->env.seed <= PF_SEED_EXACT)
-        cJSON_AddRawToObject(ds, "seed", num);
+    pf_json_put_raw(w, "scale", num);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)env->seed);
+    if (env->seed <= PF_SEED_EXACT)
+        pf_json_put_raw(w, "seed", num);
     else
-        cJSON_AddStringToObject(ds, "seed", num);
+        pf_json_put_string(w, "seed", num);
+    pf_json_end(w);
+}
 
-    cJSON *lat = cJSON_AddObjectToObject(root, "latency");
-    add_int(lat, "n", b->n);
-    add_ms(lat, "median_ms", b->median_ms);
-    add_ms(lat, "p95_ms", b->p95_ms);
-    add_ms(lat, "p99_ms", b->p99_ms);
-    add_ms(lat, "mean_ms", b->mean_ms);
-    add_ms(lat, "stddev_ms", b->stddev_ms);
-    add_ms(lat, "calibration_ms", b->calibration_ms);
-    char norm[FIXED_MAX];
-    snprintf(norm, sizeof norm, "%.6f", isfinite(b->normalized_median) ? b->normalized_median : 0);
-    cJSON_AddRawToObject(lat, "normalized_median", norm);
+static void put_latency(pf_json_writer *w, const pf_baseline *b)
+{
+    pf_json_begin_object(w, "latency");
+    pf_json_put_int(w, "n", b->n);
+    pf_json_put_fixed(w, "median_ms", b->median_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "p95_ms", b->p95_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "p99_ms", b->p99_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "mean_ms", b->mean_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "stddev_ms", b->stddev_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "calibration_ms", b->calibration_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "normalized_median", b->normalized_median, NORM_DECIMALS);
     /* The latency distribution as 101 quantiles (0%, 1%, ..., 100%) in
      * microseconds on one line: what the rank test compares against. */
-    pf_buf q = PF_BUF_INIT;
-    pf_buf_putc(&q, '[');
+    pf_json_begin_array(w, "quantiles_us");
     for (int i = 0; i < b->n_quantiles; i++)
-        pf_buf_printf(&q, "%s%lld", i ? ", " : "", llround(b->quantiles_ms[i] * 1000.0));
-    pf_buf_putc(&q, ']');
-    cJSON_AddRawToObject(lat, "quantiles_us", pf_buf_str(&q));
-    pf_buf_dispose(&q);
+        pf_json_put_int(w, NULL, llround(b->quantiles_ms[i] * 1000.0));
+    pf_json_end(w);
+    pf_json_end(w);
+}
 
-    cJSON *work = cJSON_AddObjectToObject(root, "work");
-    add_int(work, "buffers", (long long)(b->work.shared_hit + b->work.shared_read));
-    add_int(work, "shared_hit", (long long)b->work.shared_hit);
-    add_int(work, "shared_read", (long long)b->work.shared_read);
-    add_int(work, "temp_read", (long long)b->work.temp_read);
-    add_int(work, "temp_written", (long long)b->work.temp_written);
-    add_int(work, "rows", (long long)b->work.rows);
-    add_int(work, "rows_processed", (long long)b->work.rows_processed);
-    add_int(work, "function_calls", (long long)b->function_calls);
-
+static void put_work(pf_json_writer *w, const pf_baseline *b)
+{
+    pf_json_begin_object(w, "work");
+    pf_json_put_int(w, "buffers", b->work.shared_hit + b->work.shared_read);
+    pf_json_put_int(w, "shared_hit", b->work.shared_hit);
+    pf_json_put_int(w, "shared_read", b->work.shared_read);
+    pf_json_put_int(w, "temp_read", b->work.temp_read);
+    pf_json_put_int(w, "temp_written", b->work.temp_written);
+    pf_json_put_int(w, "rows", b->work.rows);
+    pf_json_put_int(w, "rows_processed", b->work.rows_processed);
+    pf_json_put_int(w, "function_calls", b->function_calls);
+    pf_json_end(w);
     if (b->has_instructions) {
-        cJSON *ins = cJSON_AddObjectToObject(root, "instructions");
-        add_int(ins, "per_execution", (long long)b->instructions);
-        add_int(ins, "iterations", b->instr_iterations);
-        add_str(ins, "method", b->instr_method);
-        add_str(ins, "valgrind", b->instr_valgrind);
-        add_str(ins, "arch", b->instr_arch);
-        add_str(ins, "server_build", b->instr_server_build);
+        pf_json_begin_object(w, "instructions");
+        pf_json_put_int(w, "per_execution", b->instructions);
+        pf_json_put_int(w, "iterations", b->instr_iterations);
+        pf_json_put_string(w, "method", or_empty(b->instr_method));
+        pf_json_put_string(w, "valgrind", or_empty(b->instr_valgrind));
+        pf_json_put_string(w, "arch", or_empty(b->instr_arch));
+        pf_json_put_string(w, "server_build", or_empty(b->instr_server_build));
+        pf_json_end(w);
     }
+}
 
-    cJSON *plan = cJSON_AddObjectToObject(root, "plan");
-    add_str(plan, "fingerprint", b->fingerprint);
-    add_str(plan, "summary", b->plan_summary);
-    cJSON *nodes = cJSON_AddArrayToObject(plan, "nodes");
+char *pf_baseline_render(const pf_baseline *b)
+{
+    pf_json_writer *w = pf_json_writer_new(PF_JSON_SPACES);
+    pf_json_begin_object(w, NULL);
+    pf_json_put_int(w, "format", PF_BASELINE_FORMAT);
+    pf_json_put_string(w, "case", or_empty(b->case_name));
+    pf_json_put_string(w, "group", or_empty(b->group));
+    pf_json_put_string(w, "file", or_empty(b->file));
+    pf_json_put_string(w, "sql_hash", or_empty(b->sql_hash));
+    put_env(w, &b->env);
+    put_latency(w, b);
+    put_work(w, b);
+    pf_json_begin_object(w, "plan");
+    pf_json_put_string(w, "fingerprint", or_empty(b->fingerprint));
+    pf_json_put_string(w, "summary", or_empty(b->plan_summary));
+    pf_json_begin_array(w, "nodes");
     for (size_t i = 0; b->plan_nodes && b->plan_nodes[i]; i++)
-        cJSON_AddItemToArray(nodes, cJSON_CreateString(b->plan_nodes[i]));
-
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    /* Two spaces instead of cJSON's tabs, and a final newline. */
-    pf_buf out = PF_BUF_INIT;
-    for (const char *c = text; *c; c++) {
-        if (*c == '\t' && c > text && c[-1] == ':')
-            pf_buf_putc(&out, ' ');
-        else if (*c == '\t')
-            pf_buf_puts(&out, "  ");
-        else
-            pf_buf_putc(&out, *c);
-    }
-    pf_buf_putc(&out, '\n');
-    cJSON_free(text);
-    return pf_buf_steal(&out);
+        pf_json_put_string(w, NULL, b->plan_nodes[i]);
+    pf_json_end(w);
+    pf_json_end(w);
+    pf_json_end(w);
+    return pf_json_writer_finish(w);
 }
 
 int pf_baseline_write(const char *path, const pf_baseline *b, pf_error *err)

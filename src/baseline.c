@@ -14,6 +14,7 @@
 
 #include "fsutil.h"
 #include "json.h"
+#include "stats.h"
 
 /* The largest seed a JSON number (a double) holds exactly: 2^53. */
 #define PF_SEED_EXACT 9007199254740992ULL
@@ -433,6 +434,32 @@ static char **strv_copy(char *const *v)
     for (size_t i = 0; i < n; i++)
         c[i] = pf_strdup(v[i]);
     return c;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void pf_baseline_set_quantiles(pf_baseline *b, const double *samples_ms, size_t n)
+{
+    double *sorted = pf_calloc(n + 1, sizeof *sorted);
+    if (n > 0)
+        memcpy(sorted, samples_ms, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_double);
+    b->n_quantiles = n > 0 ? PF_BASELINE_QUANTILES : 0;
+    for (int q = 0; q < b->n_quantiles; q++)
+        b->quantiles_ms[q] = pf_stats_quantile_sorted(sorted, n, q / 100.0);
+    free(sorted);
+}
+
+void pf_baseline_set_plan(pf_baseline *b, const char *fingerprint, const char *summary,
+                          char *const *nodes)
+{
+    b->fingerprint = pf_strdup(fingerprint);
+    b->plan_summary = pf_strdup(summary ? summary : "");
+    b->plan_nodes = nodes ? strv_copy(nodes) : pf_calloc(1, sizeof *b->plan_nodes);
 }
 
 void pf_env_copy(pf_env *dst, const pf_env *src)

@@ -73,6 +73,15 @@ char *pf_baseline_render(const pf_baseline *b);
 int pf_baseline_write(const char *path, const pf_baseline *b, pf_error *err);
 void pf_baseline_dispose(pf_baseline *b);
 
+/* Record the latency distribution of n samples (any order) as the
+ * baseline keeps it: PF_BASELINE_QUANTILES quantiles, none without
+ * samples. */
+void pf_baseline_set_quantiles(pf_baseline *b, const double *samples_ms, size_t n);
+/* Record a plan: copies of the fingerprint, the summary (NULL: "") and the
+ * NULL-terminated node list (NULL: none). */
+void pf_baseline_set_plan(pf_baseline *b, const char *fingerprint, const char *summary,
+                          char *const *nodes);
+
 void pf_env_dispose(pf_env *e);
 /* Deep copy. */
 void pf_env_copy(pf_env *dst, const pf_env *src);

@@ -257,51 +257,40 @@ static int read_seed(reader *r, const cJSON *ds, uint64_t *out)
     return 0;
 }
 
-static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
+/* environment and dataset: what the numbers depend on. */
+static int read_env(reader *r, const cJSON *root, pf_env *out)
 {
-    double fmt;
-    if (!cJSON_IsObject(root))
-        return bad(r, "$", "not a JSON object");
-    if (need_num(r, root, "", "format", &fmt) < 0)
-        return -1;
-    if (fmt != PF_BASELINE_FORMAT)
-        return bad(r, "format", "unsupported format %g (this perfgate reads %d)", fmt,
-                   PF_BASELINE_FORMAT);
-    b->format = (int)fmt;
-    if (need_str(r, root, "", "case", &b->case_name) < 0 ||
-        need_str(r, root, "", "group", &b->group) < 0 ||
-        need_str(r, root, "", "sql_hash", &b->sql_hash) < 0)
-        return -1;
-    const cJSON *file = cJSON_GetObjectItemCaseSensitive(root, "file");
-    b->file = pf_strdup(cJSON_IsString(file) ? file->valuestring : "");
-
     const cJSON *env = need_obj(r, root, "environment");
-    if (env == NULL || need_str(r, env, "environment", "server_version", &b->env.server_version) < 0)
+    if (env == NULL || need_str(r, env, "environment", "server_version", &out->server_version) < 0)
         return -1;
-    if (need_int(r, env, "environment", "server_major", &b->env.server_major) < 0)
+    if (need_int(r, env, "environment", "server_major", &out->server_major) < 0)
         return -1;
     const cJSON *settings = cJSON_GetObjectItemCaseSensitive(env, "settings");
     if (!cJSON_IsObject(settings))
         return bad(r, "environment.settings", "missing object");
     size_t ns = (size_t)cJSON_GetArraySize(settings);
-    b->env.setting_names = pf_calloc(ns + 1, sizeof *b->env.setting_names);
-    b->env.setting_values = pf_calloc(ns + 1, sizeof *b->env.setting_values);
+    out->setting_names = pf_calloc(ns + 1, sizeof *out->setting_names);
+    out->setting_values = pf_calloc(ns + 1, sizeof *out->setting_values);
     size_t i = 0;
     for (const cJSON *s = settings->child; s; s = s->next, i++) {
         if (!cJSON_IsString(s))
             return bad(r, "environment.settings", "'%s' must be a string", s->string);
-        b->env.setting_names[i] = pf_strdup(s->string);
-        b->env.setting_values[i] = pf_strdup(s->valuestring);
+        out->setting_names[i] = pf_strdup(s->string);
+        out->setting_values[i] = pf_strdup(s->valuestring);
     }
 
     const cJSON *ds = need_obj(r, root, "dataset");
     double scale;
-    if (ds == NULL || need_str(r, ds, "dataset", "name", &b->env.dataset_name) < 0 ||
-        need_str(r, ds, "dataset", "hash", &b->env.dataset_hash) < 0 ||
-        need_num(r, ds, "dataset", "scale", &scale) < 0 || read_seed(r, ds, &b->env.seed) < 0)
+    if (ds == NULL || need_str(r, ds, "dataset", "name", &out->dataset_name) < 0 ||
+        need_str(r, ds, "dataset", "hash", &out->dataset_hash) < 0 ||
+        need_num(r, ds, "dataset", "scale", &scale) < 0 || read_seed(r, ds, &out->seed) < 0)
         return -1;
-    b->env.scale = scale;
+    out->scale = scale;
+    return 0;
+}
 
+static int read_latency(reader *r, const cJSON *root, pf_baseline *b)
+{
     const cJSON *lat = need_obj(r, root, "latency");
     if (lat == NULL || need_int(r, lat, "latency", "n", &b->n) < 0 ||
         need_num(r, lat, "latency", "median_ms", &b->median_ms) < 0 ||
@@ -327,7 +316,12 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
                        "holds something that is not a number from 0 to 2^53");
         b->quantiles_ms[b->n_quantiles++] = e->valuedouble / 1000.0;
     }
+    return 0;
+}
 
+/* work, and instructions when recorded. */
+static int read_work(reader *r, const cJSON *root, pf_baseline *b)
+{
     const cJSON *work = need_obj(r, root, "work");
     int64_t buffers;
     if (work == NULL || need_i64(r, work, "work", "buffers", &buffers) < 0 ||
@@ -357,7 +351,11 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
             return bad(r, "instructions.iterations", "must be a whole number from 1 to 1000");
         b->has_instructions = true;
     }
+    return 0;
+}
 
+static int read_plan(reader *r, const cJSON *root, pf_baseline *b)
+{
     const cJSON *plan = need_obj(r, root, "plan");
     if (plan == NULL || need_str(r, plan, "plan", "fingerprint", &b->fingerprint) < 0 ||
         need_str(r, plan, "plan", "summary", &b->plan_summary) < 0)
@@ -367,12 +365,36 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
         return bad(r, "plan.nodes", "missing array");
     size_t nn = (size_t)cJSON_GetArraySize(nodes);
     b->plan_nodes = pf_calloc(nn + 1, sizeof *b->plan_nodes);
-    i = 0;
+    size_t i = 0;
     for (const cJSON *e = nodes->child; e; e = e->next, i++) {
         if (!cJSON_IsString(e))
             return bad(r, "plan.nodes", "holds something that is not a string");
         b->plan_nodes[i] = pf_strdup(e->valuestring);
     }
+    return 0;
+}
+
+static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
+{
+    double fmt;
+    if (!cJSON_IsObject(root))
+        return bad(r, "$", "not a JSON object");
+    if (need_num(r, root, "", "format", &fmt) < 0)
+        return -1;
+    if (fmt != PF_BASELINE_FORMAT)
+        return bad(r, "format", "unsupported format %g (this perfgate reads %d)", fmt,
+                   PF_BASELINE_FORMAT);
+    b->format = (int)fmt;
+    if (need_str(r, root, "", "case", &b->case_name) < 0 ||
+        need_str(r, root, "", "group", &b->group) < 0 ||
+        need_str(r, root, "", "sql_hash", &b->sql_hash) < 0)
+        return -1;
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(root, "file");
+    b->file = pf_strdup(cJSON_IsString(file) ? file->valuestring : "");
+
+    if (read_env(r, root, &b->env) < 0 || read_latency(r, root, b) < 0 ||
+        read_work(r, root, b) < 0 || read_plan(r, root, b) < 0)
+        return -1;
     return 0;
 }
 

@@ -286,6 +286,13 @@ static int read_env(reader *r, const cJSON *root, pf_env *out)
         need_num(r, ds, "dataset", "scale", &scale) < 0 || read_seed(r, ds, &out->seed) < 0)
         return -1;
     out->scale = scale;
+    /* Optional (baselines before it have none): the generated data's
+     * checksum, which pf_env_mismatch compares. */
+    const cJSON *checksum = cJSON_GetObjectItemCaseSensitive(ds, "checksum");
+    if (checksum != NULL && !cJSON_IsString(checksum))
+        return bad(r, "dataset.checksum", "must be a string");
+    if (checksum != NULL)
+        out->data_checksum = pf_strdup(checksum->valuestring);
     return 0;
 }
 

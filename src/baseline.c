@@ -1,4 +1,5 @@
-/* Baseline files. cJSON stays inside this file. */
+/* Baseline files: written through the stable printer (json.h), read with
+ * cJSON, which stays inside this file. */
 #include "baseline.h"
 
 #include <errno.h>
@@ -11,143 +12,124 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
 #include "fsutil.h"
+#include "json.h"
+#include "stats.h"
 
 /* The largest seed a JSON number (a double) holds exactly: 2^53. */
 #define PF_SEED_EXACT 9007199254740992ULL
 
-char *pf_baseline_path(const char *dir, const char *group, const char *name)
+static const char *or_empty(const char *s)
 {
-    return pf_asprintf("%s/%s/%s.json", dir, group, name);
+    return s ? s : "";
 }
 
 /* ------------------------------------------------------------------ write */
 
-/* Room for any finite double in fixed notation (DBL_MAX has 309 digits):
- * a shorter buffer would silently write a different number. */
-#define FIXED_MAX 400
+/* Milliseconds and the normalised median: fixed decimals, never an
+ * exponent, so a changed value is a changed line and nothing else. */
+#define MS_DECIMALS 4
+#define NORM_DECIMALS 6
 
-/* Numbers are added pre-formatted (raw) so the text never depends on
- * cJSON's float printing: fixed decimals, no exponent. */
-static void add_ms(cJSON *o, const char *key, double v)
+static void put_env(pf_json_writer *w, const pf_env *env)
 {
-    char buf[FIXED_MAX];
-    snprintf(buf, sizeof buf, "%.4f", isfinite(v) ? v : 0.0);
-    cJSON_AddRawToObject(o, key, buf);
-}
+    pf_json_begin_object(w, "environment");
+    pf_json_put_string(w, "server_version", or_empty(env->server_version));
+    pf_json_put_int(w, "server_major", env->server_major);
+    pf_json_begin_object(w, "settings");
+    for (size_t i = 0; env->setting_names && env->setting_names[i]; i++)
+        pf_json_put_string(w, env->setting_names[i], or_empty(env->setting_values[i]));
+    pf_json_end(w);
+    pf_json_end(w);
 
-static void add_int(cJSON *o, const char *key, long long v)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", v);
-    cJSON_AddRawToObject(o, key, buf);
-}
-
-static void add_str(cJSON *o, const char *key, const char *v)
-{
-    cJSON_AddStringToObject(o, key, v ? v : "");
-}
-
-char *pf_baseline_render(const pf_baseline *b)
-{
-    cJSON *root = cJSON_CreateObject();
-    add_int(root, "format", PF_BASELINE_FORMAT);
-    add_str(root, "case", b->case_name);
-    add_str(root, "group", b->group);
-    add_str(root, "file", b->file);
-    add_str(root, "sql_hash", b->sql_hash);
-
-    cJSON *env = cJSON_AddObjectToObject(root, "environment");
-    add_str(env, "server_version", b->env.server_version);
-    add_int(env, "server_major", b->env.server_major);
-    cJSON *settings = cJSON_AddObjectToObject(env, "settings");
-    for (size_t i = 0; b->env.setting_names && b->env.setting_names[i]; i++)
-        add_str(settings, b->env.setting_names[i], b->env.setting_values[i]);
-
-    cJSON *ds = cJSON_AddObjectToObject(root, "dataset");
-    add_str(ds, "name", b->env.dataset_name);
-    add_str(ds, "hash", b->env.dataset_hash);
-    if (b->env.data_checksum != NULL)
-        add_str(ds, "checksum", b->env.data_checksum);
+    pf_json_begin_object(w, "dataset");
+    pf_json_put_string(w, "name", or_empty(env->dataset_name));
+    pf_json_put_string(w, "hash", or_empty(env->dataset_hash));
+    if (env->data_checksum != NULL)
+        pf_json_put_string(w, "checksum", env->data_checksum);
     /* Scale and seed must read back exactly (pf_env_mismatch compares them
      * exactly): the shortest decimal that round-trips, and a seed beyond
      * 2^53 (not exact as a JSON number, i.e. a double) as a string. */
     char num[32];
-    double scale = isfinite(b->env.scale) ? b->env.scale : 0.0;
+    double scale = isfinite(env->scale) ? env->scale : 0.0;
     snprintf(num, sizeof num, "%.15g", scale);
     if (strtod(num, NULL) != scale)
         snprintf(num, sizeof num, "%.17g", scale);
-    cJSON_AddRawToObject(ds, "scale", num);
-    snprintf(num, sizeof num, "%llu", (unsigned long long)b->env.seed);
-    if (b->env.seed <= PF_SEED_EXACT)
-        cJSON_AddRawToObject(ds, "seed", num);
+    pf_json_put_raw(w, "scale", num);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)env->seed);
+    if (env->seed <= PF_SEED_EXACT)
+        pf_json_put_raw(w, "seed", num);
     else
-        cJSON_AddStringToObject(ds, "seed", num);
+        pf_json_put_string(w, "seed", num);
+    pf_json_end(w);
+}
 
-    cJSON *lat = cJSON_AddObjectToObject(root, "latency");
-    add_int(lat, "n", b->n);
-    add_ms(lat, "median_ms", b->median_ms);
-    add_ms(lat, "p95_ms", b->p95_ms);
-    add_ms(lat, "p99_ms", b->p99_ms);
-    add_ms(lat, "mean_ms", b->mean_ms);
-    add_ms(lat, "stddev_ms", b->stddev_ms);
-    add_ms(lat, "calibration_ms", b->calibration_ms);
-    char norm[FIXED_MAX];
-    snprintf(norm, sizeof norm, "%.6f", isfinite(b->normalized_median) ? b->normalized_median : 0);
-    cJSON_AddRawToObject(lat, "normalized_median", norm);
+static void put_latency(pf_json_writer *w, const pf_baseline *b)
+{
+    pf_json_begin_object(w, "latency");
+    pf_json_put_int(w, "n", b->n);
+    pf_json_put_fixed(w, "median_ms", b->median_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "p95_ms", b->p95_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "p99_ms", b->p99_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "mean_ms", b->mean_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "stddev_ms", b->stddev_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "calibration_ms", b->calibration_ms, MS_DECIMALS);
+    pf_json_put_fixed(w, "normalized_median", b->normalized_median, NORM_DECIMALS);
     /* The latency distribution as 101 quantiles (0%, 1%, ..., 100%) in
      * microseconds on one line: what the rank test compares against. */
-    pf_buf q = PF_BUF_INIT;
-    pf_buf_putc(&q, '[');
+    pf_json_begin_array(w, "quantiles_us");
     for (int i = 0; i < b->n_quantiles; i++)
-        pf_buf_printf(&q, "%s%lld", i ? ", " : "", llround(b->quantiles_ms[i] * 1000.0));
-    pf_buf_putc(&q, ']');
-    cJSON_AddRawToObject(lat, "quantiles_us", pf_buf_str(&q));
-    pf_buf_dispose(&q);
+        pf_json_put_int(w, NULL, llround(b->quantiles_ms[i] * 1000.0));
+    pf_json_end(w);
+    pf_json_end(w);
+}
 
-    cJSON *work = cJSON_AddObjectToObject(root, "work");
-    add_int(work, "buffers", (long long)(b->work.shared_hit + b->work.shared_read));
-    add_int(work, "shared_hit", (long long)b->work.shared_hit);
-    add_int(work, "shared_read", (long long)b->work.shared_read);
-    add_int(work, "temp_read", (long long)b->work.temp_read);
-    add_int(work, "temp_written", (long long)b->work.temp_written);
-    add_int(work, "rows", (long long)b->work.rows);
-    add_int(work, "rows_processed", (long long)b->work.rows_processed);
-    add_int(work, "function_calls", (long long)b->function_calls);
-
+static void put_work(pf_json_writer *w, const pf_baseline *b)
+{
+    pf_json_begin_object(w, "work");
+    pf_json_put_int(w, "buffers", b->work.shared_hit + b->work.shared_read);
+    pf_json_put_int(w, "shared_hit", b->work.shared_hit);
+    pf_json_put_int(w, "shared_read", b->work.shared_read);
+    pf_json_put_int(w, "temp_read", b->work.temp_read);
+    pf_json_put_int(w, "temp_written", b->work.temp_written);
+    pf_json_put_int(w, "rows", b->work.rows);
+    pf_json_put_int(w, "rows_processed", b->work.rows_processed);
+    pf_json_put_int(w, "function_calls", b->function_calls);
+    pf_json_end(w);
     if (b->has_instructions) {
-        cJSON *ins = cJSON_AddObjectToObject(root, "instructions");
-        add_int(ins, "per_execution", (long long)b->instructions);
-        add_int(ins, "iterations", b->instr_iterations);
-        add_str(ins, "method", b->instr_method);
-        add_str(ins, "valgrind", b->instr_valgrind);
-        add_str(ins, "arch", b->instr_arch);
-        add_str(ins, "server_build", b->instr_server_build);
+        pf_json_begin_object(w, "instructions");
+        pf_json_put_int(w, "per_execution", b->instructions);
+        pf_json_put_int(w, "iterations", b->instr_iterations);
+        pf_json_put_string(w, "method", or_empty(b->instr_method));
+        pf_json_put_string(w, "valgrind", or_empty(b->instr_valgrind));
+        pf_json_put_string(w, "arch", or_empty(b->instr_arch));
+        pf_json_put_string(w, "server_build", or_empty(b->instr_server_build));
+        pf_json_end(w);
     }
+}
 
-    cJSON *plan = cJSON_AddObjectToObject(root, "plan");
-    add_str(plan, "fingerprint", b->fingerprint);
-    add_str(plan, "summary", b->plan_summary);
-    cJSON *nodes = cJSON_AddArrayToObject(plan, "nodes");
+char *pf_baseline_render(const pf_baseline *b)
+{
+    pf_json_writer *w = pf_json_writer_new(PF_JSON_SPACES);
+    pf_json_begin_object(w, NULL);
+    pf_json_put_int(w, "format", PF_BASELINE_FORMAT);
+    pf_json_put_string(w, "case", or_empty(b->case_name));
+    pf_json_put_string(w, "group", or_empty(b->group));
+    pf_json_put_string(w, "file", or_empty(b->file));
+    pf_json_put_string(w, "sql_hash", or_empty(b->sql_hash));
+    put_env(w, &b->env);
+    put_latency(w, b);
+    put_work(w, b);
+    pf_json_begin_object(w, "plan");
+    pf_json_put_string(w, "fingerprint", or_empty(b->fingerprint));
+    pf_json_put_string(w, "summary", or_empty(b->plan_summary));
+    pf_json_begin_array(w, "nodes");
     for (size_t i = 0; b->plan_nodes && b->plan_nodes[i]; i++)
-        cJSON_AddItemToArray(nodes, cJSON_CreateString(b->plan_nodes[i]));
-
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    /* Two spaces instead of cJSON's tabs, and a final newline. */
-    pf_buf out = PF_BUF_INIT;
-    for (const char *c = text; *c; c++) {
-        if (*c == '\t' && c > text && c[-1] == ':')
-            pf_buf_putc(&out, ' ');
-        else if (*c == '\t')
-            pf_buf_puts(&out, "  ");
-        else
-            pf_buf_putc(&out, *c);
-    }
-    pf_buf_putc(&out, '\n');
-    cJSON_free(text);
-    return pf_buf_steal(&out);
+        pf_json_put_string(w, NULL, b->plan_nodes[i]);
+    pf_json_end(w);
+    pf_json_end(w);
+    pf_json_end(w);
+    return pf_json_writer_finish(w);
 }
 
 int pf_baseline_write(const char *path, const pf_baseline *b, pf_error *err)
@@ -275,51 +257,47 @@ static int read_seed(reader *r, const cJSON *ds, uint64_t *out)
     return 0;
 }
 
-static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
+/* environment and dataset: what the numbers depend on. */
+static int read_env(reader *r, const cJSON *root, pf_env *out)
 {
-    double fmt;
-    if (!cJSON_IsObject(root))
-        return bad(r, "$", "not a JSON object");
-    if (need_num(r, root, "", "format", &fmt) < 0)
-        return -1;
-    if (fmt != PF_BASELINE_FORMAT)
-        return bad(r, "format", "unsupported format %g (this perfgate reads %d)", fmt,
-                   PF_BASELINE_FORMAT);
-    b->format = (int)fmt;
-    if (need_str(r, root, "", "case", &b->case_name) < 0 ||
-        need_str(r, root, "", "group", &b->group) < 0 ||
-        need_str(r, root, "", "sql_hash", &b->sql_hash) < 0)
-        return -1;
-    const cJSON *file = cJSON_GetObjectItemCaseSensitive(root, "file");
-    b->file = pf_strdup(cJSON_IsString(file) ? file->valuestring : "");
-
     const cJSON *env = need_obj(r, root, "environment");
-    if (env == NULL || need_str(r, env, "environment", "server_version", &b->env.server_version) < 0)
+    if (env == NULL || need_str(r, env, "environment", "server_version", &out->server_version) < 0)
         return -1;
-    if (need_int(r, env, "environment", "server_major", &b->env.server_major) < 0)
+    if (need_int(r, env, "environment", "server_major", &out->server_major) < 0)
         return -1;
     const cJSON *settings = cJSON_GetObjectItemCaseSensitive(env, "settings");
     if (!cJSON_IsObject(settings))
         return bad(r, "environment.settings", "missing object");
     size_t ns = (size_t)cJSON_GetArraySize(settings);
-    b->env.setting_names = pf_calloc(ns + 1, sizeof *b->env.setting_names);
-    b->env.setting_values = pf_calloc(ns + 1, sizeof *b->env.setting_values);
+    out->setting_names = pf_calloc(ns + 1, sizeof *out->setting_names);
+    out->setting_values = pf_calloc(ns + 1, sizeof *out->setting_values);
     size_t i = 0;
     for (const cJSON *s = settings->child; s; s = s->next, i++) {
         if (!cJSON_IsString(s))
             return bad(r, "environment.settings", "'%s' must be a string", s->string);
-        b->env.setting_names[i] = pf_strdup(s->string);
-        b->env.setting_values[i] = pf_strdup(s->valuestring);
+        out->setting_names[i] = pf_strdup(s->string);
+        out->setting_values[i] = pf_strdup(s->valuestring);
     }
 
     const cJSON *ds = need_obj(r, root, "dataset");
     double scale;
-    if (ds == NULL || need_str(r, ds, "dataset", "name", &b->env.dataset_name) < 0 ||
-        need_str(r, ds, "dataset", "hash", &b->env.dataset_hash) < 0 ||
-        need_num(r, ds, "dataset", "scale", &scale) < 0 || read_seed(r, ds, &b->env.seed) < 0)
+    if (ds == NULL || need_str(r, ds, "dataset", "name", &out->dataset_name) < 0 ||
+        need_str(r, ds, "dataset", "hash", &out->dataset_hash) < 0 ||
+        need_num(r, ds, "dataset", "scale", &scale) < 0 || read_seed(r, ds, &out->seed) < 0)
         return -1;
-    b->env.scale = scale;
+    out->scale = scale;
+    /* Optional (baselines before it have none): the generated data's
+     * checksum, which pf_env_mismatch compares. */
+    const cJSON *checksum = cJSON_GetObjectItemCaseSensitive(ds, "checksum");
+    if (checksum != NULL && !cJSON_IsString(checksum))
+        return bad(r, "dataset.checksum", "must be a string");
+    if (checksum != NULL)
+        out->data_checksum = pf_strdup(checksum->valuestring);
+    return 0;
+}
 
+static int read_latency(reader *r, const cJSON *root, pf_baseline *b)
+{
     const cJSON *lat = need_obj(r, root, "latency");
     if (lat == NULL || need_int(r, lat, "latency", "n", &b->n) < 0 ||
         need_num(r, lat, "latency", "median_ms", &b->median_ms) < 0 ||
@@ -345,7 +323,12 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
                        "holds something that is not a number from 0 to 2^53");
         b->quantiles_ms[b->n_quantiles++] = e->valuedouble / 1000.0;
     }
+    return 0;
+}
 
+/* work, and instructions when recorded. */
+static int read_work(reader *r, const cJSON *root, pf_baseline *b)
+{
     const cJSON *work = need_obj(r, root, "work");
     int64_t buffers;
     if (work == NULL || need_i64(r, work, "work", "buffers", &buffers) < 0 ||
@@ -375,7 +358,11 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
             return bad(r, "instructions.iterations", "must be a whole number from 1 to 1000");
         b->has_instructions = true;
     }
+    return 0;
+}
 
+static int read_plan(reader *r, const cJSON *root, pf_baseline *b)
+{
     const cJSON *plan = need_obj(r, root, "plan");
     if (plan == NULL || need_str(r, plan, "plan", "fingerprint", &b->fingerprint) < 0 ||
         need_str(r, plan, "plan", "summary", &b->plan_summary) < 0)
@@ -385,12 +372,36 @@ static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
         return bad(r, "plan.nodes", "missing array");
     size_t nn = (size_t)cJSON_GetArraySize(nodes);
     b->plan_nodes = pf_calloc(nn + 1, sizeof *b->plan_nodes);
-    i = 0;
+    size_t i = 0;
     for (const cJSON *e = nodes->child; e; e = e->next, i++) {
         if (!cJSON_IsString(e))
             return bad(r, "plan.nodes", "holds something that is not a string");
         b->plan_nodes[i] = pf_strdup(e->valuestring);
     }
+    return 0;
+}
+
+static int read_doc(reader *r, const cJSON *root, pf_baseline *b)
+{
+    double fmt;
+    if (!cJSON_IsObject(root))
+        return bad(r, "$", "not a JSON object");
+    if (need_num(r, root, "", "format", &fmt) < 0)
+        return -1;
+    if (fmt != PF_BASELINE_FORMAT)
+        return bad(r, "format", "unsupported format %g (this perfgate reads %d)", fmt,
+                   PF_BASELINE_FORMAT);
+    b->format = (int)fmt;
+    if (need_str(r, root, "", "case", &b->case_name) < 0 ||
+        need_str(r, root, "", "group", &b->group) < 0 ||
+        need_str(r, root, "", "sql_hash", &b->sql_hash) < 0)
+        return -1;
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(root, "file");
+    b->file = pf_strdup(cJSON_IsString(file) ? file->valuestring : "");
+
+    if (read_env(r, root, &b->env) < 0 || read_latency(r, root, b) < 0 ||
+        read_work(r, root, b) < 0 || read_plan(r, root, b) < 0)
+        return -1;
     return 0;
 }
 
@@ -452,6 +463,32 @@ static char **strv_copy(char *const *v)
     for (size_t i = 0; i < n; i++)
         c[i] = pf_strdup(v[i]);
     return c;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void pf_baseline_set_quantiles(pf_baseline *b, const double *samples_ms, size_t n)
+{
+    double *sorted = pf_calloc(n + 1, sizeof *sorted);
+    if (n > 0)
+        memcpy(sorted, samples_ms, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_double);
+    b->n_quantiles = n > 0 ? PF_BASELINE_QUANTILES : 0;
+    for (int q = 0; q < b->n_quantiles; q++)
+        b->quantiles_ms[q] = pf_stats_quantile_sorted(sorted, n, q / 100.0);
+    free(sorted);
+}
+
+void pf_baseline_set_plan(pf_baseline *b, const char *fingerprint, const char *summary,
+                          char *const *nodes)
+{
+    b->fingerprint = pf_strdup(fingerprint);
+    b->plan_summary = pf_strdup(summary ? summary : "");
+    b->plan_nodes = nodes ? strv_copy(nodes) : pf_calloc(1, sizeof *b->plan_nodes);
 }
 
 void pf_env_copy(pf_env *dst, const pf_env *src)

@@ -1,5 +1,5 @@
-/* Committed baselines: one JSON file per case, baselines/<group>/<name>.json,
- * with a stable key order and number format so a baseline-update PR shows a
+/* Committed baselines: one JSON file per case (its path: baselines.h), with
+ * a stable key order and number format so a baseline-update PR shows a
  * readable diff, written atomically. Reading is strict: a malformed file is
  * bad input naming the file (and line for syntax errors). */
 #ifndef PF_BASELINE_H
@@ -60,9 +60,6 @@ typedef struct pf_baseline {
     char **plan_nodes; /* NULL-terminated */
 } pf_baseline;
 
-/* baselines/<group>/<name>.json; caller frees. */
-char *pf_baseline_path(const char *dir, const char *group, const char *name);
-
 /* Read a baseline. Returns 1 (and leaves *out empty) if the file does not
  * exist, 0 when read, -1 on a malformed file (PF_EXIT_USAGE, names it). */
 int pf_baseline_read(const char *path, pf_baseline *out, pf_error *err);
@@ -75,6 +72,15 @@ char *pf_baseline_render(const pf_baseline *b);
 /* Write atomically (temp file + rename): never a half-written baseline. */
 int pf_baseline_write(const char *path, const pf_baseline *b, pf_error *err);
 void pf_baseline_dispose(pf_baseline *b);
+
+/* Record the latency distribution of n samples (any order) as the
+ * baseline keeps it: PF_BASELINE_QUANTILES quantiles, none without
+ * samples. */
+void pf_baseline_set_quantiles(pf_baseline *b, const double *samples_ms, size_t n);
+/* Record a plan: copies of the fingerprint, the summary (NULL: "") and the
+ * NULL-terminated node list (NULL: none). */
+void pf_baseline_set_plan(pf_baseline *b, const char *fingerprint, const char *summary,
+                          char *const *nodes);
 
 void pf_env_dispose(pf_env *e);
 /* Deep copy. */

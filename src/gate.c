@@ -1,13 +1,13 @@
-/* The gate run. */
+/* The gate run: one static function per phase, in the order pf_gate_run
+ * calls them (gate.h lists the phases). */
 #include "gate.h"
 
-#include <dirent.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "baselines.h"
 #include "dataset.h"
 #include "db.h"
 #include "fsutil.h"
@@ -71,50 +71,6 @@ static int capture_env(pf_db *db, const pf_dataset *ds, const pf_gate_opts *o, u
     return 0;
 }
 
-/* Baselines under dir whose case is not in the registry. */
-static char **find_removed(const char *dir, const pf_registry *reg)
-{
-    size_t n = 0, cap = 4;
-    char **out = pf_calloc(cap, sizeof *out);
-    pf_error ignored;
-    if (!pf_path_is_dir(dir))
-        return out;
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        char *sub = pf_path_join(dir, de->d_name);
-        if (pf_path_is_dir(sub)) {
-            char **files = NULL;
-            size_t nf = 0;
-            if (pf_dir_list(sub, ".json", &files, &nf, &ignored) == 0) {
-                for (size_t i = 0; i < nf; i++) {
-                    size_t len = strlen(files[i]) - 5;
-                    bool found = false;
-                    for (size_t k = 0; k < reg->n && !found; k++)
-                        found = strcmp(reg->cases[k].group, de->d_name) == 0 &&
-                                strlen(reg->cases[k].name) == len &&
-                                strncmp(reg->cases[k].name, files[i], len) == 0;
-                    if (!found) {
-                        if (n + 1 >= cap) {
-                            cap *= 2;
-                            out = pf_realloc(out, cap * sizeof *out);
-                        }
-                        out[n++] = pf_path_join(sub, files[i]);
-                        out[n] = NULL;
-                    }
-                }
-            }
-            pf_strv_free(files);
-        }
-        free(sub);
-    }
-    if (d)
-        closedir(d);
-    return out;
-}
-
 /* A measurement connection: no statement may run longer than the timeout,
  * so a pathological case fails with an error instead of hanging the job. */
 static int connect_work(const pf_gate_opts *o, const char *dsn, pf_db **db, pf_error *err)
@@ -159,42 +115,6 @@ static void prewarm(const pf_target *t, const char *dsn)
     pf_db_close(db);
 }
 
-/* A throw-away copy of the seeded database for a write case. */
-static int clone_db(const pf_target *t, const char *name, pf_error *err)
-{
-    pf_db *admin = NULL;
-    if (pf_db_connect(&admin, t->admin_dsn, err) < 0)
-        return -1;
-    char *src = pf_sql_ident(t->dbname), *dst = pf_sql_ident(name);
-    char *drop = pf_asprintf("DROP DATABASE IF EXISTS %s", dst);
-    /* FILE_COPY: copies the files (fsync is off here), much faster than
-     * WAL-logging every block of a big template. */
-    char *create = pf_asprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY", dst, src);
-    int rc = pf_db_exec(admin, drop, err);
-    if (rc == 0)
-        rc = pf_db_exec(admin, create, err);
-    free(drop);
-    free(create);
-    free(src);
-    free(dst);
-    pf_db_close(admin);
-    return rc;
-}
-
-static void drop_db(const pf_target *t, const char *name)
-{
-    pf_db *admin = NULL;
-    pf_error e;
-    if (pf_db_connect(&admin, t->admin_dsn, &e) < 0)
-        return;
-    char *id = pf_sql_ident(name);
-    char *sql = pf_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
-    pf_db_exec(admin, sql, &e);
-    free(sql);
-    free(id);
-    pf_db_close(admin);
-}
-
 /* Measure case r->c, on the main database or in a fresh clone. */
 static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_db,
                        pf_case_result *r, uint64_t seed, pf_measurement *m, pf_error *err)
@@ -213,7 +133,7 @@ static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_d
     char *name = pf_asprintf("%s_case", t->dbname);
     char *dsn = pf_dsn_with_dbname(t->admin_dsn, name);
     pf_db *db = NULL;
-    int rc = clone_db(t, name, err);
+    int rc = pf_target_clone_db(t, t->dbname, name, err);
     if (rc == 0) {
         prewarm(t, dsn);
         rc = connect_work(o, dsn, &db, err);
@@ -225,7 +145,7 @@ static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_d
         err->code = PF_EXIT_INFRA;
     }
     pf_db_close(db);
-    drop_db(t, name);
+    pf_target_drop_db(t, name);
     free(dsn);
     free(name);
     int rc2 = connect_work(o, t->dsn, main_db, rc == 0 ? err : NULL);
@@ -256,6 +176,13 @@ static uint64_t dir_hash(const char *dir)
 
 #define BASE_DB "perfgate_base"
 
+/* The base revision's database, on the same server as the head's; caller
+ * frees. */
+static char *base_dsn(const pf_target *t)
+{
+    return pf_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
+}
+
 /* The base revision's database in the same cluster: a TEMPLATE copy of the
  * head database when schema and data are the same, else built from the
  * base schema and dataset. The head connection is closed meanwhile. */
@@ -282,7 +209,7 @@ static int prepare_base_db(const pf_gate_opts *o, const pf_target *t, const pf_g
     free(id);
     free(src);
     pf_db_close(admin);
-    char *dsn = pf_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
+    char *dsn = base_dsn(t);
     if (rc == 0 && !same) {
         pf_prepare_opts po;
         pf_prepare_opts_init(&po);
@@ -335,15 +262,16 @@ static void pin_backends(pf_db *a, pf_db *b)
     }
 }
 
-/* Measure a case and its base version, interleaved; write cases in fresh
- * copies of both databases. */
+/* Measure a case and its base version, interleaved, into head and base;
+ * write cases in fresh copies of both databases. */
 static int measure_paired(const pf_gate_opts *o, const pf_target *t, pf_db **main_db,
-                          pf_case_result *r, uint64_t seed, pf_error *err)
+                          const pf_case_result *r, uint64_t seed, pf_measurement *base,
+                          pf_measurement *head, pf_error *err)
 {
     pf_measure_opts mo = {0};
     mo.seed = seed;
     mo.iterations = o->iterations;
-    char *base_dsn = pf_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
+    char *bdsn = base_dsn(t);
     bool clones = r->c->writes || r->base_case->writes;
     int rc = 0;
     pf_db *hdb = *main_db, *bdb = NULL;
@@ -353,58 +281,58 @@ static int measure_paired(const pf_gate_opts *o, const pf_target *t, pf_db **mai
         *main_db = NULL;
         hname = pf_asprintf("%s_case", t->dbname);
         bname = pf_strdup(BASE_DB "_case");
-        pf_target bt = *t;
-        bt.dbname = (char *)BASE_DB;
-        rc = clone_db(t, hname, err);
+        rc = pf_target_clone_db(t, t->dbname, hname, err);
         if (rc == 0)
-            rc = clone_db(&bt, bname, err);
+            rc = pf_target_clone_db(t, BASE_DB, bname, err);
         char *hdsn = pf_dsn_with_dbname(t->admin_dsn, hname);
-        free(base_dsn);
-        base_dsn = pf_dsn_with_dbname(t->admin_dsn, bname);
+        free(bdsn);
+        bdsn = pf_dsn_with_dbname(t->admin_dsn, bname);
         hdb = NULL;
         if (rc == 0) {
             prewarm(t, hdsn);
-            prewarm(t, base_dsn);
+            prewarm(t, bdsn);
             rc = connect_work(o, hdsn, &hdb, err);
         }
         free(hdsn);
     }
     if (rc == 0)
-        rc = connect_work(o, base_dsn, &bdb, err);
+        rc = connect_work(o, bdsn, &bdb, err);
     if (rc == 0 && pf_target_owned(t))
         pin_backends(bdb, hdb);
     if (rc == 0)
-        rc = pf_measure_pair(bdb, r->base_case, hdb, r->c, &mo, &r->base_m, &r->m, err);
-    r->has_base = rc == 0;
+        rc = pf_measure_pair(bdb, r->base_case, hdb, r->c, &mo, base, head, err);
     pf_db_close(bdb);
     if (clones) {
         pf_db_close(hdb);
-        drop_db(t, hname);
-        drop_db(t, bname);
+        pf_target_drop_db(t, hname);
+        pf_target_drop_db(t, bname);
         int rc2 = connect_work(o, t->dsn, main_db, rc == 0 ? err : NULL);
         if (rc == 0)
             rc = rc2;
     }
     free(hname);
     free(bname);
-    free(base_dsn);
+    free(bdsn);
     return rc;
+}
+
+/* The count of instruction job `job`, NULL when there is none. */
+static const pf_instructions *job_result(const pf_gate_result *g, long job)
+{
+    if (job < 0 || !g->instr.available || (size_t)job >= g->instr.n)
+        return NULL;
+    const pf_instr_job *j = &g->instr.jobs[job];
+    return j->done ? &j->result : NULL;
 }
 
 const pf_instructions *pf_gate_instr(const pf_gate_result *g, const pf_case_result *r)
 {
-    if (r->instr_job < 0 || !g->instr.available || (size_t)r->instr_job >= g->instr.n)
-        return NULL;
-    const pf_instr_job *j = &g->instr.jobs[r->instr_job];
-    return j->done ? &j->result : NULL;
+    return job_result(g, r->instr_job);
 }
 
 const pf_instructions *pf_gate_base_instr(const pf_gate_result *g, const pf_case_result *r)
 {
-    if (r->base_instr_job < 0 || !g->instr.available || (size_t)r->base_instr_job >= g->instr.n)
-        return NULL;
-    const pf_instr_job *j = &g->instr.jobs[r->base_instr_job];
-    return j->done ? &j->result : NULL;
+    return job_result(g, r->base_instr_job);
 }
 
 static void fill_instructions(pf_baseline *b, const pf_gate_result *g, const pf_case_result *r)
@@ -441,31 +369,10 @@ static void fill_baseline(pf_baseline *b, const pf_case_result *r, const pf_env 
     /* The case's own calibration: what its median is normalised by. */
     b->calibration_ms = m->calibration_ms > 0 ? m->calibration_ms : calibration_ms;
     b->normalized_median = b->calibration_ms > 0 ? m->latency.median / b->calibration_ms : 0;
-    double *sorted = pf_calloc(m->n_samples + 1, sizeof *sorted);
-    memcpy(sorted, m->samples_ms, m->n_samples * sizeof *sorted);
-    for (size_t i = 1; i < m->n_samples; i++) { /* insertion sort: n is small */
-        double x = sorted[i];
-        size_t j = i;
-        while (j > 0 && sorted[j - 1] > x) {
-            sorted[j] = sorted[j - 1];
-            j--;
-        }
-        sorted[j] = x;
-    }
-    b->n_quantiles = m->n_samples > 0 ? PF_BASELINE_QUANTILES : 0;
-    for (int q = 0; q < b->n_quantiles; q++)
-        b->quantiles_ms[q] = pf_stats_quantile_sorted(sorted, m->n_samples, q / 100.0);
-    free(sorted);
+    pf_baseline_set_quantiles(b, m->samples_ms, m->n_samples);
     b->work = m->work;
     b->function_calls = m->function_calls;
-    b->fingerprint = pf_strdup(m->fingerprint);
-    b->plan_summary = pf_strdup(m->plan_summary ? m->plan_summary : "");
-    size_t nn = 0;
-    while (m->plan_nodes && m->plan_nodes[nn])
-        nn++;
-    b->plan_nodes = pf_calloc(nn + 1, sizeof *b->plan_nodes);
-    for (size_t i = 0; i < nn; i++)
-        b->plan_nodes[i] = pf_strdup(m->plan_nodes[i]);
+    pf_baseline_set_plan(b, m->fingerprint, m->plan_summary, m->plan_nodes);
 }
 
 static void judge(const pf_gate_opts *o, const pf_gate_result *g, pf_case_result *r,
@@ -584,313 +491,380 @@ static int count_instructions(const pf_gate_opts *o, pf_target *t, pf_gate_resul
     return 0;
 }
 
-int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
-{
-    memset(out, 0, sizeof *out);
-    uint64_t t0 = pf_now_ns();
-    pf_dataset *ds = NULL;
-    pf_prepare *prep = NULL;
+/* One gate run between its phases: what pf_gate_run holds besides the
+ * result, each phase below taking it a step further. */
+typedef struct gate_run {
+    const pf_gate_opts *o;
+    pf_gate_result *out;
+    pf_dataset *ds;
+    uint64_t seed;        /* the data's seed: --seed, else the dataset's */
+    pf_prepare *prep;     /* the head database's preparation, planned before a server */
     pf_target t;
-    memset(&t, 0, sizeof t);
-    pf_db *db = NULL;
-    pf_gitbase gb;
-    memset(&gb, 0, sizeof gb);
-    pf_dataset *base_ds = NULL;
-    char *data_checksum = NULL;
-    bool same_base = false;
-    int rc = -1;
+    pf_db *db;            /* the measuring connection (statement timeout set) */
+    pf_gitbase gb;        /* --base: the base revision's files */
+    pf_dataset *base_ds;
+    bool same_base;       /* base schema and data equal the head's: clone the database */
+    double cal[3];        /* calibration at the start, middle and end of the measurements */
+    uint64_t measure_start;
+} gate_run;
 
-    /* Bad input first, before any server starts. */
-    if (pf_registry_load(o->bench_dir, &out->registry, err) < 0)
-        goto cleanup;
-    if (pf_dataset_load(o->dataset_path, &ds, err) < 0)
-        goto cleanup;
+/* Bad input first, before any server starts: the registry, the dataset,
+ * the RLS rules, and with --base the base revision's registry and dataset. */
+static int read_inputs(gate_run *g, pf_error *err)
+{
+    const pf_gate_opts *o = g->o;
+    pf_gate_result *out = g->out;
+    if (pf_registry_load(o->bench_dir, &out->registry, err) < 0 ||
+        pf_dataset_load(o->dataset_path, &g->ds, err) < 0)
+        return -1;
     if (o->rls_rules != NULL) {
-        /* A malformed rules file is bad input: fail before any server starts. */
         pf_rls_rules rules;
         if (pf_rls_rules_load(o->rls_rules, &rules, err) < 0)
-            goto cleanup;
+            return -1;
         pf_rls_rules_dispose(&rules);
     }
-    if (o->base_ref != NULL) {
-        if (o->update_baselines) {
-            pf_error_set(err, PF_EXIT_USAGE,
-                         "--base compares with a revision measured in the same run; it does not "
-                         "go with --update-baselines");
-            goto cleanup;
-        }
-        if (pf_gitbase_checkout(o->base_ref, o->schema_dir, o->dataset_path, o->bench_dir, &gb,
-                                err) < 0 ||
-            pf_registry_load(gb.bench_dir, &out->base_registry, err) < 0 ||
-            pf_dataset_load(gb.dataset_path, &base_ds, err) < 0) {
-            pf_error_prefix(err, "base revision %s", o->base_ref);
-            goto cleanup;
-        }
-        out->base_commit = pf_strdup(gb.commit);
-        same_base = strcmp(ds->hash, base_ds->hash) == 0 &&
-                    dir_hash(o->schema_dir) == dir_hash(gb.schema_dir);
+    g->seed = o->seed_given ? o->seed : g->ds->default_seed;
+    if (o->base_ref == NULL)
+        return 0;
+    if (o->update_baselines)
+        return pf_error_set(err, PF_EXIT_USAGE,
+                            "--base compares with a revision measured in the same run; it does not "
+                            "go with --update-baselines");
+    if (pf_gitbase_checkout(o->base_ref, o->schema_dir, o->dataset_path, o->bench_dir, &g->gb,
+                            err) < 0 ||
+        pf_registry_load(g->gb.bench_dir, &out->base_registry, err) < 0 ||
+        pf_dataset_load(g->gb.dataset_path, &g->base_ds, err) < 0)
+        return pf_error_prefix(err, "base revision %s", o->base_ref);
+    out->base_commit = pf_strdup(g->gb.commit);
+    g->same_base = strcmp(g->ds->hash, g->base_ds->hash) == 0 &&
+                   dir_hash(o->schema_dir) == dir_hash(g->gb.schema_dir);
+    return 0;
+}
+
+static bool same_case(const pf_case *a, const pf_case *b)
+{
+    return strcmp(a->group, b->group) == 0 && strcmp(a->name, b->name) == 0;
+}
+
+/* A selected case's result: its baseline read, or with --base its base
+ * revision's version found (the baseline is not used then). */
+static int add_case(gate_run *g, const pf_case *c, pf_error *err)
+{
+    pf_gate_result *out = g->out;
+    pf_case_result *r = &out->cases[out->n_cases++];
+    r->c = c;
+    r->instr_job = r->base_instr_job = -1;
+    r->baseline_path = pf_baselines_case_path(g->o->baselines_dir, c->group, c->name);
+    int br = pf_baseline_read(r->baseline_path, &r->baseline, err);
+    if (br < 0)
+        return -1;
+    r->has_baseline = br == 0;
+    if (out->base_registry != NULL) {
+        for (size_t k = 0; k < out->base_registry->n; k++)
+            if (same_case(&out->base_registry->cases[k], c))
+                r->base_case = &out->base_registry->cases[k];
+        pf_baseline_dispose(&r->baseline);
+        r->has_baseline = false;
     }
-    uint64_t seed = o->seed_given ? o->seed : ds->default_seed;
+    return 0;
+}
+
+/* The cases --only selects, read-only ones first, then the write cases
+ * (which need the main connection closed while their database is copied);
+ * the cases only the base revision has; the baselines without a case. */
+static int select_cases(gate_run *g, pf_error *err)
+{
+    const pf_gate_opts *o = g->o;
+    pf_gate_result *out = g->out;
+    const pf_registry *reg = out->registry, *base = out->base_registry;
     size_t n_sel = 0;
-    for (size_t i = 0; i < out->registry->n; i++)
-        n_sel += pf_registry_match(&out->registry->cases[i], o->only);
-    if (n_sel == 0) {
-        pf_error_set(err, PF_EXIT_USAGE, "no benchmark case in %s matches --only '%s'",
-                     o->bench_dir, o->only ? o->only : "");
-        goto cleanup;
-    }
-    /* Read-only cases first, then the write cases (which need the main
-     * connection closed while their database is copied). */
+    for (size_t i = 0; i < reg->n; i++)
+        n_sel += pf_registry_match(&reg->cases[i], o->only);
+    if (n_sel == 0)
+        return pf_error_set(err, PF_EXIT_USAGE, "no benchmark case in %s matches --only '%s'",
+                            o->bench_dir, o->only ? o->only : "");
     out->cases = pf_calloc(n_sel, sizeof *out->cases);
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < out->registry->n; i++) {
-            const pf_case *c = &out->registry->cases[i];
-            if (!pf_registry_match(c, o->only) || c->writes != (pass == 1))
-                continue;
-            pf_case_result *r = &out->cases[out->n_cases++];
-            r->c = c;
-            r->instr_job = r->base_instr_job = -1;
-            r->baseline_path = pf_baseline_path(o->baselines_dir, c->group, c->name);
-            int br = pf_baseline_read(r->baseline_path, &r->baseline, err);
-            if (br < 0)
-                goto cleanup;
-            r->has_baseline = br == 0;
-            if (out->base_registry != NULL) {
-                /* Same-run comparison: the base version of the case, or "new". */
-                for (size_t k = 0; k < out->base_registry->n; k++) {
-                    const pf_case *bc = &out->base_registry->cases[k];
-                    if (strcmp(bc->group, c->group) == 0 && strcmp(bc->name, c->name) == 0)
-                        r->base_case = bc;
-                }
-                pf_baseline_dispose(&r->baseline);
-                r->has_baseline = false;
-            }
+        for (size_t i = 0; i < reg->n; i++) {
+            const pf_case *c = &reg->cases[i];
+            if (pf_registry_match(c, o->only) && c->writes == (pass == 1) &&
+                add_case(g, c, err) < 0)
+                return -1;
         }
-    if (out->base_registry != NULL) {
+    if (base != NULL) {
         size_t n = 0;
-        out->base_only = pf_calloc(out->base_registry->n + 1, sizeof *out->base_only);
-        for (size_t k = 0; k < out->base_registry->n; k++) {
-            const pf_case *bc = &out->base_registry->cases[k];
+        out->base_only = pf_calloc(base->n + 1, sizeof *out->base_only);
+        for (size_t k = 0; k < base->n; k++) {
+            const pf_case *bc = &base->cases[k];
             bool found = false;
-            for (size_t i = 0; i < out->registry->n && !found; i++)
-                found = strcmp(out->registry->cases[i].group, bc->group) == 0 &&
-                        strcmp(out->registry->cases[i].name, bc->name) == 0;
+            for (size_t i = 0; i < reg->n && !found; i++)
+                found = same_case(&reg->cases[i], bc);
             if (!found && pf_registry_match(bc, o->only))
                 out->base_only[n++] = pf_asprintf("%s/%s", bc->group, bc->name);
         }
     }
     if ((o->only == NULL || *o->only == '\0') && o->base_ref == NULL)
-        out->removed = find_removed(o->baselines_dir, out->registry);
-    /* The data generator planned (a dataset that cannot be generated is
-     * bad input) before a server starts. */
+        out->removed = pf_baselines_removed(o->baselines_dir, reg);
+    return 0;
+}
+
+/* The data generator planned (a dataset that cannot be generated is bad
+ * input) before a server starts. */
+static int plan_data(gate_run *g, pf_error *err)
+{
+    const pf_gate_opts *o = g->o;
     pf_prepare_opts po;
     pf_prepare_opts_init(&po);
     po.schema_dir = o->schema_dir;
     po.auth_shim = o->auth_shim;
-    po.dataset = ds;
-    po.seed = seed;
+    po.dataset = g->ds;
+    po.seed = g->seed;
     po.seed_given = true;
     po.scale = o->scale;
     po.jobs = o->jobs;
     po.on_phase = o->on_phase;
     po.phase_arg = o->arg;
-    if (pf_prepare_new(&prep, &po, err) < 0)
-        goto cleanup;
+    return pf_prepare_new(&g->prep, &po, err);
+}
 
-    /* Target, schema, data. */
+/* Target, schema, data; then the environment the numbers depend on. */
+static int open_target(gate_run *g, pf_error *err)
+{
+    const pf_gate_opts *o = g->o;
+    pf_gate_result *out = g->out;
     uint64_t t1 = pf_now_ns();
-    if (pf_target_open(&t, o->dsn, "perfgate", err) < 0)
-        goto cleanup;
-    out->target = pf_target_describe(&t);
+    if (pf_target_open(&g->t, o->dsn, "perfgate", err) < 0)
+        return -1;
+    out->target = pf_target_describe(&g->t);
     out->start_ms = pf_elapsed_ms(t1);
     phase(o, "server", out->start_ms);
-    if (pf_db_connect(&db, t.dsn, err) < 0)
-        goto cleanup;
+    pf_db *db = NULL;
+    if (pf_db_connect(&db, g->t.dsn, err) < 0)
+        return -1;
+    char *data_checksum = NULL;
+    int rc = 0;
     if (!o->no_seed) {
         pf_prepare_result pr;
-        int s = pf_prepare_apply(prep, t.dsn, &pr, err);
+        rc = pf_prepare_apply(g->prep, g->t.dsn, &pr, err);
         out->schema_ms = pr.schema.ms;
         out->seed_ms = pr.seed_ms;
-        if (s == 0)
+        if (rc == 0)
             data_checksum = pf_strdup(pr.checksum);
         pf_prepare_result_dispose(&pr);
-        if (s < 0)
-            goto cleanup;
     }
-    if (capture_env(db, ds, o, seed, &out->env, err) < 0)
-        goto cleanup;
-    out->env.data_checksum = data_checksum;
-    data_checksum = NULL;
+    if (rc == 0)
+        rc = capture_env(db, g->ds, o, g->seed, &out->env, err);
+    if (rc == 0) {
+        out->env.data_checksum = data_checksum;
+        data_checksum = NULL;
+    }
+    free(data_checksum);
     pf_db_close(db);
-    db = NULL;
-    if (o->base_ref != NULL) {
-        uint64_t tb = pf_now_ns();
-        uint64_t base_seed = o->seed_given ? o->seed : base_ds->default_seed;
-        if (prepare_base_db(o, &t, &gb, base_ds, base_seed, same_base, &db, err) < 0)
-            goto cleanup;
-        pf_db_close(db);
-        db = NULL;
-        out->base_cloned = same_base;
-        phase(o, same_base ? "base database (cloned)" : "base database (built)", pf_elapsed_ms(tb));
-    }
-    /* Instructions first, on the freshly seeded databases: nothing has run
-     * in them yet, so every run counts from the same state. */
-    if (count_instructions(o, &t, out, seed, err) < 0)
-        goto cleanup;
-    /* From here on the connection measures: bound every statement. */
-    prewarm(&t, t.dsn);
-    if (o->base_ref != NULL) {
-        char *bdsn = pf_dsn_with_dbname(t.admin_dsn ? t.admin_dsn : t.dsn, BASE_DB);
-        prewarm(&t, bdsn);
+    return rc;
+}
+
+/* --base: the base revision's database beside the head's. */
+static int build_base_db(gate_run *g, pf_error *err)
+{
+    const pf_gate_opts *o = g->o;
+    uint64_t tb = pf_now_ns();
+    uint64_t base_seed = o->seed_given ? o->seed : g->base_ds->default_seed;
+    if (prepare_base_db(o, &g->t, &g->gb, g->base_ds, base_seed, g->same_base, &g->db, err) < 0)
+        return -1;
+    pf_db_close(g->db);
+    g->db = NULL;
+    g->out->base_cloned = g->same_base;
+    phase(o, g->same_base ? "base database (cloned)" : "base database (built)", pf_elapsed_ms(tb));
+    return 0;
+}
+
+/* From here on the connection measures: every database warm, every
+ * statement bounded, every baseline checked for comparability. */
+static int start_measuring(gate_run *g, pf_error *err)
+{
+    prewarm(&g->t, g->t.dsn);
+    if (g->o->base_ref != NULL) {
+        char *bdsn = base_dsn(&g->t);
+        prewarm(&g->t, bdsn);
         free(bdsn);
     }
-    if (connect_work(o, t.dsn, &db, err) < 0)
-        goto cleanup;
-    for (size_t i = 0; i < out->n_cases; i++) {
-        pf_case_result *r = &out->cases[i];
+    if (connect_work(g->o, g->t.dsn, &g->db, err) < 0)
+        return -1;
+    for (size_t i = 0; i < g->out->n_cases; i++) {
+        pf_case_result *r = &g->out->cases[i];
         if (r->has_baseline)
-            r->mismatch = pf_env_mismatch(&r->baseline.env, &out->env);
+            r->mismatch = pf_env_mismatch(&r->baseline.env, &g->out->env);
     }
+    return 0;
+}
 
-    /* Calibration at the start, the middle and the end of the measurements. */
-    uint64_t t3 = pf_now_ns();
-    double cal[3] = {0, 0, 0};
-    if (pf_measure_calibration(db, 9, &cal[0], err) < 0)
-        goto cleanup;
+/* Measure one case (with its base revision's version under --base) into
+ * m and base_m. A failure the run cannot go on after is returned (-1 with
+ * err set); one of the case alone is kept in the result. */
+static int measure_case(gate_run *g, pf_case_result *r, pf_error *err)
+{
+    pf_error e;
+    pf_error_clear(&e);
+    int mr = r->base_case != NULL
+                 ? measure_paired(g->o, &g->t, &g->db, r, g->seed, &r->base_m, &r->m, &e)
+                 : measure_one(g->o, &g->t, &g->db, r, g->seed, &r->m, &e);
+    if (mr == 0) {
+        r->measured = true;
+        r->has_base = r->base_case != NULL;
+        return 0;
+    }
+    if (e.code == PF_EXIT_INFRA || g->db == NULL || pf_db_broken(g->db)) {
+        *err = e;
+        return -1;
+    }
+    r->error = pf_strdup(e.msg);
+    r->error_code = e.code ? e.code : PF_EXIT_FAIL;
+    pf_measurement_dispose(&r->m);
+    pf_measurement_dispose(&r->base_m);
+    r->has_base = false;
+    return 0;
+}
+
+/* Every case measured and judged against the calibration known so far
+ * (re-judged at the end), between calibrations at the start, the middle
+ * and the end. */
+static int measure_cases(gate_run *g, pf_error *err)
+{
+    pf_gate_result *out = g->out;
+    g->measure_start = pf_now_ns();
+    if (pf_measure_calibration(g->db, 9, &g->cal[0], err) < 0)
+        return -1;
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
-        if (pf_interrupt_signal() != 0) {
-            pf_error_set(err, PF_EXIT_INFRA, "interrupted");
-            goto cleanup;
-        }
-        if (i == out->n_cases / 2 && db != NULL &&
-            pf_measure_calibration(db, 9, &cal[1], err) < 0)
-            goto cleanup;
-        pf_error e;
-        pf_error_clear(&e);
-        int mr = r->base_case != NULL ? measure_paired(o, &t, &db, r, seed, &e)
-                                      : measure_one(o, &t, &db, r, seed, &r->m, &e);
-        if (mr < 0) {
-            if (e.code == PF_EXIT_INFRA || db == NULL || pf_db_broken(db)) {
-                *err = e;
-                goto cleanup;
-            }
-            r->error = pf_strdup(e.msg);
-            r->error_code = e.code ? e.code : PF_EXIT_FAIL;
-            pf_measurement_dispose(&r->m);
-            pf_measurement_dispose(&r->base_m);
-            r->has_base = false;
-        } else {
-            r->measured = true;
-        }
-        /* Judge against the calibration known so far; re-judged at the end. */
-        judge(o, out, r, cal[0], 0, false);
-        if (o->on_case)
-            o->on_case(o->arg, r, i, out->n_cases);
+        if (pf_interrupt_signal() != 0)
+            return pf_error_set(err, PF_EXIT_INFRA, "interrupted");
+        if (i == out->n_cases / 2 && g->db != NULL &&
+            pf_measure_calibration(g->db, 9, &g->cal[1], err) < 0)
+            return -1;
+        if (measure_case(g, r, err) < 0)
+            return -1;
+        judge(g->o, out, r, g->cal[0], 0, false);
+        if (g->o->on_case)
+            g->o->on_case(g->o->arg, r, i, out->n_cases);
     }
-    if (pf_measure_calibration(db, 9, &cal[2], err) < 0)
-        goto cleanup;
-    if (cal[1] == 0)
-        cal[1] = cal[0];
-    out->calibration_ms = pf_stats_median(cal, 3);
-    double lo = cal[0], hi = cal[0];
+    if (pf_measure_calibration(g->db, 9, &g->cal[2], err) < 0)
+        return -1;
+    if (g->cal[1] == 0)
+        g->cal[1] = g->cal[0];
+    out->calibration_ms = pf_stats_median(g->cal, 3);
+    double lo = g->cal[0], hi = g->cal[0];
     for (int k = 1; k < 3; k++) {
-        lo = cal[k] < lo ? cal[k] : lo;
-        hi = cal[k] > hi ? cal[k] : hi;
+        lo = g->cal[k] < lo ? g->cal[k] : lo;
+        hi = g->cal[k] > hi ? g->cal[k] : hi;
     }
     out->calibration_spread = out->calibration_ms > 0 ? (hi - lo) / out->calibration_ms : 0;
+    return 0;
+}
 
-    /* Final verdicts with the run's calibration; latency signals re-run. */
+/* Re-measure a case whose latency (or threshold) signal needs confirming,
+ * and judge the re-run. A re-run that fails leaves the case noisy; only an
+ * infrastructure failure stops the run. */
+static int confirm_case(gate_run *g, pf_case_result *r, pf_error *err)
+{
+    pf_gate_result *out = g->out;
+    r->first_ratio = r->v.latency_ratio;
+    pf_measurement again, again_base;
+    memset(&again, 0, sizeof again);
+    memset(&again_base, 0, sizeof again_base);
+    pf_error e;
+    pf_error_clear(&e);
+    int mr = r->has_base
+                 ? measure_paired(g->o, &g->t, &g->db, r, g->seed, &again_base, &again, &e)
+                 : measure_one(g->o, &g->t, &g->db, r, g->seed, &again, &e);
+    if (mr < 0) {
+        pf_measurement_dispose(&again);
+        pf_measurement_dispose(&again_base);
+        if (e.code == PF_EXIT_INFRA) {
+            *err = e;
+            return -1;
+        }
+        return 0; /* stays noisy */
+    }
+    pf_measurement_dispose(&r->m);
+    r->m = again;
+    if (r->has_base) {
+        pf_measurement_dispose(&r->base_m);
+        r->base_m = again_base;
+    }
+    r->reran = true;
+    judge(g->o, out, r, out->calibration_ms, out->calibration_spread, true);
+    return 0;
+}
+
+/* Final verdicts with the run's calibration; latency signals re-run. */
+static int final_verdicts(gate_run *g, pf_error *err)
+{
+    pf_gate_result *out = g->out;
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
-        judge(o, out, r, out->calibration_ms, out->calibration_spread, false);
-        if (r->v.status != PF_STATUS_NOISY || !(r->v.latency_signal || r->v.threshold_signal))
+        judge(g->o, out, r, out->calibration_ms, out->calibration_spread, false);
+        if (r->v.status == PF_STATUS_NOISY && (r->v.latency_signal || r->v.threshold_signal) &&
+            confirm_case(g, r, err) < 0)
+            return -1;
+    }
+    out->measure_ms = pf_elapsed_ms(g->measure_start);
+    phase(g->o, "measure", out->measure_ms);
+    return 0;
+}
+
+/* RLS checks last: their write checks roll back but leave dead rows. */
+static int rls_checks(gate_run *g, pf_error *err)
+{
+    const pf_gate_opts *o = g->o;
+    pf_gate_result *out = g->out;
+    uint64_t t4 = pf_now_ns();
+    pf_rls_opts ro;
+    pf_rls_opts_init(&ro);
+    ro.rules_path = o->rls_rules;
+    ro.registry = out->registry;
+    ro.baselines_dir = o->baselines_dir;
+    ro.update_baselines = o->update_baselines;
+    ro.dataset_name = g->ds->name;
+    ro.dataset_hash = g->ds->hash;
+    ro.scale = o->scale;
+    ro.seed = g->seed;
+    ro.severity_overrides = o->rls_severities;
+    if (out->instr.ran || out->instr.unavailable != NULL) {
+        ro.instr = &out->instr;
+        ro.instr_plan = &out->rls_instr;
+    }
+    ro.on_phase = o->on_phase;
+    ro.arg = o->arg;
+    if (pf_rls_check(g->t.dsn, &ro, &out->rls, err) < 0)
+        return -1;
+    out->has_rls = true;
+    out->rls_ms = pf_elapsed_ms(t4);
+    phase(o, "rls", out->rls_ms);
+    return 0;
+}
+
+/* --update-baselines: every measured case's baseline written. */
+static int write_baselines(pf_gate_result *out, pf_error *err)
+{
+    for (size_t i = 0; i < out->n_cases; i++) {
+        pf_case_result *r = &out->cases[i];
+        if (!r->measured)
             continue;
-        r->first_ratio = r->v.latency_ratio;
-        pf_measurement again;
-        pf_error e;
-        pf_error_clear(&e);
-        pf_measurement again_base;
-        memset(&again_base, 0, sizeof again_base);
-        int mr;
-        if (r->has_base) {
-            /* Re-measure the pair: measure_paired fills r->m / r->base_m. */
-            pf_measurement keep = r->m, keep_base = r->base_m;
-            memset(&r->m, 0, sizeof r->m);
-            memset(&r->base_m, 0, sizeof r->base_m);
-            mr = measure_paired(o, &t, &db, r, seed, &e);
-            again = r->m;
-            again_base = r->base_m;
-            r->m = keep;
-            r->base_m = keep_base;
-            r->has_base = true;
-        } else {
-            mr = measure_one(o, &t, &db, r, seed, &again, &e);
-        }
-        if (mr < 0) {
-            pf_measurement_dispose(&again);
-            pf_measurement_dispose(&again_base);
-            if (e.code == PF_EXIT_INFRA) {
-                *err = e;
-                goto cleanup;
-            }
-            continue; /* stays noisy */
-        }
-        pf_measurement_dispose(&r->m);
-        r->m = again;
-        if (r->has_base) {
-            pf_measurement_dispose(&r->base_m);
-            r->base_m = again_base;
-        }
-        r->reran = true;
-        judge(o, out, r, out->calibration_ms, out->calibration_spread, true);
+        pf_baseline b;
+        fill_baseline(&b, r, &out->env, out->calibration_ms);
+        fill_instructions(&b, out, r);
+        int w = pf_baseline_write(r->baseline_path, &b, err);
+        pf_baseline_dispose(&b);
+        if (w < 0)
+            return -1;
+        r->baseline_written = true;
     }
-    out->measure_ms = pf_elapsed_ms(t3);
-    phase(o, "measure", out->measure_ms);
+    return 0;
+}
 
-    /* RLS checks last: their write checks roll back but leave dead rows. */
-    if (o->rls_rules != NULL) {
-        uint64_t t4 = pf_now_ns();
-        pf_rls_opts ro;
-        pf_rls_opts_init(&ro);
-        ro.rules_path = o->rls_rules;
-        ro.registry = out->registry;
-        ro.baselines_dir = o->baselines_dir;
-        ro.update_baselines = o->update_baselines;
-        ro.dataset_name = ds->name;
-        ro.dataset_hash = ds->hash;
-        ro.scale = o->scale;
-        ro.seed = seed;
-        ro.severity_overrides = o->rls_severities;
-        if (out->instr.ran || out->instr.unavailable != NULL) {
-            ro.instr = &out->instr;
-            ro.instr_plan = &out->rls_instr;
-        }
-        ro.on_phase = o->on_phase;
-        ro.arg = o->arg;
-        if (pf_rls_check(t.dsn, &ro, &out->rls, err) < 0)
-            goto cleanup;
-        out->has_rls = true;
-        out->rls_ms = pf_elapsed_ms(t4);
-        phase(o, "rls", out->rls_ms);
-    }
-
-    if (o->update_baselines) {
-        for (size_t i = 0; i < out->n_cases; i++) {
-            pf_case_result *r = &out->cases[i];
-            if (!r->measured)
-                continue;
-            pf_baseline b;
-            fill_baseline(&b, r, &out->env, out->calibration_ms);
-            fill_instructions(&b, out, r);
-            int w = pf_baseline_write(r->baseline_path, &b, err);
-            pf_baseline_dispose(&b);
-            if (w < 0)
-                goto cleanup;
-            r->baseline_written = true;
-        }
-    }
-
+/* The counts per status and the run's exit code. */
+static void set_exit_code(const pf_gate_opts *o, pf_gate_result *out)
+{
     bool failed = out->has_rls && out->rls.exit_code != PF_EXIT_OK, errored = false;
     for (size_t i = 0; i < out->n_cases; i++) {
         pf_case_result *r = &out->cases[i];
@@ -905,17 +879,49 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     out->exit_code = (failed || errored) && !o->update_baselines ? PF_EXIT_FAIL : PF_EXIT_OK;
     if (errored && o->update_baselines)
         out->exit_code = PF_EXIT_FAIL;
-    rc = 0;
-cleanup:
-    pf_db_close(db);
-    pf_target_close(&t);
-    pf_gitbase_dispose(&gb);
-    pf_dataset_free(base_ds);
-    free(data_checksum);
-    pf_prepare_free(prep);
-    pf_dataset_free(ds);
+}
+
+int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t t0 = pf_now_ns();
+    gate_run g;
+    memset(&g, 0, sizeof g);
+    g.o = o;
+    g.out = out;
+    int rc = read_inputs(&g, err);
+    if (rc == 0)
+        rc = select_cases(&g, err);
+    if (rc == 0)
+        rc = plan_data(&g, err);
+    if (rc == 0)
+        rc = open_target(&g, err);
+    if (rc == 0 && o->base_ref != NULL)
+        rc = build_base_db(&g, err);
+    /* Instructions first, on the freshly seeded databases: nothing has run
+     * in them yet, so every run counts from the same state. */
+    if (rc == 0)
+        rc = count_instructions(o, &g.t, out, g.seed, err);
+    if (rc == 0)
+        rc = start_measuring(&g, err);
+    if (rc == 0)
+        rc = measure_cases(&g, err);
+    if (rc == 0)
+        rc = final_verdicts(&g, err);
+    if (rc == 0 && o->rls_rules != NULL)
+        rc = rls_checks(&g, err);
+    if (rc == 0 && o->update_baselines)
+        rc = write_baselines(out, err);
+    if (rc == 0)
+        set_exit_code(o, out);
+    pf_db_close(g.db);
+    pf_target_close(&g.t);
+    pf_gitbase_dispose(&g.gb);
+    pf_dataset_free(g.base_ds);
+    pf_prepare_free(g.prep);
+    pf_dataset_free(g.ds);
     out->total_ms = pf_elapsed_ms(t0);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 void pf_gate_result_dispose(pf_gate_result *r)

@@ -1,9 +1,29 @@
-/* One gate run (perfgate run): registry and baselines read first (bad input
- * fails fast), then a target (disposable cluster or --dsn), schema, seed,
- * instructions counted under callgrind, calibration, every selected case
- * measured and judged (latency signals re-run to confirm; write cases in a
- * throw-away copy of the database), the RLS checks, baselines updated on
- * request. Reports are rendered by summary.c. */
+/* One gate run (perfgate run), phase by phase:
+ *
+ *  1. inputs, before any server starts, so bad input fails fast: the
+ *     registry, the dataset, the RLS rules file, with --base the base
+ *     revision's registry and dataset (git archive); the cases --only
+ *     selects and their baselines; the case baselines without a case
+ *     (baselines.h: never a load or RLS overhead baseline); the data
+ *     generator planned;
+ *  2. the target (a disposable cluster or --dsn), schema and data
+ *     (prepare.h), and the environment the numbers depend on;
+ *  3. with --base, the base revision's database beside the head's (a copy
+ *     when schema and data are the same, else built);
+ *  4. instructions per execution of every case, of its base version and of
+ *     the RLS overhead pairs, counted with the server under callgrind on
+ *     the freshly seeded databases (instr.h; skipped with a reason under
+ *     --no-instructions, on a server not perfgate's own, without valgrind);
+ *  5. calibration at the start, middle and end, and every selected case
+ *     measured and judged (read-only cases first; a write case in a
+ *     throw-away copy of the database);
+ *  6. final verdicts with the run's calibration (verdict.h); a latency or
+ *     threshold signal is re-measured, and the re-run judged, to confirm;
+ *  7. the RLS checks (rls.h), when a rules file is given;
+ *  8. with --update-baselines, every measured case's baseline written;
+ *  9. the counts per status and the exit code.
+ *
+ * Reports are rendered by summary.c. */
 #ifndef PF_GATE_H
 #define PF_GATE_H
 
@@ -20,9 +40,9 @@
 
 typedef struct pf_case_result {
     const pf_case *c;       /* borrowed from the registry */
-    pf_measurement m;       /* the measurement the verdict is based on */
+    pf_measurement m;       /* the measurement the verdict is based on (the re-run's, if any) */
     bool measured;
-    bool reran;             /* a latency signal was re-measured */
+    bool reran;             /* a latency or threshold signal was re-measured */
     double first_ratio;     /* the first run's latency ratio when re-run */
     pf_baseline baseline;
     bool has_baseline;
@@ -78,9 +98,10 @@ typedef struct pf_gate_result {
     pf_registry *registry;
     pf_case_result *cases; /* the selected cases, in run order */
     size_t n_cases;
-    char **removed;        /* baselines without a case (full runs only), NULL-terminated */
+    char **removed;        /* case baselines without a case (runs without --only and
+                              --base only; pf_baselines_removed), NULL-terminated */
     pf_env env;
-    double calibration_ms;
+    double calibration_ms;     /* median of the three calibration points */
     double calibration_spread; /* (max - min) / median of the three calibration points */
     double start_ms, schema_ms, seed_ms, measure_ms, total_ms;
     int counts[PF_STATUS_ERROR + 1];
@@ -106,13 +127,19 @@ typedef struct pf_gate_result {
 const pf_instructions *pf_gate_instr(const pf_gate_result *g, const pf_case_result *r);
 const pf_instructions *pf_gate_base_instr(const pf_gate_result *g, const pf_case_result *r);
 
-/* Defaults for everything (project paths, scale 1, the rules). */
+/* Defaults: scale 1, 2 loader jobs, a 60 s statement timeout, the default
+ * rules (pf_rules_default); everything else zero, the paths included (the
+ * CLI fills them in). */
 void pf_gate_opts_init(pf_gate_opts *o);
 
-/* Run the gate. Returns -1 when the run could not happen at all (bad
- * input: PF_EXIT_USAGE; infrastructure: PF_EXIT_INFRA); 0 otherwise, with
- * out->exit_code saying pass (0) or fail (1) and every case's verdict. out
- * is filled as far as the run got; dispose it in every case. */
+/* Run the gate. Returns -1 when the run could not go on (bad input:
+ * PF_EXIT_USAGE; infrastructure, an interrupt included: PF_EXIT_INFRA);
+ * 0 otherwise, with every case's verdict and out->exit_code saying pass
+ * (0) or fail (1: a failed, stale or errored case, or failed RLS checks;
+ * with --update-baselines, which records rather than judges, an errored
+ * case only). A case that cannot be measured is an error verdict, not a
+ * failed run. out is filled as far as the run got; dispose it in every
+ * case. */
 int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err);
 void pf_gate_result_dispose(pf_gate_result *r);
 

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "baselines.h"
 #include "fsutil.h"
 #include "json.h"
 #include "junit.h"
@@ -76,10 +77,8 @@ char *pf_load_point(const pf_load_result *r)
 char *pf_load_baseline_path(const char *dir, const pf_load_result *r)
 {
     char *point = pf_load_point(r);
-    char *name = pf_asprintf("load/%s-%s.json", r->scenario, point);
-    char *path = pf_path_join(dir, name);
+    char *path = pf_baselines_load_path(dir, r->scenario, point);
     free(point);
-    free(name);
     return path;
 }
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "sqlsplit.h"
 #include "timeutil.h"
 
+/* The identities a case or a load flow may run as (bench/README.md). */
 static const struct {
     const char *label;
     pf_identity id;
@@ -27,11 +29,6 @@ static const struct {
     {"authenticated", PF_IDENTITY_AUTHENTICATED},
     {"service_role", PF_IDENTITY_SERVICE_ROLE},
 };
-
-static const char *const k_keys[] = {"name",     "group",     "description", "identity",
-                                     "params",   "iterations", "warmup",     "min_time",
-                                     "threshold", "writes",    "tags",       "draws",
-                                     NULL};
 
 const char *pf_identity_role(pf_identity id)
 {
@@ -48,12 +45,54 @@ const char *pf_identity_role(pf_identity id)
     return "owner";
 }
 
+int pf_registry_identity_parse(const char *label, pf_identity *out)
+{
+    for (size_t k = 0; k < sizeof k_identities / sizeof k_identities[0]; k++)
+        if (strcmp(k_identities[k].label, label) == 0) {
+            *out = k_identities[k].id;
+            return 0;
+        }
+    return -1;
+}
+
+const char *pf_registry_identity_labels(void)
+{
+    /* Every label of k_identities, in its order (test_registry checks). */
+    return "owner, anon, patient, provider, delegate, authenticated, service_role";
+}
+
 /* One header value, possibly continued over several lines. */
 typedef struct hval {
     char *key;
     pf_buf value;
     int line;
 } hval;
+
+/* A case file's header: its `-- key: value` lines in order. */
+typedef struct header {
+    hval vals[16];
+    size_t n;
+    int body_line; /* the line the statement starts on */
+} header;
+
+static void header_dispose(header *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        free(h->vals[i].key);
+        pf_buf_dispose(&h->vals[i].value);
+    }
+    h->n = 0;
+}
+
+/* A case being parsed, and the lines of the keys the later checks point
+ * at (1: the header's top). */
+typedef struct parse {
+    const char *path;
+    pf_case *out;
+    pf_error *err;
+    bool writes_given;
+    int name_line, identity_line, min_time_line;
+} parse;
 
 static char *trim(char *s)
 {
@@ -65,16 +104,102 @@ static char *trim(char *s)
     return s;
 }
 
-static int parse_int(const char *path, int line, const char *key, const char *v, int min, int *out,
-                     pf_error *err)
+/* ------------------------------------------------------------ header keys */
+
+static int set_name(parse *p, const char *key, const char *v, int line)
 {
+    (void)key;
+    p->out->name = pf_strdup(v);
+    p->name_line = line;
+    return 0;
+}
+
+static int set_description(parse *p, const char *key, const char *v, int line)
+{
+    (void)key, (void)line;
+    p->out->description = pf_strdup(v);
+    for (char *q = p->out->description; *q; q++)
+        if (*q == '\n')
+            *q = ' ';
+    return 0;
+}
+
+static int set_identity(parse *p, const char *key, const char *v, int line)
+{
+    (void)key;
+    if (pf_registry_identity_parse(v, &p->out->identity) < 0)
+        return pf_error_set(p->err, PF_EXIT_USAGE, "%s:%d: unknown identity '%s' (%s)", p->path,
+                            line, v, pf_registry_identity_labels());
+    p->out->identity_label = pf_strdup(v);
+    p->identity_line = line;
+    return 0;
+}
+
+/* iterations (at least 1) and warmup (at least 0). */
+static int set_count(parse *p, const char *key, const char *v, int line)
+{
+    bool iterations = strcmp(key, "iterations") == 0;
+    int min = iterations ? 1 : 0;
     char *end = NULL;
     long x = strtol(v, &end, 10);
     if (end == v || *end != '\0' || x < min || x > 1000000)
-        return pf_error_set(err, PF_EXIT_USAGE, "%s:%d: %s: '%s' is not an integer >= %d", path,
-                            line, key, v, min);
-    *out = (int)x;
+        return pf_error_set(p->err, PF_EXIT_USAGE, "%s:%d: %s: '%s' is not an integer >= %d",
+                            p->path, line, key, v, min);
+    *(iterations ? &p->out->iterations : &p->out->warmup) = (int)x;
     return 0;
+}
+
+/* min_time and threshold. */
+static int set_duration(parse *p, const char *key, const char *v, int line)
+{
+    bool min_time = strcmp(key, "min_time") == 0;
+    if (min_time)
+        p->min_time_line = line;
+    if (pf_duration_parse(v, min_time ? &p->out->min_time_ms : &p->out->threshold_ms, p->err) < 0)
+        return pf_error_prefix(p->err, "%s:%d: %s", p->path, line, key);
+    return 0;
+}
+
+static int set_writes(parse *p, const char *key, const char *v, int line)
+{
+    (void)key;
+    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+        return pf_error_set(p->err, PF_EXIT_USAGE, "%s:%d: writes: say true or false, not '%s'",
+                            p->path, line, v);
+    p->out->writes = v[0] == 't';
+    p->writes_given = true;
+    return 0;
+}
+
+/* The header keys (bench/README.md), in the order messages list them: a
+ * key either has a setter, or its value is copied into the string at
+ * `field` of the case. */
+static const struct {
+    const char *key;
+    int (*set)(parse *p, const char *key, const char *value, int line);
+    size_t field;
+} k_keys[] = {
+    {"name", set_name, 0},
+    {"group", NULL, offsetof(pf_case, group)},
+    {"description", set_description, 0},
+    {"identity", set_identity, 0},
+    {"params", NULL, offsetof(pf_case, params_sql)},
+    {"iterations", set_count, 0},
+    {"warmup", set_count, 0},
+    {"min_time", set_duration, 0},
+    {"threshold", set_duration, 0},
+    {"writes", set_writes, 0},
+    {"tags", NULL, offsetof(pf_case, tags)},
+    {"draws", NULL, offsetof(pf_case, draws)},
+};
+#define N_KEYS (sizeof k_keys / sizeof k_keys[0])
+
+static int key_index(const char *key)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(k_keys[i].key, key) == 0)
+            return (int)i;
+    return -1;
 }
 
 /* A known key written so that it would read as a plain comment
@@ -93,11 +218,149 @@ static const char *misspelt_key(const char *k, const char *colon)
         after++;
     if (n == 0 || colon == NULL || after != colon)
         return NULL;
-    for (const char *const *kk = k_keys; *kk; kk++)
-        if (strcmp(*kk, word) == 0)
-            return *kk;
-    return NULL;
+    int i = key_index(word);
+    return i < 0 ? NULL : k_keys[i].key;
 }
+
+/* ----------------------------------------------------------------- header */
+
+/* A `-- key: value` line (k: after the dashes; colon: its first colon, or
+ * NULL) added to the header, or an error naming the line. */
+static int add_key(header *h, const char *path, int line, const char *k, size_t klen,
+                   char *colon, pf_error *err)
+{
+    char *key = pf_strndup(k, klen);
+    int rc = 0;
+    if (key_index(key) < 0) {
+        pf_buf known = PF_BUF_INIT;
+        for (size_t i = 0; i < N_KEYS; i++)
+            pf_buf_printf(&known, "%s%s", i ? ", " : "", k_keys[i].key);
+        rc = pf_error_set(err, PF_EXIT_USAGE, "%s:%d: unknown header key '%s' (known: %s)", path,
+                          line, key, pf_buf_str(&known));
+        pf_buf_dispose(&known);
+    }
+    for (size_t i = 0; rc == 0 && i < h->n; i++)
+        if (strcmp(h->vals[i].key, key) == 0)
+            rc = pf_error_set(err, PF_EXIT_USAGE, "%s:%d: '%s' given twice (first on line %d)",
+                              path, line, key, h->vals[i].line);
+    if (rc == 0 && h->n == sizeof h->vals / sizeof h->vals[0])
+        rc = pf_error_set(err, PF_EXIT_USAGE, "%s:%d: too many header keys", path, line);
+    if (rc < 0) {
+        free(key);
+        return rc;
+    }
+    hval *v = &h->vals[h->n++];
+    v->key = key;
+    pf_buf_init(&v->value);
+    pf_buf_puts(&v->value, trim(colon + 1));
+    v->line = line;
+    return 0;
+}
+
+/* One trimmed comment line of the header (c: after the dashes): a key, a
+ * continued value, or a plain comment. */
+static int header_line(header *h, const char *path, int line, char *c, pf_error *err)
+{
+    bool continuation = c[0] == ' ' && c[1] == ' ' && h->n > 0;
+    char *colon = strchr(c, ':');
+    const char *k = c;
+    while (*k == ' ')
+        k++;
+    size_t klen = 0;
+    while (k[klen] && (islower((unsigned char)k[klen]) || k[klen] == '_'))
+        klen++;
+    bool keyed = !continuation && colon != NULL && k + klen == colon && klen > 0;
+    const char *meant = NULL;
+    if (continuation) {
+        /* A value may start on the line after its key. */
+        pf_buf *v = &h->vals[h->n - 1].value;
+        if (v->len > 0)
+            pf_buf_putc(v, '\n');
+        pf_buf_puts(v, trim(c));
+        return 0;
+    }
+    if (!keyed && (meant = misspelt_key(k, colon)) != NULL)
+        /* Not a plain comment: a typo must never silently change a case. */
+        return pf_error_set(err, PF_EXIT_USAGE, "%s:%d: '%.*s': write header keys as '-- %s: value'",
+                            path, line, (int)(colon + 1 - k), k, meant);
+    if (keyed)
+        return add_key(h, path, line, k, klen, colon, err);
+    return 0; /* other comment lines in the header are plain comments */
+}
+
+/* Read the header: the leading comment lines (blank lines allowed), up to
+ * the first line of SQL. */
+static int read_header(const char *path, const char *text, header *h, pf_error *err)
+{
+    int line = 0;
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        line++;
+        char *l = pf_strndup(p, len);
+        char *t = trim(l);
+        int rc = 0;
+        bool body = *t != '\0' && strncmp(t, "--", 2) != 0;
+        if (!body && *t != '\0')
+            rc = header_line(h, path, line, t + 2, err);
+        free(l);
+        if (rc < 0)
+            return -1;
+        if (body) {
+            h->body_line = line;
+            return 0;
+        }
+        p = eol ? eol + 1 : p + len;
+    }
+    return pf_error_set(err, PF_EXIT_USAGE, "%s:%d: no SQL statement after the header", path,
+                        line > 0 ? line : 1);
+}
+
+/* Every key of the header into the case, then the defaults of the keys
+ * not given, and the checks of name and description. */
+static int apply_header(parse *p, const header *h, const char *default_group)
+{
+    pf_case *out = p->out;
+    for (size_t i = 0; i < h->n; i++) {
+        const hval *v = &h->vals[i];
+        int k = key_index(v->key);
+        if (k_keys[k].set == NULL)
+            *(char **)((char *)out + k_keys[k].field) = pf_strdup(pf_buf_str(&v->value));
+        else if (k_keys[k].set(p, v->key, pf_buf_str(&v->value), v->line) < 0)
+            return -1;
+    }
+    if (out->identity_label == NULL)
+        out->identity_label = pf_strdup("owner");
+    if (out->tags == NULL)
+        out->tags = pf_strdup("");
+    if (out->name == NULL) {
+        const char *base = strrchr(p->path, '/');
+        base = base ? base + 1 : p->path;
+        size_t len = strlen(base);
+        if (len > 4 && strcmp(base + len - 4, ".sql") == 0)
+            len -= 4;
+        out->name = pf_strndup(base, len);
+    }
+    if (out->draws == NULL)
+        out->draws = pf_strdup(out->name);
+    bool name_ok = *out->name != '\0'; /* "-- name:" left empty */
+    for (const char *q = out->name; *q; q++)
+        name_ok = name_ok && (isalnum((unsigned char)*q) || *q == '_' || *q == '-' || *q == '.');
+    if (!name_ok)
+        return pf_error_set(p->err, PF_EXIT_USAGE,
+                            "%s:%d: case name '%s' may only hold letters, digits, '_', '-' and '.'",
+                            p->path, p->name_line, out->name);
+    if (out->group == NULL)
+        out->group = pf_strdup(default_group ? default_group : "default");
+    if (out->description == NULL || *out->description == '\0')
+        return pf_error_set(p->err, PF_EXIT_USAGE,
+                            "%s:1: missing '-- description: ...' (say what the app does with this "
+                            "query)",
+                            p->path);
+    return 0;
+}
+
+/* ------------------------------------------------------------- statement */
 
 /* First keyword of the statement, lower-cased, into buf. */
 static void first_word(const char *sql, char *buf, size_t len)
@@ -112,6 +375,54 @@ static void first_word(const char *sql, char *buf, size_t len)
     buf[i] = '\0';
 }
 
+/* The one statement of the file, its hash and its parameters, and the
+ * checks that need both header and statement. */
+static int parse_statement(parse *p, const char *text)
+{
+    pf_case *out = p->out;
+    pf_sql_stmt *stmts = NULL;
+    size_t ns = 0;
+    /* Split the whole text (the header is comments) so lines are the file's. */
+    if (pf_sql_split(p->path, text, &stmts, &ns, p->err) < 0)
+        return -1;
+    if (ns != 1) {
+        free(stmts);
+        return pf_error_set(p->err, PF_EXIT_USAGE,
+                            "%s:%d: a case holds exactly one SQL statement (found %zu)", p->path,
+                            out->sql_line, ns);
+    }
+    out->sql = pf_strndup(text + stmts[0].offset, stmts[0].len);
+    out->sql_line = stmts[0].line; /* past any comments before the statement */
+    free(stmts);
+    snprintf(out->sql_hash, sizeof out->sql_hash, "%016llx",
+             (unsigned long long)pf_rng_hash_bytes(PF_RNG_HASH_INIT, out->sql, strlen(out->sql)));
+    if (pf_sql_bind_named(p->path, out->sql, &out->prepared_sql, &out->param_names,
+                          &out->n_params, p->err) < 0)
+        return -1;
+    if (out->n_params > 0 && out->params_sql == NULL)
+        return pf_error_set(p->err, PF_EXIT_USAGE,
+                            "%s:%d: the statement uses :%s but there is no '-- params:' query to "
+                            "draw it from",
+                            p->path, out->sql_line, out->param_names[0]);
+    if (out->identity == PF_IDENTITY_AUTHENTICATED && out->params_sql == NULL)
+        return pf_error_set(p->err, PF_EXIT_USAGE,
+                            "%s:%d: identity '%s' needs a '-- params:' query returning a user_id "
+                            "column",
+                            p->path, p->identity_line, out->identity_label);
+    if (!p->writes_given) {
+        char w[16];
+        first_word(out->sql, w, sizeof w);
+        out->writes = strcmp(w, "insert") == 0 || strcmp(w, "update") == 0 ||
+                      strcmp(w, "delete") == 0 || strcmp(w, "merge") == 0;
+    }
+    if (out->min_time_ms > 0 && out->writes)
+        return pf_error_set(p->err, PF_EXIT_USAGE,
+                            "%s:%d: min_time is for read-only cases (a write case runs a fixed "
+                            "number of iterations so its work metrics are reproducible)",
+                            p->path, p->min_time_line);
+    return 0;
+}
+
 int pf_registry_parse_case(const char *path, const char *text, const char *default_group,
                            pf_case *out, pf_error *err)
 {
@@ -119,248 +430,17 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
     out->file = pf_strdup(path);
     out->iterations = 50;
     out->warmup = 5;
-    hval vals[16];
-    size_t nv = 0;
-    int rc = -1;
-    int line = 0;
-    const char *p = text;
-    const char *body = NULL;
-    bool writes_given = false;
-    /* Lines of the keys the later checks point at (1: the header's top). */
-    int name_line = 1, identity_line = 1, min_time_line = 1;
-
-    /* Header: leading comment lines. */
-    while (*p) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        line++;
-        char *l = pf_strndup(p, len);
-        char *t = trim(l);
-        if (*t == '\0') {
-            free(l);
-            p = eol ? eol + 1 : p + len;
-            continue;
-        }
-        if (strncmp(t, "--", 2) != 0) {
-            free(l);
-            body = p;
-            break;
-        }
-        const char *c = t + 2;
-        bool continuation = c[0] == ' ' && c[1] == ' ' && nv > 0;
-        const char *colon = strchr(c, ':');
-        const char *k = c;
-        while (*k == ' ')
-            k++;
-        size_t klen = 0;
-        while (k[klen] && (islower((unsigned char)k[klen]) || k[klen] == '_'))
-            klen++;
-        bool keyed = !continuation && colon != NULL && k + klen == colon && klen > 0;
-        const char *meant = NULL;
-        if (continuation) {
-            /* A value may start on the line after its key. */
-            if (vals[nv - 1].value.len > 0)
-                pf_buf_putc(&vals[nv - 1].value, '\n');
-            pf_buf_puts(&vals[nv - 1].value, trim((char *)c));
-        } else if (!keyed && (meant = misspelt_key(k, colon)) != NULL) {
-            /* Not a plain comment: a typo must never silently change a case. */
-            pf_error_set(err, PF_EXIT_USAGE, "%s:%d: '%.*s': write header keys as '-- %s: value'",
-                         path, line, (int)(colon + 1 - k), k, meant);
-            free(l);
-            goto cleanup;
-        } else if (keyed) {
-            char *key = pf_strndup(k, klen);
-            bool known = false;
-            for (const char *const *kk = k_keys; *kk; kk++)
-                known = known || strcmp(*kk, key) == 0;
-            if (!known) {
-                pf_error_set(err, PF_EXIT_USAGE,
-                             "%s:%d: unknown header key '%s' (known: name, group, description, "
-                             "identity, params, iterations, warmup, min_time, threshold, writes, "
-                             "tags, draws)",
-                             path, line, key);
-                free(key);
-                free(l);
-                goto cleanup;
-            }
-            for (size_t i = 0; i < nv; i++)
-                if (strcmp(vals[i].key, key) == 0) {
-                    pf_error_set(err, PF_EXIT_USAGE, "%s:%d: '%s' given twice (first on line %d)",
-                                 path, line, key, vals[i].line);
-                    free(key);
-                    free(l);
-                    goto cleanup;
-                }
-            if (nv == sizeof vals / sizeof vals[0]) {
-                free(key);
-                free(l);
-                pf_error_set(err, PF_EXIT_USAGE, "%s:%d: too many header keys", path, line);
-                goto cleanup;
-            }
-            vals[nv].key = key;
-            pf_buf_init(&vals[nv].value);
-            pf_buf_puts(&vals[nv].value, trim((char *)colon + 1));
-            vals[nv].line = line;
-            nv++;
-        }
-        /* Other comment lines in the header are plain comments. */
-        free(l);
-        p = eol ? eol + 1 : p + len;
+    header h;
+    memset(&h, 0, sizeof h);
+    parse p = {path, out, err, false, 1, 1, 1};
+    int rc = read_header(path, text, &h, err);
+    if (rc == 0) {
+        out->sql_line = h.body_line;
+        rc = apply_header(&p, &h, default_group);
     }
-    if (body == NULL) {
-        pf_error_set(err, PF_EXIT_USAGE, "%s:%d: no SQL statement after the header", path,
-                     line > 0 ? line : 1);
-        goto cleanup;
-    }
-    out->sql_line = line;
-
-    char *name = NULL;
-    for (size_t i = 0; i < nv; i++) {
-        const char *key = vals[i].key, *v = pf_buf_str(&vals[i].value);
-        int ln = vals[i].line;
-        if (strcmp(key, "name") == 0) {
-            name = pf_strdup(v);
-            name_line = ln;
-        } else if (strcmp(key, "group") == 0) {
-            out->group = pf_strdup(v);
-        } else if (strcmp(key, "description") == 0) {
-            out->description = pf_strdup(v);
-            for (char *q = out->description; *q; q++)
-                if (*q == '\n')
-                    *q = ' ';
-        } else if (strcmp(key, "identity") == 0) {
-            size_t k = 0;
-            size_t nid = sizeof k_identities / sizeof k_identities[0];
-            while (k < nid && strcmp(k_identities[k].label, v) != 0)
-                k++;
-            if (k == nid) {
-                pf_error_set(err, PF_EXIT_USAGE,
-                             "%s:%d: unknown identity '%s' (owner, anon, patient, provider, "
-                             "delegate, authenticated, service_role)",
-                             path, ln, v);
-                free(name);
-                goto cleanup;
-            }
-            out->identity = k_identities[k].id;
-            out->identity_label = pf_strdup(v);
-            identity_line = ln;
-        } else if (strcmp(key, "params") == 0) {
-            out->params_sql = pf_strdup(v);
-        } else if (strcmp(key, "iterations") == 0 || strcmp(key, "warmup") == 0) {
-            int *dst = key[0] == 'i' ? &out->iterations : &out->warmup;
-            if (parse_int(path, ln, key, v, key[0] == 'i' ? 1 : 0, dst, err) < 0) {
-                free(name);
-                goto cleanup;
-            }
-        } else if (strcmp(key, "min_time") == 0 || strcmp(key, "threshold") == 0) {
-            double *dst = key[0] == 'm' ? &out->min_time_ms : &out->threshold_ms;
-            if (key[0] == 'm')
-                min_time_line = ln;
-            if (pf_duration_parse(v, dst, err) < 0) {
-                pf_error_prefix(err, "%s:%d: %s", path, ln, key);
-                free(name);
-                goto cleanup;
-            }
-        } else if (strcmp(key, "writes") == 0) {
-            if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-                pf_error_set(err, PF_EXIT_USAGE, "%s:%d: writes: say true or false, not '%s'",
-                             path, ln, v);
-                free(name);
-                goto cleanup;
-            }
-            out->writes = v[0] == 't';
-            writes_given = true;
-        } else if (strcmp(key, "tags") == 0) {
-            out->tags = pf_strdup(v);
-        } else if (strcmp(key, "draws") == 0) {
-            out->draws = pf_strdup(v);
-        }
-    }
-    if (out->identity_label == NULL)
-        out->identity_label = pf_strdup("owner");
-    if (out->tags == NULL)
-        out->tags = pf_strdup("");
-    if (name == NULL) {
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        size_t len = strlen(base);
-        if (len > 4 && strcmp(base + len - 4, ".sql") == 0)
-            len -= 4;
-        name = pf_strndup(base, len);
-    }
-    out->name = name;
-    if (out->draws == NULL)
-        out->draws = pf_strdup(name);
-    bool name_ok = *name != '\0'; /* "-- name:" left empty */
-    for (const char *q = name; *q; q++)
-        name_ok = name_ok && (isalnum((unsigned char)*q) || *q == '_' || *q == '-' || *q == '.');
-    if (!name_ok) {
-        pf_error_set(err, PF_EXIT_USAGE,
-                     "%s:%d: case name '%s' may only hold letters, digits, '_', '-' and '.'", path,
-                     name_line, name);
-        goto cleanup;
-    }
-    if (out->group == NULL)
-        out->group = pf_strdup(default_group ? default_group : "default");
-    if (out->description == NULL || *out->description == '\0') {
-        pf_error_set(err, PF_EXIT_USAGE,
-                     "%s:1: missing '-- description: ...' (say what the app does with this query)",
-                     path);
-        goto cleanup;
-    }
-
-    /* Exactly one statement. */
-    pf_sql_stmt *stmts = NULL;
-    size_t ns = 0;
-    /* Split the whole text (the header is comments) so lines are the file's. */
-    if (pf_sql_split(path, text, &stmts, &ns, err) < 0)
-        goto cleanup;
-    if (ns != 1) {
-        free(stmts);
-        pf_error_set(err, PF_EXIT_USAGE, "%s:%d: a case holds exactly one SQL statement (found %zu)",
-                     path, out->sql_line, ns);
-        goto cleanup;
-    }
-    out->sql = pf_strndup(text + stmts[0].offset, stmts[0].len);
-    out->sql_line = stmts[0].line; /* past any comments before the statement */
-    free(stmts);
-    snprintf(out->sql_hash, sizeof out->sql_hash, "%016llx",
-             (unsigned long long)pf_rng_hash_bytes(PF_RNG_HASH_INIT, out->sql, strlen(out->sql)));
-    if (pf_sql_bind_named(path, out->sql, &out->prepared_sql, &out->param_names, &out->n_params,
-                          err) < 0)
-        goto cleanup;
-    if (out->n_params > 0 && out->params_sql == NULL) {
-        pf_error_set(err, PF_EXIT_USAGE,
-                     "%s:%d: the statement uses :%s but there is no '-- params:' query to draw it "
-                     "from",
-                     path, out->sql_line, out->param_names[0]);
-        goto cleanup;
-    }
-    if (out->identity == PF_IDENTITY_AUTHENTICATED && out->params_sql == NULL) {
-        pf_error_set(err, PF_EXIT_USAGE,
-                     "%s:%d: identity '%s' needs a '-- params:' query returning a user_id column",
-                     path, identity_line, out->identity_label);
-        goto cleanup;
-    }
-    if (!writes_given) {
-        char w[16];
-        first_word(out->sql, w, sizeof w);
-        out->writes = strcmp(w, "insert") == 0 || strcmp(w, "update") == 0 ||
-                      strcmp(w, "delete") == 0 || strcmp(w, "merge") == 0;
-    }
-    if (out->min_time_ms > 0 && out->writes) {
-        pf_error_set(err, PF_EXIT_USAGE,
-                     "%s:%d: min_time is for read-only cases (a write case runs a fixed number of "
-                     "iterations so its work metrics are reproducible)",
-                     path, min_time_line);
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    for (size_t i = 0; i < nv; i++) {
-        free(vals[i].key);
-        pf_buf_dispose(&vals[i].value);
-    }
+    if (rc == 0)
+        rc = parse_statement(&p, text);
+    header_dispose(&h);
     if (rc < 0)
         pf_case_dispose(out);
     return rc;

@@ -60,4 +60,11 @@ bool pf_registry_match(const pf_case *c, const char *patterns);
 /* The identity keyword of an enum value ("owner", ...). */
 const char *pf_identity_role(pf_identity id);
 
+/* The identity a label stands for ("patient": PF_IDENTITY_AUTHENTICATED):
+ * 0 and *out set, or -1 for an unknown label. Case files and load flows
+ * take the same labels. */
+int pf_registry_identity_parse(const char *label, pf_identity *out);
+/* Every label, for messages: "owner, anon, patient, ...". */
+const char *pf_registry_identity_labels(void);
+
 #endif

@@ -13,20 +13,6 @@
 #include "sqlsplit.h"
 #include "timeutil.h"
 
-/* The identities of bench/README.md. */
-static const struct {
-    const char *label;
-    pf_identity id;
-} k_identities[] = {
-    {"owner", PF_IDENTITY_OWNER},
-    {"anon", PF_IDENTITY_ANON},
-    {"patient", PF_IDENTITY_AUTHENTICATED},
-    {"provider", PF_IDENTITY_AUTHENTICATED},
-    {"delegate", PF_IDENTITY_AUTHENTICATED},
-    {"authenticated", PF_IDENTITY_AUTHENTICATED},
-    {"service_role", PF_IDENTITY_SERVICE_ROLE},
-};
-
 /* A duration string ("250ms", "30s"). */
 static int parse_duration(const pf_json_val *v, double *ms)
 {
@@ -319,15 +305,10 @@ static int parse_random(const pf_json_val *o, pf_flow *f)
 /* The identity a flow runs as, by its label (bench/README.md). */
 static int parse_identity(const pf_json_val *o, pf_flow *f)
 {
-    for (size_t k = 0; k < sizeof k_identities / sizeof k_identities[0]; k++)
-        if (strcmp(k_identities[k].label, f->identity_label) == 0) {
-            f->identity = k_identities[k].id;
-            return 0;
-        }
-    return pf_json_fail(o, "identity",
-                        "unknown identity '%s' (owner, anon, patient, provider, delegate, "
-                        "authenticated, service_role)",
-                        f->identity_label);
+    if (pf_registry_identity_parse(f->identity_label, &f->identity) == 0)
+        return 0;
+    return pf_json_fail(o, "identity", "unknown identity '%s' (%s)", f->identity_label,
+                        pf_registry_identity_labels());
 }
 
 static int parse_flow(const pf_json_val *o, pf_flow *f, pf_error *err)

@@ -256,6 +256,53 @@ char *pf_summary_markdown(const pf_gate_result *r)
 
 /* ------------------------------------------------------------------ JUnit */
 
+/* A case as a JUnit testcase: the one mapping from statuses to
+ * <failure>/<error>/<skipped>. The strings it makes go to owned. */
+static void junit_case(const pf_case_result *c, pf_junit_case *jc, char **owned, size_t *n_owned)
+{
+    char *classname = pf_asprintf("perfgate.%s", c->c->group);
+    owned[(*n_owned)++] = classname;
+    jc->classname = classname;
+    jc->name = c->c->name;
+    jc->file = c->c->file;
+    jc->time_s = c->measured ? c->m.wall_ms / 1000.0 : 0;
+    jc->message = c->v.headline;
+    char *out = pf_asprintf("%s\nfile: %s\n%s%s", c->c->description, c->c->file,
+                            c->v.details, c->reran ? "  (latency re-measured to confirm)\n" : "");
+    owned[(*n_owned)++] = out;
+    jc->system_out = out;
+    switch (c->v.status) {
+    case PF_STATUS_FAIL:
+        jc->status = PF_JUNIT_FAIL;
+        jc->type = c->v.latency_confirmed ? "latency-regression"
+                   : c->v.level >= PF_LEVEL_CRITICAL && !c->v.work_regressed ? "threshold"
+                                                                           : "regression";
+        break;
+    case PF_STATUS_ERROR:
+        jc->status = PF_JUNIT_ERROR;
+        jc->type = c->error_code == PF_EXIT_INFRA ? "infrastructure" : "sql-error";
+        break;
+    case PF_STATUS_STALE:
+        jc->status = PF_JUNIT_FAIL;
+        jc->type = "stale-baseline";
+        break;
+    case PF_STATUS_NOISY:
+        jc->status = PF_JUNIT_SKIPPED;
+        jc->type = "noisy";
+        break;
+    default:
+        jc->status = PF_JUNIT_PASS;
+        break;
+    }
+    if (jc->status != PF_JUNIT_PASS) {
+        /* GitLab shows the body, GitHub reporters the message: both. */
+        char *body = pf_asprintf("%s\n\n%s\nfile: %s\n", c->v.headline, c->v.details,
+                                 c->c->file);
+        owned[(*n_owned)++] = body;
+        jc->body = body;
+    }
+}
+
 int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *err)
 {
     /* One suite per group, in registry order, plus one for removed baselines. */
@@ -275,47 +322,7 @@ int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *
     for (size_t i = 0; i < r->n_cases; i++) {
         const pf_case_result *c = &r->cases[i];
         pf_junit_case *jc = &cases[i];
-        char *classname = pf_asprintf("perfgate.%s", c->c->group);
-        owned[n_owned++] = classname;
-        jc->classname = classname;
-        jc->name = c->c->name;
-        jc->file = c->c->file;
-        jc->time_s = c->measured ? c->m.wall_ms / 1000.0 : 0;
-        jc->message = c->v.headline;
-        char *out = pf_asprintf("%s\nfile: %s\n%s%s", c->c->description, c->c->file,
-                                c->v.details, c->reran ? "  (latency re-measured to confirm)\n" : "");
-        owned[n_owned++] = out;
-        jc->system_out = out;
-        switch (c->v.status) {
-        case PF_STATUS_FAIL:
-            jc->status = PF_JUNIT_FAIL;
-            jc->type = c->v.latency_confirmed ? "latency-regression"
-                       : c->v.level >= PF_LEVEL_CRITICAL && !c->v.work_regressed ? "threshold"
-                                                                               : "regression";
-            break;
-        case PF_STATUS_ERROR:
-            jc->status = PF_JUNIT_ERROR;
-            jc->type = c->error_code == PF_EXIT_INFRA ? "infrastructure" : "sql-error";
-            break;
-        case PF_STATUS_STALE:
-            jc->status = PF_JUNIT_FAIL;
-            jc->type = "stale-baseline";
-            break;
-        case PF_STATUS_NOISY:
-            jc->status = PF_JUNIT_SKIPPED;
-            jc->type = "noisy";
-            break;
-        default:
-            jc->status = PF_JUNIT_PASS;
-            break;
-        }
-        if (jc->status != PF_JUNIT_PASS) {
-            /* GitLab shows the body, GitHub reporters the message: both. */
-            char *body = pf_asprintf("%s\n\n%s\nfile: %s\n", c->v.headline, c->v.details,
-                                     c->c->file);
-            owned[n_owned++] = body;
-            jc->body = body;
-        }
+        junit_case(c, jc, owned, &n_owned);
         /* Suites group consecutive cases of the same group (cases run
          * read-only first, so a group can appear twice: merge by name). */
         size_t s = 0;
@@ -398,6 +405,108 @@ static cJSON *num(double v)
     return cJSON_CreateNumber(isfinite(v) ? v : 0);
 }
 
+/* A measured case's latency, work and plan. */
+static void put_measurement(cJSON *o, const pf_gate_result *r, const pf_case_result *c)
+{
+    cJSON *lat = cJSON_AddObjectToObject(o, "latency");
+    cJSON_AddNumberToObject(lat, "n", (double)c->m.n_samples);
+    cJSON_AddItemToObject(lat, "median_ms", num(c->m.latency.median));
+    cJSON_AddItemToObject(lat, "p95_ms", num(c->m.latency.p95));
+    cJSON_AddItemToObject(lat, "p99_ms", num(c->m.latency.p99));
+    cJSON_AddItemToObject(lat, "mean_ms", num(c->m.latency.mean));
+    cJSON_AddItemToObject(lat, "stddev_ms", num(c->m.latency.stddev));
+    cJSON_AddItemToObject(lat, "normalized_median",
+                          num(r->calibration_ms > 0 ? c->m.latency.median / r->calibration_ms
+                                                    : 0));
+    cJSON_AddItemToObject(lat, "ratio", num(c->v.latency_ratio));
+    cJSON_AddItemToObject(lat, "p_value", num(c->v.latency_p));
+    cJSON *samples = cJSON_AddArrayToObject(lat, "samples_ms");
+    for (size_t k = 0; k < c->m.n_samples; k++)
+        cJSON_AddItemToArray(samples, num(c->m.samples_ms[k]));
+    cJSON *w = cJSON_AddObjectToObject(o, "work");
+    cJSON_AddItemToObject(w, "buffers", num((double)buffers(&c->m.work)));
+    cJSON_AddItemToObject(w, "shared_hit", num((double)c->m.work.shared_hit));
+    cJSON_AddItemToObject(w, "shared_read", num((double)c->m.work.shared_read));
+    cJSON_AddItemToObject(w, "temp_blocks",
+                          num((double)(c->m.work.temp_read + c->m.work.temp_written)));
+    cJSON_AddItemToObject(w, "rows", num((double)c->m.work.rows));
+    cJSON_AddItemToObject(w, "rows_processed", num((double)c->m.work.rows_processed));
+    cJSON_AddItemToObject(w, "function_calls", num((double)c->m.function_calls));
+    cJSON *p = cJSON_AddObjectToObject(o, "plan");
+    cJSON_AddStringToObject(p, "fingerprint", c->m.fingerprint);
+    cJSON_AddStringToObject(p, "summary", c->m.plan_summary ? c->m.plan_summary : "");
+}
+
+/* A case's instructions per execution, the reference's, and why they are
+ * not judged. */
+static void put_instructions(cJSON *o, const pf_gate_result *r, const pf_case_result *c)
+{
+    const pf_instructions *in = pf_gate_instr(r, c);
+    if (in == NULL && c->instr_note == NULL)
+        return;
+    cJSON *io = cJSON_AddObjectToObject(o, "instructions");
+    if (in != NULL) {
+        cJSON_AddItemToObject(io, "per_execution", num((double)in->per_execution));
+        cJSON_AddNumberToObject(io, "iterations", in->iterations);
+        cJSON_AddItemToObject(io, "with_statement", num((double)in->with_statement));
+        cJSON_AddItemToObject(io, "without_statement", num((double)in->without_statement));
+    }
+    const pf_instructions *bi = pf_gate_base_instr(r, c);
+    if (bi != NULL)
+        cJSON_AddItemToObject(io, "base_per_execution", num((double)bi->per_execution));
+    else if (c->has_baseline && c->baseline.has_instructions)
+        cJSON_AddItemToObject(io, "baseline_per_execution",
+                              num((double)c->baseline.instructions));
+    cJSON_AddBoolToObject(io, "judged", c->v.instr_judged);
+    if (c->v.instr_judged)
+        cJSON_AddItemToObject(io, "delta_pct", num(c->v.instr_delta_pct));
+    cJSON_AddBoolToObject(io, "regressed", c->v.instr_regressed);
+    if (c->instr_note != NULL)
+        cJSON_AddStringToObject(io, "note", c->instr_note);
+}
+
+/* One case of the JSON results. */
+static cJSON *case_json(const pf_gate_result *r, const pf_case_result *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", c->c->name);
+    cJSON_AddStringToObject(o, "group", c->c->group);
+    cJSON_AddStringToObject(o, "file", c->c->file);
+    cJSON_AddStringToObject(o, "identity", c->c->identity_label);
+    cJSON_AddStringToObject(o, "status", pf_status_name(c->v.status));
+    cJSON_AddStringToObject(o, "level", pf_level_name(c->v.level));
+    cJSON_AddStringToObject(o, "headline", c->v.headline ? c->v.headline : "");
+    cJSON_AddStringToObject(o, "details", c->v.details ? c->v.details : "");
+    cJSON_AddItemToObject(o, "threshold_ms", num(c->c->threshold_ms));
+    cJSON_AddBoolToObject(o, "reran", c->reran);
+    cJSON_AddBoolToObject(o, "work_regressed", c->v.work_regressed);
+    cJSON_AddBoolToObject(o, "plan_changed", c->v.plan_changed);
+    cJSON_AddBoolToObject(o, "latency_signal", c->v.latency_signal);
+    cJSON_AddBoolToObject(o, "latency_confirmed", c->v.latency_confirmed);
+    cJSON_AddBoolToObject(o, "paired", c->v.paired);
+    if (c->v.paired) {
+        cJSON_AddItemToObject(o, "ratio_lo", num(c->v.ratio_lo));
+        cJSON_AddItemToObject(o, "ratio_hi", num(c->v.ratio_hi));
+        cJSON_AddNumberToObject(o, "pairs", (double)c->v.pairs);
+    }
+    cJSON_AddBoolToObject(o, "baseline_written", c->baseline_written);
+    if (c->measured)
+        put_measurement(o, r, c);
+    put_instructions(o, r, c);
+    if (c->has_baseline) {
+        cJSON *b = cJSON_AddObjectToObject(o, "baseline");
+        cJSON_AddStringToObject(b, "path", c->baseline_path);
+        cJSON_AddItemToObject(b, "median_ms", num(c->baseline.median_ms));
+        cJSON_AddItemToObject(b, "buffers", num((double)buffers(&c->baseline.work)));
+        cJSON_AddStringToObject(b, "fingerprint", c->baseline.fingerprint);
+        if (c->mismatch)
+            cJSON_AddStringToObject(b, "not_comparable", c->mismatch);
+    }
+    if (c->error)
+        cJSON_AddStringToObject(o, "error", c->error);
+    return o;
+}
+
 char *pf_summary_json(const pf_gate_result *r)
 {
     cJSON *root = cJSON_CreateObject();
@@ -446,94 +555,8 @@ char *pf_summary_json(const pf_gate_result *r)
     for (int s = 0; s <= PF_STATUS_ERROR; s++)
         cJSON_AddNumberToObject(counts, pf_status_name((pf_status)s), r->counts[s]);
     cJSON *arr = cJSON_AddArrayToObject(root, "cases");
-    for (size_t i = 0; i < r->n_cases; i++) {
-        const pf_case_result *c = &r->cases[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(arr, o);
-        cJSON_AddStringToObject(o, "name", c->c->name);
-        cJSON_AddStringToObject(o, "group", c->c->group);
-        cJSON_AddStringToObject(o, "file", c->c->file);
-        cJSON_AddStringToObject(o, "identity", c->c->identity_label);
-        cJSON_AddStringToObject(o, "status", pf_status_name(c->v.status));
-        cJSON_AddStringToObject(o, "level", pf_level_name(c->v.level));
-        cJSON_AddStringToObject(o, "headline", c->v.headline ? c->v.headline : "");
-        cJSON_AddStringToObject(o, "details", c->v.details ? c->v.details : "");
-        cJSON_AddItemToObject(o, "threshold_ms", num(c->c->threshold_ms));
-        cJSON_AddBoolToObject(o, "reran", c->reran);
-        cJSON_AddBoolToObject(o, "work_regressed", c->v.work_regressed);
-        cJSON_AddBoolToObject(o, "plan_changed", c->v.plan_changed);
-        cJSON_AddBoolToObject(o, "latency_signal", c->v.latency_signal);
-        cJSON_AddBoolToObject(o, "latency_confirmed", c->v.latency_confirmed);
-        cJSON_AddBoolToObject(o, "paired", c->v.paired);
-        if (c->v.paired) {
-            cJSON_AddItemToObject(o, "ratio_lo", num(c->v.ratio_lo));
-            cJSON_AddItemToObject(o, "ratio_hi", num(c->v.ratio_hi));
-            cJSON_AddNumberToObject(o, "pairs", (double)c->v.pairs);
-        }
-        cJSON_AddBoolToObject(o, "baseline_written", c->baseline_written);
-        if (c->measured) {
-            cJSON *lat = cJSON_AddObjectToObject(o, "latency");
-            cJSON_AddNumberToObject(lat, "n", (double)c->m.n_samples);
-            cJSON_AddItemToObject(lat, "median_ms", num(c->m.latency.median));
-            cJSON_AddItemToObject(lat, "p95_ms", num(c->m.latency.p95));
-            cJSON_AddItemToObject(lat, "p99_ms", num(c->m.latency.p99));
-            cJSON_AddItemToObject(lat, "mean_ms", num(c->m.latency.mean));
-            cJSON_AddItemToObject(lat, "stddev_ms", num(c->m.latency.stddev));
-            cJSON_AddItemToObject(lat, "normalized_median",
-                                  num(r->calibration_ms > 0 ? c->m.latency.median / r->calibration_ms
-                                                            : 0));
-            cJSON_AddItemToObject(lat, "ratio", num(c->v.latency_ratio));
-            cJSON_AddItemToObject(lat, "p_value", num(c->v.latency_p));
-            cJSON *samples = cJSON_AddArrayToObject(lat, "samples_ms");
-            for (size_t k = 0; k < c->m.n_samples; k++)
-                cJSON_AddItemToArray(samples, num(c->m.samples_ms[k]));
-            cJSON *w = cJSON_AddObjectToObject(o, "work");
-            cJSON_AddItemToObject(w, "buffers", num((double)buffers(&c->m.work)));
-            cJSON_AddItemToObject(w, "shared_hit", num((double)c->m.work.shared_hit));
-            cJSON_AddItemToObject(w, "shared_read", num((double)c->m.work.shared_read));
-            cJSON_AddItemToObject(w, "temp_blocks",
-                                  num((double)(c->m.work.temp_read + c->m.work.temp_written)));
-            cJSON_AddItemToObject(w, "rows", num((double)c->m.work.rows));
-            cJSON_AddItemToObject(w, "rows_processed", num((double)c->m.work.rows_processed));
-            cJSON_AddItemToObject(w, "function_calls", num((double)c->m.function_calls));
-            cJSON *p = cJSON_AddObjectToObject(o, "plan");
-            cJSON_AddStringToObject(p, "fingerprint", c->m.fingerprint);
-            cJSON_AddStringToObject(p, "summary", c->m.plan_summary ? c->m.plan_summary : "");
-        }
-        const pf_instructions *in = pf_gate_instr(r, c);
-        if (in != NULL || c->instr_note != NULL) {
-            cJSON *io = cJSON_AddObjectToObject(o, "instructions");
-            if (in != NULL) {
-                cJSON_AddItemToObject(io, "per_execution", num((double)in->per_execution));
-                cJSON_AddNumberToObject(io, "iterations", in->iterations);
-                cJSON_AddItemToObject(io, "with_statement", num((double)in->with_statement));
-                cJSON_AddItemToObject(io, "without_statement", num((double)in->without_statement));
-            }
-            const pf_instructions *bi = pf_gate_base_instr(r, c);
-            if (bi != NULL)
-                cJSON_AddItemToObject(io, "base_per_execution", num((double)bi->per_execution));
-            else if (c->has_baseline && c->baseline.has_instructions)
-                cJSON_AddItemToObject(io, "baseline_per_execution",
-                                      num((double)c->baseline.instructions));
-            cJSON_AddBoolToObject(io, "judged", c->v.instr_judged);
-            if (c->v.instr_judged)
-                cJSON_AddItemToObject(io, "delta_pct", num(c->v.instr_delta_pct));
-            cJSON_AddBoolToObject(io, "regressed", c->v.instr_regressed);
-            if (c->instr_note != NULL)
-                cJSON_AddStringToObject(io, "note", c->instr_note);
-        }
-        if (c->has_baseline) {
-            cJSON *b = cJSON_AddObjectToObject(o, "baseline");
-            cJSON_AddStringToObject(b, "path", c->baseline_path);
-            cJSON_AddItemToObject(b, "median_ms", num(c->baseline.median_ms));
-            cJSON_AddItemToObject(b, "buffers", num((double)buffers(&c->baseline.work)));
-            cJSON_AddStringToObject(b, "fingerprint", c->baseline.fingerprint);
-            if (c->mismatch)
-                cJSON_AddStringToObject(b, "not_comparable", c->mismatch);
-        }
-        if (c->error)
-            cJSON_AddStringToObject(o, "error", c->error);
-    }
+    for (size_t i = 0; i < r->n_cases; i++)
+        cJSON_AddItemToArray(arr, case_json(r, &r->cases[i]));
     if (r->base_commit)
         cJSON_AddStringToObject(root, "base_commit", r->base_commit);
     cJSON *base_only = cJSON_AddArrayToObject(root, "base_only");

@@ -259,138 +259,307 @@ static void paired_latency(const pf_verdict_input *in, const pf_rules *r, pf_ver
                   enough ? "" : "  (too few pairs to judge)", v->latency_signal ? "  SLOWER" : "");
 }
 
-void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v)
+/* One verdict being made: the judges below fill v and the texts in turn;
+ * pf_verdict_judge frees what is left once, at the end. */
+typedef struct judging {
+    const pf_verdict_input *in;
+    const pf_rules *r;
+    pf_verdict *v;
+    pf_buf head; /* the headline */
+    pf_buf det;  /* the details, one metric a line */
+    pf_buf fail; /* the regressed metrics, for the headline */
+    pf_buf note; /* the grown but not regressed ones */
+    char thr[160];        /* the threshold level in words, "" below warning */
+    bool threshold_fail;  /* p95 critical or worse */
+    /* The reference: the base revision measured in this run, or the
+     * committed baseline. ref_instr and head_instr are -1 when
+     * instructions are not compared. */
+    const pf_work *ref_work;
+    int64_t ref_calls;
+    const char *ref_fp;
+    char *const *ref_nodes;
+    const char *ref_summary;
+    int64_t ref_instr, head_instr;
+    bool plan_fail;       /* a changed plan that also costs more work */
+    char *diff;           /* the plan's changed nodes, when changed */
+} judging;
+
+/* The p95 against the case's threshold: the level, a details line, and
+ * the words a headline uses. */
+static void judge_threshold(judging *j)
 {
-    memset(v, 0, sizeof *v);
-    pf_buf head = PF_BUF_INIT, det = PF_BUF_INIT, fail = PF_BUF_INIT, note = PF_BUF_INIT;
-    const pf_case *c = in->c;
-    const pf_measurement *m = in->m;
-
-    if (in->error != NULL || m == NULL) {
-        v->status = PF_STATUS_ERROR;
-        const char *msg = in->error ? in->error : "not measured";
-        const char *nl = strchr(msg, '\n');
-        pf_buf_printf(&head, "error: %.*s", nl ? (int)(nl - msg) : (int)strlen(msg), msg);
-        pf_buf_printf(&det, "%s\n", msg);
-        goto done;
-    }
-
-    v->level = pf_level_of(m->latency.p95, c->threshold_ms, r);
-    bool threshold_fail = v->level >= PF_LEVEL_CRITICAL;
+    const pf_case *c = j->in->c;
+    const pf_measurement *m = j->in->m;
+    pf_verdict *v = j->v;
+    v->level = pf_level_of(m->latency.p95, c->threshold_ms, j->r);
+    j->threshold_fail = v->level >= PF_LEVEL_CRITICAL;
     if (c->threshold_ms > 0)
-        pf_buf_printf(&det, "  threshold       p95 %.3f ms of %.0f ms (%.0f%%): %s\n",
+        pf_buf_printf(&j->det, "  threshold       p95 %.3f ms of %.0f ms (%.0f%%): %s\n",
                       m->latency.p95, c->threshold_ms, 100.0 * m->latency.p95 / c->threshold_ms,
                       pf_level_name(v->level));
-    char thr[160] = "";
     if (v->level >= PF_LEVEL_WARNING)
-        snprintf(thr, sizeof thr, "p95 %.1f ms is %s: %.0f%% of the %.0f ms threshold",
+        snprintf(j->thr, sizeof j->thr, "p95 %.1f ms is %s: %.0f%% of the %.0f ms threshold",
                  m->latency.p95, pf_level_name(v->level), 100.0 * m->latency.p95 / c->threshold_ms,
                  c->threshold_ms);
+}
 
-    if (in->baseline == NULL && in->base == NULL) {
-        v->status = threshold_fail ? PF_STATUS_FAIL : PF_STATUS_NEW;
+/* The case could not be measured. */
+static void judge_error(judging *j)
+{
+    j->v->status = PF_STATUS_ERROR;
+    const char *msg = j->in->error ? j->in->error : "not measured";
+    const char *nl = strchr(msg, '\n');
+    pf_buf_printf(&j->head, "error: %.*s", nl ? (int)(nl - msg) : (int)strlen(msg), msg);
+    pf_buf_printf(&j->det, "%s\n", msg);
+}
+
+/* No reference at all: a new case, judged on its threshold only. */
+static void judge_new(judging *j)
+{
+    const pf_verdict_input *in = j->in;
+    const pf_measurement *m = in->m;
+    j->v->status = j->threshold_fail ? PF_STATUS_FAIL : PF_STATUS_NEW;
+    if (j->threshold_fail) {
+        pf_buf_puts(&j->head, j->thr);
+    } else {
         char ins[32] = "";
         if (in->instr != NULL) {
             char cnt[24];
             snprintf(ins, sizeof ins, "instructions %s, ",
                      pf_verdict_fmt_count(in->instr->per_execution, cnt, sizeof cnt));
         }
-        pf_buf_printf(&head, "new case: median %.3f ms, buffers %lld, %s%s", m->latency.median,
+        pf_buf_printf(&j->head, "new case: median %.3f ms, buffers %lld, %s%s", m->latency.median,
                       (long long)buffers(&m->work), ins, m->plan_summary ? m->plan_summary : "");
-        if (in->instr != NULL)
-            pf_buf_printf(&det, "  instructions    %lld per execution (%d draws)\n",
-                          (long long)in->instr->per_execution, in->instr->iterations);
-        if (threshold_fail) {
-            pf_buf_reset(&head);
-            pf_buf_puts(&head, thr);
-        }
-        goto done;
     }
-    const pf_baseline *b = in->baseline;
-    if (in->base == NULL && in->mismatch != NULL) {
-        v->status = threshold_fail ? PF_STATUS_FAIL : PF_STATUS_STALE;
-        if (threshold_fail)
-            pf_buf_puts(&head, thr);
-        else
-            pf_buf_printf(&head, "baseline not comparable: %s; re-record with --update-baselines",
-                          in->mismatch);
-        pf_buf_printf(&det, "  baseline        %s\n", in->mismatch);
-        goto done;
-    }
+    if (in->instr != NULL)
+        pf_buf_printf(&j->det, "  instructions    %lld per execution (%d draws)\n",
+                      (long long)in->instr->per_execution, in->instr->iterations);
+}
 
-    /* The reference: the base revision measured in this run, or the
-     * committed baseline. */
-    const pf_work *ref_work = in->base ? &in->base->work : &b->work;
-    int64_t ref_calls = in->base ? in->base->function_calls : b->function_calls;
-    const char *ref_fp = in->base ? in->base->fingerprint : b->fingerprint;
-    char *const *ref_nodes = in->base ? in->base->plan_nodes : b->plan_nodes;
-    const char *ref_summary = in->base ? in->base->plan_summary : b->plan_summary;
-    v->paired = in->base != NULL;
-    if (v->paired)
-        pf_buf_puts(&det, "  compared with   the base revision, measured in this run\n");
-
-    /* Work. */
-    v->buffers_delta_pct = work_metric("buffers", buffers(ref_work), buffers(&m->work),
-                                       r->work_limit, r->work_min_delta, &v->work_regressed,
-                                       &fail, &note, &det);
-    v->temp_delta_pct = work_metric("temp blocks", temp(ref_work), temp(&m->work), r->work_limit,
-                                    r->work_min_delta, &v->work_regressed, &fail, &note, &det);
-    v->rows_delta_pct = work_metric("rows processed", ref_work->rows_processed,
-                                    m->work.rows_processed, r->work_limit, r->work_min_delta,
-                                    &v->work_regressed, &fail, &note, &det);
-    v->calls_delta_pct = work_metric("function calls", ref_calls, m->function_calls,
-                                     r->work_limit, r->calls_min_delta, &v->work_regressed, &fail,
-                                     &note, &det);
-
-    /* Instructions: the reference count, -1 when there is none to judge. */
-    int64_t ref_instr = -1, head_instr = -1;
-    if (in->base != NULL)
-        ref_instr = in->base_instr ? in->base_instr->per_execution : -1;
-    else if (b->has_instructions)
-        ref_instr = b->instructions;
-    if (in->instr != NULL && in->instr_note == NULL && ref_instr >= 0) {
-        head_instr = in->instr->per_execution;
-        instr_metric(ref_instr, in->instr, r, v, &fail, &note, &det);
-    } else {
-        ref_instr = -1;
-        if (in->instr_note != NULL)
-            pf_buf_printf(&det, "  instructions    not judged: %s\n", in->instr_note);
-        else if (in->instr != NULL)
-            pf_buf_printf(&det, "  instructions    %lld per execution (%d draws); no reference "
-                                "count yet\n",
-                          (long long)in->instr->per_execution, in->instr->iterations);
-    }
-
-    /* Plan. */
-    v->plan_changed = ref_fp && strcmp(ref_fp, m->fingerprint) != 0;
-    char *diff = NULL;
-    if (v->plan_changed) {
-        diff = pf_plan_diff_nodes(ref_nodes, m->plan_nodes);
-        pf_buf_printf(&det, "  plan            changed (%s → %s): %s\n", ref_fp,
-                      m->fingerprint, diff && *diff ? diff : "same nodes, different details");
-        pf_buf_printf(&det, "    before:       %s\n    now:          %s\n",
-                      ref_summary ? ref_summary : "", m->plan_summary ? m->plan_summary : "");
-    } else {
-        pf_buf_printf(&det, "  plan            unchanged: %s\n", m->plan_summary ? m->plan_summary : "");
-    }
-    bool plan_fail = v->plan_changed && work_grew(ref_work, ref_calls, &m->work,
-                                                  m->function_calls, ref_instr, head_instr,
-                                                  r->plan_work_limit, r);
-
-    if (v->paired)
-        paired_latency(in, r, v, &det);
+/* A committed baseline recorded under other conditions: not compared. */
+static void judge_stale(judging *j)
+{
+    j->v->status = j->threshold_fail ? PF_STATUS_FAIL : PF_STATUS_STALE;
+    if (j->threshold_fail)
+        pf_buf_puts(&j->head, j->thr);
     else
-        latency(in, r, v, &det);
-    if (!v->paired && c->sql_hash[0] && b->sql_hash && strcmp(c->sql_hash, b->sql_hash) != 0)
-        pf_buf_puts(&det, "  note            the case's SQL changed since the baseline\n");
+        pf_buf_printf(&j->head, "baseline not comparable: %s; re-record with --update-baselines",
+                      j->in->mismatch);
+    pf_buf_printf(&j->det, "  baseline        %s\n", j->in->mismatch);
+}
 
+static void set_reference(judging *j)
+{
+    const pf_measurement *base = j->in->base;
+    const pf_baseline *b = j->in->baseline;
+    j->ref_work = base ? &base->work : &b->work;
+    j->ref_calls = base ? base->function_calls : b->function_calls;
+    j->ref_fp = base ? base->fingerprint : b->fingerprint;
+    j->ref_nodes = base ? base->plan_nodes : b->plan_nodes;
+    j->ref_summary = base ? base->plan_summary : b->plan_summary;
+    j->v->paired = base != NULL;
+    if (j->v->paired)
+        pf_buf_puts(&j->det, "  compared with   the base revision, measured in this run\n");
+}
+
+/* The work metrics against the reference. */
+static void judge_work(judging *j)
+{
+    const pf_rules *r = j->r;
+    const pf_measurement *m = j->in->m;
+    const pf_work *ref = j->ref_work;
+    pf_verdict *v = j->v;
+    v->buffers_delta_pct = work_metric("buffers", buffers(ref), buffers(&m->work), r->work_limit,
+                                       r->work_min_delta, &v->work_regressed, &j->fail, &j->note,
+                                       &j->det);
+    v->temp_delta_pct = work_metric("temp blocks", temp(ref), temp(&m->work), r->work_limit,
+                                    r->work_min_delta, &v->work_regressed, &j->fail, &j->note,
+                                    &j->det);
+    v->rows_delta_pct = work_metric("rows processed", ref->rows_processed, m->work.rows_processed,
+                                    r->work_limit, r->work_min_delta, &v->work_regressed, &j->fail,
+                                    &j->note, &j->det);
+    v->calls_delta_pct = work_metric("function calls", j->ref_calls, m->function_calls,
+                                     r->work_limit, r->calls_min_delta, &v->work_regressed,
+                                     &j->fail, &j->note, &j->det);
+}
+
+/* Instructions per execution against the reference count: the base
+ * revision's with --base, else the baseline's; not judged without one or
+ * with a note saying why. */
+static void judge_instructions(judging *j)
+{
+    const pf_verdict_input *in = j->in;
+    j->ref_instr = j->head_instr = -1;
+    if (in->base != NULL)
+        j->ref_instr = in->base_instr ? in->base_instr->per_execution : -1;
+    else if (in->baseline->has_instructions)
+        j->ref_instr = in->baseline->instructions;
+    if (in->instr != NULL && in->instr_note == NULL && j->ref_instr >= 0) {
+        j->head_instr = in->instr->per_execution;
+        instr_metric(j->ref_instr, in->instr, j->r, j->v, &j->fail, &j->note, &j->det);
+        return;
+    }
+    j->ref_instr = -1;
+    if (in->instr_note != NULL)
+        pf_buf_printf(&j->det, "  instructions    not judged: %s\n", in->instr_note);
+    else if (in->instr != NULL)
+        pf_buf_printf(&j->det, "  instructions    %lld per execution (%d draws); no reference "
+                               "count yet\n",
+                      (long long)in->instr->per_execution, in->instr->iterations);
+}
+
+/* The plan fingerprint against the reference's; a changed plan fails when
+ * it also costs more work (by plan_work_limit). */
+static void judge_plan(judging *j)
+{
+    const pf_measurement *m = j->in->m;
+    pf_verdict *v = j->v;
+    const char *now = m->plan_summary ? m->plan_summary : "";
+    v->plan_changed = j->ref_fp && strcmp(j->ref_fp, m->fingerprint) != 0;
+    if (!v->plan_changed) {
+        pf_buf_printf(&j->det, "  plan            unchanged: %s\n", now);
+        return;
+    }
+    j->diff = pf_plan_diff_nodes(j->ref_nodes, m->plan_nodes);
+    pf_buf_printf(&j->det, "  plan            changed (%s → %s): %s\n", j->ref_fp, m->fingerprint,
+                  j->diff && *j->diff ? j->diff : "same nodes, different details");
+    pf_buf_printf(&j->det, "    before:       %s\n    now:          %s\n",
+                  j->ref_summary ? j->ref_summary : "", now);
+    j->plan_fail = work_grew(j->ref_work, j->ref_calls, &m->work, m->function_calls, j->ref_instr,
+                             j->head_instr, j->r->plan_work_limit, j->r);
+}
+
+/* Latency: paired with --base, else against the committed baseline. */
+static void judge_latency(judging *j)
+{
+    const pf_verdict_input *in = j->in;
+    const pf_baseline *b = in->baseline;
+    if (j->v->paired) {
+        paired_latency(in, j->r, j->v, &j->det);
+        return;
+    }
+    latency(in, j->r, j->v, &j->det);
+    if (in->c->sql_hash[0] && b->sql_hash && strcmp(in->c->sql_hash, b->sql_hash) != 0)
+        pf_buf_puts(&j->det, "  note            the case's SQL changed since the baseline\n");
+}
+
+/* The changed plan's nodes in words. */
+static const char *plan_diff(const judging *j)
+{
+    return j->diff && *j->diff ? j->diff : "different plan details";
+}
+
+/* Headline: a timing failure withheld because this machine's calibration
+ * is too far from the baseline's for normalising to hold. */
+static void head_calibration_withheld(judging *j)
+{
+    const pf_verdict *v = j->v;
+    double cr = v->calibration_ratio, base_cal = j->in->baseline->calibration_ms;
+    pf_buf_printf(&j->head,
+                  "timing verdict withheld: measured a slowdown (normalised median %+.0f%%), "
+                  "but this machine ran the calibration workload in %.2f ms, %.1fx %s than "
+                  "when the baseline was recorded (%.2f ms), beyond the %.0fx within which "
+                  "normalising holds; re-record the baselines on this runner or compare in "
+                  "one run (--base)",
+                  100.0 * (v->latency_ratio - 1), cr * base_cal, cr > 1 ? cr : 1.0 / cr,
+                  cr > 1 ? "slower" : "faster", base_cal, j->r->max_calibration_ratio);
+}
+
+/* Headline of a failure: the regressed metrics first, then plan, latency
+ * and threshold. */
+static void head_fail(judging *j, bool latency_fail)
+{
+    const pf_verdict *v = j->v;
+    pf_buf *head = &j->head;
+    if (j->fail.len)
+        pf_buf_puts(head, pf_buf_str(&j->fail));
+    if (v->instr_regressed && !v->work_regressed) {
+        /* CPU alone: say what did not change, so the reader knows. */
+        int64_t bb = buffers(j->ref_work), hb = buffers(&j->in->m->work);
+        if (bb == hb)
+            pf_buf_puts(head, ", buffers =");
+        else
+            pf_buf_printf(head, ", buffers %lld → %lld", (long long)bb, (long long)hb);
+        if (!v->plan_changed)
+            pf_buf_puts(head, ", plan unchanged");
+    }
+    if (v->plan_changed) {
+        if (!v->work_regressed && j->plan_fail && j->note.len)
+            pf_buf_printf(head, "%smore work: %s", head->len ? ", " : "", pf_buf_str(&j->note));
+        pf_buf_printf(head, "%splan changed: %s", head->len ? ", " : "", plan_diff(j));
+    }
+    if (latency_fail && v->paired)
+        pf_buf_printf(head,
+                      "%slatency ratio %.2f vs base (95%% CI %.2f–%.2f, p=%.2g, %zu "
+                      "interleaved pairs)",
+                      head->len ? ", " : "", v->latency_ratio, v->ratio_lo, v->ratio_hi,
+                      v->latency_p, v->pairs);
+    else if (latency_fail)
+        pf_buf_printf(head, "%slatency %+.0f%% (normalised median, p=%.2g), confirmed on re-run",
+                      head->len ? ", " : "", 100.0 * (v->latency_ratio - 1), v->latency_p);
+    if (j->threshold_fail)
+        pf_buf_printf(head, "%s%s", head->len ? ", " : "", j->thr);
+}
+
+/* Status and headline when nothing failed: noisy (a signal to confirm, or
+ * one a re-run did not confirm), warn, or pass. */
+static void head_no_failure(judging *j)
+{
+    pf_verdict *v = j->v;
+    const pf_measurement *m = j->in->m;
+    pf_buf *head = &j->head;
+    if (v->latency_signal || v->threshold_signal) {
+        /* Unconfirmed: the caller re-runs the case (confirming = true); if
+         * the re-run shows nothing this stays noisy. */
+        v->status = PF_STATUS_NOISY;
+        if (v->latency_signal)
+            pf_buf_printf(head,
+                          "timing inconclusive: median %+.0f%% (p=%.2g) needs a confirming re-run",
+                          100.0 * (v->latency_ratio - 1), v->latency_p);
+        else
+            pf_buf_printf(head, "%s; needs a confirming re-run", j->thr);
+    } else if (j->in->confirming) {
+        v->status = PF_STATUS_NOISY;
+        pf_buf_printf(head,
+                      "timing inconclusive: a slowdown seen on the first run was not confirmed "
+                      "(re-run: median %+.0f%%, p95 %.1f ms, p=%.2g)",
+                      100.0 * (v->latency_ratio - 1), m->latency.p95, v->latency_p);
+    } else if (v->plan_changed || v->level == PF_LEVEL_WARNING) {
+        v->status = PF_STATUS_WARN;
+        if (v->plan_changed)
+            pf_buf_printf(head, "plan changed without more work: %s", plan_diff(j));
+        if (v->level == PF_LEVEL_WARNING)
+            pf_buf_printf(head, "%s%s", head->len ? "; " : "", j->thr);
+    } else {
+        v->status = PF_STATUS_PASS;
+        char within[32];
+        snprintf(within, sizeof within, "within %+.0f%%", 100.0 * j->r->work_limit);
+        pf_buf_printf(head, "buffers %lld (%s), ", (long long)buffers(&m->work),
+                      buffers(&m->work) == buffers(j->ref_work) ? "=" : within);
+        if (v->instr_judged) {
+            char cnt[24];
+            pf_buf_printf(head, "instructions %s (%+.1f%%), ",
+                          pf_verdict_fmt_count(j->head_instr, cnt, sizeof cnt), v->instr_delta_pct);
+        }
+        pf_buf_printf(head, "median %.3f ms (%+.0f%% %s)", m->latency.median,
+                      v->latency_ratio > 0 ? 100.0 * (v->latency_ratio - 1) : 0.0,
+                      v->paired ? "vs base, same run" : "normalised");
+    }
+}
+
+/* The status from what the judges found, and the headline for it. */
+static void decide(judging *j)
+{
+    const pf_verdict_input *in = j->in;
+    const pf_rules *r = j->r;
+    pf_verdict *v = j->v;
     bool latency_fail = v->latency_signal && (in->confirming || v->paired);
     /* A breached threshold with unchanged work is re-measured before it
      * fails: a burst of load on a shared machine must not fail the build. */
-    bool deterministic_fail = v->work_regressed || v->instr_regressed || plan_fail;
-    v->threshold_signal = threshold_fail && !deterministic_fail && !in->confirming;
+    bool deterministic_fail = v->work_regressed || v->instr_regressed || j->plan_fail;
+    v->threshold_signal = j->threshold_fail && !deterministic_fail && !in->confirming;
     if (v->threshold_signal)
-        threshold_fail = false;
+        j->threshold_fail = false;
     /* A machine whose speed swung this much during the run cannot support a
      * committed-baseline timing verdict either way. A paired latency verdict
      * stands: the swing hit base and head alike (calibration harness: the
@@ -403,112 +572,58 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict 
     double cr = v->calibration_ratio;
     bool mismatched = !v->paired && cr > 0 &&
                       (cr > r->max_calibration_ratio || cr < 1.0 / r->max_calibration_ratio);
-    if (mismatched && latency_fail && !deterministic_fail && !threshold_fail) {
+    if (mismatched && latency_fail && !deterministic_fail && !j->threshold_fail) {
         v->status = PF_STATUS_NOISY;
-        pf_buf_printf(&head,
-                      "timing verdict withheld: measured a slowdown (normalised median %+.0f%%), "
-                      "but this machine ran the calibration workload in %.2f ms, %.1fx %s than "
-                      "when the baseline was recorded (%.2f ms), beyond the %.0fx within which "
-                      "normalising holds; re-record the baselines on this runner or compare in "
-                      "one run (--base)",
-                      100.0 * (v->latency_ratio - 1), cr * b->calibration_ms,
-                      cr > 1 ? cr : 1.0 / cr, cr > 1 ? "slower" : "faster", b->calibration_ms,
-                      r->max_calibration_ratio);
-        free(diff);
-        goto done;
-    }
-    if (unsteady && !deterministic_fail && (threshold_fail || latency_fail) &&
-        !(v->paired && latency_fail)) {
+        head_calibration_withheld(j);
+    } else if (unsteady && !deterministic_fail && (j->threshold_fail || latency_fail) &&
+               !(v->paired && latency_fail)) {
         v->status = PF_STATUS_NOISY;
-        pf_buf_printf(&head,
+        pf_buf_printf(&j->head,
                       "timing verdict withheld: the machine's speed varied %.0f%% during this run "
                       "(calibration spread); measured %s",
                       100.0 * in->calibration_spread,
                       latency_fail ? "a slowdown" : "a threshold breach");
-        if (threshold_fail)
-            pf_buf_printf(&head, " (%s)", thr);
-        free(diff);
-        goto done;
-    }
-    if (deterministic_fail || threshold_fail || latency_fail) {
+        if (j->threshold_fail)
+            pf_buf_printf(&j->head, " (%s)", j->thr);
+    } else if (deterministic_fail || j->threshold_fail || latency_fail) {
         v->status = PF_STATUS_FAIL;
         v->latency_confirmed = latency_fail;
-        if (fail.len)
-            pf_buf_puts(&head, pf_buf_str(&fail));
-        if (v->instr_regressed && !v->work_regressed) {
-            /* CPU alone: say what did not change, so the reader knows. */
-            int64_t bb = buffers(ref_work), hb = buffers(&m->work);
-            if (bb == hb)
-                pf_buf_puts(&head, ", buffers =");
-            else
-                pf_buf_printf(&head, ", buffers %lld → %lld", (long long)bb, (long long)hb);
-            if (!v->plan_changed)
-                pf_buf_puts(&head, ", plan unchanged");
-        }
-        if (v->plan_changed) {
-            if (!v->work_regressed && plan_fail && note.len)
-                pf_buf_printf(&head, "%smore work: %s", head.len ? ", " : "", pf_buf_str(&note));
-            pf_buf_printf(&head, "%splan changed: %s", head.len ? ", " : "",
-                          diff && *diff ? diff : "different plan details");
-        }
-        if (latency_fail && v->paired)
-            pf_buf_printf(&head,
-                          "%slatency ratio %.2f vs base (95%% CI %.2f–%.2f, p=%.2g, %zu "
-                          "interleaved pairs)",
-                          head.len ? ", " : "", v->latency_ratio, v->ratio_lo, v->ratio_hi,
-                          v->latency_p, v->pairs);
-        else if (latency_fail)
-            pf_buf_printf(&head, "%slatency %+.0f%% (normalised median, p=%.2g), confirmed on re-run",
-                          head.len ? ", " : "", 100.0 * (v->latency_ratio - 1), v->latency_p);
-        if (threshold_fail)
-            pf_buf_printf(&head, "%s%s", head.len ? ", " : "", thr);
-        free(diff);
-        goto done;
-    }
-    if (v->latency_signal || v->threshold_signal) {
-        /* Unconfirmed: the caller re-runs the case (confirming = true); if
-         * the re-run shows nothing this stays noisy. */
-        v->status = PF_STATUS_NOISY;
-        if (v->latency_signal)
-            pf_buf_printf(&head,
-                          "timing inconclusive: median %+.0f%% (p=%.2g) needs a confirming re-run",
-                          100.0 * (v->latency_ratio - 1), v->latency_p);
-        else
-            pf_buf_printf(&head, "%s; needs a confirming re-run", thr);
-    } else if (in->confirming) {
-        v->status = PF_STATUS_NOISY;
-        pf_buf_printf(&head,
-                      "timing inconclusive: a slowdown seen on the first run was not confirmed "
-                      "(re-run: median %+.0f%%, p95 %.1f ms, p=%.2g)",
-                      100.0 * (v->latency_ratio - 1), m->latency.p95, v->latency_p);
-    } else if (v->plan_changed || v->level == PF_LEVEL_WARNING) {
-        v->status = PF_STATUS_WARN;
-        if (v->plan_changed)
-            pf_buf_printf(&head, "plan changed without more work: %s",
-                          diff && *diff ? diff : "different plan details");
-        if (v->level == PF_LEVEL_WARNING)
-            pf_buf_printf(&head, "%s%s", head.len ? "; " : "", thr);
+        head_fail(j, latency_fail);
     } else {
-        v->status = PF_STATUS_PASS;
-        char within[32];
-        snprintf(within, sizeof within, "within %+.0f%%", 100.0 * r->work_limit);
-        pf_buf_printf(&head, "buffers %lld (%s), ", (long long)buffers(&m->work),
-                      buffers(&m->work) == buffers(ref_work) ? "=" : within);
-        if (v->instr_judged) {
-            char cnt[24];
-            pf_buf_printf(&head, "instructions %s (%+.1f%%), ",
-                          pf_verdict_fmt_count(head_instr, cnt, sizeof cnt), v->instr_delta_pct);
-        }
-        pf_buf_printf(&head, "median %.3f ms (%+.0f%% %s)", m->latency.median,
-                      v->latency_ratio > 0 ? 100.0 * (v->latency_ratio - 1) : 0.0,
-                      v->paired ? "vs base, same run" : "normalised");
+        head_no_failure(j);
     }
-    free(diff);
-done:
-    v->headline = pf_buf_steal(&head);
-    v->details = pf_buf_steal(&det);
-    pf_buf_dispose(&fail);
-    pf_buf_dispose(&note);
+}
+
+void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *r, pf_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    judging j;
+    memset(&j, 0, sizeof j);
+    j.in = in;
+    j.r = r;
+    j.v = v;
+    if (in->error != NULL || in->m == NULL) {
+        judge_error(&j);
+    } else {
+        judge_threshold(&j);
+        if (in->baseline == NULL && in->base == NULL) {
+            judge_new(&j);
+        } else if (in->base == NULL && in->mismatch != NULL) {
+            judge_stale(&j);
+        } else {
+            set_reference(&j);
+            judge_work(&j);
+            judge_instructions(&j);
+            judge_plan(&j);
+            judge_latency(&j);
+            decide(&j);
+        }
+    }
+    v->headline = pf_buf_steal(&j.head);
+    v->details = pf_buf_steal(&j.det);
+    pf_buf_dispose(&j.fail);
+    pf_buf_dispose(&j.note);
+    free(j.diff);
 }
 
 void pf_verdict_dispose(pf_verdict *v)

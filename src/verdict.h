@@ -1,15 +1,35 @@
-/* Verdicts: a case's measurement against its committed baseline and its
- * absolute threshold, by the rules in DESIGN.md and docs/verdicts.md:
+/* Verdicts: a case's measurement against its reference and its absolute
+ * threshold, by the rules of DESIGN.md and docs/verdicts.md. The reference
+ * is the committed baseline, or with --base the base revision measured in
+ * the same run. Pure (no I/O): every rule is unit-tested. The defaults
+ * (pf_rules_default):
  *
- *  - work metrics (buffers, temp blocks, rows processed, policy-function
- *    calls) are the primary signal: more than +20% fails; so do instructions
- *    per execution (counted under callgrind) above their own limit;
- *  - a changed plan is reported, and fails when it also costs more work;
- *  - latency fails only when the ratio of calibration-normalised medians is
- *    above 1.20, a rank test says it is significant, and a re-run of the
- *    case confirms it; an unconfirmed signal is "noisy", never a pass or fail;
- *  - the p95 against the case's threshold: warning above 50%, critical above
- *    100%, emergency above 200%; critical and above fail. */
+ *  - work metrics are the primary signal: buffers, temp blocks and rows
+ *    processed fail above +20% and at least 5 more, user-function calls
+ *    above +20% and at least 2 more;
+ *  - instructions per execution (counted under callgrind, judged when this
+ *    run counted them and the reference has a comparable count) fail above
+ *    +10% and at least 5,000 more;
+ *  - a changed plan is a warning, and fails when a work metric or the
+ *    instructions also grew by more than 5%;
+ *  - latency against a committed baseline: a signal when the ratio of
+ *    calibration-normalised medians is above 2.0, a rank test says the
+ *    samples exceed 2.0x the baseline's (p < 0.01) and the difference is at
+ *    least 0.05 ms; it fails only when a re-run confirms it, else the case
+ *    is noisy (never a pass or fail it did not earn);
+ *  - latency with --base: the ratio of medians over interleaved pairs above
+ *    1.20, a signed-rank test (p < 0.01), 0.05 ms and at least 20 pairs fail
+ *    at once (drift hits both sides);
+ *  - the p95 against the case's threshold: warning above 50%, critical
+ *    above 100%, emergency above 200%; critical and above fail, after a
+ *    confirming re-run unless work or instructions regressed too;
+ *  - a timing-only failure is withheld as noisy when the run's calibration
+ *    spread exceeds 50% (a --base latency verdict stands), or, against a
+ *    committed baseline, when this run's calibration is more than 3x off the
+ *    baseline's.
+ *
+ * No baseline is "new", a baseline recorded under other conditions
+ * "stale", a case that could not be measured "error". */
 #ifndef PF_VERDICT_H
 #define PF_VERDICT_H
 
@@ -74,7 +94,8 @@ typedef struct pf_verdict {
     bool latency_signal;        /* ratio and significance say slower (needs confirming) */
     bool latency_confirmed;
     bool threshold_signal;      /* p95 critical or worse on a first measurement (needs confirming) */
-    double latency_ratio;       /* normalised median ratio head/base, 0 if no baseline */
+    double latency_ratio;       /* median ratio now/reference (normalised by calibration against
+                                   a committed baseline), 0 if not compared */
     double latency_p;           /* one-sided rank-test p value */
     double calibration_ratio;   /* committed: this run's calibration / the baseline's, 0 if unknown */
     bool paired;                /* judged against a base measured in the same run */
@@ -95,7 +116,7 @@ typedef struct pf_verdict_input {
     double calibration_ms;        /* this run's */
     const pf_baseline *baseline;  /* NULL: new case */
     const char *mismatch;         /* non-NULL: baseline not comparable, why */
-    bool confirming;              /* this is the re-run of a latency signal */
+    bool confirming;              /* this is the re-run of a latency or threshold signal */
     /* Same-run comparison (--base): the base revision's measurement of this
      * case, interleaved with m. Replaces baseline; latency is judged on the
      * pairs (no re-run needed: drift hits both sides). */

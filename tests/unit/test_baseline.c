@@ -197,6 +197,51 @@ START_TEST(test_round_trip_keeps_every_field)
 }
 END_TEST
 
+/* The checksum of the generated data (written since the first format)
+ * reads back, so that a baseline recorded before a change of the data
+ * generator is stale rather than compared; a baseline without one reads. */
+START_TEST(test_the_data_checksum_reads_back_and_a_changed_one_is_stale)
+{
+    pf_baseline b, r;
+    fill(&b);
+    b.env.data_checksum = pf_strdup("718e5534eea73032");
+    char *path = path_in_dir("timeline/timeline_recent_page.json");
+    pf_error e;
+    pf_error_clear(&e);
+    ck_assert_msg(pf_baseline_write(path, &b, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_baseline_read(path, &r, &e) == 0, "%s", e.msg);
+    ck_assert_ptr_nonnull(r.env.data_checksum);
+    ck_assert_str_eq(r.env.data_checksum, "718e5534eea73032");
+    char *t1 = pf_baseline_render(&b), *t2 = pf_baseline_render(&r);
+    ck_assert_str_eq(t1, t2);
+    free(t1);
+    free(t2);
+
+    pf_env now;
+    memset(&now, 0, sizeof now);
+    pf_env_copy(&now, &b.env);
+    ck_assert_ptr_null(pf_env_mismatch(&r.env, &now));
+    free(now.data_checksum);
+    now.data_checksum = pf_strdup("0123456789abcdef");
+    char *why = pf_env_mismatch(&r.env, &now);
+    ck_assert_ptr_nonnull(why);
+    ck_assert_msg(strstr(why, "the data generator changed") != NULL, "%s", why);
+    free(why);
+    pf_env_dispose(&now);
+    pf_baseline_dispose(&r);
+
+    /* Without one: read, nothing to compare. */
+    free(b.env.data_checksum);
+    b.env.data_checksum = NULL;
+    ck_assert_msg(pf_baseline_write(path, &b, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_baseline_read(path, &r, &e) == 0, "%s", e.msg);
+    ck_assert_ptr_null(r.env.data_checksum);
+    pf_baseline_dispose(&r);
+    pf_baseline_dispose(&b);
+    free(path);
+}
+END_TEST
+
 /* Found by fuzzing (tests/fuzz/corpus/baseline/regression-huge-ms.json): a
  * 64-byte buffer cut numbers of 59 digits and more, writing another value. */
 START_TEST(test_round_trip_keeps_huge_numbers_whole)
@@ -450,14 +495,6 @@ START_TEST(test_instructions_are_optional_and_bounded)
                   "%s", e.msg);
     free(bad);
     free(path);
-}
-END_TEST
-
-START_TEST(test_baseline_path)
-{
-    char *p = pf_baseline_path("baselines", "timeline", "timeline_recent_page");
-    ck_assert_str_eq(p, "baselines/timeline/timeline_recent_page.json");
-    free(p);
 }
 END_TEST
 
@@ -924,12 +961,12 @@ int main(void)
     tcase_add_test(tr, test_round_trip_keeps_every_field);
     tcase_add_test(tr, test_round_trip_of_an_empty_plan_and_no_settings);
     tcase_add_test(tr, test_round_trip_keeps_huge_numbers_whole);
+    tcase_add_test(tr, test_the_data_checksum_reads_back_and_a_changed_one_is_stale);
     tcase_add_loop_test(tr, test_scale_and_seed_round_trip_exactly, 0,
                         (int)(sizeof k_env_numbers / sizeof k_env_numbers[0]));
     tcase_add_test(tr, test_render_is_stable_and_diff_friendly);
     tcase_add_test(tr, test_render_matches_the_golden_file);
     tcase_add_test(tr, test_instructions_are_optional_and_bounded);
-    tcase_add_test(tr, test_baseline_path);
     suite_add_tcase(s, tr);
     TCase *tread = tcase_create("read");
     tcase_add_checked_fixture(tread, dir_setup, dir_teardown);

@@ -269,6 +269,34 @@ START_TEST(test_identities_and_writes_table)
 }
 END_TEST
 
+/* Case files and load flows share the labels: each one listed parses, to
+ * the right identity; anything else does not. */
+START_TEST(test_every_listed_identity_label_parses)
+{
+    static const pf_identity want[] = {PF_IDENTITY_OWNER,         PF_IDENTITY_ANON,
+                                       PF_IDENTITY_AUTHENTICATED, PF_IDENTITY_AUTHENTICATED,
+                                       PF_IDENTITY_AUTHENTICATED, PF_IDENTITY_AUTHENTICATED,
+                                       PF_IDENTITY_SERVICE_ROLE};
+    char *labels = pf_strdup(pf_registry_identity_labels());
+    size_t n = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(labels, ", ", &save); l != NULL; l = strtok_r(NULL, ", ", &save)) {
+        pf_identity id = (pf_identity)-1;
+        ck_assert_msg(pf_registry_identity_parse(l, &id) == 0, "'%s' is listed but unknown", l);
+        ck_assert_uint_lt(n, sizeof want / sizeof want[0]);
+        ck_assert_msg(id == want[n], "'%s' is identity %d", l, (int)id);
+        n++;
+    }
+    ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
+    free(labels);
+    pf_identity id = PF_IDENTITY_ANON;
+    ck_assert_int_eq(pf_registry_identity_parse("doctor", &id), -1);
+    ck_assert_int_eq(pf_registry_identity_parse("Patient", &id), -1);
+    ck_assert_int_eq(pf_registry_identity_parse("", &id), -1);
+    ck_assert_int_eq(id, PF_IDENTITY_ANON);
+}
+END_TEST
+
 START_TEST(test_identity_roles)
 {
     ck_assert_str_eq(pf_identity_role(PF_IDENTITY_OWNER), "owner");
@@ -296,6 +324,12 @@ static const bad_case k_bad[] = {
     {"duplicate key", D "-- iterations: 10\n-- iterations: 20\nSELECT 1;\n",
      ":3: 'iterations' given twice (first on line 2)"},
     {"unknown identity", D "-- identity: doctor\nSELECT 1;\n", ":2: unknown identity 'doctor'"},
+    {"an unknown key's message lists every key", D "-- nmae: x\nSELECT 1;\n",
+     ":2: unknown header key 'nmae' (known: name, group, description, identity, params, "
+     "iterations, warmup, min_time, threshold, writes, tags, draws)"},
+    {"an unknown identity's message lists every identity", D "-- identity: doctor\nSELECT 1;\n",
+     ":2: unknown identity 'doctor' (owner, anon, patient, provider, delegate, authenticated, "
+     "service_role)"},
     {"identity is case-sensitive", D "-- identity: Patient\nSELECT 1;\n",
      ":2: unknown identity 'Patient'"},
     {"iterations not a number", D "-- iterations: ten\nSELECT 1;\n",
@@ -547,6 +581,7 @@ int main(void)
     tcase_add_loop_test(tp, test_identities_and_writes_table, 0,
                         (int)(sizeof k_variants / sizeof k_variants[0]));
     tcase_add_test(tp, test_identity_roles);
+    tcase_add_test(tp, test_every_listed_identity_label_parses);
     tcase_add_loop_test(tp, test_bad_cases_are_rejected_with_file_and_line, 0,
                         (int)(sizeof k_bad / sizeof k_bad[0]));
     suite_add_tcase(s, tp);

@@ -188,7 +188,7 @@ static int copy_file(const char *src, const char *dst, mode_t mode, pf_error *er
 }
 
 static int copy_entry(const char *src, const char *dst, bool owner, uid_t uid, gid_t gid,
-                      pf_error *err)
+                      const char *const *skip, pf_error *err)
 {
     struct stat st;
     if (lstat(src, &st) != 0)
@@ -204,8 +204,13 @@ static int copy_entry(const char *src, const char *dst, bool owner, uid_t uid, g
         while (rc == 0 && (de = readdir(d)) != NULL) {
             if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                 continue;
+            bool skipped = false;
+            for (size_t i = 0; skip != NULL && skip[i] != NULL && !skipped; i++)
+                skipped = strcmp(skip[i], de->d_name) == 0;
+            if (skipped)
+                continue;
             char *s = pf_path_join(src, de->d_name), *t = pf_path_join(dst, de->d_name);
-            rc = copy_entry(s, t, owner, uid, gid, err);
+            rc = copy_entry(s, t, owner, uid, gid, NULL, err);
             free(s);
             free(t);
         }
@@ -239,7 +244,7 @@ int pf_cache_copy_tree(const char *src, const char *dst, bool owner, uid_t uid, 
     if (lstat(dst, &st) == 0)
         return pf_error_set(err, PF_EXIT_INFRA, "%s: already exists", dst);
     /* A failed copy removes what it made, never what was there. */
-    int rc = copy_entry(src, dst, owner, uid, gid, err);
+    int rc = copy_entry(src, dst, owner, uid, gid, NULL, err);
     if (rc < 0)
         pf_rmtree(dst, NULL);
     return rc;
@@ -271,7 +276,7 @@ char *pf_cache_lookup(pf_cache *c, const char *kind, const char *key)
 }
 
 int pf_cache_store_dir(pf_cache *c, const char *kind, const char *key, const char *src_dir,
-                       pf_error *err)
+                       const char *const *skip, pf_error *err)
 {
     char *dir = kind_dir(c, kind);
     char *final = pf_path_join(dir, key);
@@ -280,8 +285,11 @@ int pf_cache_store_dir(pf_cache *c, const char *kind, const char *key, const cha
     if (rc == 0 && pf_path_exists(final))
         goto done; /* stored meanwhile by another run */
     pf_rmtree(tmp, NULL);
-    if (rc == 0)
-        rc = pf_cache_copy_tree(src_dir, tmp, false, 0, 0, err);
+    if (rc == 0) {
+        rc = copy_entry(src_dir, tmp, false, 0, 0, skip, err);
+        if (rc < 0)
+            pf_rmtree(tmp, NULL);
+    }
     if (rc == 0 && rename(tmp, final) != 0) {
         /* Another run renamed the same entry into place first: keep it. */
         if (errno != EEXIST && errno != ENOTEMPTY)

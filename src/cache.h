@@ -70,10 +70,11 @@ void pf_cache_key_hex(const pf_cache_key *k, char out[17]);
  * so trimming keeps what is used), else NULL. */
 char *pf_cache_lookup(pf_cache *c, const char *kind, const char *key);
 /* Store a copy of src_dir as the entry (files readable by the caller; the
- * copy keeps modes, not owners). An entry that appeared meanwhile (another
- * run) is kept and this copy dropped. */
+ * copy keeps modes, not owners), leaving out the top-level names in skip
+ * (NULL-terminated, may be NULL). An entry that appeared meanwhile
+ * (another run) is kept and this copy dropped. */
 int pf_cache_store_dir(pf_cache *c, const char *kind, const char *key, const char *src_dir,
-                       pf_error *err);
+                       const char *const *skip, pf_error *err);
 /* Copy the tree src into dst (created; its parent must exist), keeping
  * modes; with owner the files are handed to uid:gid. Regular files are
  * cloned where the file system can (reflink), else copied in the kernel. */

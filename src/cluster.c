@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pf_config.h"
+
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "fsutil.h"
 #include "interrupt.h"
@@ -76,6 +79,7 @@ struct pf_cluster {
     char **wrapper; /* command prefix of the server (valgrind), NULL: native */
     double initdb_ms;
     double ready_ms;
+    const char *origin; /* "initdb", "initdb (cached)", "copy" */
 };
 
 const char *pf_cluster_base_dir(void)
@@ -455,6 +459,98 @@ static int run_initdb(pf_cluster *c, pf_error *err)
     return rc;
 }
 
+int pf_cluster_initdb_key(const char *bindir, char out[17], pf_error *err)
+{
+    pf_cache_key k;
+    pf_cache_key_init(&k, "initdb");
+    pf_cache_key_str(&k, "perfgate", PF_VERSION);
+    pf_cache_key_str(&k, "args", "-U " SUPERUSER " -A trust -E UTF8 --locale=C -N");
+    static const char *const k_bins[] = {"initdb", "postgres", NULL};
+    for (int i = 0; k_bins[i]; i++) {
+        /* The build, as the file system knows it: a new package is a new key. */
+        char *path = pf_path_join(bindir, k_bins[i]);
+        struct stat st;
+        int rc = stat(path, &st);
+        pf_cache_key_str(&k, "path", path);
+        free(path);
+        if (rc != 0)
+            return pf_error_set(err, PF_EXIT_INFRA, "%s/%s: %s", bindir, k_bins[i],
+                                strerror(errno));
+        pf_cache_key_num(&k, "size", (double)st.st_size);
+        pf_cache_key_num(&k, "mtime", (double)st.st_mtim.tv_sec);
+        pf_cache_key_num(&k, "inode", (double)st.st_ino);
+    }
+    pf_cache_key_hex(&k, out);
+    return 0;
+}
+
+/* The data directory from a copy: empty it first (make_dirs made it),
+ * copy the tree to the server's user, drop a pid file the source kept. */
+static int copy_datadir(pf_cluster *c, const char *from, pf_error *err)
+{
+    if (rmdir(c->datadir) != 0)
+        return pf_error_set(err, PF_EXIT_INFRA, "%s: %s", c->datadir, strerror(errno));
+    uint64_t t0 = pf_now_ns();
+    int rc = pf_cache_copy_tree(from, c->datadir, c->runas.active, c->runas.uid, c->runas.gid,
+                                err);
+    if (rc == 0) {
+        char *pid = pf_path_join(c->datadir, "postmaster.pid");
+        unlink(pid);
+        free(pid);
+    }
+    c->initdb_ms = pf_elapsed_ms(t0);
+    return rc;
+}
+
+/* The data directory: a copy of a seeded one, initdb's output from the
+ * cache, or initdb (whose output is then cached). */
+static int make_datadir(pf_cluster *c, const pf_cluster_opts *opts, pf_error *err)
+{
+    if (opts != NULL && opts->from_datadir != NULL) {
+        c->origin = "copy";
+        return copy_datadir(c, opts->from_datadir, err);
+    }
+    char key[17];
+    pf_cache *cache = opts != NULL ? opts->cache : NULL;
+    if (cache != NULL && pf_cluster_initdb_key(c->bindir, key, err) < 0)
+        return -1;
+    char *entry = cache != NULL ? pf_cache_lookup(cache, "initdb", key) : NULL;
+    if (entry != NULL) {
+        c->origin = "initdb (cached)";
+        int rc = copy_datadir(c, entry, err);
+        free(entry);
+        return rc;
+    }
+    c->origin = "initdb";
+    if (run_initdb(c, err) < 0)
+        return -1;
+    if (cache != NULL) {
+        /* Best effort: a cache that cannot take it costs the next run an initdb. */
+        pf_error ignored;
+        pf_cache_store_dir(cache, "initdb", key, c->datadir, NULL, &ignored);
+    }
+    return 0;
+}
+
+int pf_cluster_snapshot(pf_cluster *c, pf_cache *cache, const char *kind, const char *key,
+                        pf_error *err)
+{
+    pf_db *db = NULL;
+    int rc = pf_db_connect(&db, c->dsn, err);
+    if (rc == 0)
+        rc = pf_db_exec(db, "CHECKPOINT", err);
+    pf_db_close(db);
+    static const char *const k_skip[] = {"postmaster.pid", "postmaster.opts", NULL};
+    if (rc == 0)
+        rc = pf_cache_store_dir(cache, kind, key, c->datadir, k_skip, err);
+    return rc;
+}
+
+const char *pf_cluster_origin(const pf_cluster *c)
+{
+    return c->origin ? c->origin : "initdb";
+}
+
 static char *conninfo_for(const pf_cluster *c)
 {
     return pf_asprintf("host=%s port=%d user=%s dbname=postgres", c->sockdir, c->port, SUPERUSER);
@@ -597,7 +693,7 @@ int pf_cluster_start(pf_cluster **out, const pf_cluster_opts *opts, pf_error *er
      * then the watchdog, so a kill from here on leaves nothing behind. */
     if (write_owner(c, err) < 0 || start_watchdog(c, err) < 0)
         goto cleanup;
-    if (run_initdb(c, err) < 0)
+    if (make_datadir(c, opts, err) < 0)
         goto cleanup;
 
     confpath = pf_path_join(c->datadir, "postgresql.conf");

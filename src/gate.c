@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "baselines.h"
+#include "cache.h"
 #include "dataset.h"
 #include "db.h"
 #include "fsutil.h"
 #include "gitbase.h"
 #include "prepare.h"
 #include "interrupt.h"
+#include "json.h"
 #include "rng.h"
 #include "stats.h"
 #include "target.h"
@@ -462,7 +464,8 @@ static char *instr_note_of(const pf_gate_result *g, const pf_case_result *r)
  * count, then native again. Without a server of our own or valgrind, one
  * line says why and the metric is skipped. */
 static int count_instructions(const pf_gate_opts *o, pf_target *t, pf_gate_result *out,
-                              uint64_t seed, pf_error *err)
+                              uint64_t seed, pf_cache *cache, const char *const db_keys[2],
+                              pf_error *err)
 {
     if (o->no_instructions) {
         out->instr.unavailable = pf_strdup("instructions not counted (--no-instructions)");
@@ -476,16 +479,28 @@ static int count_instructions(const pf_gate_opts *o, pf_target *t, pf_gate_resul
     out->instr.statement_timeout_ms = 5 * o->statement_timeout_ms;
     out->instr.on_job = o->on_instr_job;
     out->instr.arg = o->arg;
+    /* Counts are kept per database content: the head database's seeded key,
+     * and the base's (a copy of the head, or built from the base files). */
+    out->instr.cache = cache;
+    if (cache != NULL && db_keys[0] != NULL)
+        pf_instr_set_db_key(&out->instr, t->dbname, db_keys[0]);
+    if (cache != NULL && db_keys[1] != NULL)
+        pf_instr_set_db_key(&out->instr, BASE_DB, db_keys[1]);
     if (pf_instr_run(&out->instr, t, seed, err) < 0)
         return -1;
     for (size_t i = 0; i < out->n_cases; i++)
         out->cases[i].instr_note = instr_note_of(out, &out->cases[i]);
     if (o->on_phase != NULL && out->instr.available && out->instr.n > 0) {
         char name[160];
-        snprintf(name, sizeof name,
-                 "instructions (%zu counts under callgrind; restart under callgrind %.1f s, "
-                 "back %.1f s)",
-                 out->instr.n, out->instr.start_ms / 1000, out->instr.stop_ms / 1000);
+        if (out->instr.n_cached == out->instr.n)
+            snprintf(name, sizeof name, "instructions (%zu counts, all from the cache)",
+                     out->instr.n);
+        else
+            snprintf(name, sizeof name,
+                     "instructions (%zu counts under callgrind, %zu from the cache; restart "
+                     "under callgrind %.1f s, back %.1f s)",
+                     out->instr.n - out->instr.n_cached, out->instr.n_cached,
+                     out->instr.start_ms / 1000, out->instr.stop_ms / 1000);
         phase(o, name, out->instr.ms);
     }
     return 0;
@@ -506,7 +521,123 @@ typedef struct gate_run {
     bool same_base;       /* base schema and data equal the head's: clone the database */
     double cal[3];        /* calibration at the start, middle and end of the measurements */
     uint64_t measure_start;
+    pf_cache *cache;      /* NULL: no caching */
+    pf_prepare_key key;   /* the head database's seeded-cache key */
+    char *entry;          /* its cached data directory (a hit), else NULL */
+    char *cached_checksum; /* the hit's data checksum */
 } gate_run;
+
+/* ---- the seeded-database cache ------------------------------------------
+ * A database prepared from the same schema, dataset, seed, scale, server
+ * build and perfgate binary is the same database: its data directory is
+ * kept (pf_cluster_snapshot) and a later run starts from a copy instead of
+ * initdb + schema + seed. The key says everything an entry depends on; a
+ * miss says in one line what changed since the last entry. */
+
+#define SEEDED_BUDGET_MB 2048
+
+/* The budget of the seeded entries: $PERFGATE_CACHE_MAX_MB, else 2 GiB. */
+static uint64_t seeded_budget(void)
+{
+    const char *v = getenv("PERFGATE_CACHE_MAX_MB");
+    long long mb = v && *v ? atoll(v) : SEEDED_BUDGET_MB;
+    return (uint64_t)(mb > 0 ? mb : SEEDED_BUDGET_MB) << 20;
+}
+
+/* What differs from the last entry stored for this database name. */
+static char *miss_reason(gate_run *g)
+{
+    char *text = NULL;
+    pf_error e;
+    if (pf_cache_get_text(g->cache, "seeded-last", g->key.parts[PF_PREPARE_KEY_DATABASE], &text,
+                          &e) != 0)
+        return pf_strdup("no cached database yet");
+    pf_buf why = PF_BUF_INIT;
+    for (int i = 0; i < PF_PREPARE_KEY_PARTS; i++)
+        if (strstr(text, g->key.parts[i]) == NULL)
+            pf_buf_printf(&why, "%s%s", why.len ? ", " : "", pf_prepare_key_part_name(i));
+    free(text);
+    if (why.len == 0) {
+        pf_buf_dispose(&why);
+        return pf_strdup("the cached database was trimmed");
+    }
+    char *out = pf_asprintf("%s changed since the cached database", pf_buf_str(&why));
+    pf_buf_dispose(&why);
+    return out;
+}
+
+/* Open the cache and look the head database up (a disposable server that
+ * perfgate seeds only). Trouble with the cache is a note, never a failure. */
+static void cache_lookup(gate_run *g)
+{
+    const pf_gate_opts *o = g->o;
+    if (o->no_cache || o->no_seed || pf_target_dsn(o->dsn) != NULL)
+        return;
+    pf_error e;
+    pf_error_clear(&e);
+    char *bindir = NULL;
+    char server[17];
+    if (pf_cache_open(&g->cache, o->cache_dir, &e) < 0 || pf_bindir_find(&bindir, &e) < 0 ||
+        pf_cluster_initdb_key(bindir, server, &e) < 0 ||
+        pf_prepare_key_make(g->prep, server, "perfgate", &g->key, &e) < 0) {
+        g->out->cache_note = pf_asprintf("cache off: %s", e.msg);
+        pf_cache_free(g->cache);
+        g->cache = NULL;
+        free(bindir);
+        return;
+    }
+    free(bindir);
+    g->entry = pf_cache_lookup(g->cache, "seeded", g->key.key);
+    char *meta = NULL;
+    if (g->entry != NULL && pf_cache_get_text(g->cache, "seeded-meta", g->key.key, &meta, &e) == 0) {
+        pf_json *doc = NULL;
+        if (pf_json_parse("seeded-meta", meta, &doc, &e) == 0) {
+            pf_json_val root;
+            pf_json_root(doc, &root);
+            const char *sum = NULL;
+            if (pf_json_get_string(&root, "checksum", PF_JSON_REQUIRED, &sum) == 0 &&
+                strlen(sum) == 16)
+                g->cached_checksum = pf_strdup(sum);
+            pf_json_free(doc);
+        }
+    }
+    free(meta);
+    if (g->entry != NULL && g->cached_checksum == NULL) {
+        free(g->entry); /* no description: treat as a miss */
+        g->entry = NULL;
+    }
+}
+
+/* After seeding (a miss): keep the data directory for the next run. */
+static void cache_store(gate_run *g, const char *checksum)
+{
+    uint64_t t0 = pf_now_ns();
+    pf_error e;
+    pf_error_clear(&e);
+    char *why = miss_reason(g);
+    if (pf_cluster_snapshot(g->t.cluster, g->cache, "seeded", g->key.key, &e) == 0) {
+        char *meta = pf_asprintf("{\"checksum\": \"%s\"}\n", checksum);
+        pf_cache_put_text(g->cache, "seeded-meta", g->key.key, meta, &e);
+        free(meta);
+        pf_buf last = PF_BUF_INIT;
+        pf_buf_printf(&last, "{\"key\": \"%s\", \"parts\": [", g->key.key);
+        for (int i = 0; i < PF_PREPARE_KEY_PARTS; i++)
+            pf_buf_printf(&last, "%s\"%s\"", i ? ", " : "", g->key.parts[i]);
+        pf_buf_puts(&last, "]}\n");
+        pf_cache_put_text(g->cache, "seeded-last", g->key.parts[PF_PREPARE_KEY_DATABASE],
+                          pf_buf_str(&last), &e);
+        pf_buf_dispose(&last);
+        pf_cache_trim(g->cache, "seeded", seeded_budget());
+        g->out->cache_note = pf_asprintf("seeded-database cache: %s; seeded and kept as %s in %s",
+                                         why, g->key.key, pf_cache_root(g->cache));
+    } else {
+        g->out->cache_note = pf_asprintf("seeded-database cache: %s; seeded, but not kept: %s",
+                                         why, e.msg);
+    }
+    free(why);
+    g->out->cache_ms = pf_elapsed_ms(t0);
+}
+
 
 /* Bad input first, before any server starts: the registry, the dataset,
  * the RLS rules, and with --base the base revision's registry and dataset. */
@@ -624,7 +755,10 @@ static int plan_data(gate_run *g, pf_error *err)
     po.jobs = o->jobs;
     po.on_phase = o->on_phase;
     po.phase_arg = o->arg;
-    return pf_prepare_new(&g->prep, &po, err);
+    if (pf_prepare_new(&g->prep, &po, err) < 0)
+        return -1;
+    cache_lookup(g);
+    return 0;
 }
 
 /* Target, schema, data; then the environment the numbers depend on. */
@@ -633,17 +767,24 @@ static int open_target(gate_run *g, pf_error *err)
     const pf_gate_opts *o = g->o;
     pf_gate_result *out = g->out;
     uint64_t t1 = pf_now_ns();
-    if (pf_target_open(&g->t, o->dsn, "perfgate", err) < 0)
+    pf_target_opts to = {g->cache, g->entry};
+    if (pf_target_open_with(&g->t, o->dsn, "perfgate", &to, err) < 0)
         return -1;
     out->target = pf_target_describe(&g->t);
     out->start_ms = pf_elapsed_ms(t1);
-    phase(o, "server", out->start_ms);
+    phase(o, g->entry ? "server (seeded, from the cache)" : "server", out->start_ms);
     pf_db *db = NULL;
     if (pf_db_connect(&db, g->t.dsn, err) < 0)
         return -1;
     char *data_checksum = NULL;
     int rc = 0;
-    if (!o->no_seed) {
+    if (g->entry != NULL) {
+        data_checksum = pf_strdup(g->cached_checksum);
+        out->seeded_from_cache = true;
+        out->cache_note = pf_asprintf("seeded database from the cache (%s): schema, data, "
+                                      "server and perfgate unchanged",
+                                      g->key.key);
+    } else if (!o->no_seed) {
         pf_prepare_result pr;
         rc = pf_prepare_apply(g->prep, g->t.dsn, &pr, err);
         out->schema_ms = pr.schema.ms;
@@ -651,6 +792,8 @@ static int open_target(gate_run *g, pf_error *err)
         if (rc == 0)
             data_checksum = pf_strdup(pr.checksum);
         pf_prepare_result_dispose(&pr);
+        if (rc == 0 && g->cache != NULL)
+            cache_store(g, data_checksum);
     }
     if (rc == 0)
         rc = capture_env(db, g->ds, o, g->seed, &out->env, err);
@@ -900,8 +1043,23 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
         rc = build_base_db(&g, err);
     /* Instructions first, on the freshly seeded databases: nothing has run
      * in them yet, so every run counts from the same state. */
-    if (rc == 0)
-        rc = count_instructions(o, &g.t, out, g.seed, err);
+    if (rc == 0) {
+        /* The base database's content key: the head's when it is a copy,
+         * else the head's with the base revision's files. */
+        char base_key[17] = "";
+        if (g.cache != NULL && o->base_ref != NULL) {
+            pf_cache_key k;
+            pf_cache_key_init(&k, "base database");
+            pf_cache_key_str(&k, "head", g.key.key);
+            if (!g.same_base) {
+                pf_cache_key_num(&k, "schema", (double)dir_hash(g.gb.schema_dir));
+                pf_cache_key_str(&k, "dataset", g.base_ds->hash);
+            }
+            pf_cache_key_hex(&k, base_key);
+        }
+        const char *keys[2] = {g.cache ? g.key.key : NULL, base_key[0] ? base_key : NULL};
+        rc = count_instructions(o, &g.t, out, g.seed, g.cache, keys, err);
+    }
     if (rc == 0)
         rc = start_measuring(&g, err);
     if (rc == 0)
@@ -920,6 +1078,9 @@ int pf_gate_run(const pf_gate_opts *o, pf_gate_result *out, pf_error *err)
     pf_dataset_free(g.base_ds);
     pf_prepare_free(g.prep);
     pf_dataset_free(g.ds);
+    pf_cache_free(g.cache);
+    free(g.entry);
+    free(g.cached_checksum);
     out->total_ms = pf_elapsed_ms(t0);
     return rc < 0 ? -1 : 0;
 }
@@ -947,6 +1108,7 @@ void pf_gate_result_dispose(pf_gate_result *r)
     if (r->has_rls)
         pf_rls_result_dispose(&r->rls);
     free(r->target);
+    free(r->cache_note);
     pf_instr_phase_dispose(&r->instr);
     pf_rls_instr_plan_dispose(&r->rls_instr);
     memset(r, 0, sizeof *r);

@@ -86,6 +86,10 @@ typedef struct pf_gate_opts {
     int iterations;         /* > 0: override every case (quick runs) */
     double statement_timeout_ms; /* per statement while measuring; 0 = none */
     bool no_instructions;   /* do not count instructions under callgrind */
+    /* The cache (cache.h) of seeded databases and instruction counts: NULL
+     * for the default directory; off with no_cache (and always with a dsn). */
+    const char *cache_dir;
+    bool no_cache;
     pf_rules rules;
     pf_gate_case_fn on_case;
     pf_gate_phase_fn on_phase;
@@ -120,6 +124,11 @@ typedef struct pf_gate_result {
      * freshly seeded databases) and the RLS pairs' jobs in it. */
     pf_instr_phase instr;
     pf_rls_instr_plan rls_instr;
+    /* The cache: one line on what it did (NULL when off), and whether the
+     * seeded database came from it. */
+    char *cache_note;
+    bool seeded_from_cache;
+    double cache_ms;        /* storing the seeded database (a miss) */
 } pf_gate_result;
 
 /* The instruction count of a case result (and of its base revision), NULL

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
+#include "fsutil.h"
 #include "db.h"
 #include "interrupt.h"
+#include "json.h"
 #include "timeutil.h"
 
 void pf_instr_phase_init(pf_instr_phase *ph)
@@ -15,8 +18,22 @@ void pf_instr_phase_init(pf_instr_phase *ph)
     memset(ph, 0, sizeof *ph);
 }
 
+void pf_instr_set_db_key(pf_instr_phase *ph, const char *dbname, const char *key)
+{
+    size_t n = 0;
+    while (ph->db_names != NULL && ph->db_names[n] != NULL)
+        n++;
+    ph->db_names = pf_realloc(ph->db_names, (n + 2) * sizeof *ph->db_names);
+    ph->db_keys = pf_realloc(ph->db_keys, (n + 2) * sizeof *ph->db_keys);
+    ph->db_names[n] = pf_strdup(dbname);
+    ph->db_keys[n] = pf_strdup(key);
+    ph->db_names[n + 1] = ph->db_keys[n + 1] = NULL;
+}
+
 void pf_instr_phase_dispose(pf_instr_phase *ph)
 {
+    pf_strv_free(ph->db_names);
+    pf_strv_free(ph->db_keys);
     for (size_t i = 0; i < ph->n; i++) {
         free(ph->jobs[i].dbname);
         free(ph->jobs[i].error);
@@ -157,7 +174,7 @@ static int run_reads(pf_instr_phase *ph, const pf_target *t, pf_callgrind *cg, u
     int rc = 0;
     for (size_t i = 0; i < ph->n && rc == 0; i++) {
         pf_instr_job *j = &ph->jobs[i];
-        if (j->c->writes)
+        if (j->c->writes || j->done)
             continue;
         if (pf_interrupt_signal() != 0) {
             rc = pf_error_set(err, PF_EXIT_INFRA, "interrupted");
@@ -194,7 +211,7 @@ static int make_copies(pf_instr_phase *ph, const pf_target *t, pf_error *err)
 {
     for (size_t i = 0; i < ph->n; i++) {
         pf_instr_job *j = &ph->jobs[i];
-        if (!j->c->writes)
+        if (!j->c->writes || j->done)
             continue;
         char *name = copy_name(j, i);
         uint64_t t0 = pf_now_ns();
@@ -210,7 +227,7 @@ static int make_copies(pf_instr_phase *ph, const pf_target *t, pf_error *err)
 static void drop_copies(const pf_instr_phase *ph, const pf_target *t)
 {
     for (size_t i = 0; i < ph->n; i++)
-        if (ph->jobs[i].c->writes) {
+        if (ph->jobs[i].c->writes && !ph->jobs[i].cached) {
             char *name = copy_name(&ph->jobs[i], i);
             pf_target_drop_db(t, name);
             free(name);
@@ -223,7 +240,7 @@ static int run_writes(pf_instr_phase *ph, const pf_target *t, pf_callgrind *cg, 
 {
     for (size_t i = 0; i < ph->n; i++) {
         pf_instr_job *j = &ph->jobs[i];
-        if (!j->c->writes)
+        if (!j->c->writes || j->done)
             continue;
         if (pf_interrupt_signal() != 0)
             return pf_error_set(err, PF_EXIT_INFRA, "interrupted");
@@ -268,6 +285,141 @@ static bool counted_nothing(const pf_instr_phase *ph)
     return any;
 }
 
+/* ---- the count cache ----------------------------------------------- */
+
+static const char *db_key_of(const pf_instr_phase *ph, const char *dbname)
+{
+    for (size_t i = 0; ph->db_names != NULL && ph->db_names[i] != NULL; i++)
+        if (strcmp(ph->db_names[i], dbname) == 0)
+            return ph->db_keys[i];
+    return NULL;
+}
+
+/* The cache key of job i counted over n draws; false when it has none. */
+static bool job_key(const pf_instr_phase *ph, size_t i, uint64_t seed, int n, char out[17])
+{
+    const pf_instr_job *j = &ph->jobs[i];
+    const char *db = db_key_of(ph, j->dbname);
+    if (db == NULL || n < 0)
+        return false;
+    pf_cache_key k;
+    pf_cache_key_init(&k, "instr");
+    pf_cache_key_str(&k, "database", db);
+    pf_cache_key_str(&k, "method", PF_INSTR_METHOD);
+    pf_cache_key_str(&k, "valgrind", ph->info.version);
+    pf_cache_key_str(&k, "arch", ph->info.arch);
+    pf_cache_key_str(&k, "server", ph->server_build);
+    pf_cache_key_str(&k, "group", j->c->group);
+    pf_cache_key_str(&k, "name", j->c->name);
+    pf_cache_key_str(&k, "sql", j->c->prepared_sql);
+    pf_cache_key_str(&k, "params", j->c->params_sql);
+    pf_cache_key_str(&k, "draws", j->c->draws);
+    pf_cache_key_num(&k, "identity", j->c->identity);
+    pf_cache_key_num(&k, "writes", j->c->writes);
+    pf_cache_key_num(&k, "owner", j->as_owner);
+    pf_cache_key_num(&k, "seed", (double)seed);
+    pf_cache_key_num(&k, "iterations", n);
+    pf_cache_key_hex(&k, out);
+    return true;
+}
+
+/* The draws a job was asked to count over: its own, its source's once
+ * that is known (-1 before), or 0 for "chosen from the cost". A count is
+ * cached under what was asked. */
+static int asked_draws(const pf_instr_phase *ph, size_t i)
+{
+    const pf_instr_job *j = &ph->jobs[i];
+    if (j->iterations > 0)
+        return j->iterations;
+    if (j->iterations_from < 0)
+        return 0;
+    if ((size_t)j->iterations_from < ph->n && ph->jobs[j->iterations_from].done)
+        return ph->jobs[j->iterations_from].result.iterations;
+    return -1;
+}
+
+static bool read_count(const char *text, pf_instructions *out)
+{
+    pf_json *doc = NULL;
+    pf_error e;
+    if (pf_json_parse("instruction cache", text, &doc, &e) < 0)
+        return false;
+    pf_json_val root;
+    pf_json_root(doc, &root);
+    int64_t pe = 0, with = 0, without = 0, probe = 0;
+    int n = 0;
+    bool ok = pf_json_get_int64(&root, "per_execution", PF_JSON_REQUIRED, 0, INT64_MAX, &pe) == 0 &&
+              pf_json_get_int(&root, "iterations", PF_JSON_REQUIRED, 1, 1000, &n) == 0 &&
+              pf_json_get_int64(&root, "with_statement", PF_JSON_REQUIRED, 0, INT64_MAX, &with) ==
+                  0 &&
+              pf_json_get_int64(&root, "without_statement", PF_JSON_REQUIRED, 0, INT64_MAX,
+                                &without) == 0 &&
+              pf_json_get_int64(&root, "probe_per_execution", PF_JSON_REQUIRED, 0, INT64_MAX,
+                                &probe) == 0;
+    pf_json_free(doc);
+    if (ok) {
+        out->per_execution = pe;
+        out->iterations = n;
+        out->with_statement = with;
+        out->without_statement = without;
+        out->probe_per_execution = probe;
+    }
+    return ok;
+}
+
+/* Take every count the cache has, in request order (a job that takes its
+ * draws from another can only be looked up once that one is known). */
+static void take_cached(pf_instr_phase *ph, uint64_t seed)
+{
+    for (size_t i = 0; ph->cache != NULL && i < ph->n; i++) {
+        pf_instr_job *j = &ph->jobs[i];
+        char key[17];
+        if (!job_key(ph, i, seed, asked_draws(ph, i), key))
+            continue;
+        char *text = NULL;
+        pf_error e;
+        if (pf_cache_get_text(ph->cache, "instr", key, &text, &e) == 0 &&
+            read_count(text, &j->result)) {
+            j->done = j->cached = true;
+            ph->n_cached++;
+            if (ph->on_job)
+                ph->on_job(ph->arg, j, i, ph->n);
+        }
+        free(text);
+    }
+}
+
+/* Keep what this run counted, under what was asked. */
+static void store_counts(pf_instr_phase *ph, uint64_t seed)
+{
+    for (size_t i = 0; ph->cache != NULL && i < ph->n; i++) {
+        pf_instr_job *j = &ph->jobs[i];
+        char key[17];
+        if (!j->done || j->cached || !job_key(ph, i, seed, asked_draws(ph, i), key))
+            continue;
+        char *text = pf_asprintf("{\"per_execution\": %lld, \"iterations\": %d, "
+                                 "\"with_statement\": %lld, \"without_statement\": %lld, "
+                                 "\"probe_per_execution\": %lld}\n",
+                                 (long long)j->result.per_execution, j->result.iterations,
+                                 (long long)j->result.with_statement,
+                                 (long long)j->result.without_statement,
+                                 (long long)j->result.probe_per_execution);
+        pf_error e;
+        pf_cache_put_text(ph->cache, "instr", key, text, &e);
+        free(text);
+    }
+    if (ph->cache != NULL)
+        pf_cache_trim(ph->cache, "instr", (uint64_t)64 << 20);
+}
+
+static bool all_done(const pf_instr_phase *ph)
+{
+    for (size_t i = 0; i < ph->n; i++)
+        if (!ph->jobs[i].done)
+            return false;
+    return true;
+}
+
 int pf_instr_run(pf_instr_phase *ph, pf_target *t, uint64_t seed, pf_error *err)
 {
     uint64_t t0 = pf_now_ns();
@@ -286,6 +438,14 @@ int pf_instr_run(pf_instr_phase *ph, pf_target *t, uint64_t seed, pf_error *err)
     pf_error_clear(&pe);
     if (pf_callgrind_probe(&ph->info, &pe) < 0) {
         set_unavailable(ph, pe.msg);
+        return 0;
+    }
+    /* The build counted on: the native server is the same binary. */
+    read_server_build(ph, t);
+    take_cached(ph, seed);
+    if (all_done(ph)) {
+        ph->available = true;
+        ph->ms = pf_elapsed_ms(t0);
         return 0;
     }
     if (make_copies(ph, t, err) < 0) {
@@ -308,7 +468,6 @@ int pf_instr_run(pf_instr_phase *ph, pf_target *t, uint64_t seed, pf_error *err)
         free(msg);
         return 0;
     }
-    read_server_build(ph, t);
     int rc = run_reads(ph, t, cg, seed, err);
     if (rc == 0)
         rc = run_writes(ph, t, cg, seed, err);
@@ -327,6 +486,8 @@ int pf_instr_run(pf_instr_phase *ph, pf_target *t, uint64_t seed, pf_error *err)
     if (rc == 0 && counted_nothing(ph))
         set_unavailable(ph, "instructions not counted: callgrind saw no instruction in "
                             "PortalRun (does this server binary export its symbols?)");
+    else if (rc == 0)
+        store_counts(ph, seed);
     ph->ms = pf_elapsed_ms(t0);
     return rc;
 }

@@ -37,6 +37,7 @@ typedef struct pf_instr_job {
     bool done;
     pf_instructions result;
     char *error;         /* the case failed under callgrind: the message */
+    bool cached;         /* the result came from the cache (not counted in this run) */
     double ms;           /* wall time of the count (a copy of the database included) */
 } pf_instr_job;
 
@@ -53,6 +54,14 @@ typedef struct pf_instr_phase {
     double statement_timeout_ms; /* per statement under callgrind (0: none) */
     void (*on_job)(void *arg, const pf_instr_job *job, size_t index, size_t total);
     void *arg;
+    /* Counts are a pure function of their inputs: with a cache (cache.h,
+     * borrowed), a job whose database key (pf_instr_set_db_key: what the
+     * database holds, e.g. a seeded-database key), case, draws, server
+     * build and valgrind were counted before takes that count; when every
+     * job does, the server is not restarted at all. NULL: always count. */
+    struct pf_cache *cache;
+    char **db_names, **db_keys; /* parallel, NULL-terminated */
+    size_t n_cached;            /* jobs taken from the cache */
 } pf_instr_phase;
 
 void pf_instr_phase_init(pf_instr_phase *ph);
@@ -63,6 +72,10 @@ void pf_instr_phase_dispose(pf_instr_phase *ph);
  * iterations) returns the existing index. */
 size_t pf_instr_add(pf_instr_phase *ph, const pf_case *c, const char *dbname, bool as_owner,
                     int iterations, int iterations_from);
+/* What database dbname holds, as a key for the count cache (copied). A job
+ * in a database without a key is always counted. */
+void pf_instr_set_db_key(pf_instr_phase *ph, const char *dbname, const char *key);
+
 /* Index of the first job for (c, dbname, as_owner), or -1. */
 long pf_instr_find(const pf_instr_phase *ph, const pf_case *c, const char *dbname,
                    bool as_owner);

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "datagen.h"
 #include "db.h"
 #include "fsutil.h"
+#include "schema.h"
 #include "timeutil.h"
 
 struct pf_prepare {
@@ -141,4 +143,47 @@ void pf_prepare_result_dispose(pf_prepare_result *r)
 {
     pf_seed_result_dispose(&r->seed);
     memset(r, 0, sizeof *r);
+}
+
+const char *pf_prepare_key_part_name(int part)
+{
+    static const char *const k_names[PF_PREPARE_KEY_PARTS] = {
+        "the schema", "the dataset spec", "the seed or scale", "the server build",
+        "the perfgate binary", "the database name"};
+    return part >= 0 && part < PF_PREPARE_KEY_PARTS ? k_names[part] : "?";
+}
+
+int pf_prepare_key_make(const pf_prepare *p, const char *server_key, const char *dbname,
+                        pf_prepare_key *out, pf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    pf_cache_key k[PF_PREPARE_KEY_PARTS];
+    for (int i = 0; i < PF_PREPARE_KEY_PARTS; i++)
+        pf_cache_key_init(&k[i], pf_prepare_key_part_name(i));
+    if (p->o.schema_dir != NULL &&
+        pf_cache_key_dir(&k[PF_PREPARE_KEY_SCHEMA], "files", p->o.schema_dir, ".sql", err) < 0)
+        return -1;
+    pf_cache_key_num(&k[PF_PREPARE_KEY_SCHEMA], "shim", p->o.auth_shim);
+    for (size_t i = 0; p->o.auth_shim && pf_schema_shim_text(i) != NULL; i++)
+        pf_cache_key_str(&k[PF_PREPARE_KEY_SCHEMA], "shim text", pf_schema_shim_text(i));
+    pf_cache_key_str(&k[PF_PREPARE_KEY_DATASET], "spec", p->ds->hash);
+    pf_cache_key_num(&k[PF_PREPARE_KEY_SEED_SCALE], "seed", (double)p->seed);
+    pf_cache_key_num(&k[PF_PREPARE_KEY_SEED_SCALE], "scale", p->o.scale == 0 ? 1.0 : p->o.scale);
+    pf_cache_key_str(&k[PF_PREPARE_KEY_SERVER], "initdb", server_key);
+    /* The binary itself: generator, loader and cluster settings live in it. */
+    char *exe = NULL;
+    size_t len = 0;
+    if (pf_file_read("/proc/self/exe", &exe, &len, err) < 0)
+        return -1;
+    pf_cache_key_bytes(&k[PF_PREPARE_KEY_PERFGATE], "exe", exe, len);
+    free(exe);
+    pf_cache_key_str(&k[PF_PREPARE_KEY_DATABASE], "name", dbname);
+    pf_cache_key all;
+    pf_cache_key_init(&all, "seeded");
+    for (int i = 0; i < PF_PREPARE_KEY_PARTS; i++) {
+        pf_cache_key_hex(&k[i], out->parts[i]);
+        pf_cache_key_str(&all, pf_prepare_key_part_name(i), out->parts[i]);
+    }
+    pf_cache_key_hex(&all, out->key);
+    return 0;
 }

@@ -82,4 +82,23 @@ int pf_prepare_run(const char *dsn, const pf_prepare_opts *o, pf_prepare_result 
 
 void pf_prepare_result_dispose(pf_prepare_result *r);
 
+/* What a prepared database depends on, as a cache key (cache.h) and per
+ * part, so a miss can say what changed: the schema files (and the built-in
+ * shim when applied), the dataset spec, seed and scale, the server build
+ * (server_key: pf_cluster_initdb_key), the perfgate binary (its generator,
+ * loader and cluster settings), and the database's name. */
+enum { PF_PREPARE_KEY_SCHEMA, PF_PREPARE_KEY_DATASET, PF_PREPARE_KEY_SEED_SCALE,
+       PF_PREPARE_KEY_SERVER, PF_PREPARE_KEY_PERFGATE, PF_PREPARE_KEY_DATABASE,
+       PF_PREPARE_KEY_PARTS };
+
+typedef struct pf_prepare_key {
+    char key[17];
+    char parts[PF_PREPARE_KEY_PARTS][17];
+} pf_prepare_key;
+
+/* The part's name ("schema", "dataset spec", ...). */
+const char *pf_prepare_key_part_name(int part);
+int pf_prepare_key_make(const pf_prepare *p, const char *server_key, const char *dbname,
+                        pf_prepare_key *out, pf_error *err);
+
 #endif

@@ -353,6 +353,11 @@ int pf_schema_apply_dir(pf_db *db, const char *dir, pf_schema_stats *stats, pf_e
     return rc;
 }
 
+const char *pf_schema_shim_text(size_t i)
+{
+    return i == 0 ? pf_auth_shim_sql : i == 1 ? pf_storage_shim_sql : NULL;
+}
+
 int pf_schema_apply_auth_shim(pf_db *db, pf_schema_stats *stats, pf_error *err)
 {
     if (pf_schema_apply_text(db, "<built-in shim 000_supabase_auth.sql>", pf_auth_shim_sql, stats,

@@ -41,6 +41,9 @@ int pf_schema_apply_dir(pf_db *db, const char *dir, pf_schema_stats *stats, pf_e
  * auth.uid()/jwt()/role()/email()), schema storage, realtime and the
  * supabase_realtime publication. Idempotent; needs a superuser. */
 int pf_schema_apply_auth_shim(pf_db *db, pf_schema_stats *stats, pf_error *err);
+/* The text of the shim's file i (0, 1, ...), NULL past the last: what a
+ * cache key of a database built with the shim must include. Borrowed. */
+const char *pf_schema_shim_text(size_t i);
 
 /* The extension a statement is about when it is CREATE EXTENSION [IF NOT
  * EXISTS] x, ALTER EXTENSION x, COMMENT ON EXTENSION x or DROP EXTENSION

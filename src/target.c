@@ -19,6 +19,12 @@ const char *pf_target_dsn(const char *given)
 
 int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *err)
 {
+    return pf_target_open_with(t, dsn, dbname, NULL, err);
+}
+
+int pf_target_open_with(pf_target *t, const char *dsn, const char *dbname,
+                        const pf_target_opts *o, pf_error *err)
+{
     memset(t, 0, sizeof *t);
     dsn = pf_target_dsn(dsn);
     if (dsn != NULL) {
@@ -33,11 +39,21 @@ int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *
         return 0;
     }
     uint64_t t0 = pf_now_ns();
-    if (pf_cluster_start(&t->cluster, NULL, err) < 0)
+    pf_cluster_opts co;
+    memset(&co, 0, sizeof co);
+    if (o != NULL) {
+        co.cache = o->cache;
+        co.from_datadir = o->from_datadir;
+    }
+    if (pf_cluster_start(&t->cluster, &co, err) < 0)
         return -1;
     t->admin_dsn = pf_strdup(pf_cluster_dsn(t->cluster));
     t->dbname = pf_strdup(dbname);
     t->dsn = pf_dsn_with_dbname(t->admin_dsn, dbname);
+    if (o != NULL && o->from_datadir != NULL) {
+        t->start_ms = pf_elapsed_ms(t0);
+        return 0;
+    }
     pf_db *db = NULL;
     char *ident = pf_sql_ident(dbname);
     char *sql = pf_asprintf("CREATE DATABASE %s", ident);

@@ -25,6 +25,16 @@ const char *pf_target_dsn(const char *given);
 /* Open: pf_target_dsn(dsn) when it is not NULL, else a disposable cluster in
  * which database dbname is created. On failure nothing is left running. */
 int pf_target_open(pf_target *t, const char *dsn, const char *dbname, pf_error *err);
+
+/* How a disposable cluster is made (ignored with a dsn). */
+typedef struct pf_target_opts {
+    struct pf_cache *cache;   /* initdb's output kept and reused (cache.h); NULL: none */
+    const char *from_datadir; /* start from this seeded data directory, which holds
+                                 dbname already (nothing is created) */
+} pf_target_opts;
+
+int pf_target_open_with(pf_target *t, const char *dsn, const char *dbname,
+                        const pf_target_opts *o, pf_error *err);
 /* true when perfgate owns the server (and may create databases freely). */
 bool pf_target_owned(const pf_target *t);
 /* The dsn, password masked, for messages; caller frees. */

@@ -137,6 +137,15 @@ static const pf_cli_opt k_opts[] = {
      .help = "growth in instructions per execution above which\n"
              "a case fails (default 10; counts repeat to within\n"
              "0.1%, docs/verdicts.md)"},
+    {.name = "cache-dir", .kind = PF_CLI_STRING, .at = AT(g.cache_dir), .meta = "DIR",
+     .help = "where seeded databases and instruction counts are kept\n"
+             "for the next run (default $PERFGATE_CACHE_DIR, else\n"
+             "~/.cache/perfgate; a CI cache can restore it): a run\n"
+             "whose schema, dataset, seed, scale, server and perfgate\n"
+             "are unchanged starts from the seeded copy and reuses the\n"
+             "counts; anything changed gives another key (never stale)"},
+    {.name = "no-cache", .kind = PF_CLI_FLAG, .at = AT(g.no_cache),
+     .help = "neither use nor fill the cache"},
     {.name = "statement-timeout", .kind = PF_CLI_DURATION, .at = AT(g.statement_timeout_ms),
      .meta = "D",
      .help = "longest a measured statement may run (default 60s;\n"
@@ -224,6 +233,8 @@ int pf_cmd_run(int argc, char **argv)
         goto done;
     }
     rc = res.exit_code;
+    if (res.cache_note != NULL)
+        pf_cli_msg("%s", res.cache_note);
     if (res.instr.unavailable != NULL)
         pf_cli_msg("%s", res.instr.unavailable);
     char *table = pf_summary_table(&res);

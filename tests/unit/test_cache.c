@@ -100,11 +100,11 @@ START_TEST(test_a_stored_tree_comes_back_with_its_modes)
     pf_error e;
     ck_assert_msg(pf_cache_open(&c, root, &e) == 0, "%s", e.msg);
     ck_assert_ptr_null(pf_cache_lookup(c, "seeded", "0123456789abcdef"));
-    ck_assert_msg(pf_cache_store_dir(c, "seeded", "0123456789abcdef", src, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_cache_store_dir(c, "seeded", "0123456789abcdef", src, NULL, &e) == 0, "%s", e.msg);
     char *hit = pf_cache_lookup(c, "seeded", "0123456789abcdef");
     ck_assert_ptr_nonnull(hit);
     /* Storing again (another run did meanwhile) keeps the entry. */
-    ck_assert_int_eq(pf_cache_store_dir(c, "seeded", "0123456789abcdef", src, &e), 0);
+    ck_assert_int_eq(pf_cache_store_dir(c, "seeded", "0123456789abcdef", src, NULL, &e), 0);
     char *out = pf_path_join(g_dir, "restored");
     ck_assert_msg(pf_cache_copy_tree(hit, out, false, 0, 0, &e) == 0, "%s", e.msg);
     char *rf = pf_path_join(out, "base/16384"), *text = NULL;

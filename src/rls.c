@@ -1,7 +1,8 @@
 /* perfgate rls: the isolation checks (what each sampled identity reads and
  * may write, against the entitlement rules) and the orchestration of every
  * RLS check family. The linter is rls_lint.c, the overhead pairs
- * rls_overhead.c, the rules file rls_rules.c, the reports rls_report.c. */
+ * rls_overhead.c, the rules file rls_rules.c, the result rls_result.c, the
+ * reports rls_report.c. */
 #include "rls.h"
 
 #include <stdio.h>
@@ -10,14 +11,16 @@
 
 #include "buf.h"
 #include "dataset.h"
+#include "db.h"
 #include "fsutil.h"
 #include "interrupt.h"
 #include "prepare.h"
+#include "rls_int.h"
 #include "schema.h"
 #include "target.h"
 #include "timeutil.h"
 
-/* ------------------------------------------------------------- results */
+/* ------------------------------------------------------------- options */
 
 void pf_rls_opts_init(pf_rls_opts *o)
 {
@@ -33,79 +36,6 @@ void pf_rls_run_opts_init(pf_rls_run_opts *o)
     pf_rls_opts_init(&o->rls);
     o->scale = 1.0;
     o->jobs = 2;
-}
-
-const char *pf_rls_status_name(pf_rls_status s)
-{
-    static const char *const names[] = {"pass", "warn", "new", "skip", "noisy", "fail", "error"};
-    return names[s];
-}
-
-pf_rls_outcome *pf_rls_result_add(pf_rls_result *r, const char *family, const char *id,
-                                const char *name, pf_rls_status status, const char *message)
-{
-    if (r->n_checks == r->cap_checks) {
-        r->cap_checks = r->cap_checks ? 2 * r->cap_checks : 64;
-        r->checks = pf_realloc(r->checks, r->cap_checks * sizeof *r->checks);
-    }
-    pf_rls_outcome *c = &r->checks[r->n_checks++];
-    memset(c, 0, sizeof *c);
-    c->family = family;
-    c->id = pf_strdup(id ? id : "");
-    c->name = pf_strdup(name);
-    c->status = status;
-    c->message = pf_strdup(message ? message : "");
-    return c;
-}
-
-void pf_rls_result_finish(pf_rls_result *r)
-{
-    memset(r->counts, 0, sizeof r->counts);
-    for (size_t i = 0; i < r->n_checks; i++)
-        r->counts[r->checks[i].status]++;
-    r->exit_code =
-        r->counts[PF_RLS_FAIL] + r->counts[PF_RLS_ERROR] > 0 ? PF_EXIT_FAIL : PF_EXIT_OK;
-}
-
-void pf_rls_result_dispose(pf_rls_result *r)
-{
-    for (size_t i = 0; i < r->n_identities; i++) {
-        free(r->identities[i].name);
-        free(r->identities[i].about);
-        free(r->identities[i].role);
-        free(r->identities[i].user_id);
-    }
-    free(r->identities);
-    for (size_t i = 0; i < r->n_tables; i++) {
-        free(r->tables[i].name);
-        free(r->tables[i].parent);
-    }
-    free(r->tables);
-    for (size_t i = 0; i < r->n_checks; i++) {
-        pf_rls_outcome *c = &r->checks[i];
-        free(c->id);
-        free(c->name);
-        free(c->table);
-        free(c->identity);
-        free(c->operation);
-        free(c->message);
-        free(c->details);
-        free(c->hint);
-        free(c->example);
-    }
-    free(r->checks);
-    for (size_t i = 0; i < r->n_pairs; i++) {
-        free(r->pairs[i].name);
-        free(r->pairs[i].identity_case);
-        free(r->pairs[i].owner_case);
-        free(r->pairs[i].instr_note);
-        free(r->pairs[i].identity);
-    }
-    free(r->pairs);
-    free(r->target);
-    free(r->instr_unavailable);
-    free(r->server_version);
-    memset(r, 0, sizeof *r);
 }
 
 /* ------------------------------------------------------------ catalog */
@@ -817,15 +747,7 @@ static int partition_check(ctx *x, const tinfo *ti, pf_error *err)
     while (x->out->n_checks > first) {
         pf_rls_outcome *c = &x->out->checks[--x->out->n_checks];
         ms += c->ms;
-        free(c->id);
-        free(c->name);
-        free(c->table);
-        free(c->identity);
-        free(c->operation);
-        free(c->message);
-        free(c->details);
-        free(c->hint);
-        free(c->example);
+        pf_rls_outcome_dispose(c);
     }
     if (worst == PF_RLS_PASS)
         pf_buf_printf(&msg, "%s: direct reads of the partition show nothing to the API roles and "

@@ -3,7 +3,7 @@
  * the policy linter over pg_policy / pg_proc, in the spirit of Supabase's
  * database linter. The SQL-text heuristics at the top are pure functions
  * (unit-tested); the rest reads the catalog. */
-#include "rls.h"
+#include "rls_int.h"
 
 #include <ctype.h>
 #include <stdio.h>

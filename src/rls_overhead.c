@@ -6,7 +6,7 @@
  * policy-function calls per query are judged against
  * baselines/rls/overhead/<case>.json; the identity's p95 against the RLS
  * threshold. cJSON stays inside this file (the baseline files). */
-#include "rls.h"
+#include "rls_int.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "fsutil.h"
 #include "measure.h"
+#include "rls.h"
 #include "rng.h"
 #include "stats.h"
 #include "timeutil.h"

@@ -1,7 +1,7 @@
 /* Reports of perfgate rls: JUnit suites (one per check family), a Markdown
  * section, terminal text and JSON. Row content never appears: checks carry
  * row keys only. cJSON is used for the JSON document only. */
-#include "rls.h"
+#include "rls_report.h"
 
 #include <math.h>
 #include <stdio.h>

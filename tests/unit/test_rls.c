@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "junit.h"
 #include "rls.h"
+#include "rls_int.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------- unwrapped calls */

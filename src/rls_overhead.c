@@ -5,27 +5,24 @@
  * machine drift hits both alike. The ratio of medians and the
  * policy-function calls per query are judged against
  * baselines/rls/overhead/<case>.json; the identity's p95 against the RLS
- * threshold. cJSON stays inside this file (the baseline files). */
+ * threshold. The baseline files themselves are rls_baseline.c. */
 #include "rls_int.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "buf.h"
 #include "fsutil.h"
 #include "measure.h"
 #include "rls.h"
+#include "rls_baseline.h"
 #include "rng.h"
 #include "stats.h"
 #include "timeutil.h"
 #include "verdict.h"
 
-#define OVERHEAD_FORMAT 1
 #define STMT_OWNER "pf_rls_owner"
 #define STMT_IDENT "pf_rls_identity"
 #define CONFIDENCE 0.98 /* two-sided: the lower bound is a one-sided 1% test */
@@ -42,240 +39,6 @@
 /* The overhead in instructions (identity / owner per execution, the same
  * draws) is deterministic: more than +20% against the baseline fails. */
 #define INSTR_RATIO_LIMIT 0.20
-
-/* ------------------------------------------------------------ baseline */
-
-typedef struct ov_baseline {
-    char *dataset_hash;
-    double scale;
-    uint64_t seed;
-    int server_major;
-    double ratio, fixed_ratio;
-    int64_t policy_calls, identity_calls;
-    bool has_instr;
-    double instr_ratio;
-    int instr_iterations;
-    char *instr_method, *instr_valgrind, *instr_arch, *instr_server_build;
-} ov_baseline;
-
-static void ov_baseline_dispose(ov_baseline *b)
-{
-    free(b->dataset_hash);
-    free(b->instr_method);
-    free(b->instr_valgrind);
-    free(b->instr_arch);
-    free(b->instr_server_build);
-    memset(b, 0, sizeof *b);
-}
-
-static char *baseline_path(const char *dir, const char *name)
-{
-    return pf_asprintf("%s/rls/overhead/%s.json", dir, name);
-}
-
-static void add_raw(cJSON *o, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void add_raw(cJSON *o, const char *key, const char *fmt, ...)
-{
-    char buf[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    cJSON_AddRawToObject(o, key, buf);
-}
-
-static double fin(double v)
-{
-    return isfinite(v) ? v : 0.0;
-}
-
-/* The canonical text: fixed key order and number formats for readable diffs. */
-static char *render(const pf_rls_pair *p, const pf_rls_opts *o, int server_major)
-{
-    cJSON *root = cJSON_CreateObject();
-    add_raw(root, "format", "%d", OVERHEAD_FORMAT);
-    cJSON_AddStringToObject(root, "pair", p->name);
-    cJSON_AddStringToObject(root, "identity_case", p->identity_case);
-    cJSON_AddStringToObject(root, "owner_case", p->owner_case);
-    cJSON_AddStringToObject(root, "identity", p->identity);
-    cJSON *ds = cJSON_AddObjectToObject(root, "dataset");
-    cJSON_AddStringToObject(ds, "name", o->dataset_name ? o->dataset_name : "");
-    cJSON_AddStringToObject(ds, "hash", o->dataset_hash ? o->dataset_hash : "");
-    add_raw(ds, "scale", "%g", o->scale);
-    add_raw(ds, "seed", "%llu", (unsigned long long)o->seed);
-    add_raw(root, "server_major", "%d", server_major);
-    add_raw(root, "n", "%zu", p->n);
-    add_raw(root, "owner_median_ms", "%.4f", fin(p->owner_median_ms));
-    add_raw(root, "identity_median_ms", "%.4f", fin(p->identity_median_ms));
-    add_raw(root, "identity_p95_ms", "%.4f", fin(p->identity_p95_ms));
-    add_raw(root, "ratio", "%.4f", fin(p->ratio));
-    add_raw(root, "ratio_lo", "%.4f", fin(p->ratio_lo));
-    add_raw(root, "ratio_hi", "%.4f", fin(p->ratio_hi));
-    add_raw(root, "fixed_owner_q10_ms", "%.4f", fin(p->fixed_owner_ms));
-    add_raw(root, "fixed_identity_q10_ms", "%.4f", fin(p->fixed_identity_ms));
-    add_raw(root, "fixed_ratio", "%.4f", fin(p->fixed_ratio));
-    add_raw(root, "owner_calls", "%lld", (long long)p->owner_calls);
-    add_raw(root, "identity_calls", "%lld", (long long)p->identity_calls);
-    add_raw(root, "policy_calls", "%lld", (long long)p->policy_calls);
-    if (p->has_instr && o->instr != NULL) {
-        cJSON *ins = cJSON_AddObjectToObject(root, "instructions");
-        add_raw(ins, "ratio", "%.4f", fin(p->instr_ratio));
-        add_raw(ins, "owner_per_execution", "%lld", (long long)p->owner_instr);
-        add_raw(ins, "identity_per_execution", "%lld", (long long)p->identity_instr);
-        add_raw(ins, "iterations", "%d", p->instr_iterations);
-        cJSON_AddStringToObject(ins, "method", PF_INSTR_METHOD);
-        cJSON_AddStringToObject(ins, "valgrind", o->instr->info.version ? o->instr->info.version : "");
-        cJSON_AddStringToObject(ins, "arch", o->instr->info.arch ? o->instr->info.arch : "");
-        cJSON_AddStringToObject(ins, "server_build",
-                                o->instr->server_build ? o->instr->server_build : "");
-    }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    pf_buf out = PF_BUF_INIT;
-    for (const char *c = text; *c; c++) {
-        if (*c == '\t' && c > text && c[-1] == ':')
-            pf_buf_putc(&out, ' ');
-        else if (*c == '\t')
-            pf_buf_puts(&out, "  ");
-        else
-            pf_buf_putc(&out, *c);
-    }
-    pf_buf_putc(&out, '\n');
-    cJSON_free(text);
-    return pf_buf_steal(&out);
-}
-
-static int bad(const char *path, const char *field, const char *what, pf_error *err)
-{
-    return pf_error_set(err, PF_EXIT_USAGE,
-                        "%s: %s: %s (a malformed RLS overhead baseline; re-create it with "
-                        "--update-baselines)",
-                        path, field, what);
-}
-
-static int need_num(const char *path, const cJSON *o, const char *key, double *out,
-                    pf_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return bad(path, key, "missing number", err);
-    *out = v->valuedouble;
-    return 0;
-}
-
-/* 1: no file; 0: read; -1: malformed (PF_EXIT_USAGE, names the file). */
-static int read_baseline(const char *path, ov_baseline *b, pf_error *err)
-{
-    memset(b, 0, sizeof *b);
-    if (!pf_path_exists(path))
-        return 1;
-    char *text = NULL;
-    if (pf_file_read(path, &text, NULL, err) < 0)
-        return -1;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
-    int rc = 0;
-    if (root == NULL) {
-        rc = pf_error_set(err, PF_EXIT_USAGE,
-                          "%s:%d: not valid JSON (a corrupt RLS overhead baseline; restore it "
-                          "from git or re-create it with --update-baselines)",
-                          path, pf_line_of_offset(text, end ? (size_t)(end - text) : 0));
-        goto done;
-    }
-    double fmt, scale, seed, major, ratio, fixed, pcalls, icalls;
-    const cJSON *ds = cJSON_GetObjectItemCaseSensitive(root, "dataset");
-    if (need_num(path, root, "format", &fmt, err) < 0) {
-        rc = -1;
-        goto done;
-    }
-    if (fmt != OVERHEAD_FORMAT) {
-        rc = bad(path, "format", "unsupported format", err);
-        goto done;
-    }
-    if (!cJSON_IsObject(ds)) {
-        rc = bad(path, "dataset", "missing object", err);
-        goto done;
-    }
-    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(ds, "hash");
-    if (!cJSON_IsString(hash)) {
-        rc = bad(path, "dataset.hash", "missing string", err);
-        goto done;
-    }
-    if (need_num(path, ds, "scale", &scale, err) < 0 || need_num(path, ds, "seed", &seed, err) < 0 ||
-        need_num(path, root, "server_major", &major, err) < 0 ||
-        need_num(path, root, "ratio", &ratio, err) < 0 ||
-        need_num(path, root, "fixed_ratio", &fixed, err) < 0 ||
-        need_num(path, root, "policy_calls", &pcalls, err) < 0 ||
-        need_num(path, root, "identity_calls", &icalls, err) < 0) {
-        rc = -1;
-        goto done;
-    }
-    if (!(ratio > 0) || !(fixed > 0)) {
-        rc = bad(path, ratio > 0 ? "fixed_ratio" : "ratio", "must be > 0", err);
-        goto done;
-    }
-    /* Integers stored as JSON numbers: within what a double holds exactly. */
-    const double exact = 9007199254740992.0;
-    if (!(seed >= 0 && seed <= exact) || !(major >= 0 && major <= 1000) ||
-        !(pcalls >= 0 && pcalls <= exact) || !(icalls >= 0 && icalls <= exact)) {
-        rc = bad(path,
-                 !(seed >= 0 && seed <= exact)     ? "dataset.seed"
-                 : !(major >= 0 && major <= 1000) ? "server_major"
-                 : !(pcalls >= 0 && pcalls <= exact) ? "policy_calls"
-                                                   : "identity_calls",
-                 "is out of range", err);
-        goto done;
-    }
-    b->dataset_hash = pf_strdup(hash->valuestring);
-    b->scale = scale;
-    b->seed = (uint64_t)seed;
-    b->server_major = (int)major;
-    b->ratio = ratio;
-    b->fixed_ratio = fixed;
-    b->policy_calls = (int64_t)pcalls;
-    b->identity_calls = (int64_t)icalls;
-    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(root, "instructions");
-    if (ins != NULL) {
-        double iratio, iters;
-        const char *keys[] = {"method", "valgrind", "arch", "server_build"};
-        char **dst[] = {&b->instr_method, &b->instr_valgrind, &b->instr_arch,
-                        &b->instr_server_build};
-        if (!cJSON_IsObject(ins)) {
-            rc = bad(path, "instructions", "must be an object", err);
-            goto done;
-        }
-        if (need_num(path, ins, "ratio", &iratio, err) < 0 ||
-            need_num(path, ins, "iterations", &iters, err) < 0) {
-            rc = -1;
-            goto done;
-        }
-        if (!(iratio > 0 && iratio < 1e6) || !(iters >= 1 && iters <= 1000 && iters == floor(iters))) {
-            rc = bad(path, iratio > 0 && iratio < 1e6 ? "instructions.iterations"
-                                                      : "instructions.ratio",
-                     "is out of range", err);
-            goto done;
-        }
-        for (size_t k = 0; k < 4; k++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(ins, keys[k]);
-            if (!cJSON_IsString(v)) {
-                rc = bad(path, keys[k], "missing string in instructions", err);
-                goto done;
-            }
-            *dst[k] = pf_strdup(v->valuestring);
-        }
-        b->has_instr = true;
-        b->instr_ratio = iratio;
-        b->instr_iterations = (int)iters;
-    }
-done:
-    cJSON_Delete(root);
-    free(text);
-    if (rc < 0)
-        ov_baseline_dispose(b);
-    return rc;
-}
 
 /* ------------------------------------------------------------- measuring */
 
@@ -508,7 +271,7 @@ static pf_rls_outcome *add(pf_rls_result *out, const pf_rls_pair *p, pf_rls_stat
 /* A timing signal: the fixed-draw ratio more than RATIO_LIMIT times the
  * baseline's, by a difference this machine resolves. Needs a confirming
  * re-run. */
-static void signal_of(const pf_rls_pair *p, const ov_baseline *b, bool *sig)
+static void signal_of(const pf_rls_pair *p, const pf_rls_baseline *b, bool *sig)
 {
     /* Both estimators must agree: the fixed draw's fast path and the
      * drawn rows' medians (by the lower bound of their interval). */
@@ -553,7 +316,7 @@ static void instr_of(const pf_rls_opts *o, const pf_case *ic, pf_rls_pair *p)
 
 /* Judge the instruction ratio against the baseline's: appends to det and
  * fail, may set *st to PF_RLS_FAIL. */
-static void judge_instr(const pf_rls_opts *o, pf_rls_pair *p, const ov_baseline *b, pf_buf *det,
+static void judge_instr(const pf_rls_opts *o, pf_rls_pair *p, const pf_rls_baseline *b, pf_buf *det,
                         pf_buf *fail, pf_rls_status *st)
 {
     if (!p->has_instr) {
@@ -593,6 +356,48 @@ static void judge_instr(const pf_rls_opts *o, pf_rls_pair *p, const ov_baseline 
     }
 }
 
+/* The baseline recording pair p as this run measured it (o: what the
+ * numbers depend on). */
+static void baseline_of(const pf_rls_pair *p, const pf_rls_opts *o, int server_major,
+                        pf_rls_baseline *b)
+{
+    memset(b, 0, sizeof *b);
+    b->pair = pf_strdup(p->name);
+    b->identity_case = pf_strdup(p->identity_case);
+    b->owner_case = pf_strdup(p->owner_case);
+    b->identity = pf_strdup(p->identity);
+    b->dataset_name = pf_strdup(o->dataset_name ? o->dataset_name : "");
+    b->dataset_hash = pf_strdup(o->dataset_hash ? o->dataset_hash : "");
+    b->scale = o->scale;
+    b->seed = o->seed;
+    b->server_major = server_major;
+    b->n = (int64_t)p->n;
+    b->owner_median_ms = p->owner_median_ms;
+    b->identity_median_ms = p->identity_median_ms;
+    b->identity_p95_ms = p->identity_p95_ms;
+    b->ratio = p->ratio;
+    b->ratio_lo = p->ratio_lo;
+    b->ratio_hi = p->ratio_hi;
+    b->fixed_owner_ms = p->fixed_owner_ms;
+    b->fixed_identity_ms = p->fixed_identity_ms;
+    b->fixed_ratio = p->fixed_ratio;
+    b->owner_calls = p->owner_calls;
+    b->identity_calls = p->identity_calls;
+    b->policy_calls = p->policy_calls;
+    if (p->has_instr && o->instr != NULL) {
+        const pf_instr_phase *ph = o->instr;
+        b->has_instr = true;
+        b->instr_ratio = p->instr_ratio;
+        b->owner_instr = p->owner_instr;
+        b->identity_instr = p->identity_instr;
+        b->instr_iterations = p->instr_iterations;
+        b->instr_method = pf_strdup(PF_INSTR_METHOD);
+        b->instr_valgrind = pf_strdup(ph->info.version ? ph->info.version : "");
+        b->instr_arch = pf_strdup(ph->info.arch ? ph->info.arch : "");
+        b->instr_server_build = pf_strdup(ph->server_build ? ph->server_build : "");
+    }
+}
+
 /* Measure and judge one pair. */
 static int one_pair(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
                     const pf_case *ic, const pf_case *oc, pf_rls_result *out, pf_error *err)
@@ -623,12 +428,12 @@ static int one_pair(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
     if (rc == 0)
         rc = measure_pair(db, &own, &idn, o, p, &e);
 
-    ov_baseline b;
+    pf_rls_baseline b;
     memset(&b, 0, sizeof b);
-    char *path = baseline_path(o->baselines_dir ? o->baselines_dir : "baselines", p->name);
+    char *path = pf_rls_baseline_path(o->baselines_dir ? o->baselines_dir : "baselines", p->name);
     int br = 1;
     if (rc == 0) {
-        br = read_baseline(path, &b, err);
+        br = pf_rls_baseline_read(path, &b, err);
         if (br < 0) {
             rc = -2; /* bad input: the whole run stops */
         }
@@ -800,11 +605,14 @@ static int one_pair(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
     c->ms = pf_elapsed_ms(t0);
     pf_buf_dispose(&fail);
     free(mismatch);
-    ov_baseline_dispose(&b);
+    pf_rls_baseline_dispose(&b);
 
     rc = 0;
     if (o->update_baselines) {
-        char *text = render(p, o, major);
+        pf_rls_baseline nb;
+        baseline_of(p, o, major, &nb);
+        char *text = pf_rls_baseline_render(&nb);
+        pf_rls_baseline_dispose(&nb);
         rc = pf_file_write_atomic(path, text, strlen(text), err);
         free(text);
         p->baseline_written = rc == 0;
@@ -844,16 +652,16 @@ int pf_rls_instr_plan_make(pf_instr_phase *ph, const pf_registry *reg, const cha
         if (!is_rls_case(c) || c->identity != PF_IDENTITY_AUTHENTICATED || c->writes)
             continue;
         const pf_case *oc = owner_half(reg, c);
-        char *path = baseline_path(baselines_dir ? baselines_dir : "baselines", c->name);
-        ov_baseline b;
-        int br = read_baseline(path, &b, err);
+        char *path = pf_rls_baseline_path(baselines_dir ? baselines_dir : "baselines", c->name);
+        pf_rls_baseline b;
+        int br = pf_rls_baseline_read(path, &b, err);
         free(path);
         if (br < 0) {
             pf_rls_instr_plan_dispose(out);
             return -1;
         }
         int n = br == 0 && b.has_instr ? b.instr_iterations : 0;
-        ov_baseline_dispose(&b);
+        pf_rls_baseline_dispose(&b);
         pf_rls_instr_pair *pp = &out->pairs[out->n++];
         pp->identity_case = c;
         pp->identity_job = pf_instr_add(ph, c, dbname, false, n, -1);

@@ -1,18 +1,16 @@
 /* Reports of perfgate rls: JUnit suites (one per check family), a Markdown
  * section, terminal text and JSON. Row content never appears: checks carry
- * row keys only. cJSON is used for the JSON document only. */
+ * row keys only. */
 #include "rls_report.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "buf.h"
+#include "json.h"
 
 static const char *const k_families[4] = {"isolation", "tables", "lint", "overhead"};
 
@@ -326,121 +324,135 @@ char *pf_rls_text(const pf_rls_result *r)
 
 /* ----------------------------------------------------------------- JSON */
 
-static cJSON *num(double v)
+static void json_identities(pf_json_writer *w, const pf_rls_result *r)
 {
-    return cJSON_CreateNumber(isfinite(v) ? v : 0);
-}
-
-static void str(cJSON *o, const char *k, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
-}
-
-char *pf_rls_json(const pf_rls_result *r)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "format", 1);
-    cJSON_AddNumberToObject(root, "exit_code", r->exit_code);
-    str(root, "server_version", r->server_version);
-    str(root, "target", r->target);
-    cJSON *counts = cJSON_AddObjectToObject(root, "counts");
-    for (int s = 0; s <= PF_RLS_ERROR; s++)
-        cJSON_AddNumberToObject(counts, pf_rls_status_name((pf_rls_status)s), r->counts[s]);
-    cJSON *ph = cJSON_AddObjectToObject(root, "phases_ms");
-    cJSON_AddItemToObject(ph, "seed", num(r->seed_ms));
-    cJSON_AddItemToObject(ph, "isolation", num(r->isolation_ms));
-    cJSON_AddItemToObject(ph, "lint", num(r->lint_ms));
-    cJSON_AddItemToObject(ph, "overhead", num(r->overhead_ms));
-    cJSON_AddItemToObject(ph, "total", num(r->total_ms));
-    cJSON *ids = cJSON_AddArrayToObject(root, "identities");
+    pf_json_begin_array(w, "identities");
     for (size_t i = 0; i < r->n_identities; i++) {
         const pf_rls_identity *id = &r->identities[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(ids, o);
-        str(o, "name", id->name);
-        str(o, "role", id->role);
-        str(o, "user_id", id->user_id);
-        cJSON_AddBoolToObject(o, "found", id->found);
-        str(o, "about", id->about);
+        pf_json_begin_object(w, NULL);
+        pf_json_put_string(w, "name", id->name);
+        pf_json_put_string(w, "role", id->role);
+        pf_json_put_string(w, "user_id", id->user_id);
+        pf_json_put_bool(w, "found", id->found);
+        pf_json_put_string(w, "about", id->about);
+        pf_json_end(w);
     }
-    cJSON *tables = cJSON_AddArrayToObject(root, "tables");
+    pf_json_end(w);
+}
+
+static void json_tables(pf_json_writer *w, const pf_rls_result *r)
+{
+    pf_json_begin_array(w, "tables");
     for (size_t i = 0; i < r->n_tables; i++) {
         const pf_rls_table *t = &r->tables[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(tables, o);
-        str(o, "name", t->name);
-        cJSON_AddBoolToObject(o, "rls", t->rls);
-        cJSON_AddBoolToObject(o, "forced", t->forced);
-        cJSON_AddNumberToObject(o, "policies", t->n_policies);
-        cJSON_AddBoolToObject(o, "rule", t->has_rule);
-        str(o, "partition_of", t->parent);
+        pf_json_begin_object(w, NULL);
+        pf_json_put_string(w, "name", t->name);
+        pf_json_put_bool(w, "rls", t->rls);
+        pf_json_put_bool(w, "forced", t->forced);
+        pf_json_put_int(w, "policies", t->n_policies);
+        pf_json_put_bool(w, "rule", t->has_rule);
+        pf_json_put_string(w, "partition_of", t->parent);
+        pf_json_end(w);
     }
-    cJSON *checks = cJSON_AddArrayToObject(root, "checks");
+    pf_json_end(w);
+}
+
+static void json_checks(pf_json_writer *w, const pf_rls_result *r)
+{
+    pf_json_begin_array(w, "checks");
     for (size_t i = 0; i < r->n_checks; i++) {
         const pf_rls_outcome *c = &r->checks[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(checks, o);
-        str(o, "family", c->family);
-        str(o, "id", c->id);
-        str(o, "name", c->name);
-        str(o, "status", pf_rls_status_name(c->status));
-        str(o, "table", c->table);
-        str(o, "identity", c->identity);
-        str(o, "operation", c->operation);
-        str(o, "example_key", c->example);
-        str(o, "message", c->message);
-        str(o, "details", c->details);
-        str(o, "hint", c->hint);
-        cJSON_AddItemToObject(o, "ms", num(c->ms));
+        pf_json_begin_object(w, NULL);
+        pf_json_put_string(w, "family", c->family);
+        pf_json_put_string(w, "id", c->id);
+        pf_json_put_string(w, "name", c->name);
+        pf_json_put_string(w, "status", pf_rls_status_name(c->status));
+        pf_json_put_string(w, "table", c->table);
+        pf_json_put_string(w, "identity", c->identity);
+        pf_json_put_string(w, "operation", c->operation);
+        pf_json_put_string(w, "example_key", c->example);
+        pf_json_put_string(w, "message", c->message);
+        pf_json_put_string(w, "details", c->details);
+        pf_json_put_string(w, "hint", c->hint);
+        pf_json_put_number(w, "ms", c->ms);
+        pf_json_end(w);
     }
-    cJSON *pairs = cJSON_AddArrayToObject(root, "overhead");
-    for (size_t i = 0; i < r->n_pairs; i++) {
-        const pf_rls_pair *p = &r->pairs[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(pairs, o);
-        str(o, "name", p->name);
-        str(o, "identity_case", p->identity_case);
-        str(o, "owner_case", p->owner_case);
-        str(o, "identity", p->identity);
-        cJSON_AddNumberToObject(o, "n", (double)p->n);
-        cJSON_AddItemToObject(o, "owner_median_ms", num(p->owner_median_ms));
-        cJSON_AddItemToObject(o, "identity_median_ms", num(p->identity_median_ms));
-        cJSON_AddItemToObject(o, "identity_p95_ms", num(p->identity_p95_ms));
-        cJSON_AddItemToObject(o, "ratio", num(p->ratio));
-        cJSON_AddItemToObject(o, "ratio_ci_lo", num(p->ratio_lo));
-        cJSON_AddItemToObject(o, "ratio_ci_hi", num(p->ratio_hi));
-        cJSON_AddItemToObject(o, "fixed_owner_q10_ms", num(p->fixed_owner_ms));
-        cJSON_AddItemToObject(o, "fixed_identity_q10_ms", num(p->fixed_identity_ms));
-        cJSON_AddItemToObject(o, "fixed_ratio", num(p->fixed_ratio));
-        cJSON_AddNumberToObject(o, "owner_calls", (double)p->owner_calls);
-        cJSON_AddNumberToObject(o, "identity_calls", (double)p->identity_calls);
-        cJSON_AddNumberToObject(o, "policy_calls", (double)p->policy_calls);
-        cJSON_AddItemToObject(o, "threshold_ms", num(p->threshold_ms));
-        if (p->has_baseline) {
-            cJSON_AddItemToObject(o, "baseline_ratio", num(p->base_ratio));
-            cJSON_AddItemToObject(o, "baseline_fixed_ratio", num(p->base_fixed_ratio));
-            cJSON_AddNumberToObject(o, "baseline_policy_calls", (double)p->base_policy_calls);
-        }
-        if (p->has_instr) {
-            cJSON *io = cJSON_AddObjectToObject(o, "instructions");
-            cJSON_AddItemToObject(io, "owner_per_execution", num((double)p->owner_instr));
-            cJSON_AddItemToObject(io, "identity_per_execution", num((double)p->identity_instr));
-            cJSON_AddNumberToObject(io, "iterations", p->instr_iterations);
-            cJSON_AddItemToObject(io, "ratio", num(p->instr_ratio));
-            if (p->has_base_instr)
-                cJSON_AddItemToObject(io, "baseline_ratio", num(p->base_instr_ratio));
-        }
-        if (p->instr_note != NULL)
-            cJSON_AddStringToObject(o, "instructions_note", p->instr_note);
-        cJSON_AddBoolToObject(o, "reran", p->reran);
-        cJSON_AddBoolToObject(o, "baseline_written", p->baseline_written);
+    pf_json_end(w);
+}
+
+/* Counts are written as doubles, as cJSON wrote them (1e+15 for 10^15),
+ * so that the document keeps its bytes. */
+static void json_pair(pf_json_writer *w, const pf_rls_pair *p)
+{
+    pf_json_begin_object(w, NULL);
+    pf_json_put_string(w, "name", p->name);
+    pf_json_put_string(w, "identity_case", p->identity_case);
+    pf_json_put_string(w, "owner_case", p->owner_case);
+    pf_json_put_string(w, "identity", p->identity);
+    pf_json_put_number(w, "n", (double)p->n);
+    pf_json_put_number(w, "owner_median_ms", p->owner_median_ms);
+    pf_json_put_number(w, "identity_median_ms", p->identity_median_ms);
+    pf_json_put_number(w, "identity_p95_ms", p->identity_p95_ms);
+    pf_json_put_number(w, "ratio", p->ratio);
+    pf_json_put_number(w, "ratio_ci_lo", p->ratio_lo);
+    pf_json_put_number(w, "ratio_ci_hi", p->ratio_hi);
+    pf_json_put_number(w, "fixed_owner_q10_ms", p->fixed_owner_ms);
+    pf_json_put_number(w, "fixed_identity_q10_ms", p->fixed_identity_ms);
+    pf_json_put_number(w, "fixed_ratio", p->fixed_ratio);
+    pf_json_put_number(w, "owner_calls", (double)p->owner_calls);
+    pf_json_put_number(w, "identity_calls", (double)p->identity_calls);
+    pf_json_put_number(w, "policy_calls", (double)p->policy_calls);
+    pf_json_put_number(w, "threshold_ms", p->threshold_ms);
+    if (p->has_baseline) {
+        pf_json_put_number(w, "baseline_ratio", p->base_ratio);
+        pf_json_put_number(w, "baseline_fixed_ratio", p->base_fixed_ratio);
+        pf_json_put_number(w, "baseline_policy_calls", (double)p->base_policy_calls);
     }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    char *out = pf_asprintf("%s\n", text);
-    cJSON_free(text);
-    return out;
+    if (p->has_instr) {
+        pf_json_begin_object(w, "instructions");
+        pf_json_put_number(w, "owner_per_execution", (double)p->owner_instr);
+        pf_json_put_number(w, "identity_per_execution", (double)p->identity_instr);
+        pf_json_put_number(w, "iterations", p->instr_iterations);
+        pf_json_put_number(w, "ratio", p->instr_ratio);
+        if (p->has_base_instr)
+            pf_json_put_number(w, "baseline_ratio", p->base_instr_ratio);
+        pf_json_end(w);
+    }
+    if (p->instr_note != NULL)
+        pf_json_put_string(w, "instructions_note", p->instr_note);
+    pf_json_put_bool(w, "reran", p->reran);
+    pf_json_put_bool(w, "baseline_written", p->baseline_written);
+    pf_json_end(w);
+}
+
+/* The stable printer in cJSON's tab layout, which this document had before
+ * it: tests/data/golden/rls_results.json holds its bytes. */
+char *pf_rls_json(const pf_rls_result *r)
+{
+    pf_json_writer *w = pf_json_writer_new(PF_JSON_TABS);
+    pf_json_begin_object(w, NULL);
+    pf_json_put_int(w, "format", 1);
+    pf_json_put_int(w, "exit_code", r->exit_code);
+    pf_json_put_string(w, "server_version", r->server_version);
+    pf_json_put_string(w, "target", r->target);
+    pf_json_begin_object(w, "counts");
+    for (int s = 0; s <= PF_RLS_ERROR; s++)
+        pf_json_put_int(w, pf_rls_status_name((pf_rls_status)s), r->counts[s]);
+    pf_json_end(w);
+    pf_json_begin_object(w, "phases_ms");
+    pf_json_put_number(w, "seed", r->seed_ms);
+    pf_json_put_number(w, "isolation", r->isolation_ms);
+    pf_json_put_number(w, "lint", r->lint_ms);
+    pf_json_put_number(w, "overhead", r->overhead_ms);
+    pf_json_put_number(w, "total", r->total_ms);
+    pf_json_end(w);
+    json_identities(w, r);
+    json_tables(w, r);
+    json_checks(w, r);
+    pf_json_begin_array(w, "overhead");
+    for (size_t i = 0; i < r->n_pairs; i++)
+        json_pair(w, &r->pairs[i]);
+    pf_json_end(w);
+    pf_json_end(w);
+    return pf_json_writer_finish(w);
 }

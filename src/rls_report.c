@@ -48,72 +48,63 @@ static char *own(pf_rls_junit *j, char *s)
     return s;
 }
 
-void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
+/* The JUnit status and type of check c: a leak or a denied read, a failed
+ * rule, an SQL error; warnings, not-applicable and noisy checks as skipped. */
+static void junit_status(const pf_rls_outcome *c, pf_junit_case *jc)
 {
-    memset(out, 0, sizeof *out);
-    out->cases = pf_calloc(r->n_checks + 1, sizeof *out->cases);
-    out->owned = pf_calloc(4 * r->n_checks + 8, sizeof *out->owned);
-    size_t k = 0;
-    for (int f = 0; f < 4; f++) {
-        size_t first = k;
-        double total = 0;
-        for (size_t i = 0; i < r->n_checks; i++) {
-            const pf_rls_outcome *c = &r->checks[i];
-            if (strcmp(c->family, k_families[f]) != 0)
-                continue;
-            pf_junit_case *jc = &out->cases[k++];
-            jc->classname = own(out, pf_asprintf("perfgate.rls.%s", c->family));
-            jc->name = c->name;
-            jc->time_s = c->ms / 1000.0;
-            total += jc->time_s;
-            jc->message = c->message;
-            pf_buf body = PF_BUF_INIT;
-            pf_buf_printf(&body, "%s\n", c->message);
-            if (c->details)
-                pf_buf_printf(&body, "\n%s", c->details);
-            if (c->hint)
-                pf_buf_printf(&body, "fix: %s\n", c->hint);
-            jc->system_out = own(out, pf_buf_steal(&body));
-            switch (c->status) {
-            case PF_RLS_FAIL:
-                jc->status = PF_JUNIT_FAIL;
-                jc->type = strcmp(c->family, "isolation") == 0 ? "rls-leak"
-                           : strcmp(c->family, "overhead") == 0 ? "rls-overhead"
-                                                                : c->id;
-                if (strcmp(c->family, "isolation") == 0 && strncmp(c->message, "LEAK", 4) != 0)
-                    jc->type = "rls-denied";
-                break;
-            case PF_RLS_ERROR:
-                jc->status = PF_JUNIT_ERROR;
-                jc->type = "sql-error";
-                break;
-            case PF_RLS_WARN:
-                jc->status = PF_JUNIT_SKIPPED;
-                jc->type = "warning";
-                break;
-            case PF_RLS_SKIP:
-                jc->status = PF_JUNIT_SKIPPED;
-                jc->type = "not-applicable";
-                break;
-            case PF_RLS_NOISY:
-                jc->status = PF_JUNIT_SKIPPED;
-                jc->type = "noisy";
-                break;
-            default:
-                jc->status = PF_JUNIT_PASS;
-                break;
-            }
-            if (jc->status != PF_JUNIT_PASS)
-                jc->body = jc->system_out;
-        }
-        if (k == first)
-            continue;
-        pf_junit_suite *s = &out->suites[out->n_suites++];
-        s->name = own(out, pf_asprintf("rls-%s", k_families[f]));
-        s->cases = out->cases + first;
-        s->n_cases = k - first;
-        s->time_s = total;
+    switch (c->status) {
+    case PF_RLS_FAIL:
+        jc->status = PF_JUNIT_FAIL;
+        jc->type = strcmp(c->family, "isolation") == 0  ? "rls-leak"
+                   : strcmp(c->family, "overhead") == 0 ? "rls-overhead"
+                                                        : c->id;
+        if (strcmp(c->family, "isolation") == 0 && strncmp(c->message, "LEAK", 4) != 0)
+            jc->type = "rls-denied";
+        break;
+    case PF_RLS_ERROR:
+        jc->status = PF_JUNIT_ERROR;
+        jc->type = "sql-error";
+        break;
+    case PF_RLS_WARN:
+        jc->status = PF_JUNIT_SKIPPED;
+        jc->type = "warning";
+        break;
+    case PF_RLS_SKIP:
+        jc->status = PF_JUNIT_SKIPPED;
+        jc->type = "not-applicable";
+        break;
+    case PF_RLS_NOISY:
+        jc->status = PF_JUNIT_SKIPPED;
+        jc->type = "noisy";
+        break;
+    default:
+        jc->status = PF_JUNIT_PASS;
+        break;
     }
+}
+
+/* Check c as a testcase; strings it makes are owned by j. */
+static void junit_case(pf_rls_junit *j, const pf_rls_outcome *c, pf_junit_case *jc)
+{
+    jc->classname = own(j, pf_asprintf("perfgate.rls.%s", c->family));
+    jc->name = c->name;
+    jc->time_s = c->ms / 1000.0;
+    jc->message = c->message;
+    pf_buf body = PF_BUF_INIT;
+    pf_buf_printf(&body, "%s\n", c->message);
+    if (c->details)
+        pf_buf_printf(&body, "\n%s", c->details);
+    if (c->hint)
+        pf_buf_printf(&body, "fix: %s\n", c->hint);
+    jc->system_out = own(j, pf_buf_steal(&body));
+    junit_status(c, jc);
+    if (jc->status != PF_JUNIT_PASS)
+        jc->body = jc->system_out;
+}
+
+/* Time, host and what the run checked, the same on every suite. */
+static void junit_environment(const pf_rls_result *r, pf_rls_junit *out)
+{
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -137,6 +128,32 @@ void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
         out->suites[s].hostname = hs;
         out->suites[s].system_out = envs;
     }
+}
+
+void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
+{
+    memset(out, 0, sizeof *out);
+    out->cases = pf_calloc(r->n_checks + 1, sizeof *out->cases);
+    out->owned = pf_calloc(4 * r->n_checks + 8, sizeof *out->owned);
+    size_t k = 0;
+    for (int f = 0; f < 4; f++) {
+        size_t first = k;
+        double total = 0;
+        for (size_t i = 0; i < r->n_checks; i++) {
+            if (strcmp(r->checks[i].family, k_families[f]) != 0)
+                continue;
+            junit_case(out, &r->checks[i], &out->cases[k]);
+            total += out->cases[k++].time_s;
+        }
+        if (k == first)
+            continue;
+        pf_junit_suite *s = &out->suites[out->n_suites++];
+        s->name = own(out, pf_asprintf("rls-%s", k_families[f]));
+        s->cases = out->cases + first;
+        s->n_cases = k - first;
+        s->time_s = total;
+    }
+    junit_environment(r, out);
 }
 
 void pf_rls_junit_dispose(pf_rls_junit *j)
@@ -187,6 +204,99 @@ static void counts_line(pf_buf *b, const pf_rls_result *r)
         pf_buf_puts(b, "no checks");
 }
 
+/* The failures, warnings and noisy checks, with their fixes. */
+static void md_findings(pf_buf *b, const pf_rls_result *r, const char *h2)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const pf_rls_outcome *c = &r->checks[i];
+        if (!bad(c->status) && c->status != PF_RLS_WARN && c->status != PF_RLS_NOISY)
+            continue;
+        if (!any)
+            pf_buf_printf(b, "%s Findings\n\n| | family | check | finding | fix |\n"
+                             "|---|---|---|---|---|\n",
+                          h2);
+        any = true;
+        pf_buf_printf(b, "| %s | %s | `", mark(c->status), c->family);
+        md_cell(b, c->name);
+        pf_buf_puts(b, "` | ");
+        md_cell(b, c->message);
+        pf_buf_puts(b, " | ");
+        md_cell(b, c->hint ? c->hint : "");
+        pf_buf_puts(b, " |\n");
+    }
+    if (any)
+        pf_buf_putc(b, '\n');
+}
+
+/* The outcome of pair p: the overhead check named after it, or NULL. */
+static const pf_rls_outcome *pair_outcome(const pf_rls_result *r, const pf_rls_pair *p)
+{
+    const pf_rls_outcome *c = NULL;
+    size_t len = strlen(p->name);
+    for (size_t k = 0; k < r->n_checks; k++)
+        if (strcmp(r->checks[k].family, "overhead") == 0 &&
+            strncmp(r->checks[k].name, p->name, len) == 0 && r->checks[k].name[len] == ' ')
+            c = &r->checks[k];
+    return c;
+}
+
+/* One row per overhead pair. */
+static void md_overhead(pf_buf *b, const pf_rls_result *r, const char *h2)
+{
+    if (r->n_pairs == 0)
+        return;
+    pf_buf_printf(b, "%s RLS overhead (same query as owner and as the user, interleaved)\n\n"
+                     "| case | identity | owner median | user median | ratio | fixed-draw "
+                     "ratio | baseline | instructions ratio | baseline | user p95 | "
+                     "policy-function calls | verdict |\n"
+                     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+                  h2);
+    for (size_t i = 0; i < r->n_pairs; i++) {
+        const pf_rls_pair *p = &r->pairs[i];
+        const pf_rls_outcome *c = pair_outcome(r, p);
+        char base[32] = "–", ir[32] = "–", ibase[32] = "–";
+        if (p->has_baseline)
+            snprintf(base, sizeof base, "×%.2f", p->base_fixed_ratio);
+        if (p->has_instr)
+            snprintf(ir, sizeof ir, "×%.2f", p->instr_ratio);
+        if (p->has_base_instr)
+            snprintf(ibase, sizeof ibase, "×%.2f", p->base_instr_ratio);
+        pf_buf_printf(b,
+                      "| `%s` | %s | %.3f ms | %.3f ms | ×%.2f | ×%.2f | %s | %s | %s | %.3f ms "
+                      "| %lld | %s %s |\n",
+                      p->identity_case, p->identity, p->owner_median_ms, p->identity_median_ms,
+                      p->ratio, p->fixed_ratio, base, ir, ibase, p->identity_p95_ms,
+                      (long long)p->policy_calls, c ? mark(c->status) : "",
+                      c ? pf_rls_status_name(c->status) : "error");
+    }
+    pf_buf_putc(b, '\n');
+}
+
+/* The sampled identities and the tables under check, folded. */
+static void md_inventory(pf_buf *b, const pf_rls_result *r)
+{
+    pf_buf_puts(b, "<details><summary>Identities and tables</summary>\n\n");
+    pf_buf_puts(b, "| identity | role | user | sampled as |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < r->n_identities; i++) {
+        const pf_rls_identity *id = &r->identities[i];
+        pf_buf_printf(b, "| %s | %s | %s | ", id->name, id->role,
+                      id->user_id ? id->user_id : id->found ? "–" : "(none in this data)");
+        md_cell(b, id->about);
+        pf_buf_puts(b, " |\n");
+    }
+    pf_buf_puts(b, "\n| table | RLS | forced | policies | rule |\n|---|---|---|---:|---|\n");
+    for (size_t i = 0; i < r->n_tables; i++) {
+        const pf_rls_table *t = &r->tables[i];
+        pf_buf_printf(b, "| `%s` | %s | %s | %d | %s |\n", t->name, t->rls ? "on" : "**off**",
+                      t->forced ? "yes" : "no", t->n_policies,
+                      t->has_rule        ? "yes"
+                      : t->parent        ? "partition: no direct access"
+                                         : "**none**");
+    }
+    pf_buf_puts(b, "\n</details>\n");
+}
+
 char *pf_rls_markdown(const pf_rls_result *r, int level)
 {
     pf_buf b = PF_BUF_INIT;
@@ -203,81 +313,9 @@ char *pf_rls_markdown(const pf_rls_result *r, int level)
         pf_buf_printf(&b, "%s ✅ perfgate rls: %zu checks, isolation holds\n\n", h, r->n_checks);
     counts_line(&b, r);
     pf_buf_printf(&b, " · %zu tables · %zu identities.\n\n", r->n_tables, r->n_identities);
-
-    bool any = false;
-    for (size_t i = 0; i < r->n_checks; i++) {
-        const pf_rls_outcome *c = &r->checks[i];
-        if (!bad(c->status) && c->status != PF_RLS_WARN && c->status != PF_RLS_NOISY)
-            continue;
-        if (!any)
-            pf_buf_printf(&b, "%s Findings\n\n| | family | check | finding | fix |\n"
-                              "|---|---|---|---|---|\n",
-                          h2);
-        any = true;
-        pf_buf_printf(&b, "| %s | %s | `", mark(c->status), c->family);
-        md_cell(&b, c->name);
-        pf_buf_puts(&b, "` | ");
-        md_cell(&b, c->message);
-        pf_buf_puts(&b, " | ");
-        md_cell(&b, c->hint ? c->hint : "");
-        pf_buf_puts(&b, " |\n");
-    }
-    if (any)
-        pf_buf_putc(&b, '\n');
-
-    if (r->n_pairs > 0) {
-        pf_buf_printf(&b, "%s RLS overhead (same query as owner and as the user, interleaved)\n\n"
-                          "| case | identity | owner median | user median | ratio | fixed-draw "
-                          "ratio | baseline | instructions ratio | baseline | user p95 | "
-                          "policy-function calls | verdict |\n"
-                          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
-                      h2);
-        for (size_t i = 0; i < r->n_pairs; i++) {
-            const pf_rls_pair *p = &r->pairs[i];
-            const pf_rls_outcome *c = NULL;
-            for (size_t k = 0; k < r->n_checks; k++)
-                if (strcmp(r->checks[k].family, "overhead") == 0 &&
-                    strncmp(r->checks[k].name, p->name, strlen(p->name)) == 0 &&
-                    r->checks[k].name[strlen(p->name)] == ' ')
-                    c = &r->checks[k];
-            char base[32] = "–", ir[32] = "–", ibase[32] = "–";
-            if (p->has_baseline)
-                snprintf(base, sizeof base, "×%.2f", p->base_fixed_ratio);
-            if (p->has_instr)
-                snprintf(ir, sizeof ir, "×%.2f", p->instr_ratio);
-            if (p->has_base_instr)
-                snprintf(ibase, sizeof ibase, "×%.2f", p->base_instr_ratio);
-            pf_buf_printf(&b,
-                          "| `%s` | %s | %.3f ms | %.3f ms | ×%.2f | ×%.2f | %s | %s | %s | %.3f ms "
-                          "| %lld%s | %s %s |\n",
-                          p->identity_case, p->identity, p->owner_median_ms, p->identity_median_ms,
-                          p->ratio, p->fixed_ratio, base, ir, ibase, p->identity_p95_ms,
-                          (long long)p->policy_calls,
-                          p->has_baseline ? "" : "",
-                          c ? mark(c->status) : "", c ? pf_rls_status_name(c->status) : "error");
-        }
-        pf_buf_putc(&b, '\n');
-    }
-
-    pf_buf_puts(&b, "<details><summary>Identities and tables</summary>\n\n");
-    pf_buf_puts(&b, "| identity | role | user | sampled as |\n|---|---|---|---|\n");
-    for (size_t i = 0; i < r->n_identities; i++) {
-        const pf_rls_identity *id = &r->identities[i];
-        pf_buf_printf(&b, "| %s | %s | %s | ", id->name, id->role,
-                      id->user_id ? id->user_id : id->found ? "–" : "(none in this data)");
-        md_cell(&b, id->about);
-        pf_buf_puts(&b, " |\n");
-    }
-    pf_buf_puts(&b, "\n| table | RLS | forced | policies | rule |\n|---|---|---|---:|---|\n");
-    for (size_t i = 0; i < r->n_tables; i++) {
-        const pf_rls_table *t = &r->tables[i];
-        pf_buf_printf(&b, "| `%s` | %s | %s | %d | %s |\n", t->name, t->rls ? "on" : "**off**",
-                      t->forced ? "yes" : "no", t->n_policies,
-                      t->has_rule        ? "yes"
-                      : t->parent        ? "partition: no direct access"
-                                         : "**none**");
-    }
-    pf_buf_puts(&b, "\n</details>\n");
+    md_findings(&b, r, h2);
+    md_overhead(&b, r, h2);
+    md_inventory(&b, r);
     if (r->server_version)
         pf_buf_printf(&b, "\nPostgreSQL %s · %.1f s (isolation %.1f s, lint %.1f s, overhead "
                           "%.1f s)\n",

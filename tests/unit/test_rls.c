@@ -501,6 +501,11 @@ static void rich_result(pf_rls_result *r)
     c = pf_rls_result_add(r, "lint", "policy_no_role", "policy_no_role", PF_RLS_PASS, NULL);
     c->hint = pf_strdup("recreate the policy with TO authenticated");
     c->ms = NAN;
+    c = pf_rls_result_add(r, "overhead", "rls_overhead", "timeline_page_patient (patient vs owner)",
+                          PF_RLS_WARN, "timeline_page_patient: median 40.0 ms | at warning level");
+    c->hint = pf_strdup("a per-row function");
+    pf_rls_result_add(r, "overhead", "rls_overhead", "delegate_profile (delegate vs owner)",
+                      PF_RLS_NEW, "delegate_profile: new");
     r->n_pairs = 2;
     r->pairs = pf_calloc(2, sizeof *r->pairs);
     pf_rls_pair *p = &r->pairs[0];
@@ -571,6 +576,30 @@ START_TEST(test_json_report_matches_the_golden_file)
     free(want);
     free(path);
     free(js);
+    pf_rls_result_dispose(&r);
+}
+END_TEST
+
+/* The Markdown report and the terminal text of the same result, as they
+ * were before the report functions were split (tests/data/golden/
+ * rls_report.md). */
+START_TEST(test_markdown_and_text_match_the_golden_file)
+{
+    pf_rls_result r;
+    rich_result(&r);
+    char *md = pf_rls_markdown(&r, 2);
+    char *tx = pf_rls_text(&r);
+    char *got = pf_asprintf("%s\n---- text\n\n%s", md, tx);
+    char *path = pf_test_source_path("tests/data/golden/rls_report.md");
+    char *want = NULL;
+    pf_error e;
+    ck_assert_msg(pf_file_read(path, &want, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(got, want);
+    free(want);
+    free(path);
+    free(got);
+    free(tx);
+    free(md);
     pf_rls_result_dispose(&r);
 }
 END_TEST
@@ -853,6 +882,7 @@ static Suite *rls_suite(void)
     tcase_add_test(t, test_junit_is_valid_and_names_the_leak);
     tcase_add_test(t, test_markdown_and_json_report_the_failure);
     tcase_add_test(t, test_json_report_matches_the_golden_file);
+    tcase_add_test(t, test_markdown_and_text_match_the_golden_file);
     suite_add_tcase(s, t);
     t = tcase_create("overhead baselines");
     tcase_add_test(t, test_committed_overhead_baselines_render_byte_for_byte);

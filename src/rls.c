@@ -963,8 +963,10 @@ cleanup:
 
 /* The overhead pairs' instructions, counted on the freshly seeded database
  * before anything else runs in it; ro gets the phase and its plan. A
- * registry loaded here (the pairs' cases) is left in *own_reg for the caller
- * to free after the checks. Not counting is no error: ro->instr says why. */
+ * registry loaded here (the pairs' cases) becomes ro->registry, so that
+ * the overhead checks find the counts of their cases (the plan matches
+ * cases by address), and is left in *own_reg for the caller to free after
+ * the checks. Not counting is no error: ro->instr says why. */
 static int count_pair_instructions(const pf_rls_run_opts *o, pf_target *t, uint64_t seed,
                                    pf_rls_opts *ro, pf_instr_phase *instr,
                                    pf_rls_instr_plan *plan, pf_registry **own_reg, pf_error *err)
@@ -978,7 +980,7 @@ static int count_pair_instructions(const pf_rls_run_opts *o, pf_target *t, uint6
     if (reg == NULL && ro->bench_dir != NULL) {
         if (pf_registry_load(ro->bench_dir, own_reg, err) < 0)
             return -1;
-        reg = *own_reg;
+        reg = ro->registry = *own_reg;
     }
     if (reg != NULL && pf_target_owned(t) &&
         pf_rls_instr_plan_make(instr, reg, t->dbname, ro->baselines_dir, plan, err) < 0)

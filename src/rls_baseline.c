@@ -111,15 +111,20 @@ static int get_str(const pf_json_val *obj, const char *key, int flags, char **ou
     return rc;
 }
 
-/* A ratio: above 0 and below max (INFINITY: no bound). */
+/* A ratio: at least 0.0001 and below max (INFINITY: no bound) as the file
+ * holds it, with four decimals, so that what is read can be written and
+ * read again (1e-9 would be written as 0.0000). */
 static int get_ratio(const pf_json_val *obj, const char *key, double max, double *out)
 {
     if (pf_json_get_number(obj, key, PF_JSON_REQUIRED, out) < 0)
         return -1;
-    if (!(*out > 0))
-        return pf_json_fail(obj, key, "must be > 0, not %g", *out);
-    if (!(*out < max))
-        return pf_json_fail(obj, key, "must be < %g, not %g", max, *out);
+    char text[400]; /* %.4f of any finite double */
+    snprintf(text, sizeof text, "%.4f", *out);
+    double written = strtod(text, NULL);
+    if (!(written > 0))
+        return pf_json_fail(obj, key, "must be at least 0.0001, not %.15g", *out);
+    if (!(written < max))
+        return pf_json_fail(obj, key, "must be below %g, not %.15g", max, *out);
     return 0;
 }
 

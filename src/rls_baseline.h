@@ -28,10 +28,10 @@ typedef struct pf_rls_baseline {
     int server_major;     /* judged */
     int64_t n;
     double owner_median_ms, identity_median_ms, identity_p95_ms;
-    double ratio;         /* judged, > 0 */
+    double ratio;         /* judged, >= 0.0001 */
     double ratio_lo, ratio_hi;
     double fixed_owner_ms, fixed_identity_ms;
-    double fixed_ratio;   /* judged, > 0 */
+    double fixed_ratio;   /* judged, >= 0.0001 */
     int64_t owner_calls;
     int64_t identity_calls, policy_calls; /* judged */
     /* The optional "instructions" object: ratio and iterations judged, the
@@ -52,8 +52,8 @@ char *pf_rls_baseline_path(const char *baselines_dir, const char *pair);
 char *pf_rls_baseline_render(const pf_rls_baseline *b);
 
 /* Parse text (path names it in errors) into *out (dispose it; on error it
- * is left empty). -1 with PF_EXIT_USAGE: "FILE:LINE: $.ratio: must be > 0,
- * not 0 (a malformed RLS overhead baseline; re-create it with
+ * is left empty). -1 with PF_EXIT_USAGE: "FILE:LINE: $.ratio: must be at
+ * least 0.0001, not 0 (a malformed RLS overhead baseline; re-create it with
  * --update-baselines)". Members the format does not know are ignored, so
  * that an older perfgate reads a newer file (the instructions object came
  * later, within format 1). */

@@ -1,7 +1,8 @@
 /* perfgate rls: the isolation checks (what each sampled identity reads and
  * may write, against the entitlement rules) and the orchestration of every
  * RLS check family. The linter is rls_lint.c, the overhead pairs
- * rls_overhead.c, the rules file rls_rules.c, the reports rls_report.c. */
+ * rls_overhead.c, the rules file rls_rules.c, the result rls_result.c, the
+ * reports rls_report.c. */
 #include "rls.h"
 
 #include <stdio.h>
@@ -10,14 +11,16 @@
 
 #include "buf.h"
 #include "dataset.h"
+#include "db.h"
 #include "fsutil.h"
 #include "interrupt.h"
 #include "prepare.h"
+#include "rls_int.h"
 #include "schema.h"
 #include "target.h"
 #include "timeutil.h"
 
-/* ------------------------------------------------------------- results */
+/* ------------------------------------------------------------- options */
 
 void pf_rls_opts_init(pf_rls_opts *o)
 {
@@ -33,79 +36,6 @@ void pf_rls_run_opts_init(pf_rls_run_opts *o)
     pf_rls_opts_init(&o->rls);
     o->scale = 1.0;
     o->jobs = 2;
-}
-
-const char *pf_rls_status_name(pf_rls_status s)
-{
-    static const char *const names[] = {"pass", "warn", "new", "skip", "noisy", "fail", "error"};
-    return names[s];
-}
-
-pf_rls_outcome *pf_rls_result_add(pf_rls_result *r, const char *family, const char *id,
-                                const char *name, pf_rls_status status, const char *message)
-{
-    if (r->n_checks == r->cap_checks) {
-        r->cap_checks = r->cap_checks ? 2 * r->cap_checks : 64;
-        r->checks = pf_realloc(r->checks, r->cap_checks * sizeof *r->checks);
-    }
-    pf_rls_outcome *c = &r->checks[r->n_checks++];
-    memset(c, 0, sizeof *c);
-    c->family = family;
-    c->id = pf_strdup(id ? id : "");
-    c->name = pf_strdup(name);
-    c->status = status;
-    c->message = pf_strdup(message ? message : "");
-    return c;
-}
-
-void pf_rls_result_finish(pf_rls_result *r)
-{
-    memset(r->counts, 0, sizeof r->counts);
-    for (size_t i = 0; i < r->n_checks; i++)
-        r->counts[r->checks[i].status]++;
-    r->exit_code =
-        r->counts[PF_RLS_FAIL] + r->counts[PF_RLS_ERROR] > 0 ? PF_EXIT_FAIL : PF_EXIT_OK;
-}
-
-void pf_rls_result_dispose(pf_rls_result *r)
-{
-    for (size_t i = 0; i < r->n_identities; i++) {
-        free(r->identities[i].name);
-        free(r->identities[i].about);
-        free(r->identities[i].role);
-        free(r->identities[i].user_id);
-    }
-    free(r->identities);
-    for (size_t i = 0; i < r->n_tables; i++) {
-        free(r->tables[i].name);
-        free(r->tables[i].parent);
-    }
-    free(r->tables);
-    for (size_t i = 0; i < r->n_checks; i++) {
-        pf_rls_outcome *c = &r->checks[i];
-        free(c->id);
-        free(c->name);
-        free(c->table);
-        free(c->identity);
-        free(c->operation);
-        free(c->message);
-        free(c->details);
-        free(c->hint);
-        free(c->example);
-    }
-    free(r->checks);
-    for (size_t i = 0; i < r->n_pairs; i++) {
-        free(r->pairs[i].name);
-        free(r->pairs[i].identity_case);
-        free(r->pairs[i].owner_case);
-        free(r->pairs[i].instr_note);
-        free(r->pairs[i].identity);
-    }
-    free(r->pairs);
-    free(r->target);
-    free(r->instr_unavailable);
-    free(r->server_version);
-    memset(r, 0, sizeof *r);
 }
 
 /* ------------------------------------------------------------ catalog */
@@ -137,8 +67,31 @@ static int catalog_error(pf_db *db, pf_error *err, const char *what)
     return -1;
 }
 
+/* Row i of the discovery query (discover) as a table under check, when it
+ * is one: RLS on, or named by the rules, or a partition of a table they
+ * name. */
+static void take_table(pf_rls_result *out, const pf_rls_rules *rules, const pf_result *r, int i)
+{
+    const char *name = pf_result_get(r, i, 0);
+    bool rls = strcmp(pf_result_get(r, i, 1), "t") == 0;
+    const char *parent = pf_result_get(r, i, 4);
+    bool ruled = pf_rls_rules_find(rules, name) != NULL;
+    bool parent_ruled = parent && pf_rls_rules_find(rules, parent) != NULL;
+    if (!rls && !ruled && !parent_ruled)
+        return;
+    pf_rls_table *t = &out->tables[out->n_tables++];
+    t->name = pf_strdup(name);
+    t->rls = rls;
+    t->forced = strcmp(pf_result_get(r, i, 2), "t") == 0;
+    t->partition = strcmp(pf_result_get(r, i, 3), "t") == 0;
+    t->parent = parent ? pf_strdup(parent) : NULL;
+    t->has_rule = ruled;
+    t->n_policies = atoi(pf_result_get(r, i, 5));
+}
+
 /* Every table with RLS enabled, plus every table the rules name (RLS on or
- * off), plus the partitions of those. */
+ * off), plus the partitions of those: the tables first, then the
+ * partitions, each by name. */
 static int discover(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err)
 {
     static const char k_sql[] =
@@ -159,28 +112,10 @@ static int discover(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf
         return catalog_error(db, err, "discovering RLS tables");
     int n = pf_result_nrows(r);
     out->tables = pf_calloc((size_t)n + 1, sizeof *out->tables);
-    /* Two passes: parents first decide which partitions come along. */
     for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < n; i++) {
-            const char *name = pf_result_get(r, i, 0);
-            bool rls = strcmp(pf_result_get(r, i, 1), "t") == 0;
-            bool part = strcmp(pf_result_get(r, i, 3), "t") == 0;
-            const char *parent = pf_result_get(r, i, 4);
-            bool ruled = pf_rls_rules_find(rules, name) != NULL;
-            bool parent_ruled = parent && pf_rls_rules_find(rules, parent) != NULL;
-            if ((pass == 0) != !part)
-                continue;
-            if (!rls && !ruled && !parent_ruled)
-                continue;
-            pf_rls_table *t = &out->tables[out->n_tables++];
-            t->name = pf_strdup(name);
-            t->rls = rls;
-            t->forced = strcmp(pf_result_get(r, i, 2), "t") == 0;
-            t->partition = part;
-            t->parent = parent ? pf_strdup(parent) : NULL;
-            t->has_rule = ruled;
-            t->n_policies = atoi(pf_result_get(r, i, 5));
-        }
+        for (int i = 0; i < n; i++)
+            if ((strcmp(pf_result_get(r, i, 3), "t") == 0) == (pass == 1))
+                take_table(out, rules, r, i);
     pf_result_free(r);
     return 0;
 }
@@ -601,8 +536,68 @@ typedef enum outcome {
     O_ERROR,   /* anything else: the statement could not run */
 } outcome;
 
+/* The INSERT of a copy of the target row (values read as the owner, never
+ * shown), with a fresh key where the key has a default: *sql and its
+ * parameters, *n of them in *values (caller frees both). -1 when the row
+ * could not be read (e says why), -2 when it is gone. */
+static int insert_copy(ctx *x, const tinfo *ti, const target_row *tg, char **sql,
+                       char ***values, size_t *n, pf_error *e)
+{
+    pf_buf cols = PF_BUF_INIT, sel = PF_BUF_INIT, vals = PF_BUF_INIT;
+    size_t k = 0;
+    for (; ti->ins_cols[k]; k++) {
+        pf_buf_printf(&cols, "%s%s", k ? ", " : "", ti->ins_cols[k]);
+        pf_buf_printf(&sel, "%s%s::text", k ? ", " : "", ti->ins_cols[k]);
+        pf_buf_printf(&vals, "%s$%zu::%s", k ? ", " : "", k + 1, ti->ins_types[k]);
+    }
+    char *fetch = pf_asprintf("SELECT %s FROM %s WHERE tableoid = $1::oid AND ctid = $2::tid",
+                              pf_buf_str(&sel), ti->t->name);
+    const char *fp[2] = {tg->oid, tg->ctid};
+    pf_result *r = NULL;
+    int rc = pf_db_query(x->db, fetch, 2, fp, &r, e);
+    free(fetch);
+    if (rc == 0 && pf_result_nrows(r) != 1)
+        rc = -2;
+    if (rc == 0) {
+        *values = pf_calloc(k + 1, sizeof **values);
+        for (size_t i = 0; i < k; i++) {
+            const char *v = pf_result_get(r, 0, (int)i);
+            (*values)[i] = v ? pf_strdup(v) : NULL;
+        }
+        *n = k;
+        *sql = pf_asprintf("INSERT INTO %s (%s) VALUES (%s)", ti->t->name, pf_buf_str(&cols),
+                           pf_buf_str(&vals));
+    }
+    pf_result_free(r);
+    pf_buf_dispose(&cols);
+    pf_buf_dispose(&sel);
+    pf_buf_dispose(&vals);
+    return rc;
+}
+
+/* What the server's error e on op means for the check; *why says it in
+ * words (caller frees). */
+static outcome write_refusal(const pf_error *e, char **why)
+{
+    const char *nl = strchr(e->msg, '\n');
+    int len = nl ? (int)(nl - e->msg) : (int)strlen(e->msg);
+    if (strcmp(e->sqlstate, "42501") == 0) {
+        *why = pf_asprintf("refused: %.*s", len, e->msg);
+        return O_REFUSED;
+    }
+    if (strncmp(e->sqlstate, "23", 2) == 0 || strcmp(e->sqlstate, "P0001") == 0) {
+        /* Constraints are checked after the policies: the policy let it through. */
+        *why = pf_asprintf("passed the policy, then failed a constraint (SQLSTATE %s: %.*s)",
+                           e->sqlstate, len, e->msg);
+        return O_ALLOWED;
+    }
+    *why = pf_asprintf("SQLSTATE %s: %.*s", e->sqlstate, len, e->msg);
+    return O_ERROR;
+}
+
 /* Try op on the target row as the identity, rolled back. *why gets the
- * reason in words (caller frees). */
+ * reason in words (caller frees); *fatal is set when the server is lost
+ * (err says so). */
 static outcome try_write(ctx *x, const tinfo *ti, const pf_rls_identity *who, const char *op,
                          const target_row *tg, char **why, pf_error *err, bool *fatal)
 {
@@ -612,51 +607,21 @@ static outcome try_write(ctx *x, const tinfo *ti, const pf_rls_identity *who, co
     pf_error_clear(&e);
     char *sql = NULL;
     const char **params = NULL;
-    int nparams = 0;
+    size_t nparams = 0;
     char **values = NULL;
     if (strcmp(op, "INSERT") == 0) {
-        /* A copy of the target row (values read as the owner, never shown),
-         * with a fresh key where the key has a default. */
-        pf_buf cols = PF_BUF_INIT, sel = PF_BUF_INIT, vals = PF_BUF_INIT;
-        size_t n = 0;
-        for (; ti->ins_cols[n]; n++) {
-            pf_buf_printf(&cols, "%s%s", n ? ", " : "", ti->ins_cols[n]);
-            pf_buf_printf(&sel, "%s%s::text", n ? ", " : "", ti->ins_cols[n]);
-            pf_buf_printf(&vals, "%s$%zu::%s", n ? ", " : "", n + 1, ti->ins_types[n]);
-        }
-        char *fetch = pf_asprintf("SELECT %s FROM %s WHERE tableoid = $1::oid AND ctid = $2::tid",
-                                  pf_buf_str(&sel), ti->t->name);
-        const char *fp[2] = {tg->oid, tg->ctid};
-        pf_result *r = NULL;
-        int rc = pf_db_query(x->db, fetch, 2, fp, &r, &e);
-        free(fetch);
-        if (rc < 0 || pf_result_nrows(r) != 1) {
-            pf_buf_dispose(&cols);
-            pf_buf_dispose(&sel);
-            pf_buf_dispose(&vals);
-            pf_result_free(r);
-            if (rc < 0 && infra(x, &e, err)) {
-                *fatal = true;
-                return O_ERROR;
-            }
-            *why = pf_asprintf("could not read the row to copy: %s", rc < 0 ? e.msg : "gone");
+        int rc = insert_copy(x, ti, tg, &sql, &values, &nparams, &e);
+        if (rc == -1 && infra(x, &e, err)) {
+            *fatal = true;
             return O_ERROR;
         }
-        values = pf_calloc(n + 1, sizeof *values);
-        for (size_t i = 0; i < n; i++) {
-            const char *v = pf_result_get(r, 0, (int)i);
-            values[i] = v ? pf_strdup(v) : NULL;
+        if (rc < 0) {
+            *why = pf_asprintf("could not read the row to copy: %s", rc == -1 ? e.msg : "gone");
+            return O_ERROR;
         }
-        pf_result_free(r);
-        params = pf_calloc(n + 1, sizeof *params);
-        for (size_t i = 0; i < n; i++)
+        params = pf_calloc(nparams + 1, sizeof *params);
+        for (size_t i = 0; i < nparams; i++)
             params[i] = values[i];
-        nparams = (int)n;
-        sql = pf_asprintf("INSERT INTO %s (%s) VALUES (%s)", ti->t->name, pf_buf_str(&cols),
-                          pf_buf_str(&vals));
-        pf_buf_dispose(&cols);
-        pf_buf_dispose(&sel);
-        pf_buf_dispose(&vals);
     } else {
         params = pf_calloc(3, sizeof *params);
         params[0] = tg->oid;
@@ -672,7 +637,7 @@ static outcome try_write(ctx *x, const tinfo *ti, const pf_rls_identity *who, co
                               ti->t->name);
     }
     pf_result *res = NULL;
-    int rc = as_identity(x, who, sql, nparams, (const char *const *)params, &res, &e);
+    int rc = as_identity(x, who, sql, (int)nparams, (const char *const *)params, &res, &e);
     outcome o;
     if (rc == 0) {
         int rows = strcmp(op, "INSERT") == 0 ? 1 : pf_result_nrows(res);
@@ -683,25 +648,12 @@ static outcome try_write(ctx *x, const tinfo *ti, const pf_rls_identity *who, co
         *fatal = true;
         o = O_ERROR;
     } else {
-        const char *nl = strchr(e.msg, '\n');
-        int len = nl ? (int)(nl - e.msg) : (int)strlen(e.msg);
-        if (strcmp(e.sqlstate, "42501") == 0) {
-            o = O_REFUSED;
-            *why = pf_asprintf("refused: %.*s", len, e.msg);
-        } else if (strncmp(e.sqlstate, "23", 2) == 0 || strcmp(e.sqlstate, "P0001") == 0) {
-            /* Constraints are checked after the policies: the policy let it through. */
-            o = O_ALLOWED;
-            *why = pf_asprintf("passed the policy, then failed a constraint (SQLSTATE %s: %.*s)",
-                               e.sqlstate, len, e.msg);
-        } else {
-            o = O_ERROR;
-            *why = pf_asprintf("SQLSTATE %s: %.*s", e.sqlstate, len, e.msg);
-        }
+        o = write_refusal(&e, why);
     }
     pf_result_free(res);
     free(sql);
     free(params);
-    for (size_t i = 0; values && i < (size_t)nparams; i++)
+    for (size_t i = 0; values && i < nparams; i++)
         free(values[i]);
     free(values);
     return o;
@@ -817,15 +769,7 @@ static int partition_check(ctx *x, const tinfo *ti, pf_error *err)
     while (x->out->n_checks > first) {
         pf_rls_outcome *c = &x->out->checks[--x->out->n_checks];
         ms += c->ms;
-        free(c->id);
-        free(c->name);
-        free(c->table);
-        free(c->identity);
-        free(c->operation);
-        free(c->message);
-        free(c->details);
-        free(c->hint);
-        free(c->example);
+        pf_rls_outcome_dispose(c);
     }
     if (worst == PF_RLS_PASS)
         pf_buf_printf(&msg, "%s: direct reads of the partition show nothing to the API roles and "
@@ -839,9 +783,9 @@ static int partition_check(ctx *x, const tinfo *ti, pf_error *err)
     return 0;
 }
 
-static int isolation(ctx *x, pf_error *err)
+/* A skipped testcase for each identity the data has no user for. */
+static void note_missing_identities(ctx *x)
 {
-    int rc = 0;
     for (size_t i = 0; i < x->out->n_identities; i++) {
         const pf_rls_identity *who = &x->out->identities[i];
         if (who->found)
@@ -850,67 +794,77 @@ static int isolation(ctx *x, pf_error *err)
                               "skipped",
                               who->name, who->about);
         char *name = pf_asprintf("identity %s", who->name);
-        pf_rls_outcome *c = pf_rls_result_add(x->out, "isolation", "identity", name, PF_RLS_SKIP, m);
+        pf_rls_outcome *c =
+            pf_rls_result_add(x->out, "isolation", "identity", name, PF_RLS_SKIP, m);
         c->identity = pf_strdup(who->name);
         free(m);
         free(name);
     }
-    for (size_t t = 0; t < x->out->n_tables && rc == 0; t++) {
+}
+
+/* INSERT, UPDATE and DELETE on t as the identity. Targets that cannot be
+ * found are an error outcome for each operation. */
+static int write_checks(ctx *x, const tinfo *ti, const pf_rls_identity *who, pf_error *err)
+{
+    target_row tg[T_N];
+    pf_error e;
+    pf_error_clear(&e);
+    if (write_targets(x, ti, who, tg, &e) < 0) {
+        if (infra(x, &e, err))
+            return -1;
+        static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
+        for (int k = 0; k < 3; k++)
+            add_check(x, "write", ti, who, ops[k], PF_RLS_ERROR, e.msg);
+        return 0;
+    }
+    /* anon has no rows it may write: only the refusals are checked. */
+    bool anon = who->user_id == NULL;
+    int rc = write_check(x, ti, who, "INSERT", &tg[T_INS_NO], anon ? NULL : &tg[T_INS_YES], err);
+    if (rc == 0)
+        rc = write_check(x, ti, who, "UPDATE", &tg[T_UPD_NO], anon ? NULL : &tg[T_UPD_YES], err);
+    if (rc == 0)
+        rc = write_check(x, ti, who, "DELETE", &tg[T_DEL_NO], anon ? NULL : &tg[T_DEL_YES], err);
+    for (int k = 0; k < T_N; k++)
+        target_dispose(&tg[k]);
+    return rc;
+}
+
+/* The isolation checks of one table: a partition without a rule of its
+ * own as one folded testcase, else reads and writes per identity. */
+static int check_table(ctx *x, pf_rls_table *t, pf_error *err)
+{
+    tinfo ti;
+    memset(&ti, 0, sizeof ti);
+    ti.t = t;
+    ti.rule = pf_rls_rules_find(x->rules, t->name);
+    bool parent_ruled = t->parent && pf_rls_rules_find(x->rules, t->parent);
+    if (ti.rule == NULL && !parent_ruled)
+        return 0; /* reported by the table checks: no rule to check against */
+    int rc = describe_table(x->db, &ti, err);
+    if (rc == 0 && ti.rule == NULL)
+        rc = partition_check(x, &ti, err);
+    for (size_t i = 0; rc == 0 && ti.rule != NULL && i < x->out->n_identities; i++) {
+        const pf_rls_identity *who = &x->out->identities[i];
+        if (!who->found)
+            continue;
+        rc = read_check(x, &ti, who, err);
+        if (rc == 0 && !x->o->no_writes && strcmp(who->role, "service_role") != 0)
+            rc = write_checks(x, &ti, who, err);
+    }
+    tinfo_dispose(&ti);
+    return rc;
+}
+
+static int isolation(ctx *x, pf_error *err)
+{
+    note_missing_identities(x);
+    for (size_t t = 0; t < x->out->n_tables; t++) {
         if (pf_interrupt_signal() != 0)
             return pf_error_set(err, PF_EXIT_INFRA, "interrupted");
-        tinfo ti;
-        memset(&ti, 0, sizeof ti);
-        ti.t = &x->out->tables[t];
-        ti.rule = pf_rls_rules_find(x->rules, ti.t->name);
-        bool parent_ruled = ti.t->parent && pf_rls_rules_find(x->rules, ti.t->parent);
-        if (ti.rule == NULL && !parent_ruled) {
-            continue; /* reported by the table checks: no rule to check against */
-        }
-        if (describe_table(x->db, &ti, err) < 0) {
-            tinfo_dispose(&ti);
+        if (check_table(x, &x->out->tables[t], err) < 0)
             return -1;
-        }
-        if (ti.rule == NULL) {
-            rc = partition_check(x, &ti, err);
-            tinfo_dispose(&ti);
-            continue;
-        }
-        for (size_t i = 0; i < x->out->n_identities && rc == 0; i++) {
-            const pf_rls_identity *who = &x->out->identities[i];
-            if (!who->found)
-                continue;
-            rc = read_check(x, &ti, who, err);
-            if (rc < 0 || x->o->no_writes || strcmp(who->role, "service_role") == 0)
-                continue;
-            target_row tg[T_N];
-            pf_error e;
-            pf_error_clear(&e);
-            if (write_targets(x, &ti, who, tg, &e) < 0) {
-                if (infra(x, &e, err)) {
-                    rc = -1;
-                    break;
-                }
-                static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
-                for (int k = 0; k < 3; k++)
-                    add_check(x, "write", &ti, who, ops[k], PF_RLS_ERROR, e.msg);
-                continue;
-            }
-            bool anon = who->user_id == NULL;
-            if (rc == 0)
-                rc = write_check(x, &ti, who, "INSERT", &tg[T_INS_NO],
-                                 anon ? NULL : &tg[T_INS_YES], err);
-            if (rc == 0)
-                rc = write_check(x, &ti, who, "UPDATE", &tg[T_UPD_NO],
-                                 anon ? NULL : &tg[T_UPD_YES], err);
-            if (rc == 0)
-                rc = write_check(x, &ti, who, "DELETE", &tg[T_DEL_NO],
-                                 anon ? NULL : &tg[T_DEL_YES], err);
-            for (int k = 0; k < T_N; k++)
-                target_dispose(&tg[k]);
-        }
-        tinfo_dispose(&ti);
     }
-    return rc;
+    return 0;
 }
 
 /* ------------------------------------------------------ orchestration */
@@ -1009,8 +963,10 @@ cleanup:
 
 /* The overhead pairs' instructions, counted on the freshly seeded database
  * before anything else runs in it; ro gets the phase and its plan. A
- * registry loaded here (the pairs' cases) is left in *own_reg for the caller
- * to free after the checks. Not counting is no error: ro->instr says why. */
+ * registry loaded here (the pairs' cases) becomes ro->registry, so that
+ * the overhead checks find the counts of their cases (the plan matches
+ * cases by address), and is left in *own_reg for the caller to free after
+ * the checks. Not counting is no error: ro->instr says why. */
 static int count_pair_instructions(const pf_rls_run_opts *o, pf_target *t, uint64_t seed,
                                    pf_rls_opts *ro, pf_instr_phase *instr,
                                    pf_rls_instr_plan *plan, pf_registry **own_reg, pf_error *err)
@@ -1024,7 +980,7 @@ static int count_pair_instructions(const pf_rls_run_opts *o, pf_target *t, uint6
     if (reg == NULL && ro->bench_dir != NULL) {
         if (pf_registry_load(ro->bench_dir, own_reg, err) < 0)
             return -1;
-        reg = *own_reg;
+        reg = ro->registry = *own_reg;
     }
     if (reg != NULL && pf_target_owned(t) &&
         pf_rls_instr_plan_make(instr, reg, t->dbname, ro->baselines_dir, plan, err) < 0)

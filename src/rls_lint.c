@@ -3,7 +3,7 @@
  * the policy linter over pg_policy / pg_proc, in the spirit of Supabase's
  * database linter. The SQL-text heuristics at the top are pure functions
  * (unit-tested); the rest reads the catalog. */
-#include "rls.h"
+#include "rls_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -308,22 +308,38 @@ static int query(pf_db *db, const char *what, const char *sql, pf_result **res, 
     return 0;
 }
 
-static int table_checks(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err)
+/* Tables in exposed schemas the API roles can read, with RLS off. */
+static const char k_open_tables[] =
+    "SELECT n.nspname || '.' || c.relname, c.relispartition "
+    "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE c.relkind IN ('r', 'p') AND NOT c.relrowsecurity "
+    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "   AND n.nspname NOT LIKE 'pg\\_%' "
+    "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles ro WHERE ro.rolname IN ('anon', "
+    "'authenticated') AND pg_catalog.has_table_privilege(ro.oid, c.oid, 'SELECT')) "
+    " ORDER BY 1";
+
+/* Views over RLS tables that run with their owner's rights. */
+static const char k_definer_views[] =
+    "SELECT DISTINCT vn.nspname || '.' || v.relname, tn.nspname || '.' || t.relname "
+    "  FROM pg_catalog.pg_class v "
+    "  JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace "
+    "  JOIN pg_catalog.pg_rewrite rw ON rw.ev_class = v.oid "
+    "  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass "
+    "       AND d.objid = rw.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass "
+    "  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid AND t.relrowsecurity "
+    "  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
+    " WHERE v.relkind IN ('v', 'm') "
+    "   AND NOT coalesce(v.reloptions @> ARRAY['security_invoker=true'] "
+    "                 OR v.reloptions @> ARRAY['security_invoker=on'], false) "
+    "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles ro WHERE ro.rolname IN ('anon', "
+    "'authenticated') AND pg_catalog.has_table_privilege(ro.oid, v.oid, 'SELECT')) "
+    " ORDER BY 1, 2";
+
+/* The settings of the tables under check: RLS off on a table the rules
+ * cover, RLS not forced, an RLS table without a rule. */
+static void table_settings(const pf_rls_rules *rules, pf_rls_result *out)
 {
-    size_t before = out->n_checks;
-    /* Tables in exposed schemas the API roles can read, RLS off, no rule. */
-    pf_result *r = NULL;
-    static const char k_open[] =
-        "SELECT n.nspname || '.' || c.relname, c.relispartition "
-        "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        " WHERE c.relkind IN ('r', 'p') AND NOT c.relrowsecurity "
-        "   AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-        "   AND n.nspname NOT LIKE 'pg\\_%' "
-        "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles ro WHERE ro.rolname IN ('anon', "
-        "'authenticated') AND pg_catalog.has_table_privilege(ro.oid, c.oid, 'SELECT')) "
-        " ORDER BY 1";
-    if (query(db, "tables without RLS", k_open, &r, err) < 0)
-        return -1;
     for (size_t i = 0; i < out->n_tables; i++) {
         const pf_rls_table *t = &out->tables[i];
         const pf_rls_table_rule *rule = pf_rls_rules_find(rules, t->name);
@@ -354,10 +370,15 @@ static int table_checks(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out
             free(m);
         }
     }
+}
+
+/* rls_disabled for the rows of k_open_tables the rules do not cover. */
+static void open_tables(const pf_result *r, const pf_rls_rules *rules, pf_rls_result *out)
+{
     for (int i = 0; i < pf_result_nrows(r) && on(rules, "rls_disabled"); i++) {
         const char *name = pf_result_get(r, i, 0);
         if (pf_rls_rules_find(rules, name) != NULL || !exposed(rules, name))
-            continue; /* reported above */
+            continue; /* reported by table_settings */
         char *m = pf_asprintf("%s: row level security is disabled and anon/authenticated may "
                               "SELECT from it: every signed-in (or anonymous) user reads every "
                               "row",
@@ -365,7 +386,11 @@ static int table_checks(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out
         finding(out, rules, pf_rls_rule_index("rls_disabled"), name, name, m);
         free(m);
     }
-    pf_result_free(r);
+}
+
+/* rule_without_table: rules for tables that do not exist. */
+static void stale_rules(const pf_rls_rules *rules, pf_rls_result *out)
+{
     for (size_t k = 0; k < rules->n_tables && on(rules, "rule_without_table"); k++) {
         bool found = false;
         for (size_t i = 0; i < out->n_tables && !found; i++)
@@ -378,38 +403,42 @@ static int table_checks(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out
             free(m);
         }
     }
+}
 
-    /* Views over RLS tables that run with their owner's rights. */
-    static const char k_views[] =
-        "SELECT DISTINCT vn.nspname || '.' || v.relname, tn.nspname || '.' || t.relname "
-        "  FROM pg_catalog.pg_class v "
-        "  JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace "
-        "  JOIN pg_catalog.pg_rewrite rw ON rw.ev_class = v.oid "
-        "  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass "
-        "       AND d.objid = rw.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass "
-        "  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid AND t.relrowsecurity "
-        "  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
-        " WHERE v.relkind IN ('v', 'm') "
-        "   AND NOT coalesce(v.reloptions @> ARRAY['security_invoker=true'] "
-        "                 OR v.reloptions @> ARRAY['security_invoker=on'], false) "
-        "   AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles ro WHERE ro.rolname IN ('anon', "
-        "'authenticated') AND pg_catalog.has_table_privilege(ro.oid, v.oid, 'SELECT')) "
-        " ORDER BY 1, 2";
-    if (on(rules, "security_definer_view")) {
-        if (query(db, "views", k_views, &r, err) < 0)
-            return -1;
-        for (int i = 0; i < pf_result_nrows(r); i++) {
-            const char *v = pf_result_get(r, i, 0);
-            if (!exposed(rules, v))
-                continue;
-            char *m = pf_asprintf("%s: the view reads %s with its owner's rights (no "
-                                  "security_invoker), so the caller's RLS does not apply",
-                                  v, pf_result_get(r, i, 1));
-            finding(out, rules, pf_rls_rule_index("security_definer_view"), v, v, m);
-            free(m);
-        }
-        pf_result_free(r);
+static int definer_views(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out,
+                         pf_error *err)
+{
+    pf_result *r = NULL;
+    if (query(db, "views", k_definer_views, &r, err) < 0)
+        return -1;
+    for (int i = 0; i < pf_result_nrows(r); i++) {
+        const char *v = pf_result_get(r, i, 0);
+        if (!exposed(rules, v))
+            continue;
+        char *m = pf_asprintf("%s: the view reads %s with its owner's rights (no "
+                              "security_invoker), so the caller's RLS does not apply",
+                              v, pf_result_get(r, i, 1));
+        finding(out, rules, pf_rls_rule_index("security_definer_view"), v, v, m);
+        free(m);
     }
+    pf_result_free(r);
+    return 0;
+}
+
+/* The table checks, then a passing testcase for each of their rules that
+ * found nothing. */
+static int table_checks(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err)
+{
+    size_t before = out->n_checks;
+    pf_result *r = NULL;
+    if (query(db, "tables without RLS", k_open_tables, &r, err) < 0)
+        return -1;
+    table_settings(rules, out);
+    open_tables(r, rules, out);
+    pf_result_free(r);
+    stale_rules(rules, out);
+    if (on(rules, "security_definer_view") && definer_views(db, rules, out, err) < 0)
+        return -1;
     static const char *const ids[] = {"rls_disabled", "rls_not_forced", "rls_table_without_rule",
                                       "rule_without_table", "security_definer_view", NULL};
     for (size_t i = 0; ids[i]; i++)
@@ -430,6 +459,20 @@ static const char k_policies[] =
     "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     " ORDER BY 1, 2";
 
+/* The columns of k_policies. */
+enum {
+    P_TABLE,      /* schema.table */
+    P_NAME,       /* the policy's name */
+    P_PERMISSIVE, /* "t" or "f" */
+    P_CMD,        /* r a w d, or * for ALL */
+    P_PUBLIC,     /* "t": no TO role */
+    P_ROLES,      /* role names, comma-separated */
+    P_USING,      /* the USING expression, or NULL */
+    P_CHECK,      /* the WITH CHECK expression, or NULL */
+    P_RELNAME,    /* the table without its schema */
+    P_OID,        /* the table's oid */
+};
+
 static const char *cmd_name(char c)
 {
     switch (c) {
@@ -446,24 +489,21 @@ static const char *cmd_name(char c)
     }
 }
 
-static int lint_policies(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err)
+/* policy_no_role and rls_auth_per_row: each policy on its own. */
+static void lint_each_policy(const pf_result *r, const pf_rls_rules *rules, pf_rls_result *out)
 {
-    pf_result *r = NULL;
-    if (query(db, "policies", k_policies, &r, err) < 0)
-        return -1;
-    int n = pf_result_nrows(r);
-    for (int i = 0; i < n; i++) {
-        const char *tbl = pf_result_get(r, i, 0), *pol = pf_result_get(r, i, 1);
+    for (int i = 0; i < pf_result_nrows(r); i++) {
+        const char *tbl = pf_result_get(r, i, P_TABLE), *pol = pf_result_get(r, i, P_NAME);
         char *object = pf_asprintf("%s.%s", tbl, pol);
-        if (strcmp(pf_result_get(r, i, 4), "t") == 0 && on(rules, "policy_no_role")) {
+        if (strcmp(pf_result_get(r, i, P_PUBLIC), "t") == 0 && on(rules, "policy_no_role")) {
             char *m = pf_asprintf("policy %s on %s (%s) has no TO role: it applies to PUBLIC, "
                                   "anon included",
-                                  pol, tbl, cmd_name(pf_result_get(r, i, 3)[0]));
+                                  pol, tbl, cmd_name(pf_result_get(r, i, P_CMD)[0]));
             finding(out, rules, pf_rls_rule_index("policy_no_role"), object, tbl, m);
             free(m);
         }
         if (on(rules, "rls_auth_per_row")) {
-            const char *which[2] = {pf_result_get(r, i, 6), pf_result_get(r, i, 7)};
+            const char *which[2] = {pf_result_get(r, i, P_USING), pf_result_get(r, i, P_CHECK)};
             const char *label[2] = {"USING", "WITH CHECK"};
             for (int k = 0; k < 2; k++) {
                 const char *call = NULL;
@@ -484,180 +524,228 @@ static int lint_policies(pf_db *db, const pf_rls_rules *rules, pf_rls_result *ou
         }
         free(object);
     }
+}
 
-    /* Several permissive policies for one (table, role, command). ALL
-     * counts for each command. */
-    if (on(rules, "multiple_permissive_policies")) {
-        static const char cmds[] = {'r', 'a', 'w', 'd'};
-        for (int i = 0; i < n; i++) {
-            const char *tbl = pf_result_get(r, i, 0);
-            if (i > 0 && strcmp(tbl, pf_result_get(r, i - 1, 0)) == 0)
-                continue; /* each table once */
-            int end = i;
-            while (end < n && strcmp(pf_result_get(r, end, 0), tbl) == 0)
-                end++;
-            /* roles of the table's permissive policies */
-            for (int k = 0; k < 4; k++) {
-                pf_buf seen = PF_BUF_INIT;
-                for (int a = i; a < end; a++) {
-                    char *roles = pf_strdup(pf_result_get(r, a, 5));
-                    char *save = NULL;
-                    for (char *role = strtok_r(roles, ",", &save); role;
-                         role = strtok_r(NULL, ",", &save)) {
-                        char *key = pf_asprintf("|%s|", role);
-                        if (strstr(pf_buf_str(&seen), key) != NULL) {
-                            free(key);
-                            continue;
-                        }
-                        pf_buf_puts(&seen, key);
-                        free(key);
-                        pf_buf names = PF_BUF_INIT;
-                        int count = 0;
-                        for (int b = i; b < end; b++) {
-                            char cmd = pf_result_get(r, b, 3)[0];
-                            if (strcmp(pf_result_get(r, b, 2), "t") != 0 ||
-                                (cmd != '*' && cmd != cmds[k]))
-                                continue;
-                            char *rl = pf_asprintf(",%s,", pf_result_get(r, b, 5));
-                            char *needle = pf_asprintf(",%s,", role);
-                            if (strstr(rl, needle) != NULL) {
-                                pf_buf_printf(&names, "%s%s", count ? ", " : "",
-                                              pf_result_get(r, b, 1));
-                                count++;
-                            }
-                            free(rl);
-                            free(needle);
-                        }
-                        if (count > 1) {
-                            char *object = pf_asprintf("%s %s %s", tbl, role, cmd_name(cmds[k]));
-                            char *m = pf_asprintf("%s has %d permissive %s policies for role %s: "
-                                                  "%s",
-                                                  tbl, count, cmd_name(cmds[k]), role,
-                                                  pf_buf_str(&names));
-                            finding(out, rules, pf_rls_rule_index("multiple_permissive_policies"),
-                                    object, tbl, m);
-                            free(object);
-                            free(m);
-                        }
-                        pf_buf_dispose(&names);
-                    }
-                    free(roles);
-                }
-                pf_buf_dispose(&seen);
-            }
+/* How many permissive policies among rows [first, end) of k_policies apply
+ * to role for command cmd ('r', 'a', 'w' or 'd'; ALL counts for each);
+ * their names go to *names. */
+static int permissive_for(const pf_result *r, int first, int end, char cmd, const char *role,
+                          pf_buf *names)
+{
+    char *needle = pf_asprintf(",%s,", role);
+    int count = 0;
+    for (int b = first; b < end; b++) {
+        char c = pf_result_get(r, b, P_CMD)[0];
+        if (strcmp(pf_result_get(r, b, P_PERMISSIVE), "t") != 0 || (c != '*' && c != cmd))
+            continue;
+        char *roles = pf_asprintf(",%s,", pf_result_get(r, b, P_ROLES));
+        if (strstr(roles, needle) != NULL) {
+            pf_buf_printf(names, "%s%s", count ? ", " : "", pf_result_get(r, b, P_NAME));
+            count++;
         }
+        free(roles);
     }
+    free(needle);
+    return count;
+}
 
-    /* Policy columns without a leading index (USING clauses only: WITH CHECK
-     * tests the new row, it does not filter a scan). */
-    if (on(rules, "policy_column_unindexed")) {
-        for (int i = 0; i < n; i++) {
-            const char *qual = pf_result_get(r, i, 6);
-            if (qual == NULL)
-                continue;
-            const char *tbl = pf_result_get(r, i, 0), *oid = pf_result_get(r, i, 9);
-            pf_result *cols = NULL;
-            const char *params[1] = {oid};
-            if (pf_db_query(db,
-                            "SELECT a.attname, EXISTS (SELECT 1 FROM pg_catalog.pg_index x "
-                            "WHERE x.indrelid = a.attrelid AND x.indkey[0] = a.attnum) "
-                            "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid "
-                            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                            1, params, &cols, err) < 0) {
-                pf_result_free(r);
-                return pf_error_prefix(err, "reading the catalog (columns of %s)", tbl);
-            }
-            int nc = pf_result_nrows(cols);
-            char **names = pf_calloc((size_t)nc + 1, sizeof *names);
-            for (int c = 0; c < nc; c++)
-                names[c] = pf_strdup(pf_result_get(cols, c, 0));
-            char **used = pf_rls_lint_columns(qual, pf_result_get(r, i, 8), names);
-            for (size_t u = 0; used[u]; u++) {
-                int c = 0;
-                while (c < nc && strcmp(names[c], used[u]) != 0)
-                    c++;
-                if (c == nc || strcmp(pf_result_get(cols, c, 1), "t") == 0)
+/* multiple_permissive_policies for one table, rows [first, end): per
+ * command, every role named by one of its policies, in order, once. */
+static void permissive_table(const pf_result *r, int first, int end, const pf_rls_rules *rules,
+                             pf_rls_result *out)
+{
+    static const char cmds[] = {'r', 'a', 'w', 'd'};
+    const char *tbl = pf_result_get(r, first, P_TABLE);
+    for (int k = 0; k < 4; k++) {
+        pf_buf seen = PF_BUF_INIT;
+        for (int a = first; a < end; a++) {
+            char *roles = pf_strdup(pf_result_get(r, a, P_ROLES));
+            char *save = NULL;
+            for (char *role = strtok_r(roles, ",", &save); role;
+                 role = strtok_r(NULL, ",", &save)) {
+                char *key = pf_asprintf("|%s|", role);
+                bool again = strstr(pf_buf_str(&seen), key) != NULL;
+                if (!again)
+                    pf_buf_puts(&seen, key);
+                free(key);
+                if (again)
                     continue;
-                char *object = pf_asprintf("%s.%s", tbl, used[u]);
-                /* One finding per column, naming the first policy. */
-                bool dup = false;
-                for (size_t k = 0; k < out->n_checks && !dup; k++)
-                    dup = strcmp(out->checks[k].id, "policy_column_unindexed") == 0 &&
-                          strstr(out->checks[k].name, object) != NULL;
-                if (!dup) {
-                    char *m = pf_asprintf("column %s of %s is filtered on by policy %s but no "
-                                          "index starts with it: the policy cannot use an index",
-                                          used[u], tbl, pf_result_get(r, i, 1));
-                    finding(out, rules, pf_rls_rule_index("policy_column_unindexed"), object, tbl,
-                            m);
+                pf_buf names = PF_BUF_INIT;
+                int count = permissive_for(r, first, end, cmds[k], role, &names);
+                if (count > 1) {
+                    char *object = pf_asprintf("%s %s %s", tbl, role, cmd_name(cmds[k]));
+                    char *m = pf_asprintf("%s has %d permissive %s policies for role %s: %s", tbl,
+                                          count, cmd_name(cmds[k]), role, pf_buf_str(&names));
+                    finding(out, rules, pf_rls_rule_index("multiple_permissive_policies"),
+                            object, tbl, m);
+                    free(object);
                     free(m);
                 }
-                free(object);
+                pf_buf_dispose(&names);
             }
-            pf_strv_free(used);
-            pf_strv_free(names);
-            pf_result_free(cols);
+            free(roles);
         }
+        pf_buf_dispose(&seen);
+    }
+}
+
+/* Several permissive policies for one (table, role, command): each is
+ * evaluated for every row. k_policies is ordered by table. */
+static void lint_permissive(const pf_result *r, const pf_rls_rules *rules, pf_rls_result *out)
+{
+    int n = pf_result_nrows(r);
+    for (int first = 0, end; first < n; first = end) {
+        const char *tbl = pf_result_get(r, first, P_TABLE);
+        end = first + 1;
+        while (end < n && strcmp(pf_result_get(r, end, P_TABLE), tbl) == 0)
+            end++;
+        permissive_table(r, first, end, rules, out);
+    }
+}
+
+/* policy_column_unindexed for row i of k_policies: the columns its USING
+ * clause filters on that no index starts with, one finding per column
+ * (naming the first policy). */
+static int unindexed_columns(pf_db *db, const pf_result *r, int i, const pf_rls_rules *rules,
+                             pf_rls_result *out, pf_error *err)
+{
+    const char *tbl = pf_result_get(r, i, P_TABLE);
+    const char *params[1] = {pf_result_get(r, i, P_OID)};
+    pf_result *cols = NULL;
+    if (pf_db_query(db,
+                    "SELECT a.attname, EXISTS (SELECT 1 FROM pg_catalog.pg_index x "
+                    "WHERE x.indrelid = a.attrelid AND x.indkey[0] = a.attnum) "
+                    "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid "
+                    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                    1, params, &cols, err) < 0)
+        return pf_error_prefix(err, "reading the catalog (columns of %s)", tbl);
+    int nc = pf_result_nrows(cols);
+    char **names = pf_calloc((size_t)nc + 1, sizeof *names);
+    for (int c = 0; c < nc; c++)
+        names[c] = pf_strdup(pf_result_get(cols, c, 0));
+    char **used = pf_rls_lint_columns(pf_result_get(r, i, P_USING),
+                                      pf_result_get(r, i, P_RELNAME), names);
+    for (size_t u = 0; used[u]; u++) {
+        int c = 0;
+        while (c < nc && strcmp(names[c], used[u]) != 0)
+            c++;
+        if (c == nc || strcmp(pf_result_get(cols, c, 1), "t") == 0)
+            continue;
+        char *object = pf_asprintf("%s.%s", tbl, used[u]);
+        bool dup = false;
+        for (size_t k = 0; k < out->n_checks && !dup; k++)
+            dup = strcmp(out->checks[k].id, "policy_column_unindexed") == 0 &&
+                  strstr(out->checks[k].name, object) != NULL;
+        if (!dup) {
+            char *m = pf_asprintf("column %s of %s is filtered on by policy %s but no index "
+                                  "starts with it: the policy cannot use an index",
+                                  used[u], tbl, pf_result_get(r, i, P_NAME));
+            finding(out, rules, pf_rls_rule_index("policy_column_unindexed"), object, tbl, m);
+            free(m);
+        }
+        free(object);
+    }
+    pf_strv_free(used);
+    pf_strv_free(names);
+    pf_result_free(cols);
+    return 0;
+}
+
+/* Policy columns without a leading index (USING clauses only: WITH CHECK
+ * tests the new row, it does not filter a scan). */
+static int lint_unindexed(pf_db *db, const pf_result *r, const pf_rls_rules *rules,
+                          pf_rls_result *out, pf_error *err)
+{
+    for (int i = 0; i < pf_result_nrows(r); i++)
+        if (pf_result_get(r, i, P_USING) != NULL &&
+            unindexed_columns(db, r, i, rules, out, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Policies that call a VOLATILE function. */
+static int lint_volatile(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out,
+                         pf_error *err)
+{
+    static const char k_volatile[] =
+        "SELECT DISTINCT n.nspname || '.' || c.relname, pol.polname, "
+        "       pn.nspname || '.' || pr.proname || '(' || "
+        "pg_catalog.pg_get_function_identity_arguments(pr.oid) || ')', l.lanname "
+        "  FROM pg_catalog.pg_policy pol "
+        "  JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid "
+        "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass "
+        "       AND d.objid = pol.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass "
+        "  JOIN pg_catalog.pg_proc pr ON pr.oid = d.refobjid "
+        "  JOIN pg_catalog.pg_namespace pn ON pn.oid = pr.pronamespace "
+        "  JOIN pg_catalog.pg_language l ON l.oid = pr.prolang "
+        " WHERE pr.provolatile = 'v' ORDER BY 1, 2, 3";
+    pf_result *r = NULL;
+    if (query(db, "policy functions", k_volatile, &r, err) < 0)
+        return -1;
+    for (int i = 0; i < pf_result_nrows(r); i++) {
+        const char *tbl = pf_result_get(r, i, 0);
+        char *object =
+            pf_asprintf("%s.%s → %s", tbl, pf_result_get(r, i, 1), pf_result_get(r, i, 2));
+        char *m = pf_asprintf("policy %s on %s calls %s, declared VOLATILE (LANGUAGE %s): it "
+                              "runs once per row and is never folded or cached",
+                              pf_result_get(r, i, 1), tbl, pf_result_get(r, i, 2),
+                              pf_result_get(r, i, 3));
+        finding(out, rules, pf_rls_rule_index("policy_function_volatile"), object, tbl, m);
+        free(object);
+        free(m);
     }
     pf_result_free(r);
-
-    if (on(rules, "policy_function_volatile")) {
-        static const char k_volatile[] =
-            "SELECT DISTINCT n.nspname || '.' || c.relname, pol.polname, "
-            "       pn.nspname || '.' || pr.proname || '(' || "
-            "pg_catalog.pg_get_function_identity_arguments(pr.oid) || ')', l.lanname "
-            "  FROM pg_catalog.pg_policy pol "
-            "  JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid "
-            "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::regclass "
-            "       AND d.objid = pol.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass "
-            "  JOIN pg_catalog.pg_proc pr ON pr.oid = d.refobjid "
-            "  JOIN pg_catalog.pg_namespace pn ON pn.oid = pr.pronamespace "
-            "  JOIN pg_catalog.pg_language l ON l.oid = pr.prolang "
-            " WHERE pr.provolatile = 'v' ORDER BY 1, 2, 3";
-        if (query(db, "policy functions", k_volatile, &r, err) < 0)
-            return -1;
-        for (int i = 0; i < pf_result_nrows(r); i++) {
-            const char *tbl = pf_result_get(r, i, 0);
-            char *object = pf_asprintf("%s.%s → %s", tbl, pf_result_get(r, i, 1),
-                                       pf_result_get(r, i, 2));
-            char *m = pf_asprintf("policy %s on %s calls %s, declared VOLATILE (LANGUAGE %s): it "
-                                  "runs once per row and is never folded or cached",
-                                  pf_result_get(r, i, 1), tbl, pf_result_get(r, i, 2),
-                                  pf_result_get(r, i, 3));
-            finding(out, rules, pf_rls_rule_index("policy_function_volatile"), object, tbl, m);
-            free(object);
-            free(m);
-        }
-        pf_result_free(r);
-    }
-
-    if (on(rules, "secdef_no_search_path")) {
-        static const char k_secdef[] =
-            "SELECT n.nspname || '.' || p.proname || '(' || "
-            "pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' "
-            "  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-            " WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-            "   AND n.nspname NOT LIKE 'pg\\_%' "
-            "   AND NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}'::text[])) s "
-            "                    WHERE s LIKE 'search\\_path=%') "
-            "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = "
-            "'pg_catalog.pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e') "
-            " ORDER BY 1";
-        if (query(db, "SECURITY DEFINER functions", k_secdef, &r, err) < 0)
-            return -1;
-        for (int i = 0; i < pf_result_nrows(r); i++) {
-            const char *f = pf_result_get(r, i, 0);
-            char *m = pf_asprintf("%s is SECURITY DEFINER without SET search_path: a caller can "
-                                  "shadow the objects it uses and run code with its owner's "
-                                  "rights",
-                                  f);
-            finding(out, rules, pf_rls_rule_index("secdef_no_search_path"), f, NULL, m);
-            free(m);
-        }
-        pf_result_free(r);
-    }
     return 0;
+}
+
+/* SECURITY DEFINER functions without a fixed search_path (those of
+ * extensions excepted). */
+static int lint_secdef(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err)
+{
+    static const char k_secdef[] =
+        "SELECT n.nspname || '.' || p.proname || '(' || "
+        "pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' "
+        "  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+        " WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "   AND n.nspname NOT LIKE 'pg\\_%' "
+        "   AND NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}'::text[])) s "
+        "                    WHERE s LIKE 'search\\_path=%') "
+        "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = "
+        "'pg_catalog.pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e') "
+        " ORDER BY 1";
+    pf_result *r = NULL;
+    if (query(db, "SECURITY DEFINER functions", k_secdef, &r, err) < 0)
+        return -1;
+    for (int i = 0; i < pf_result_nrows(r); i++) {
+        const char *f = pf_result_get(r, i, 0);
+        char *m = pf_asprintf("%s is SECURITY DEFINER without SET search_path: a caller can "
+                              "shadow the objects it uses and run code with its owner's rights",
+                              f);
+        finding(out, rules, pf_rls_rule_index("secdef_no_search_path"), f, NULL, m);
+        free(m);
+    }
+    pf_result_free(r);
+    return 0;
+}
+
+/* The policy linter: one pass per rule that is on, in the order of the
+ * findings. */
+static int lint_policies(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err)
+{
+    pf_result *r = NULL;
+    if (query(db, "policies", k_policies, &r, err) < 0)
+        return -1;
+    lint_each_policy(r, rules, out);
+    if (on(rules, "multiple_permissive_policies"))
+        lint_permissive(r, rules, out);
+    int rc = on(rules, "policy_column_unindexed") ? lint_unindexed(db, r, rules, out, err) : 0;
+    pf_result_free(r);
+    if (rc == 0 && on(rules, "policy_function_volatile"))
+        rc = lint_volatile(db, rules, out, err);
+    if (rc == 0 && on(rules, "secdef_no_search_path"))
+        rc = lint_secdef(db, rules, out, err);
+    return rc;
 }
 
 int pf_rls_lint(pf_db *db, const pf_rls_rules *rules, pf_rls_result *out, pf_error *err)

@@ -1,18 +1,16 @@
 /* Reports of perfgate rls: JUnit suites (one per check family), a Markdown
  * section, terminal text and JSON. Row content never appears: checks carry
- * row keys only. cJSON is used for the JSON document only. */
-#include "rls.h"
+ * row keys only. */
+#include "rls_report.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "buf.h"
+#include "json.h"
 
 static const char *const k_families[4] = {"isolation", "tables", "lint", "overhead"};
 
@@ -50,72 +48,63 @@ static char *own(pf_rls_junit *j, char *s)
     return s;
 }
 
-void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
+/* The JUnit status and type of check c: a leak or a denied read, a failed
+ * rule, an SQL error; warnings, not-applicable and noisy checks as skipped. */
+static void junit_status(const pf_rls_outcome *c, pf_junit_case *jc)
 {
-    memset(out, 0, sizeof *out);
-    out->cases = pf_calloc(r->n_checks + 1, sizeof *out->cases);
-    out->owned = pf_calloc(4 * r->n_checks + 8, sizeof *out->owned);
-    size_t k = 0;
-    for (int f = 0; f < 4; f++) {
-        size_t first = k;
-        double total = 0;
-        for (size_t i = 0; i < r->n_checks; i++) {
-            const pf_rls_outcome *c = &r->checks[i];
-            if (strcmp(c->family, k_families[f]) != 0)
-                continue;
-            pf_junit_case *jc = &out->cases[k++];
-            jc->classname = own(out, pf_asprintf("perfgate.rls.%s", c->family));
-            jc->name = c->name;
-            jc->time_s = c->ms / 1000.0;
-            total += jc->time_s;
-            jc->message = c->message;
-            pf_buf body = PF_BUF_INIT;
-            pf_buf_printf(&body, "%s\n", c->message);
-            if (c->details)
-                pf_buf_printf(&body, "\n%s", c->details);
-            if (c->hint)
-                pf_buf_printf(&body, "fix: %s\n", c->hint);
-            jc->system_out = own(out, pf_buf_steal(&body));
-            switch (c->status) {
-            case PF_RLS_FAIL:
-                jc->status = PF_JUNIT_FAIL;
-                jc->type = strcmp(c->family, "isolation") == 0 ? "rls-leak"
-                           : strcmp(c->family, "overhead") == 0 ? "rls-overhead"
-                                                                : c->id;
-                if (strcmp(c->family, "isolation") == 0 && strncmp(c->message, "LEAK", 4) != 0)
-                    jc->type = "rls-denied";
-                break;
-            case PF_RLS_ERROR:
-                jc->status = PF_JUNIT_ERROR;
-                jc->type = "sql-error";
-                break;
-            case PF_RLS_WARN:
-                jc->status = PF_JUNIT_SKIPPED;
-                jc->type = "warning";
-                break;
-            case PF_RLS_SKIP:
-                jc->status = PF_JUNIT_SKIPPED;
-                jc->type = "not-applicable";
-                break;
-            case PF_RLS_NOISY:
-                jc->status = PF_JUNIT_SKIPPED;
-                jc->type = "noisy";
-                break;
-            default:
-                jc->status = PF_JUNIT_PASS;
-                break;
-            }
-            if (jc->status != PF_JUNIT_PASS)
-                jc->body = jc->system_out;
-        }
-        if (k == first)
-            continue;
-        pf_junit_suite *s = &out->suites[out->n_suites++];
-        s->name = own(out, pf_asprintf("rls-%s", k_families[f]));
-        s->cases = out->cases + first;
-        s->n_cases = k - first;
-        s->time_s = total;
+    switch (c->status) {
+    case PF_RLS_FAIL:
+        jc->status = PF_JUNIT_FAIL;
+        jc->type = strcmp(c->family, "isolation") == 0  ? "rls-leak"
+                   : strcmp(c->family, "overhead") == 0 ? "rls-overhead"
+                                                        : c->id;
+        if (strcmp(c->family, "isolation") == 0 && strncmp(c->message, "LEAK", 4) != 0)
+            jc->type = "rls-denied";
+        break;
+    case PF_RLS_ERROR:
+        jc->status = PF_JUNIT_ERROR;
+        jc->type = "sql-error";
+        break;
+    case PF_RLS_WARN:
+        jc->status = PF_JUNIT_SKIPPED;
+        jc->type = "warning";
+        break;
+    case PF_RLS_SKIP:
+        jc->status = PF_JUNIT_SKIPPED;
+        jc->type = "not-applicable";
+        break;
+    case PF_RLS_NOISY:
+        jc->status = PF_JUNIT_SKIPPED;
+        jc->type = "noisy";
+        break;
+    default:
+        jc->status = PF_JUNIT_PASS;
+        break;
     }
+}
+
+/* Check c as a testcase; strings it makes are owned by j. */
+static void junit_case(pf_rls_junit *j, const pf_rls_outcome *c, pf_junit_case *jc)
+{
+    jc->classname = own(j, pf_asprintf("perfgate.rls.%s", c->family));
+    jc->name = c->name;
+    jc->time_s = c->ms / 1000.0;
+    jc->message = c->message;
+    pf_buf body = PF_BUF_INIT;
+    pf_buf_printf(&body, "%s\n", c->message);
+    if (c->details)
+        pf_buf_printf(&body, "\n%s", c->details);
+    if (c->hint)
+        pf_buf_printf(&body, "fix: %s\n", c->hint);
+    jc->system_out = own(j, pf_buf_steal(&body));
+    junit_status(c, jc);
+    if (jc->status != PF_JUNIT_PASS)
+        jc->body = jc->system_out;
+}
+
+/* Time, host and what the run checked, the same on every suite. */
+static void junit_environment(const pf_rls_result *r, pf_rls_junit *out)
+{
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -139,6 +128,32 @@ void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
         out->suites[s].hostname = hs;
         out->suites[s].system_out = envs;
     }
+}
+
+void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
+{
+    memset(out, 0, sizeof *out);
+    out->cases = pf_calloc(r->n_checks + 1, sizeof *out->cases);
+    out->owned = pf_calloc(4 * r->n_checks + 8, sizeof *out->owned);
+    size_t k = 0;
+    for (int f = 0; f < 4; f++) {
+        size_t first = k;
+        double total = 0;
+        for (size_t i = 0; i < r->n_checks; i++) {
+            if (strcmp(r->checks[i].family, k_families[f]) != 0)
+                continue;
+            junit_case(out, &r->checks[i], &out->cases[k]);
+            total += out->cases[k++].time_s;
+        }
+        if (k == first)
+            continue;
+        pf_junit_suite *s = &out->suites[out->n_suites++];
+        s->name = own(out, pf_asprintf("rls-%s", k_families[f]));
+        s->cases = out->cases + first;
+        s->n_cases = k - first;
+        s->time_s = total;
+    }
+    junit_environment(r, out);
 }
 
 void pf_rls_junit_dispose(pf_rls_junit *j)
@@ -189,6 +204,99 @@ static void counts_line(pf_buf *b, const pf_rls_result *r)
         pf_buf_puts(b, "no checks");
 }
 
+/* The failures, warnings and noisy checks, with their fixes. */
+static void md_findings(pf_buf *b, const pf_rls_result *r, const char *h2)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const pf_rls_outcome *c = &r->checks[i];
+        if (!bad(c->status) && c->status != PF_RLS_WARN && c->status != PF_RLS_NOISY)
+            continue;
+        if (!any)
+            pf_buf_printf(b, "%s Findings\n\n| | family | check | finding | fix |\n"
+                             "|---|---|---|---|---|\n",
+                          h2);
+        any = true;
+        pf_buf_printf(b, "| %s | %s | `", mark(c->status), c->family);
+        md_cell(b, c->name);
+        pf_buf_puts(b, "` | ");
+        md_cell(b, c->message);
+        pf_buf_puts(b, " | ");
+        md_cell(b, c->hint ? c->hint : "");
+        pf_buf_puts(b, " |\n");
+    }
+    if (any)
+        pf_buf_putc(b, '\n');
+}
+
+/* The outcome of pair p: the overhead check named after it, or NULL. */
+static const pf_rls_outcome *pair_outcome(const pf_rls_result *r, const pf_rls_pair *p)
+{
+    const pf_rls_outcome *c = NULL;
+    size_t len = strlen(p->name);
+    for (size_t k = 0; k < r->n_checks; k++)
+        if (strcmp(r->checks[k].family, "overhead") == 0 &&
+            strncmp(r->checks[k].name, p->name, len) == 0 && r->checks[k].name[len] == ' ')
+            c = &r->checks[k];
+    return c;
+}
+
+/* One row per overhead pair. */
+static void md_overhead(pf_buf *b, const pf_rls_result *r, const char *h2)
+{
+    if (r->n_pairs == 0)
+        return;
+    pf_buf_printf(b, "%s RLS overhead (same query as owner and as the user, interleaved)\n\n"
+                     "| case | identity | owner median | user median | ratio | fixed-draw "
+                     "ratio | baseline | instructions ratio | baseline | user p95 | "
+                     "policy-function calls | verdict |\n"
+                     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+                  h2);
+    for (size_t i = 0; i < r->n_pairs; i++) {
+        const pf_rls_pair *p = &r->pairs[i];
+        const pf_rls_outcome *c = pair_outcome(r, p);
+        char base[32] = "–", ir[32] = "–", ibase[32] = "–";
+        if (p->has_baseline)
+            snprintf(base, sizeof base, "×%.2f", p->base_fixed_ratio);
+        if (p->has_instr)
+            snprintf(ir, sizeof ir, "×%.2f", p->instr_ratio);
+        if (p->has_base_instr)
+            snprintf(ibase, sizeof ibase, "×%.2f", p->base_instr_ratio);
+        pf_buf_printf(b,
+                      "| `%s` | %s | %.3f ms | %.3f ms | ×%.2f | ×%.2f | %s | %s | %s | %.3f ms "
+                      "| %lld | %s %s |\n",
+                      p->identity_case, p->identity, p->owner_median_ms, p->identity_median_ms,
+                      p->ratio, p->fixed_ratio, base, ir, ibase, p->identity_p95_ms,
+                      (long long)p->policy_calls, c ? mark(c->status) : "",
+                      c ? pf_rls_status_name(c->status) : "error");
+    }
+    pf_buf_putc(b, '\n');
+}
+
+/* The sampled identities and the tables under check, folded. */
+static void md_inventory(pf_buf *b, const pf_rls_result *r)
+{
+    pf_buf_puts(b, "<details><summary>Identities and tables</summary>\n\n");
+    pf_buf_puts(b, "| identity | role | user | sampled as |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < r->n_identities; i++) {
+        const pf_rls_identity *id = &r->identities[i];
+        pf_buf_printf(b, "| %s | %s | %s | ", id->name, id->role,
+                      id->user_id ? id->user_id : id->found ? "–" : "(none in this data)");
+        md_cell(b, id->about);
+        pf_buf_puts(b, " |\n");
+    }
+    pf_buf_puts(b, "\n| table | RLS | forced | policies | rule |\n|---|---|---|---:|---|\n");
+    for (size_t i = 0; i < r->n_tables; i++) {
+        const pf_rls_table *t = &r->tables[i];
+        pf_buf_printf(b, "| `%s` | %s | %s | %d | %s |\n", t->name, t->rls ? "on" : "**off**",
+                      t->forced ? "yes" : "no", t->n_policies,
+                      t->has_rule        ? "yes"
+                      : t->parent        ? "partition: no direct access"
+                                         : "**none**");
+    }
+    pf_buf_puts(b, "\n</details>\n");
+}
+
 char *pf_rls_markdown(const pf_rls_result *r, int level)
 {
     pf_buf b = PF_BUF_INIT;
@@ -205,81 +313,9 @@ char *pf_rls_markdown(const pf_rls_result *r, int level)
         pf_buf_printf(&b, "%s ✅ perfgate rls: %zu checks, isolation holds\n\n", h, r->n_checks);
     counts_line(&b, r);
     pf_buf_printf(&b, " · %zu tables · %zu identities.\n\n", r->n_tables, r->n_identities);
-
-    bool any = false;
-    for (size_t i = 0; i < r->n_checks; i++) {
-        const pf_rls_outcome *c = &r->checks[i];
-        if (!bad(c->status) && c->status != PF_RLS_WARN && c->status != PF_RLS_NOISY)
-            continue;
-        if (!any)
-            pf_buf_printf(&b, "%s Findings\n\n| | family | check | finding | fix |\n"
-                              "|---|---|---|---|---|\n",
-                          h2);
-        any = true;
-        pf_buf_printf(&b, "| %s | %s | `", mark(c->status), c->family);
-        md_cell(&b, c->name);
-        pf_buf_puts(&b, "` | ");
-        md_cell(&b, c->message);
-        pf_buf_puts(&b, " | ");
-        md_cell(&b, c->hint ? c->hint : "");
-        pf_buf_puts(&b, " |\n");
-    }
-    if (any)
-        pf_buf_putc(&b, '\n');
-
-    if (r->n_pairs > 0) {
-        pf_buf_printf(&b, "%s RLS overhead (same query as owner and as the user, interleaved)\n\n"
-                          "| case | identity | owner median | user median | ratio | fixed-draw "
-                          "ratio | baseline | instructions ratio | baseline | user p95 | "
-                          "policy-function calls | verdict |\n"
-                          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
-                      h2);
-        for (size_t i = 0; i < r->n_pairs; i++) {
-            const pf_rls_pair *p = &r->pairs[i];
-            const pf_rls_outcome *c = NULL;
-            for (size_t k = 0; k < r->n_checks; k++)
-                if (strcmp(r->checks[k].family, "overhead") == 0 &&
-                    strncmp(r->checks[k].name, p->name, strlen(p->name)) == 0 &&
-                    r->checks[k].name[strlen(p->name)] == ' ')
-                    c = &r->checks[k];
-            char base[32] = "–", ir[32] = "–", ibase[32] = "–";
-            if (p->has_baseline)
-                snprintf(base, sizeof base, "×%.2f", p->base_fixed_ratio);
-            if (p->has_instr)
-                snprintf(ir, sizeof ir, "×%.2f", p->instr_ratio);
-            if (p->has_base_instr)
-                snprintf(ibase, sizeof ibase, "×%.2f", p->base_instr_ratio);
-            pf_buf_printf(&b,
-                          "| `%s` | %s | %.3f ms | %.3f ms | ×%.2f | ×%.2f | %s | %s | %s | %.3f ms "
-                          "| %lld%s | %s %s |\n",
-                          p->identity_case, p->identity, p->owner_median_ms, p->identity_median_ms,
-                          p->ratio, p->fixed_ratio, base, ir, ibase, p->identity_p95_ms,
-                          (long long)p->policy_calls,
-                          p->has_baseline ? "" : "",
-                          c ? mark(c->status) : "", c ? pf_rls_status_name(c->status) : "error");
-        }
-        pf_buf_putc(&b, '\n');
-    }
-
-    pf_buf_puts(&b, "<details><summary>Identities and tables</summary>\n\n");
-    pf_buf_puts(&b, "| identity | role | user | sampled as |\n|---|---|---|---|\n");
-    for (size_t i = 0; i < r->n_identities; i++) {
-        const pf_rls_identity *id = &r->identities[i];
-        pf_buf_printf(&b, "| %s | %s | %s | ", id->name, id->role,
-                      id->user_id ? id->user_id : id->found ? "–" : "(none in this data)");
-        md_cell(&b, id->about);
-        pf_buf_puts(&b, " |\n");
-    }
-    pf_buf_puts(&b, "\n| table | RLS | forced | policies | rule |\n|---|---|---|---:|---|\n");
-    for (size_t i = 0; i < r->n_tables; i++) {
-        const pf_rls_table *t = &r->tables[i];
-        pf_buf_printf(&b, "| `%s` | %s | %s | %d | %s |\n", t->name, t->rls ? "on" : "**off**",
-                      t->forced ? "yes" : "no", t->n_policies,
-                      t->has_rule        ? "yes"
-                      : t->parent        ? "partition: no direct access"
-                                         : "**none**");
-    }
-    pf_buf_puts(&b, "\n</details>\n");
+    md_findings(&b, r, h2);
+    md_overhead(&b, r, h2);
+    md_inventory(&b, r);
     if (r->server_version)
         pf_buf_printf(&b, "\nPostgreSQL %s · %.1f s (isolation %.1f s, lint %.1f s, overhead "
                           "%.1f s)\n",
@@ -326,121 +362,135 @@ char *pf_rls_text(const pf_rls_result *r)
 
 /* ----------------------------------------------------------------- JSON */
 
-static cJSON *num(double v)
+static void json_identities(pf_json_writer *w, const pf_rls_result *r)
 {
-    return cJSON_CreateNumber(isfinite(v) ? v : 0);
-}
-
-static void str(cJSON *o, const char *k, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
-}
-
-char *pf_rls_json(const pf_rls_result *r)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "format", 1);
-    cJSON_AddNumberToObject(root, "exit_code", r->exit_code);
-    str(root, "server_version", r->server_version);
-    str(root, "target", r->target);
-    cJSON *counts = cJSON_AddObjectToObject(root, "counts");
-    for (int s = 0; s <= PF_RLS_ERROR; s++)
-        cJSON_AddNumberToObject(counts, pf_rls_status_name((pf_rls_status)s), r->counts[s]);
-    cJSON *ph = cJSON_AddObjectToObject(root, "phases_ms");
-    cJSON_AddItemToObject(ph, "seed", num(r->seed_ms));
-    cJSON_AddItemToObject(ph, "isolation", num(r->isolation_ms));
-    cJSON_AddItemToObject(ph, "lint", num(r->lint_ms));
-    cJSON_AddItemToObject(ph, "overhead", num(r->overhead_ms));
-    cJSON_AddItemToObject(ph, "total", num(r->total_ms));
-    cJSON *ids = cJSON_AddArrayToObject(root, "identities");
+    pf_json_begin_array(w, "identities");
     for (size_t i = 0; i < r->n_identities; i++) {
         const pf_rls_identity *id = &r->identities[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(ids, o);
-        str(o, "name", id->name);
-        str(o, "role", id->role);
-        str(o, "user_id", id->user_id);
-        cJSON_AddBoolToObject(o, "found", id->found);
-        str(o, "about", id->about);
+        pf_json_begin_object(w, NULL);
+        pf_json_put_string(w, "name", id->name);
+        pf_json_put_string(w, "role", id->role);
+        pf_json_put_string(w, "user_id", id->user_id);
+        pf_json_put_bool(w, "found", id->found);
+        pf_json_put_string(w, "about", id->about);
+        pf_json_end(w);
     }
-    cJSON *tables = cJSON_AddArrayToObject(root, "tables");
+    pf_json_end(w);
+}
+
+static void json_tables(pf_json_writer *w, const pf_rls_result *r)
+{
+    pf_json_begin_array(w, "tables");
     for (size_t i = 0; i < r->n_tables; i++) {
         const pf_rls_table *t = &r->tables[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(tables, o);
-        str(o, "name", t->name);
-        cJSON_AddBoolToObject(o, "rls", t->rls);
-        cJSON_AddBoolToObject(o, "forced", t->forced);
-        cJSON_AddNumberToObject(o, "policies", t->n_policies);
-        cJSON_AddBoolToObject(o, "rule", t->has_rule);
-        str(o, "partition_of", t->parent);
+        pf_json_begin_object(w, NULL);
+        pf_json_put_string(w, "name", t->name);
+        pf_json_put_bool(w, "rls", t->rls);
+        pf_json_put_bool(w, "forced", t->forced);
+        pf_json_put_int(w, "policies", t->n_policies);
+        pf_json_put_bool(w, "rule", t->has_rule);
+        pf_json_put_string(w, "partition_of", t->parent);
+        pf_json_end(w);
     }
-    cJSON *checks = cJSON_AddArrayToObject(root, "checks");
+    pf_json_end(w);
+}
+
+static void json_checks(pf_json_writer *w, const pf_rls_result *r)
+{
+    pf_json_begin_array(w, "checks");
     for (size_t i = 0; i < r->n_checks; i++) {
         const pf_rls_outcome *c = &r->checks[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(checks, o);
-        str(o, "family", c->family);
-        str(o, "id", c->id);
-        str(o, "name", c->name);
-        str(o, "status", pf_rls_status_name(c->status));
-        str(o, "table", c->table);
-        str(o, "identity", c->identity);
-        str(o, "operation", c->operation);
-        str(o, "example_key", c->example);
-        str(o, "message", c->message);
-        str(o, "details", c->details);
-        str(o, "hint", c->hint);
-        cJSON_AddItemToObject(o, "ms", num(c->ms));
+        pf_json_begin_object(w, NULL);
+        pf_json_put_string(w, "family", c->family);
+        pf_json_put_string(w, "id", c->id);
+        pf_json_put_string(w, "name", c->name);
+        pf_json_put_string(w, "status", pf_rls_status_name(c->status));
+        pf_json_put_string(w, "table", c->table);
+        pf_json_put_string(w, "identity", c->identity);
+        pf_json_put_string(w, "operation", c->operation);
+        pf_json_put_string(w, "example_key", c->example);
+        pf_json_put_string(w, "message", c->message);
+        pf_json_put_string(w, "details", c->details);
+        pf_json_put_string(w, "hint", c->hint);
+        pf_json_put_number(w, "ms", c->ms);
+        pf_json_end(w);
     }
-    cJSON *pairs = cJSON_AddArrayToObject(root, "overhead");
-    for (size_t i = 0; i < r->n_pairs; i++) {
-        const pf_rls_pair *p = &r->pairs[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(pairs, o);
-        str(o, "name", p->name);
-        str(o, "identity_case", p->identity_case);
-        str(o, "owner_case", p->owner_case);
-        str(o, "identity", p->identity);
-        cJSON_AddNumberToObject(o, "n", (double)p->n);
-        cJSON_AddItemToObject(o, "owner_median_ms", num(p->owner_median_ms));
-        cJSON_AddItemToObject(o, "identity_median_ms", num(p->identity_median_ms));
-        cJSON_AddItemToObject(o, "identity_p95_ms", num(p->identity_p95_ms));
-        cJSON_AddItemToObject(o, "ratio", num(p->ratio));
-        cJSON_AddItemToObject(o, "ratio_ci_lo", num(p->ratio_lo));
-        cJSON_AddItemToObject(o, "ratio_ci_hi", num(p->ratio_hi));
-        cJSON_AddItemToObject(o, "fixed_owner_q10_ms", num(p->fixed_owner_ms));
-        cJSON_AddItemToObject(o, "fixed_identity_q10_ms", num(p->fixed_identity_ms));
-        cJSON_AddItemToObject(o, "fixed_ratio", num(p->fixed_ratio));
-        cJSON_AddNumberToObject(o, "owner_calls", (double)p->owner_calls);
-        cJSON_AddNumberToObject(o, "identity_calls", (double)p->identity_calls);
-        cJSON_AddNumberToObject(o, "policy_calls", (double)p->policy_calls);
-        cJSON_AddItemToObject(o, "threshold_ms", num(p->threshold_ms));
-        if (p->has_baseline) {
-            cJSON_AddItemToObject(o, "baseline_ratio", num(p->base_ratio));
-            cJSON_AddItemToObject(o, "baseline_fixed_ratio", num(p->base_fixed_ratio));
-            cJSON_AddNumberToObject(o, "baseline_policy_calls", (double)p->base_policy_calls);
-        }
-        if (p->has_instr) {
-            cJSON *io = cJSON_AddObjectToObject(o, "instructions");
-            cJSON_AddItemToObject(io, "owner_per_execution", num((double)p->owner_instr));
-            cJSON_AddItemToObject(io, "identity_per_execution", num((double)p->identity_instr));
-            cJSON_AddNumberToObject(io, "iterations", p->instr_iterations);
-            cJSON_AddItemToObject(io, "ratio", num(p->instr_ratio));
-            if (p->has_base_instr)
-                cJSON_AddItemToObject(io, "baseline_ratio", num(p->base_instr_ratio));
-        }
-        if (p->instr_note != NULL)
-            cJSON_AddStringToObject(o, "instructions_note", p->instr_note);
-        cJSON_AddBoolToObject(o, "reran", p->reran);
-        cJSON_AddBoolToObject(o, "baseline_written", p->baseline_written);
+    pf_json_end(w);
+}
+
+/* Counts are written as doubles, as cJSON wrote them (1e+15 for 10^15),
+ * so that the document keeps its bytes. */
+static void json_pair(pf_json_writer *w, const pf_rls_pair *p)
+{
+    pf_json_begin_object(w, NULL);
+    pf_json_put_string(w, "name", p->name);
+    pf_json_put_string(w, "identity_case", p->identity_case);
+    pf_json_put_string(w, "owner_case", p->owner_case);
+    pf_json_put_string(w, "identity", p->identity);
+    pf_json_put_number(w, "n", (double)p->n);
+    pf_json_put_number(w, "owner_median_ms", p->owner_median_ms);
+    pf_json_put_number(w, "identity_median_ms", p->identity_median_ms);
+    pf_json_put_number(w, "identity_p95_ms", p->identity_p95_ms);
+    pf_json_put_number(w, "ratio", p->ratio);
+    pf_json_put_number(w, "ratio_ci_lo", p->ratio_lo);
+    pf_json_put_number(w, "ratio_ci_hi", p->ratio_hi);
+    pf_json_put_number(w, "fixed_owner_q10_ms", p->fixed_owner_ms);
+    pf_json_put_number(w, "fixed_identity_q10_ms", p->fixed_identity_ms);
+    pf_json_put_number(w, "fixed_ratio", p->fixed_ratio);
+    pf_json_put_number(w, "owner_calls", (double)p->owner_calls);
+    pf_json_put_number(w, "identity_calls", (double)p->identity_calls);
+    pf_json_put_number(w, "policy_calls", (double)p->policy_calls);
+    pf_json_put_number(w, "threshold_ms", p->threshold_ms);
+    if (p->has_baseline) {
+        pf_json_put_number(w, "baseline_ratio", p->base_ratio);
+        pf_json_put_number(w, "baseline_fixed_ratio", p->base_fixed_ratio);
+        pf_json_put_number(w, "baseline_policy_calls", (double)p->base_policy_calls);
     }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    char *out = pf_asprintf("%s\n", text);
-    cJSON_free(text);
-    return out;
+    if (p->has_instr) {
+        pf_json_begin_object(w, "instructions");
+        pf_json_put_number(w, "owner_per_execution", (double)p->owner_instr);
+        pf_json_put_number(w, "identity_per_execution", (double)p->identity_instr);
+        pf_json_put_number(w, "iterations", p->instr_iterations);
+        pf_json_put_number(w, "ratio", p->instr_ratio);
+        if (p->has_base_instr)
+            pf_json_put_number(w, "baseline_ratio", p->base_instr_ratio);
+        pf_json_end(w);
+    }
+    if (p->instr_note != NULL)
+        pf_json_put_string(w, "instructions_note", p->instr_note);
+    pf_json_put_bool(w, "reran", p->reran);
+    pf_json_put_bool(w, "baseline_written", p->baseline_written);
+    pf_json_end(w);
+}
+
+/* The stable printer in cJSON's tab layout, which this document had before
+ * it: tests/data/golden/rls_results.json holds its bytes. */
+char *pf_rls_json(const pf_rls_result *r)
+{
+    pf_json_writer *w = pf_json_writer_new(PF_JSON_TABS);
+    pf_json_begin_object(w, NULL);
+    pf_json_put_int(w, "format", 1);
+    pf_json_put_int(w, "exit_code", r->exit_code);
+    pf_json_put_string(w, "server_version", r->server_version);
+    pf_json_put_string(w, "target", r->target);
+    pf_json_begin_object(w, "counts");
+    for (int s = 0; s <= PF_RLS_ERROR; s++)
+        pf_json_put_int(w, pf_rls_status_name((pf_rls_status)s), r->counts[s]);
+    pf_json_end(w);
+    pf_json_begin_object(w, "phases_ms");
+    pf_json_put_number(w, "seed", r->seed_ms);
+    pf_json_put_number(w, "isolation", r->isolation_ms);
+    pf_json_put_number(w, "lint", r->lint_ms);
+    pf_json_put_number(w, "overhead", r->overhead_ms);
+    pf_json_put_number(w, "total", r->total_ms);
+    pf_json_end(w);
+    json_identities(w, r);
+    json_tables(w, r);
+    json_checks(w, r);
+    pf_json_begin_array(w, "overhead");
+    for (size_t i = 0; i < r->n_pairs; i++)
+        json_pair(w, &r->pairs[i]);
+    pf_json_end(w);
+    pf_json_end(w);
+    return pf_json_writer_finish(w);
 }

@@ -2,7 +2,7 @@
  * table of check ids with their severities and fix hints. Reading is strict:
  * unknown keys and wrong types are errors naming the file, the line and the
  * JSON path (json.h). */
-#include "rls.h"
+#include "rls_rules.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -358,6 +358,71 @@ START_TEST(test_rls_disabled_on_documents_is_reported)
 }
 END_TEST
 
+/* perfgate rls on a server of its own counts the instructions of its
+ * overhead pairs, and they reach the pairs' checks and baselines (one pair
+ * here: the count runs under callgrind). */
+START_TEST(test_own_server_counts_the_pairs_instructions)
+{
+    pf_error e;
+    char *bench = pf_path_join(g_tmp, "bench_one_pair");
+    char *group = pf_path_join(bench, "rls");
+    ck_assert_int_eq(pf_mkdirs(group, 0755, &e), 0);
+    static const char *const pair[] = {"timeline_page_patient.sql", "timeline_page_owner.sql"};
+    for (int i = 0; i < 2; i++) {
+        char *rel = pf_asprintf("bench/rls/%s", pair[i]);
+        char *from = pf_test_source_path(rel);
+        char *text = NULL;
+        ck_assert_int_eq(pf_file_read(from, &text, NULL, &e), 0);
+        free(pf_test_write(group, pair[i], text));
+        free(text);
+        free(from);
+        free(rel);
+    }
+    char *baselines = pf_path_join(g_tmp, "baselines_instr");
+    char *json = pf_path_join(g_tmp, "instr.json");
+    char *schema = pf_test_source_path("fixtures/schema");
+    char *dataset = pf_test_source_path("fixtures/datasets/healthcare.json");
+    char *rules = pf_test_source_path("fixtures/rls/healthcare.json");
+    const char *argv[] = {pf_test_bin(), "rls", "--schema", schema, "--dataset", dataset,
+                          "--rules", rules, "--bench", bench, "--baselines", baselines,
+                          "--scale", SCALE, "--iterations", "10", "--no-writes",
+                          "--update-baselines", "--json", json, "--junit", "-", NULL};
+    char *env[] = {"PERFGATE_DSN=", "GITHUB_STEP_SUMMARY=", NULL};
+    pf_run_result r;
+    pf_test_run((char *const *)argv, env, NULL, &r);
+    ck_assert_msg(r.status == PF_EXIT_OK, "exit %d\n%s%s", r.status, r.out, r.err);
+    char *text = NULL;
+    ck_assert_int_eq(pf_file_read(json, &text, NULL, &e), 0);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *ov = cJSON_GetObjectItemCaseSensitive(root, "overhead");
+    ck_assert_int_eq(cJSON_GetArraySize(ov), 1);
+    const cJSON *p = cJSON_GetArrayItem(ov, 0);
+    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(p, "instructions");
+    ck_assert_msg(ins != NULL, "no instructions: %s",
+                  field(p, "instructions_note") ? field(p, "instructions_note") : "");
+    const cJSON *ip = cJSON_GetObjectItemCaseSensitive(ins, "identity_per_execution");
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(ins, "owner_per_execution");
+    ck_assert(cJSON_IsNumber(ip) && cJSON_IsNumber(op));
+    ck_assert(ip->valuedouble > op->valuedouble && op->valuedouble > 0);
+    cJSON_Delete(root);
+    char *file = pf_path_join(baselines, "rls/overhead/timeline_page_patient.json");
+    ck_assert_int_eq(pf_file_read(file, &text, NULL, &e), 0);
+    ck_assert_msg(strstr(text, "\"instructions\": {") && strstr(text, "\"iterations\": "), "%s",
+                  text);
+    free(text);
+    free(file);
+    pf_run_result_dispose(&r);
+    free(rules);
+    free(dataset);
+    free(schema);
+    free(json);
+    free(baselines);
+    free(group);
+    free(bench);
+}
+END_TEST
+
 /* A bad rules file is bad input, found before any server work. */
 START_TEST(test_bad_rules_file_is_usage_error)
 {
@@ -385,6 +450,7 @@ static Suite *rls_suite(void)
     tcase_add_test(t, test_volatile_per_row_policy_fails_lint_and_overhead);
     tcase_add_test(t, test_rls_disabled_on_documents_is_reported);
     tcase_add_test(t, test_bad_rules_file_is_usage_error);
+    tcase_add_test(t, test_own_server_counts_the_pairs_instructions);
     suite_add_tcase(s, t);
     return s;
 }

@@ -3,6 +3,7 @@
  * path, line), severities, and the reports (JUnit valid against
  * junit-10.xsd, JSON that parses, no row content). */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "fsutil.h"
 #include "junit.h"
 #include "rls.h"
+#include "rls_baseline.h"
+#include "rls_int.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------- unwrapped calls */
@@ -462,6 +465,352 @@ START_TEST(test_markdown_and_json_report_the_failure)
 }
 END_TEST
 
+/* A result with every field the JSON report writes: nulls, escapes,
+ * UTF-8, a NaN, large counts, a pair with instructions and a baseline and
+ * one without either. */
+static void rich_result(pf_rls_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->server_version = pf_strdup("15.8");
+    r->target = pf_strdup("host=/tmp/x dbname=perfgate_rls password=***");
+    r->seed_ms = 1234.5;
+    r->isolation_ms = 1.0 / 3.0;
+    r->lint_ms = 0;
+    r->overhead_ms = NAN;
+    r->total_ms = 98765.4321;
+    r->n_identities = 2;
+    r->identities = pf_calloc(2, sizeof *r->identities);
+    r->identities[0] = (pf_rls_identity){pf_strdup("patient"), pf_strdup("a patient, \"with\" quotes"),
+                                         pf_strdup("authenticated"),
+                                         pf_strdup("00000000-0000-4000-8000-000000000001"), true};
+    r->identities[1] = (pf_rls_identity){pf_strdup("anon"), pf_strdup("tab\there → é"),
+                                         pf_strdup("anon"), NULL, false};
+    r->n_tables = 2;
+    r->tables = pf_calloc(2, sizeof *r->tables);
+    r->tables[0] = (pf_rls_table){pf_strdup("public.t"), true, true, false, true, 3, NULL, 100};
+    r->tables[1] = (pf_rls_table){pf_strdup("public.t_2024"), false, false, true, false, 0,
+                                  pf_strdup("public.t"), 7};
+    pf_rls_outcome *c = pf_rls_result_add(r, "isolation", "read", "public.t / patient / SELECT",
+                                          PF_RLS_FAIL, "LEAK: \\ back\\slash \x01 ctl");
+    c->table = pf_strdup("public.t");
+    c->identity = pf_strdup("patient");
+    c->operation = pf_strdup("SELECT");
+    c->example = pf_strdup("42");
+    c->details = pf_strdup("line one\nline two\r\n");
+    c->ms = 12.25;
+    c = pf_rls_result_add(r, "lint", "policy_no_role", "policy_no_role", PF_RLS_PASS, NULL);
+    c->hint = pf_strdup("recreate the policy with TO authenticated");
+    c->ms = NAN;
+    c = pf_rls_result_add(r, "overhead", "rls_overhead", "timeline_page_patient (patient vs owner)",
+                          PF_RLS_WARN, "timeline_page_patient: median 40.0 ms | at warning level");
+    c->hint = pf_strdup("a per-row function");
+    pf_rls_result_add(r, "overhead", "rls_overhead", "delegate_profile (delegate vs owner)",
+                      PF_RLS_NEW, "delegate_profile: new");
+    r->n_pairs = 2;
+    r->pairs = pf_calloc(2, sizeof *r->pairs);
+    pf_rls_pair *p = &r->pairs[0];
+    p->name = pf_strdup("timeline_page_patient");
+    p->identity_case = pf_strdup("rls/timeline_page_patient");
+    p->owner_case = pf_strdup("rls/timeline_page_owner");
+    p->identity = pf_strdup("patient");
+    p->n = 40;
+    p->owner_median_ms = 0.22884;
+    p->identity_median_ms = 0.75655;
+    p->identity_p95_ms = 3.4418;
+    p->ratio = 0.75655 / 0.22884;
+    p->ratio_lo = 2.871;
+    p->ratio_hi = INFINITY;
+    p->fixed_owner_ms = 0.1828;
+    p->fixed_identity_ms = 0.7104;
+    p->fixed_ratio = 3.8851;
+    p->owner_calls = 0;
+    p->identity_calls = 12;
+    p->policy_calls = 12;
+    p->threshold_ms = 50;
+    p->has_baseline = true;
+    p->reran = true;
+    p->base_ratio = 3.3061;
+    p->base_fixed_ratio = 3.8851;
+    p->base_policy_calls = 1;
+    p->has_instr = true;
+    p->owner_instr = 123456789012345;
+    p->identity_instr = 152415787501905;
+    p->instr_iterations = 40;
+    p->instr_ratio = 152415787501905.0 / 123456789012345.0;
+    p->has_base_instr = true;
+    p->base_instr_ratio = 1.2;
+    p = &r->pairs[1];
+    p->name = pf_strdup("delegate_profile");
+    p->identity_case = pf_strdup("rls/delegate_profile");
+    p->owner_case = pf_strdup("(the same statement as the owner)");
+    p->identity = pf_strdup("delegate");
+    p->n = 3;
+    p->owner_median_ms = 1e-7;
+    p->identity_median_ms = 123456.789;
+    p->policy_calls = -2;
+    p->threshold_ms = 50;
+    p->instr_note = pf_strdup("instructions not counted (--no-instructions)");
+    p->baseline_written = true;
+    pf_rls_result_finish(r);
+}
+
+/* An overhead baseline with every field set, the optional instructions
+ * included; ratio_lo is NaN, which is written as 0. */
+#define GOLD_PAIR "timeline_page_patient"
+#define GOLD_DATASET "healthcare", "1c92741962fc4e00", 0.5, 20260101ull
+#define GOLD_SERVER_BUILD                                                                          \
+    "PostgreSQL 15.8 (Debian 15.8-0+deb12u1) on x86_64-pc-linux-gnu, compiled by \"gcc\" 12.2.0"
+
+/* The golden report: byte for byte what pf_rls_json wrote with cJSON
+ * before the stable printer (tests/data/golden/rls_results.json). */
+START_TEST(test_json_report_matches_the_golden_file)
+{
+    pf_rls_result r;
+    rich_result(&r);
+    char *js = pf_rls_json(&r);
+    char *path = pf_test_source_path("tests/data/golden/rls_results.json");
+    char *want = NULL;
+    pf_error e;
+    ck_assert_msg(pf_file_read(path, &want, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(js, want);
+    free(want);
+    free(path);
+    free(js);
+    pf_rls_result_dispose(&r);
+}
+END_TEST
+
+/* The Markdown report and the terminal text of the same result, as they
+ * were before the report functions were split (tests/data/golden/
+ * rls_report.md). */
+START_TEST(test_markdown_and_text_match_the_golden_file)
+{
+    pf_rls_result r;
+    rich_result(&r);
+    char *md = pf_rls_markdown(&r, 2);
+    char *tx = pf_rls_text(&r);
+    char *got = pf_asprintf("%s\n---- text\n\n%s", md, tx);
+    char *path = pf_test_source_path("tests/data/golden/rls_report.md");
+    char *want = NULL;
+    pf_error e;
+    ck_assert_msg(pf_file_read(path, &want, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_str_eq(got, want);
+    free(want);
+    free(path);
+    free(got);
+    free(tx);
+    free(md);
+    pf_rls_result_dispose(&r);
+}
+END_TEST
+
+/* ------------------------------------------------- overhead baselines */
+
+static char *read_source(const char *rel)
+{
+    char *path = pf_test_source_path(rel);
+    char *text = NULL;
+    pf_error e;
+    ck_assert_msg(pf_file_read(path, &text, NULL, &e) == 0, "%s", e.msg);
+    free(path);
+    return text;
+}
+
+/* Every committed baseline reads back and renders to the same bytes. */
+START_TEST(test_committed_overhead_baselines_render_byte_for_byte)
+{
+    char *dir = pf_test_source_path("baselines/rls/overhead");
+    char **names = NULL;
+    size_t n = 0;
+    pf_error e;
+    ck_assert_msg(pf_dir_list(dir, ".json", &names, &n, &e) == 0, "%s", e.msg);
+    ck_assert_uint_ge(n, 1);
+    for (size_t i = 0; i < n; i++) {
+        char *path = pf_path_join(dir, names[i]);
+        char *text = NULL;
+        ck_assert_msg(pf_file_read(path, &text, NULL, &e) == 0, "%s", e.msg);
+        pf_rls_baseline b;
+        ck_assert_msg(pf_rls_baseline_read(path, &b, &e) == 0, "%s", e.msg);
+        char *again = pf_rls_baseline_render(&b);
+        ck_assert_msg(strcmp(again, text) == 0, "%s re-rendered:\n%s", names[i], again);
+        ck_assert(b.ratio > 0 && b.fixed_ratio > 0 && b.dataset_hash[0] != '\0');
+        free(again);
+        free(text);
+        free(path);
+        pf_rls_baseline_dispose(&b);
+    }
+    pf_strv_free(names);
+    free(dir);
+}
+END_TEST
+
+static void golden_baseline(pf_rls_baseline *b)
+{
+    memset(b, 0, sizeof *b);
+    b->pair = pf_strdup(GOLD_PAIR);
+    b->identity_case = pf_strdup("rls/timeline_page_patient");
+    b->owner_case = pf_strdup("rls/timeline_page_owner");
+    b->identity = pf_strdup("patient");
+    b->dataset_name = pf_strdup("healthcare");
+    b->dataset_hash = pf_strdup("1c92741962fc4e00");
+    b->scale = 0.5;
+    b->seed = 20260101;
+    b->server_major = 15;
+    b->n = 40;
+    b->owner_median_ms = 0.22884;
+    b->identity_median_ms = 0.75655;
+    b->identity_p95_ms = 3.4418;
+    b->ratio = 0.75655 / 0.22884;
+    b->ratio_lo = NAN;
+    b->ratio_hi = INFINITY;
+    b->fixed_owner_ms = 0.1828;
+    b->fixed_identity_ms = 0.7104;
+    b->fixed_ratio = 3.8851;
+    b->owner_calls = 0;
+    b->identity_calls = 12;
+    b->policy_calls = 12;
+    b->has_instr = true;
+    b->instr_ratio = 152415787501905.0 / 123456789012345.0;
+    b->owner_instr = 123456789012345;
+    b->identity_instr = 152415787501905;
+    b->instr_iterations = 40;
+    b->instr_method = pf_strdup(PF_INSTR_METHOD);
+    b->instr_valgrind = pf_strdup("3.19.0");
+    b->instr_arch = pf_strdup("x86_64");
+    b->instr_server_build = pf_strdup(GOLD_SERVER_BUILD);
+}
+
+/* With the instructions object: the bytes rls_overhead.c wrote before the
+ * stable printer (tests/data/golden/rls_overhead_baseline.json), and what
+ * reads back from them. */
+START_TEST(test_overhead_baseline_with_instructions_matches_the_golden_file)
+{
+    char *want = read_source("tests/data/golden/rls_overhead_baseline.json");
+    pf_rls_baseline b;
+    golden_baseline(&b);
+    char *text = pf_rls_baseline_render(&b);
+    ck_assert_str_eq(text, want);
+    free(text);
+    pf_rls_baseline_dispose(&b);
+
+    pf_error e;
+    ck_assert_msg(pf_rls_baseline_parse("golden.json", want, &b, &e) == 0, "%s", e.msg);
+    ck_assert(b.has_instr);
+    ck_assert_int_eq(b.instr_iterations, 40);
+    ck_assert_double_eq_tol(b.instr_ratio, 1.2346, 1e-9);
+    ck_assert_int_eq(b.identity_instr, 152415787501905);
+    ck_assert_str_eq(b.instr_server_build, GOLD_SERVER_BUILD);
+    ck_assert_str_eq(b.instr_method, PF_INSTR_METHOD);
+    ck_assert_int_eq(b.seed, 20260101);
+    ck_assert_double_eq(b.scale, 0.5);
+    ck_assert_int_eq(b.server_major, 15);
+    ck_assert_int_eq(b.policy_calls, 12);
+    ck_assert_double_eq(b.ratio_lo, 0); /* NaN was written as 0 */
+    text = pf_rls_baseline_render(&b);
+    ck_assert_str_eq(text, want);
+    free(text);
+    pf_rls_baseline_dispose(&b);
+    free(want);
+}
+END_TEST
+
+START_TEST(test_overhead_baseline_without_instructions_and_a_large_seed_round_trip)
+{
+    pf_rls_baseline b;
+    golden_baseline(&b);
+    b.has_instr = false;
+    b.seed = UINT64_MAX;
+    b.scale = 0.123456789;
+    char *text = pf_rls_baseline_render(&b);
+    pf_rls_baseline_dispose(&b);
+    ck_assert_ptr_null(strstr(text, "instructions"));
+    ck_assert_ptr_nonnull(strstr(text, "\"seed\": \"18446744073709551615\""));
+    pf_error e;
+    ck_assert_msg(pf_rls_baseline_parse("x.json", text, &b, &e) == 0, "%s", e.msg);
+    ck_assert(!b.has_instr);
+    ck_assert(b.seed == UINT64_MAX);
+    ck_assert_double_eq(b.scale, 0.123456789);
+    char *again = pf_rls_baseline_render(&b);
+    ck_assert_str_eq(again, text);
+    free(again);
+    free(text);
+    pf_rls_baseline_dispose(&b);
+
+    char *dir = pf_test_tmpdir();
+    char *path = pf_path_join(dir, "none.json");
+    ck_assert_int_eq(pf_rls_baseline_read(path, &b, &e), 1);
+    free(path);
+    pf_rmtree(dir, &e);
+    free(dir);
+}
+END_TEST
+
+/* A change to the golden file and the message it must give. */
+typedef struct bad_baseline {
+    const char *from, *to;
+    const char *msg;
+} bad_baseline;
+
+static const bad_baseline k_bad_baselines[] = {
+    {"\"format\": 1,", "\"format\": 2,",
+     "x.json:2: $.format: format 2 is not supported (this perfgate reads 1)"},
+    {"\"hash\": \"1c92741962fc4e00\",", "", "x.json:7: $.dataset: missing 'hash' (a string)"},
+    {"\"seed\": 20260101", "\"seed\": -1",
+     "x.json:11: $.dataset.seed: must be an integer in 0..9007199254740992, not -1"},
+    {"\"seed\": 20260101", "\"seed\": \"12x\"",
+     "x.json:11: $.dataset.seed: '12x' is not a whole number >= 0"},
+    {"\"server_major\": 15", "\"server_major\": 15.5", "x.json:13: $.server_major: must be an "
+                                                       "integer in 0..1000, not 15.5"},
+    {"\"ratio\": 3.3060,", "\"ratio\": 0,", "x.json:18: $.ratio: must be at least 0.0001, not 0"},
+    {"\"fixed_ratio\": 3.8851,", "", "x.json:1: $: missing 'fixed_ratio' (a number)"},
+    {"\"policy_calls\": 12,", "\"policy_calls\": \"12\",",
+     "x.json:26: $.policy_calls: must be an integer in 0..9007199254740992"},
+    {"\"instructions\": {", "\"instructions\": 3, \"later\": {",
+     "x.json:27: $.instructions: must be an object"},
+    {"\"ratio\": 1.2346,", "\"ratio\": 1e7,",
+     "x.json:28: $.instructions.ratio: must be below 1e+06, not 10000000"},
+    {"\"fixed_ratio\": 3.8851,", "\"fixed_ratio\": 0.00004,",
+     "x.json:23: $.fixed_ratio: must be at least 0.0001, not 4e-05"},
+    {"\"iterations\": 40,", "\"iterations\": 0,",
+     "x.json:31: $.instructions.iterations: must be an integer in 1..1000, not 0"},
+    {"\"arch\": \"x86_64\",", "\"arch\": 64,", "x.json:34: $.instructions.arch: must be a string"},
+};
+
+START_TEST(test_malformed_overhead_baseline_names_file_line_and_path)
+{
+    const bad_baseline *c = &k_bad_baselines[_i];
+    char *gold = read_source("tests/data/golden/rls_overhead_baseline.json");
+    char *at = strstr(gold, c->from);
+    ck_assert_ptr_nonnull(at);
+    *at = '\0';
+    char *text = pf_asprintf("%s%s%s", gold, c->to, at + strlen(c->from));
+    pf_rls_baseline b;
+    pf_error e;
+    pf_error_clear(&e);
+    ck_assert_int_eq(pf_rls_baseline_parse("x.json", text, &b, &e), -1);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_msg(strstr(e.msg, c->msg) != NULL, "case %d: %s", _i, e.msg);
+    ck_assert_msg(strstr(e.msg, "(a malformed RLS overhead baseline; re-create it with "
+                                "--update-baselines)") != NULL,
+                  "%s", e.msg);
+    ck_assert_ptr_null(b.dataset_hash); /* left empty */
+    free(text);
+    free(gold);
+}
+END_TEST
+
+START_TEST(test_corrupt_overhead_baseline_is_a_syntax_error_with_advice)
+{
+    pf_rls_baseline b;
+    pf_error e;
+    ck_assert_int_eq(pf_rls_baseline_parse("x.json", "{\n  \"format\": 1,\n", &b, &e), -1);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_msg(strncmp(e.msg, "x.json:3:1: JSON syntax error", 29) == 0, "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "restore it from git or re-create it with --update-baselines"),
+                  "%s", e.msg);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ CLI */
 
 typedef struct cli_case {
@@ -534,6 +883,16 @@ static Suite *rls_suite(void)
     tcase_add_test(t, test_result_exit_code_follows_failures);
     tcase_add_test(t, test_junit_is_valid_and_names_the_leak);
     tcase_add_test(t, test_markdown_and_json_report_the_failure);
+    tcase_add_test(t, test_json_report_matches_the_golden_file);
+    tcase_add_test(t, test_markdown_and_text_match_the_golden_file);
+    suite_add_tcase(s, t);
+    t = tcase_create("overhead baselines");
+    tcase_add_test(t, test_committed_overhead_baselines_render_byte_for_byte);
+    tcase_add_test(t, test_overhead_baseline_with_instructions_matches_the_golden_file);
+    tcase_add_test(t, test_overhead_baseline_without_instructions_and_a_large_seed_round_trip);
+    tcase_add_loop_test(t, test_malformed_overhead_baseline_names_file_line_and_path, 0,
+                        (int)(sizeof k_bad_baselines / sizeof k_bad_baselines[0]));
+    tcase_add_test(t, test_corrupt_overhead_baseline_is_a_syntax_error_with_advice);
     suite_add_tcase(s, t);
     t = tcase_create("cli");
     tcase_add_loop_test(t, test_cli_rls_contract, 0, (int)(sizeof k_cli / sizeof k_cli[0]));

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+
 #define QUERY_KEEP 1000 /* characters of query text kept in states and events */
 
 struct pf_alerts {
@@ -18,10 +20,9 @@ void pf_alert_rules_default(pf_alert_rules *r)
     memset(r, 0, sizeof *r);
     r->threshold_enabled = true;
     r->threshold_min_calls = 1;
-    pf_rules lv = pf_rules_default();
-    r->warn_level = lv.warn_level;
-    r->critical_level = lv.critical_level;
-    r->emergency_level = lv.emergency_level;
+    r->warn_level = PF_LEVEL_WARNING_AT;
+    r->critical_level = PF_LEVEL_CRITICAL_AT;
+    r->emergency_level = PF_LEVEL_EMERGENCY_AT;
     r->regression_enabled = true;
     r->regression_ratio = 1.20;
     r->regression_min_calls = 20;
@@ -62,18 +63,6 @@ int pf_alert_kind_parse(const char *s, pf_alert_kind *out)
         *out = PF_ALERT_REGRESSION;
         return 0;
     }
-    return -1;
-}
-
-int pf_level_parse(const char *s, pf_level *out)
-{
-    static const pf_level all[] = {PF_LEVEL_OK, PF_LEVEL_WARNING, PF_LEVEL_CRITICAL,
-                                   PF_LEVEL_EMERGENCY};
-    for (size_t i = 0; s != NULL && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(s, pf_level_name(all[i])) == 0) {
-            *out = all[i];
-            return 0;
-        }
     return -1;
 }
 
@@ -313,11 +302,8 @@ static verdict judge_threshold(const pf_alert_rules *r, const pf_alert_obs *o)
     if (!r->threshold_enabled || o->threshold_ms <= 0 || o->calls < r->threshold_min_calls ||
         o->calls <= 0)
         return v;
-    pf_rules lv = pf_rules_default();
-    lv.warn_level = r->warn_level;
-    lv.critical_level = r->critical_level;
-    lv.emergency_level = r->emergency_level;
-    v.level = pf_level_of(o->mean_ms, o->threshold_ms, &lv);
+    v.level = pf_level_of(o->mean_ms, o->threshold_ms, r->warn_level, r->critical_level,
+                          r->emergency_level);
     return v;
 }
 

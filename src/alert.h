@@ -3,7 +3,7 @@
  * Every interval the monitor hands in one observation per (category,
  * database, queryid): the interval's calls and mean time, the category's
  * threshold and the query's trailing baseline. Two rules turn observations
- * into levels (pf_level of verdict.h, the gate's levels):
+ * into levels (pf_level of level.h, the gate's levels):
  *
  *  - threshold: the interval mean against the category threshold: warning
  *    above 50 %, critical above 100 %, emergency above 200 % (configurable),
@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "verdict.h"
+#include "level.h"
 
 typedef enum pf_alert_kind {
     PF_ALERT_THRESHOLD,
@@ -140,7 +140,5 @@ void pf_alert_state_copy(pf_alert_state *dst, const pf_alert_state *src);
 const char *pf_alert_kind_name(pf_alert_kind k);
 const char *pf_alert_status_name(pf_alert_status s);
 int pf_alert_kind_parse(const char *s, pf_alert_kind *out);
-/* "ok", "warning", "critical", "emergency" → level; -1 if unknown. */
-int pf_level_parse(const char *s, pf_level *out);
 
 #endif

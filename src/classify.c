@@ -278,7 +278,7 @@ static bool list_calls(const name_list *l, const char *func)
     return false;
 }
 
-bool pf_sql_mentions(const char *sql, const char *ident)
+bool pf_classify_mentions(const char *sql, const char *ident)
 {
     name_list l = {NULL, 0, 0};
     tokenize(sql, &l);
@@ -287,7 +287,7 @@ bool pf_sql_mentions(const char *sql, const char *ident)
     return r;
 }
 
-bool pf_sql_calls(const char *sql, const char *func)
+bool pf_classify_calls(const char *sql, const char *func)
 {
     name_list l = {NULL, 0, 0};
     tokenize(sql, &l);

@@ -66,8 +66,8 @@ size_t pf_classify(const pf_classifier *c, const char *query, const char *dbname
                    const char *role);
 
 /* The token-level tests the rules use, exposed for tests. */
-bool pf_sql_mentions(const char *sql, const char *ident);
-bool pf_sql_calls(const char *sql, const char *func);
+bool pf_classify_mentions(const char *sql, const char *ident);
+bool pf_classify_calls(const char *sql, const char *func);
 
 /* Validate a pattern; on error a message (regerror's) goes into msg. */
 bool pf_classify_pattern_ok(const char *pattern, char *msg, size_t len);

@@ -93,7 +93,7 @@ const char *pf_cluster_base_dir(void)
     return "/tmp";
 }
 
-bool pf_bindir_usable(const char *dir)
+bool pf_cluster_bindir_usable(const char *dir)
 {
     char *initdb = pf_path_join(dir, "initdb");
     char *postgres = pf_path_join(dir, "postgres");
@@ -118,7 +118,7 @@ static char *debian_bindir(void)
         if (end == de->d_name || *end != '\0' || major <= best)
             continue;
         char *cand = pf_asprintf("%s/%ld/bin", root, major);
-        if (pf_bindir_usable(cand))
+        if (pf_cluster_bindir_usable(cand))
             best = major;
         free(cand);
     }
@@ -126,12 +126,12 @@ static char *debian_bindir(void)
     return best < 0 ? NULL : pf_asprintf("%s/%ld/bin", root, best);
 }
 
-int pf_bindir_find(char **out, pf_error *err)
+int pf_cluster_bindir_find(char **out, pf_error *err)
 {
     *out = NULL;
     const char *env = getenv(PF_BINDIR_ENV);
     if (env != NULL && *env != '\0') {
-        if (pf_bindir_usable(env)) {
+        if (pf_cluster_bindir_usable(env)) {
             *out = pf_strdup(env);
             return 0;
         }
@@ -144,7 +144,7 @@ int pf_bindir_find(char **out, pf_error *err)
     pf_error ignored;
     if (pf_proc_capture(argv, &text, &ignored) == 0) {
         text[strcspn(text, "\r\n")] = '\0';
-        if (pf_bindir_usable(text)) {
+        if (pf_cluster_bindir_usable(text)) {
             *out = text;
             return 0;
         }
@@ -676,16 +676,16 @@ int pf_cluster_start(pf_cluster **out, const pf_cluster_opts *opts, pf_error *er
     int rc = -1;
 
     if (opts && opts->bindir) {
-        if (!pf_bindir_usable(opts->bindir)) {
+        if (!pf_cluster_bindir_usable(opts->bindir)) {
             pf_error_set(err, PF_EXIT_INFRA, "%s does not hold executable initdb and postgres",
                          opts->bindir);
             goto cleanup;
         }
         c->bindir = pf_strdup(opts->bindir);
-    } else if (pf_bindir_find(&c->bindir, err) < 0) {
+    } else if (pf_cluster_bindir_find(&c->bindir, err) < 0) {
         goto cleanup;
     }
-    if (pf_runas_for_server(&c->runas, err) < 0)
+    if (pf_proc_runas_for_server(&c->runas, err) < 0)
         goto cleanup;
     if (make_dirs(c, base, err) < 0)
         goto cleanup;

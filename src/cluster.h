@@ -21,7 +21,7 @@ struct pf_cache;
 typedef struct pf_cluster pf_cluster;
 
 typedef struct pf_cluster_opts {
-    const char *bindir;   /* NULL: discover (see pf_bindir_find) */
+    const char *bindir;   /* NULL: discover (see pf_cluster_bindir_find) */
     const char *base_dir; /* NULL: pf_cluster_base_dir() */
     /* Detached: the server outlives this process (perfgate pg start); no
      * watchdog, and pf_cluster_free leaves it running. */
@@ -50,11 +50,11 @@ const char *pf_cluster_base_dir(void);
 /* Find a directory holding initdb and postgres: $PG_BINDIR, then
  * `pg_config --bindir`, then the highest /usr/lib/postgresql/<major>/bin.
  * *out is the caller's. The error lists what was tried. */
-int pf_bindir_find(char **out, pf_error *err);
+int pf_cluster_bindir_find(char **out, pf_error *err);
 
-/* Lower-level check used by pf_bindir_find and its tests: true if dir holds
+/* Lower-level check used by pf_cluster_bindir_find and its tests: true if dir holds
  * executable initdb and postgres. */
-bool pf_bindir_usable(const char *dir);
+bool pf_cluster_bindir_usable(const char *dir);
 
 /* Start a cluster. Reaps stale clusters first. On failure nothing is left
  * behind and err carries the tail of the server log. *out is the caller's. */

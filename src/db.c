@@ -29,7 +29,7 @@ static void quiet_notice(void *arg, const char *message)
     (void)message;
 }
 
-int pf_dsn_check(const char *conninfo, pf_error *err)
+int pf_db_dsn_check(const char *conninfo, pf_error *err)
 {
     char *errmsg = NULL;
     PQconninfoOption *opts = PQconninfoParse(conninfo, &errmsg);
@@ -68,13 +68,13 @@ int pf_dsn_check(const char *conninfo, pf_error *err)
 int pf_db_connect(pf_db **out, const char *conninfo, pf_error *err)
 {
     *out = NULL;
-    if (pf_dsn_check(conninfo, err) < 0)
+    if (pf_db_dsn_check(conninfo, err) < 0)
         return -1;
     PGconn *conn = PQconnectdb(conninfo);
     if (conn == NULL)
         return pf_error_set(err, PF_EXIT_INFRA, "cannot allocate a connection");
     if (PQstatus(conn) != CONNECTION_OK) {
-        char *shown = pf_dsn_redact(conninfo);
+        char *shown = pf_db_dsn_redact(conninfo);
         pf_error_set(err, PF_EXIT_INFRA, "cannot connect to %s: %s",
                      *shown ? shown : "the default server (PGHOST, PGPORT, the local socket)",
                      PQerrorMessage(conn));
@@ -376,18 +376,18 @@ static char *rebuild_conninfo(const char *conninfo, bool redact, const char *dbn
     return pf_buf_steal(&b);
 }
 
-char *pf_dsn_redact(const char *conninfo)
+char *pf_db_dsn_redact(const char *conninfo)
 {
     char *s = rebuild_conninfo(conninfo, true, NULL);
     return s ? s : pf_strdup("<connection string that does not parse>");
 }
 
-char *pf_dsn_with_dbname(const char *conninfo, const char *dbname)
+char *pf_db_dsn_with_dbname(const char *conninfo, const char *dbname)
 {
     return rebuild_conninfo(conninfo, false, dbname);
 }
 
-char *pf_sql_literal(const char *s)
+char *pf_db_literal(const char *s)
 {
     pf_buf b = PF_BUF_INIT;
     bool backslash = strchr(s, '\\') != NULL;
@@ -403,7 +403,7 @@ char *pf_sql_literal(const char *s)
     return pf_buf_steal(&b);
 }
 
-char *pf_sql_ident(const char *s)
+char *pf_db_ident(const char *s)
 {
     pf_buf b = PF_BUF_INIT;
     pf_buf_putc(&b, '"');
@@ -435,7 +435,7 @@ int pf_db_connect_session(pf_db **out, const char *conninfo, const char *applica
     if (conn == NULL)
         return pf_error_set(err, PF_EXIT_INFRA, "cannot allocate a connection");
     if (PQstatus(conn) != CONNECTION_OK) {
-        char *shown = pf_dsn_redact(conninfo);
+        char *shown = pf_db_dsn_redact(conninfo);
         pf_error_set(err, PF_EXIT_INFRA, "cannot connect to %s: %s", shown, PQerrorMessage(conn));
         free(shown);
         PQfinish(conn);

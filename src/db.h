@@ -19,7 +19,7 @@ int pf_db_connect(pf_db **out, const char *conninfo, pf_error *err);
  * that never repeats the string's values (it may hold a password).
  * pf_db_connect checks it first: a garbage DSN is bad input, not a
  * connection failure. */
-int pf_dsn_check(const char *conninfo, pf_error *err);
+int pf_db_dsn_check(const char *conninfo, pf_error *err);
 /* true when a server at conninfo accepts connections (PQping). */
 bool pf_db_ping(const char *conninfo);
 /* Close and free. NULL is fine. */
@@ -66,12 +66,12 @@ int pf_db_query_value(pf_db *db, const char *sql, char **out, pf_error *err);
 
 /* A copy of conninfo (keyword=value or URI) fit for printing: the password
  * is replaced by "***". Caller frees. */
-char *pf_dsn_redact(const char *conninfo);
+char *pf_db_dsn_redact(const char *conninfo);
 /* conninfo with dbname replaced; NULL if conninfo does not parse. Caller frees. */
-char *pf_dsn_with_dbname(const char *conninfo, const char *dbname);
+char *pf_db_dsn_with_dbname(const char *conninfo, const char *dbname);
 /* SQL-quote a literal / identifier into a new string (caller frees). */
-char *pf_sql_literal(const char *s);
-char *pf_sql_ident(const char *s);
+char *pf_db_literal(const char *s);
+char *pf_db_ident(const char *s);
 
 /* ---- Long-running sessions (perfgate monitor) ------------------------- */
 

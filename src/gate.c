@@ -133,7 +133,7 @@ static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_d
     pf_db_close(*main_db);
     *main_db = NULL;
     char *name = pf_asprintf("%s_case", t->dbname);
-    char *dsn = pf_dsn_with_dbname(t->admin_dsn, name);
+    char *dsn = pf_db_dsn_with_dbname(t->admin_dsn, name);
     pf_db *db = NULL;
     int rc = pf_target_clone_db(t, t->dbname, name, err);
     if (rc == 0) {
@@ -182,7 +182,7 @@ static uint64_t dir_hash(const char *dir)
  * frees. */
 static char *base_dsn(const pf_target *t)
 {
-    return pf_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
+    return pf_db_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
 }
 
 /* The base revision's database in the same cluster: a TEMPLATE copy of the
@@ -196,7 +196,7 @@ static int prepare_base_db(const pf_gate_opts *o, const pf_target *t, const pf_g
     *main_db = NULL;
     pf_db *admin = NULL;
     int rc = pf_db_connect(&admin, t->admin_dsn ? t->admin_dsn : t->dsn, err);
-    char *id = pf_sql_ident(BASE_DB), *src = pf_sql_ident(t->dbname ? t->dbname : "perfgate");
+    char *id = pf_db_ident(BASE_DB), *src = pf_db_ident(t->dbname ? t->dbname : "perfgate");
     char *drop = pf_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
     char *create = same ? pf_asprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY", id, src)
                         : pf_asprintf("CREATE DATABASE %s", id);
@@ -286,9 +286,9 @@ static int measure_paired(const pf_gate_opts *o, const pf_target *t, pf_db **mai
         rc = pf_target_clone_db(t, t->dbname, hname, err);
         if (rc == 0)
             rc = pf_target_clone_db(t, BASE_DB, bname, err);
-        char *hdsn = pf_dsn_with_dbname(t->admin_dsn, hname);
+        char *hdsn = pf_db_dsn_with_dbname(t->admin_dsn, hname);
         free(bdsn);
-        bdsn = pf_dsn_with_dbname(t->admin_dsn, bname);
+        bdsn = pf_db_dsn_with_dbname(t->admin_dsn, bname);
         hdb = NULL;
         if (rc == 0) {
             prewarm(t, hdsn);
@@ -420,7 +420,7 @@ static int plan_instructions(const pf_gate_opts *o, const pf_target *t, pf_gate_
                                                    (int)r->instr_job);
     }
     if (o->rls_rules != NULL &&
-        pf_rls_instr_plan_make(&out->instr, out->registry, t->dbname, o->baselines_dir,
+        pf_rls_overhead_plan_instr(&out->instr, out->registry, t->dbname, o->baselines_dir,
                                &out->rls_instr, err) < 0)
         return -1;
     return 0;
@@ -577,7 +577,7 @@ static void cache_lookup(gate_run *g)
     pf_error_clear(&e);
     char *bindir = NULL;
     char server[17];
-    if (pf_cache_open(&g->cache, o->cache_dir, &e) < 0 || pf_bindir_find(&bindir, &e) < 0 ||
+    if (pf_cache_open(&g->cache, o->cache_dir, &e) < 0 || pf_cluster_bindir_find(&bindir, &e) < 0 ||
         pf_cluster_initdb_key(bindir, server, &e) < 0 ||
         pf_prepare_key_make(g->prep, server, "perfgate", &g->key, &e) < 0) {
         g->out->cache_note = pf_asprintf("cache off: %s", e.msg);
@@ -1110,6 +1110,6 @@ void pf_gate_result_dispose(pf_gate_result *r)
     free(r->target);
     free(r->cache_note);
     pf_instr_phase_dispose(&r->instr);
-    pf_rls_instr_plan_dispose(&r->rls_instr);
+    pf_rls_overhead_plan_dispose(&r->rls_instr);
     memset(r, 0, sizeof *r);
 }

@@ -103,7 +103,7 @@ static int open_conn(const pf_instr_phase *ph, const pf_target *t, pf_callgrind 
                      const char *dbname, conn *out, pf_error *err)
 {
     memset(out, 0, sizeof *out);
-    char *dsn = pf_dsn_with_dbname(t->admin_dsn, dbname);
+    char *dsn = pf_db_dsn_with_dbname(t->admin_dsn, dbname);
     int rc = pf_db_connect(&out->db, dsn, err);
     free(dsn);
     if (rc == 0 && ph->statement_timeout_ms > 0) {

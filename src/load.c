@@ -187,12 +187,12 @@ static int plan_build(plan *p, const pf_scenario *s, pf_db *db, pf_error *err)
         flow_plan *fp = &p->flows[i];
         fp->f = f;
         fp->name_hash = pf_rng_hash_str(f->name);
-        fp->role = pf_identity_role(f->identity);
+        fp->role = pf_registry_identity_role(f->identity);
         if (f->identity == PF_IDENTITY_ANON || f->identity == PF_IDENTITY_SERVICE_ROLE)
             fp->const_claims = pf_asprintf("{\"role\":\"%s\"}", fp->role);
         /* measure.c's params loader, through a case that carries the flow's
          * params query and the names only it can provide. */
-        char **need = pf_flow_param_names(f);
+        char **need = pf_scenario_flow_param_names(f);
         size_t n_need = 0;
         while (need[n_need])
             n_need++;

@@ -220,7 +220,7 @@ static void judge_drain(const pf_load_result *r, pf_load_verdict *v)
                   ms_of(pf_hist_quantile(d->claim, 0.99)), ms_of(pf_hist_max(d->claim)),
                   (long long)d->completed, (long long)d->heartbeats_ok, (long long)d->duplicates,
                   (long long)d->lost, (long long)d->foreign, (long long)d->db_completed, d->jobs);
-    v->level = (int)pf_level_of(d->drain_ms, d->threshold_ms, &rules);
+    v->level = (int)pf_verdict_level(d->drain_ms, d->threshold_ms, &rules);
     if (!pf_drain_exactly_once(d)) {
         v->status = PF_LOAD_FAIL;
         v->message = pf_asprintf("not exactly once: %lld duplicates, %lld lost, %lld foreign, "
@@ -285,7 +285,7 @@ void pf_load_judge(const pf_load_result *r, size_t i, const pf_load_baseline *b,
     for (size_t k = 0; k < f->n_errs; k++)
         pf_buf_printf(&det, "error %s x%lld: %s\n", f->errs[k].key, (long long)f->errs[k].count,
                       f->errs[k].example);
-    v->level = (int)pf_level_of(p99, f->threshold_ms, &rules);
+    v->level = (int)pf_verdict_level(p99, f->threshold_ms, &rules);
     if (f->threshold_ms > 0)
         pf_buf_printf(&det, "threshold: p99 %.3f ms of %.0f ms (%.0f%%): %s\n", p99,
                       f->threshold_ms, 100 * p99 / f->threshold_ms,

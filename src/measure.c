@@ -144,7 +144,7 @@ char *pf_measure_claims(const char *role, const char *user_id)
 /* BEGIN and the identity's role and claims, as PostgREST does. */
 static char *begin_sql(const pf_case *c, const pf_params *p, size_t row)
 {
-    const char *role = pf_identity_role(c->identity);
+    const char *role = pf_registry_identity_role(c->identity);
     if (c->identity == PF_IDENTITY_OWNER)
         return pf_strdup("BEGIN");
     const char *uid = NULL;
@@ -154,7 +154,7 @@ static char *begin_sql(const pf_case *c, const pf_params *p, size_t row)
             uid = "";
     }
     char *claims = pf_measure_claims(role, uid);
-    char *lit = pf_sql_literal(claims);
+    char *lit = pf_db_literal(claims);
     char *sql = pf_asprintf("BEGIN; SET LOCAL ROLE %s; SELECT set_config('request.jwt.claims', %s, "
                             "true)",
                             role, lit);
@@ -228,7 +228,7 @@ static int explain(pf_db *db, const pf_case *c, const pf_params *p, size_t row,
         pf_buf_putc(&sql, '(');
         for (size_t k = 0; k < c->n_params; k++) {
             const char *v = p->values[row * p->n_columns + (size_t)p->map[k]];
-            char *lit = v ? pf_sql_literal(v) : pf_strdup("NULL");
+            char *lit = v ? pf_db_literal(v) : pf_strdup("NULL");
             pf_buf_printf(&sql, "%s%s", k ? ", " : "", lit);
             free(lit);
         }
@@ -457,7 +457,7 @@ int pf_measure_calibration(pf_db *db, int reps, double *median_ms, pf_error *err
 
 #define PROBE_EXECUTIONS 1
 
-int pf_instr_iterations_for(int64_t per_execution)
+int pf_measure_instr_iterations(int64_t per_execution)
 {
     /* About 25M counted instructions per case (a quarter to half a second
      * under callgrind for the counted pass; the warm-up pass costs as
@@ -546,7 +546,7 @@ int pf_measure_instructions(pf_db *db, const pf_case *case_in, const pf_instr_op
     int n = 0;
     if (rc == 0) {
         out->probe_per_execution = probe / PROBE_EXECUTIONS;
-        n = o->iterations > 0 ? o->iterations : pf_instr_iterations_for(out->probe_per_execution);
+        n = o->iterations > 0 ? o->iterations : pf_measure_instr_iterations(out->probe_per_execution);
         /* Warm: every page and cache entry the counted pass touches. */
         rc = instr_pass(db, c, &p, o, n, true, NULL, err);
     }

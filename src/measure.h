@@ -102,7 +102,7 @@ typedef int (*pf_mark_fn)(void *arg, pf_db *db, int64_t *count, pf_error *err);
 typedef struct pf_instr_opts {
     uint64_t seed;   /* as for the timed iterations: the same draws */
     int iterations;  /* > 0: exactly this many (a baseline's count, the other half of a
-                        pair); 0: chosen from the cost (pf_instr_iterations_for) */
+                        pair); 0: chosen from the cost (pf_measure_instr_iterations) */
     bool as_owner;   /* run the statement as the owner whatever the case's identity
                         (an RLS pair's owner half) */
     pf_mark_fn mark;
@@ -121,7 +121,7 @@ int pf_measure_instructions(pf_db *db, const pf_case *c, const pf_instr_opts *o,
 /* Iterations for a statement that costs about `per_execution` instructions
  * (about 25M counted per case): 20 below 1.25M, 10 below 2.5M, 5 below 5M,
  * 3 below 8.3M, 2 below 12.5M, else 1. */
-int pf_instr_iterations_for(int64_t per_execution);
+int pf_measure_instr_iterations(int64_t per_execution);
 
 /* The calibration workload: a fixed CPU-bound query run `reps` times;
  * *median_ms is its median. The same statement runs after every timed

@@ -895,7 +895,7 @@ int pf_monitor_run(const pf_monitor_opts *o, pf_monitor_result *res, pf_error *e
     m.interval_ms = o->interval_ms > 0 ? o->interval_ms : m.cfg->interval_ms;
     m.timeout_ms = o->statement_timeout_ms > 0 ? o->statement_timeout_ms
                                                : m.cfg->statement_timeout_ms;
-    m.target = pf_dsn_redact(o->dsn);
+    m.target = pf_db_dsn_redact(o->dsn);
     m.alerts = pf_alerts_new();
     if (gethostname(m.host, sizeof m.host) != 0)
         m.host[0] = '\0';

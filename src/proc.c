@@ -27,7 +27,7 @@ static int lookup_user(const char *name, pf_runas *out)
     return 0;
 }
 
-int pf_runas_for_server(pf_runas *out, pf_error *err)
+int pf_proc_runas_for_server(pf_runas *out, pf_error *err)
 {
     memset(out, 0, sizeof *out);
     if (geteuid() != 0)

@@ -24,7 +24,7 @@ typedef struct pf_runas {
 /* Decide who runs the server. Not root: ourselves (active=false). Root:
  * $PERFGATE_PG_USER, else "postgres" (the Debian package's user), else
  * "nobody". Nothing is created system-wide. */
-int pf_runas_for_server(pf_runas *out, pf_error *err);
+int pf_proc_runas_for_server(pf_runas *out, pf_error *err);
 
 /* fork+exec argv[0] (a path). stdin is /dev/null; stdout and stderr are
  * appended to out_path (or /dev/null when NULL). With as->active the child

@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "fsutil.h"
 #include "rng.h"
-#include "sqlsplit.h"
+#include "sql.h"
 #include "timeutil.h"
 
 /* The identities a case or a load flow may run as (bench/README.md). */
@@ -30,7 +30,7 @@ static const struct {
     {"service_role", PF_IDENTITY_SERVICE_ROLE},
 };
 
-const char *pf_identity_role(pf_identity id)
+const char *pf_registry_identity_role(pf_identity id)
 {
     switch (id) {
     case PF_IDENTITY_OWNER:

@@ -58,7 +58,7 @@ void pf_registry_free(pf_registry *r);
 bool pf_registry_match(const pf_case *c, const char *patterns);
 
 /* The identity keyword of an enum value ("owner", ...). */
-const char *pf_identity_role(pf_identity id);
+const char *pf_registry_identity_role(pf_identity id);
 
 /* The identity a label stands for ("patient": PF_IDENTITY_AUTHENTICATED):
  * 0 and *out set, or -1 for an unknown label. Case files and load flows

@@ -219,8 +219,8 @@ static char *begin_sql(const pf_rls_identity *id)
     char *claims = id->user_id
                        ? pf_asprintf("{\"sub\":\"%s\",\"role\":\"%s\"}", id->user_id, id->role)
                        : pf_asprintf("{\"role\":\"%s\"}", id->role);
-    char *lit = pf_sql_literal(claims);
-    char *role = pf_sql_ident(id->role);
+    char *lit = pf_db_literal(claims);
+    char *role = pf_db_ident(id->role);
     char *sql = pf_asprintf("BEGIN; SET LOCAL ROLE %s; SELECT set_config('request.jwt.claims', "
                             "%s, true)",
                             role, lit);
@@ -983,7 +983,7 @@ static int count_pair_instructions(const pf_rls_run_opts *o, pf_target *t, uint6
         reg = ro->registry = *own_reg;
     }
     if (reg != NULL && pf_target_owned(t) &&
-        pf_rls_instr_plan_make(instr, reg, t->dbname, ro->baselines_dir, plan, err) < 0)
+        pf_rls_overhead_plan_instr(instr, reg, t->dbname, ro->baselines_dir, plan, err) < 0)
         return -1;
     /* Five minutes per statement: a pathological pair is cut off under
      * callgrind rather than stalling the run. */
@@ -1065,7 +1065,7 @@ cleanup:
     if (instr.unavailable != NULL)
         out->instr_unavailable = pf_strdup(instr.unavailable);
     pf_instr_phase_dispose(&instr);
-    pf_rls_instr_plan_dispose(&plan);
+    pf_rls_overhead_plan_dispose(&plan);
     pf_target_close(&t);
     pf_prepare_free(prep);
     pf_dataset_free(ds);

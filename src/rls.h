@@ -48,7 +48,7 @@
 
 /* The overhead pairs' instruction counts: for each pair, the jobs of an
  * instruction phase that counted its identity half and its owner half over
- * the same draws (pf_rls_instr_plan_make). */
+ * the same draws (pf_rls_overhead_plan_instr). */
 typedef struct pf_rls_instr_pair {
     const pf_case *identity_case;
     size_t identity_job, owner_job;
@@ -61,13 +61,13 @@ typedef struct pf_rls_instr_plan {
 
 /* Request the instruction counts of every overhead pair of reg (as the
  * overhead checks pair them) in database dbname: jobs added to ph, their
- * map in *out (dispose with pf_rls_instr_plan_dispose). The identity half
+ * map in *out (dispose with pf_rls_overhead_plan_dispose). The identity half
  * counts over as many draws as the pair's baseline recorded (else chosen
  * from its cost), the owner half over the same. A malformed overhead
  * baseline is bad input. */
-int pf_rls_instr_plan_make(pf_instr_phase *ph, const pf_registry *reg, const char *dbname,
+int pf_rls_overhead_plan_instr(pf_instr_phase *ph, const pf_registry *reg, const char *dbname,
                            const char *baselines_dir, pf_rls_instr_plan *out, pf_error *err);
-void pf_rls_instr_plan_dispose(pf_rls_instr_plan *p);
+void pf_rls_overhead_plan_dispose(pf_rls_instr_plan *p);
 
 typedef struct pf_rls_opts {
     const char *rules_path;     /* required */
@@ -91,7 +91,7 @@ typedef struct pf_rls_opts {
     void (*on_phase)(void *arg, const char *phase, double ms);
     void *arg;
     /* Instructions of the overhead pairs, counted beforehand by the caller
-     * (pf_rls_instr_plan_make, then pf_instr_run): the phase and its plan. NULL:
+     * (pf_rls_overhead_plan_instr, then pf_instr_run): the phase and its plan. NULL:
      * not counted; the reports then say instr->unavailable when set. */
     const pf_instr_phase *instr;
     const pf_rls_instr_plan *instr_plan;

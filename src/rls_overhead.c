@@ -75,7 +75,7 @@ static char *begin_sql(const half *h, size_t row)
     const char *uid = h->p.user_col >= 0 ? h->p.values[row * h->p.n_columns + (size_t)h->p.user_col]
                                          : NULL;
     char *claims = pf_asprintf("{\"sub\":\"%s\",\"role\":\"authenticated\"}", uid ? uid : "");
-    char *lit = pf_sql_literal(claims);
+    char *lit = pf_db_literal(claims);
     char *sql = pf_asprintf("BEGIN; SET LOCAL ROLE authenticated; SELECT "
                             "set_config('request.jwt.claims', %s, true)",
                             lit);
@@ -375,7 +375,7 @@ static int measure(pf_db *db, const pf_rls_opts *o, const pf_case *ic, const pf_
         j->ratio_first = j->sig;
         pf_rules vr = pf_rules_default();
         j->breach_first =
-            pf_level_of(p->identity_median_ms, p->threshold_ms, &vr) >= PF_LEVEL_CRITICAL;
+            pf_verdict_level(p->identity_median_ms, p->threshold_ms, &vr) >= PF_LEVEL_CRITICAL;
         if (j->sig || j->breach_first)
             confirm(db, &own, &idn, o, j);
     }
@@ -580,7 +580,7 @@ static void judge(const pf_rls_opts *o, const pf_rls_rules *rules, const pf_case
 {
     pf_rls_pair *p = j->p;
     pf_rules vr = pf_rules_default();
-    pf_level level = pf_level_of(p->identity_median_ms, p->threshold_ms, &vr);
+    pf_level level = pf_verdict_level(p->identity_median_ms, p->threshold_ms, &vr);
     j->st = PF_RLS_PASS;
     describe(j, level);
     char *mismatch = p->has_baseline ? baseline_mismatch(&j->b, o, major) : NULL;
@@ -751,7 +751,7 @@ int pf_rls_overhead(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
     return rc;
 }
 
-int pf_rls_instr_plan_make(pf_instr_phase *ph, const pf_registry *reg, const char *dbname,
+int pf_rls_overhead_plan_instr(pf_instr_phase *ph, const pf_registry *reg, const char *dbname,
                            const char *baselines_dir, pf_rls_instr_plan *out, pf_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -766,7 +766,7 @@ int pf_rls_instr_plan_make(pf_instr_phase *ph, const pf_registry *reg, const cha
         int br = pf_rls_baseline_read(path, &b, err);
         free(path);
         if (br < 0) {
-            pf_rls_instr_plan_dispose(out);
+            pf_rls_overhead_plan_dispose(out);
             return -1;
         }
         int n = br == 0 && b.has_instr ? b.instr_iterations : 0;
@@ -780,7 +780,7 @@ int pf_rls_instr_plan_make(pf_instr_phase *ph, const pf_registry *reg, const cha
     return 0;
 }
 
-void pf_rls_instr_plan_dispose(pf_rls_instr_plan *p)
+void pf_rls_overhead_plan_dispose(pf_rls_instr_plan *p)
 {
     free(p->pairs);
     memset(p, 0, sizeof *p);

@@ -130,7 +130,7 @@ static void junit_environment(const pf_rls_result *r, pf_rls_junit *out)
     }
 }
 
-void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
+void pf_rls_report_junit_build(const pf_rls_result *r, pf_rls_junit *out)
 {
     memset(out, 0, sizeof *out);
     out->cases = pf_calloc(r->n_checks + 1, sizeof *out->cases);
@@ -156,7 +156,7 @@ void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out)
     junit_environment(r, out);
 }
 
-void pf_rls_junit_dispose(pf_rls_junit *j)
+void pf_rls_report_junit_dispose(pf_rls_junit *j)
 {
     for (size_t i = 0; i < j->n_owned; i++)
         free(j->owned[i]);
@@ -165,12 +165,12 @@ void pf_rls_junit_dispose(pf_rls_junit *j)
     memset(j, 0, sizeof *j);
 }
 
-int pf_rls_write_junit(const pf_rls_result *r, const char *path, pf_error *err)
+int pf_rls_report_write_junit(const pf_rls_result *r, const char *path, pf_error *err)
 {
     pf_rls_junit j;
-    pf_rls_junit_build(r, &j);
+    pf_rls_report_junit_build(r, &j);
     int rc = pf_junit_write(path, "perfgate-rls", j.suites, j.n_suites, err);
-    pf_rls_junit_dispose(&j);
+    pf_rls_report_junit_dispose(&j);
     return rc;
 }
 
@@ -297,7 +297,7 @@ static void md_inventory(pf_buf *b, const pf_rls_result *r)
     pf_buf_puts(b, "\n</details>\n");
 }
 
-char *pf_rls_markdown(const pf_rls_result *r, int level)
+char *pf_rls_report_markdown(const pf_rls_result *r, int level)
 {
     pf_buf b = PF_BUF_INIT;
     char h[8], h2[8];
@@ -324,7 +324,7 @@ char *pf_rls_markdown(const pf_rls_result *r, int level)
     return pf_buf_steal(&b);
 }
 
-char *pf_rls_text(const pf_rls_result *r)
+char *pf_rls_report_text(const pf_rls_result *r)
 {
     pf_buf b = PF_BUF_INIT;
     for (size_t i = 0; i < r->n_checks; i++) {
@@ -465,7 +465,7 @@ static void json_pair(pf_json_writer *w, const pf_rls_pair *p)
 
 /* The stable printer in cJSON's tab layout, which this document had before
  * it: tests/data/golden/rls_results.json holds its bytes. */
-char *pf_rls_json(const pf_rls_result *r)
+char *pf_rls_report_json(const pf_rls_result *r)
 {
     pf_json_writer *w = pf_json_writer_new(PF_JSON_TABS);
     pf_json_begin_object(w, NULL);

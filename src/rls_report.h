@@ -21,17 +21,17 @@ typedef struct pf_rls_junit {
     size_t n_owned;
 } pf_rls_junit;
 
-void pf_rls_junit_build(const pf_rls_result *r, pf_rls_junit *out);
-void pf_rls_junit_dispose(pf_rls_junit *j);
-/* pf_rls_junit_build + pf_junit_write. */
-int pf_rls_write_junit(const pf_rls_result *r, const char *path, pf_error *err);
+void pf_rls_report_junit_build(const pf_rls_result *r, pf_rls_junit *out);
+void pf_rls_report_junit_dispose(pf_rls_junit *j);
+/* pf_rls_report_junit_build + pf_junit_write. */
+int pf_rls_report_write_junit(const pf_rls_result *r, const char *path, pf_error *err);
 
 /* The Markdown report; heading_level 2 for a page of its own ("## "), 3 for
  * a section of the gate's summary. Caller frees. */
-char *pf_rls_markdown(const pf_rls_result *r, int heading_level);
+char *pf_rls_report_markdown(const pf_rls_result *r, int heading_level);
 /* Plain text for the terminal: failures, then a count line. Caller frees. */
-char *pf_rls_text(const pf_rls_result *r);
+char *pf_rls_report_text(const pf_rls_result *r);
 /* Everything as a JSON document. Caller frees. */
-char *pf_rls_json(const pf_rls_result *r);
+char *pf_rls_report_json(const pf_rls_result *r);
 
 #endif

@@ -10,7 +10,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "rng.h"
-#include "sqlsplit.h"
+#include "sql.h"
 #include "timeutil.h"
 
 /* A duration string ("250ms", "30s"). */
@@ -619,7 +619,7 @@ double pf_scenario_expected_rate(const pf_scenario *s)
     return s->users / (s->every_ms / 1000.0);
 }
 
-char **pf_flow_param_names(const pf_flow *f)
+char **pf_scenario_flow_param_names(const pf_flow *f)
 {
     size_t n = 0, cap = 8;
     char **v = pf_calloc(cap, sizeof *v);

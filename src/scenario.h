@@ -126,6 +126,6 @@ double pf_scenario_expected_rate(const pf_scenario *s);
  * has resolved built-ins, random variables and earlier captures; what is
  * left must come from the params query. Returns the names (NULL-terminated,
  * each once; the caller frees with pf_strv_free). */
-char **pf_flow_param_names(const pf_flow *f);
+char **pf_scenario_flow_param_names(const pf_flow *f);
 
 #endif

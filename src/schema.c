@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "fsutil.h"
-#include "sqlsplit.h"
+#include "sql.h"
 #include "timeutil.h"
 
 /* Generated at build time from fixtures/schema/000_supabase_auth.sql and

@@ -155,7 +155,7 @@ char *pf_summary_table(const pf_gate_result *r)
     counts_line(&b, r);
     pf_buf_putc(&b, '\n');
     if (r->has_rls) {
-        char *rls = pf_rls_text(&r->rls);
+        char *rls = pf_rls_report_text(&r->rls);
         pf_buf_puts(&b, rls);
         free(rls);
     }
@@ -232,7 +232,7 @@ char *pf_summary_markdown(const pf_gate_result *r)
     if (any)
         pf_buf_puts(&b, "</details>\n");
     if (r->has_rls) {
-        char *rls = pf_rls_markdown(&r->rls, 3);
+        char *rls = pf_rls_report_markdown(&r->rls, 3);
         pf_buf_printf(&b, "\n%s", rls);
         free(rls);
     }
@@ -369,7 +369,7 @@ int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *
     pf_rls_junit rj;
     memset(&rj, 0, sizeof rj);
     if (r->has_rls) {
-        pf_rls_junit_build(&r->rls, &rj);
+        pf_rls_report_junit_build(&r->rls, &rj);
         suites = pf_realloc(suites, (ns + rj.n_suites + 1) * sizeof *suites);
         for (size_t i = 0; i < rj.n_suites; i++)
             suites[ns++] = rj.suites[i];
@@ -386,7 +386,7 @@ int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *
             suites[s].system_out = env;
     int rc = pf_junit_write(path, "perfgate", suites, ns, err);
     if (r->has_rls)
-        pf_rls_junit_dispose(&rj);
+        pf_rls_report_junit_dispose(&rj);
     free(env);
     for (size_t i = 0; i < n_owned; i++)
         free(owned[i]);
@@ -566,7 +566,7 @@ char *pf_summary_json(const pf_gate_result *r)
     for (size_t i = 0; r->removed && r->removed[i]; i++)
         cJSON_AddItemToArray(removed, cJSON_CreateString(r->removed[i]));
     if (r->has_rls) {
-        char *rls = pf_rls_json(&r->rls);
+        char *rls = pf_rls_report_json(&r->rls);
         cJSON *rj = cJSON_Parse(rls);
         if (rj != NULL)
             cJSON_AddItemToObject(root, "rls", rj);

@@ -49,13 +49,13 @@ int pf_target_open_with(pf_target *t, const char *dsn, const char *dbname,
         return -1;
     t->admin_dsn = pf_strdup(pf_cluster_dsn(t->cluster));
     t->dbname = pf_strdup(dbname);
-    t->dsn = pf_dsn_with_dbname(t->admin_dsn, dbname);
+    t->dsn = pf_db_dsn_with_dbname(t->admin_dsn, dbname);
     if (o != NULL && o->from_datadir != NULL) {
         t->start_ms = pf_elapsed_ms(t0);
         return 0;
     }
     pf_db *db = NULL;
-    char *ident = pf_sql_ident(dbname);
+    char *ident = pf_db_ident(dbname);
     char *sql = pf_asprintf("CREATE DATABASE %s", ident);
     int rc = pf_db_connect(&db, t->admin_dsn, err);
     if (rc == 0)
@@ -83,7 +83,7 @@ char *pf_target_describe(const pf_target *t)
     if (t->cluster != NULL)
         return pf_asprintf("disposable cluster %s, database %s", pf_cluster_dir(t->cluster),
                            t->dbname);
-    return pf_dsn_redact(t->dsn);
+    return pf_db_dsn_redact(t->dsn);
 }
 
 void pf_target_close(pf_target *t)
@@ -113,7 +113,7 @@ static bool list_setting(const char *name)
 static char *setting_value_sql(const char *name, const char *value)
 {
     if (!list_setting(name))
-        return pf_sql_literal(value);
+        return pf_db_literal(value);
     pf_buf out = PF_BUF_INIT, elem = PF_BUF_INIT;
     const char *p = value;
     for (;;) {
@@ -139,7 +139,7 @@ static char *setting_value_sql(const char *name, const char *value)
                 end--;
             pf_buf_append(&elem, start, (size_t)(end - start));
         }
-        char *lit = pf_sql_literal(pf_buf_str(&elem));
+        char *lit = pf_db_literal(pf_buf_str(&elem));
         pf_buf_printf(&out, "%s%s", out.len ? ", " : "", lit);
         free(lit);
         if (*p != ',')
@@ -167,12 +167,12 @@ static int copy_settings(pf_db *admin, const char *src, const char *name, pf_err
     if (pf_db_query(admin, k_sql, 1, params, &r, err) < 0)
         return -1;
     int rc = 0;
-    char *db = pf_sql_ident(name);
+    char *db = pf_db_ident(name);
     for (int i = 0; i < pf_result_nrows(r) && rc == 0; i++) {
         const char *role = pf_result_get(r, i, 0), *key = pf_result_get(r, i, 1);
         const char *val = pf_result_get(r, i, 2);
-        char *k = pf_sql_ident(key), *v = setting_value_sql(key, val ? val : "");
-        char *who = role && *role ? pf_sql_ident(role) : NULL;
+        char *k = pf_db_ident(key), *v = setting_value_sql(key, val ? val : "");
+        char *who = role && *role ? pf_db_ident(role) : NULL;
         char *sql = who ? pf_asprintf("ALTER ROLE %s IN DATABASE %s SET %s TO %s", who, db, k, v)
                         : pf_asprintf("ALTER DATABASE %s SET %s TO %s", db, k, v);
         rc = pf_db_exec(admin, sql, err);
@@ -194,7 +194,7 @@ int pf_target_clone_db(const pf_target *t, const char *src, const char *name, pf
     pf_db *admin = NULL;
     if (pf_db_connect(&admin, t->admin_dsn, err) < 0)
         return -1;
-    char *from = pf_sql_ident(src), *to = pf_sql_ident(name);
+    char *from = pf_db_ident(src), *to = pf_db_ident(name);
     char *drop = pf_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", to);
     /* FILE_COPY: copies the files (fsync is off here), much faster than
      * WAL-logging every block of a big template. */
@@ -225,7 +225,7 @@ void pf_target_drop_db(const pf_target *t, const char *name)
     pf_error e;
     if (pf_db_connect(&admin, t->admin_dsn, &e) < 0)
         return;
-    char *id = pf_sql_ident(name);
+    char *id = pf_db_ident(name);
     char *sql = pf_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
     pf_db_exec(admin, sql, &e);
     free(sql);

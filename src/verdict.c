@@ -23,9 +23,9 @@ pf_rules pf_rules_default(void)
     r.paired_min_samples = 20;
     r.max_calibration_spread = 0.5;
     r.max_calibration_ratio = 3.0;
-    r.warn_level = 0.5;
-    r.critical_level = 1.0;
-    r.emergency_level = 2.0;
+    r.warn_level = PF_LEVEL_WARNING_AT;
+    r.critical_level = PF_LEVEL_CRITICAL_AT;
+    r.emergency_level = PF_LEVEL_EMERGENCY_AT;
     r.instr_limit = 0.10;
     r.instr_min_delta = 5000;
     return r;
@@ -34,27 +34,13 @@ pf_rules pf_rules_default(void)
 const char *pf_status_name(pf_status s)
 {
     static const char *const names[] = {"pass", "new", "warn", "stale", "noisy", "fail", "error"};
-    return names[s];
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
-const char *pf_level_name(pf_level l)
+pf_level pf_verdict_level(double p95_ms, double threshold_ms, const pf_rules *r)
 {
-    static const char *const names[] = {"ok", "warning", "critical", "emergency"};
-    return names[l];
-}
-
-pf_level pf_level_of(double p95_ms, double threshold_ms, const pf_rules *r)
-{
-    if (threshold_ms <= 0)
-        return PF_LEVEL_OK;
-    double x = p95_ms / threshold_ms;
-    if (x > r->emergency_level)
-        return PF_LEVEL_EMERGENCY;
-    if (x > r->critical_level)
-        return PF_LEVEL_CRITICAL;
-    if (x > r->warn_level)
-        return PF_LEVEL_WARNING;
-    return PF_LEVEL_OK;
+    return pf_level_of(p95_ms, threshold_ms, r->warn_level, r->critical_level,
+                       r->emergency_level);
 }
 
 /* Compare one work metric; appends "name B → H (+x%)" to the buffers when
@@ -291,7 +277,7 @@ static void judge_threshold(judging *j)
     const pf_case *c = j->in->c;
     const pf_measurement *m = j->in->m;
     pf_verdict *v = j->v;
-    v->level = pf_level_of(m->latency.p95, c->threshold_ms, j->r);
+    v->level = pf_verdict_level(m->latency.p95, c->threshold_ms, j->r);
     j->threshold_fail = v->level >= PF_LEVEL_CRITICAL;
     if (c->threshold_ms > 0)
         pf_buf_printf(&j->det, "  threshold       p95 %.3f ms of %.0f ms (%.0f%%): %s\n",

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 
 #include "baseline.h"
+#include "level.h"
 #include "measure.h"
 
 typedef enum pf_status {
@@ -47,13 +48,6 @@ typedef enum pf_status {
     PF_STATUS_FAIL,
     PF_STATUS_ERROR, /* the case could not be measured */
 } pf_status;
-
-typedef enum pf_level {
-    PF_LEVEL_OK,
-    PF_LEVEL_WARNING,
-    PF_LEVEL_CRITICAL,
-    PF_LEVEL_EMERGENCY,
-} pf_level;
 
 typedef struct pf_rules {
     double work_limit;      /* 0.20: fail above +20% */
@@ -138,12 +132,12 @@ void pf_verdict_judge(const pf_verdict_input *in, const pf_rules *rules, pf_verd
 void pf_verdict_dispose(pf_verdict *v);
 
 const char *pf_status_name(pf_status s);
-const char *pf_level_name(pf_level l);
 /* A count in short units for reports: "812", "45.3k", "2.09M", "34.5M",
  * "1.20G" ("–" when negative). Returns buf. */
 const char *pf_verdict_fmt_count(int64_t n, char *buf, size_t len);
 
-/* Map a p95 to a level for a threshold (0 = none). */
-pf_level pf_level_of(double p95_ms, double threshold_ms, const pf_rules *rules);
+/* The level of a p95 against a threshold by the rules' warning, critical
+ * and emergency fractions (pf_level_of). */
+pf_level pf_verdict_level(double p95_ms, double threshold_ms, const pf_rules *rules);
 
 #endif

@@ -5,21 +5,21 @@
 
 #include <string.h>
 
-#define V(name, ...)                                                                          \
+#define VOCAB(name, ...)                                                                          \
     static const char *const name[] = {__VA_ARGS__};
 
-V(first_name, "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia",
+VOCAB(first_name, "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia",
   "Lucas", "Isabella", "Mateo", "Mia", "Levi", "Charlotte", "Asher", "Harper", "James", "Evelyn",
   "Leo", "Luna", "Ethan", "Aria", "Henry", "Layla", "Aiden", "Chloe", "Jack", "Nora", "Owen",
   "Zoe", "Samuel", "Grace", "Daniel", "Hannah", "Wei", "Priya", "Aisha", "Mohammed", "Sofia",
   "Diego", "Yuki", "Fatima", "Kwame", "Ingrid", "Tomas", "Anika", "Rahul", "Elena", "Malik")
-V(last_name, "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
+VOCAB(last_name, "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
   "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas",
   "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
   "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott",
   "Nguyen", "Patel", "Kim", "Chen", "Singh", "Okafor", "Kowalski", "Novak", "Silva", "Haddad",
   "Yamamoto", "Larsen", "Moreau", "Rossi")
-V(condition, "hypertension", "type 2 diabetes", "asthma", "chronic obstructive pulmonary disease",
+VOCAB(condition, "hypertension", "type 2 diabetes", "asthma", "chronic obstructive pulmonary disease",
   "hyperlipidemia", "hypothyroidism", "atrial fibrillation", "migraine", "major depressive disorder",
   "generalized anxiety disorder", "osteoarthritis", "rheumatoid arthritis", "chronic kidney disease",
   "heart failure", "coronary artery disease", "gastroesophageal reflux disease", "iron deficiency anemia",
@@ -30,23 +30,23 @@ V(condition, "hypertension", "type 2 diabetes", "asthma", "chronic obstructive p
   "low back pain", "plantar fasciitis", "carpal tunnel syndrome", "prediabetes", "gestational diabetes",
   "hypertensive heart disease", "deep vein thrombosis", "anemia of chronic disease", "hepatitis B",
   "glaucoma", "cataract")
-V(symptom, "fatigue", "shortness of breath", "chest pain", "headache", "dizziness", "fever",
+VOCAB(symptom, "fatigue", "shortness of breath", "chest pain", "headache", "dizziness", "fever",
   "persistent cough", "nausea", "abdominal pain", "joint pain", "swelling of the ankles", "palpitations",
   "insomnia", "rash", "sore throat", "back pain", "blurred vision", "weight loss", "wheezing",
   "night sweats", "loss of appetite", "numbness in the hands", "frequent urination", "anxiety",
   "ear pain", "congestion", "muscle aches", "chills", "constipation", "heartburn")
-V(medication, "lisinopril", "metformin", "atorvastatin", "levothyroxine", "amlodipine", "albuterol",
+VOCAB(medication, "lisinopril", "metformin", "atorvastatin", "levothyroxine", "amlodipine", "albuterol",
   "omeprazole", "losartan", "metoprolol", "simvastatin", "sertraline", "escitalopram", "gabapentin",
   "hydrochlorothiazide", "montelukast", "fluticasone", "prednisone", "amoxicillin", "azithromycin",
   "cephalexin", "ibuprofen", "acetaminophen", "insulin glargine", "apixaban", "warfarin",
   "furosemide", "pantoprazole", "tamsulosin", "bupropion", "cetirizine", "methylphenidate",
   "allopurinol", "vitamin D3", "ferrous sulfate", "clopidogrel", "rosuvastatin", "empagliflozin",
   "semaglutide", "budesonide", "doxycycline")
-V(dose, "5 mg daily", "10 mg daily", "20 mg daily", "25 mg twice daily", "40 mg at bedtime",
+VOCAB(dose, "5 mg daily", "10 mg daily", "20 mg daily", "25 mg twice daily", "40 mg at bedtime",
   "50 mg daily", "81 mg daily", "100 mg twice daily", "250 mg three times daily",
   "500 mg twice daily", "1000 mg daily", "2 puffs as needed", "1 tablet every 6 hours as needed",
   "0.5 mg weekly", "10 units at bedtime")
-V(lab_test, "complete blood count", "basic metabolic panel", "comprehensive metabolic panel",
+VOCAB(lab_test, "complete blood count", "basic metabolic panel", "comprehensive metabolic panel",
   "lipid panel", "hemoglobin A1c", "thyroid stimulating hormone", "free T4", "vitamin D 25-hydroxy",
   "urinalysis", "urine culture", "hepatic function panel", "prothrombin time INR", "ferritin",
   "iron studies", "B12 level", "C-reactive protein", "erythrocyte sedimentation rate",
@@ -54,12 +54,12 @@ V(lab_test, "complete blood count", "basic metabolic panel", "comprehensive meta
   "influenza A/B PCR", "SARS-CoV-2 PCR", "blood glucose", "potassium", "sodium", "magnesium",
   "uric acid", "lead level", "hepatitis B surface antigen", "HIV screen", "pregnancy test",
   "allergy panel", "stool culture", "blood culture", "arterial blood gas", "D-dimer", "lipase")
-V(lab_finding, "within normal limits", "mildly elevated", "markedly elevated", "slightly low",
+VOCAB(lab_finding, "within normal limits", "mildly elevated", "markedly elevated", "slightly low",
   "critically low", "borderline high", "improved since last visit", "stable compared to prior",
   "worsened compared to prior", "negative", "positive", "inconclusive, repeat advised",
   "consistent with infection", "consistent with iron deficiency", "at target range",
   "above target range", "trace protein", "no growth after 48 hours", "reactive", "non-reactive")
-V(procedure, "annual physical examination", "echocardiogram", "electrocardiogram", "spirometry",
+VOCAB(procedure, "annual physical examination", "echocardiogram", "electrocardiogram", "spirometry",
   "colonoscopy", "upper endoscopy", "chest x-ray", "knee MRI", "CT of the abdomen", "abdominal ultrasound",
   "mammogram", "bone density scan", "skin biopsy", "wound care", "laceration repair",
   "joint injection", "physical therapy session", "cardiac stress test", "Holter monitoring",
@@ -68,44 +68,44 @@ V(procedure, "annual physical examination", "echocardiogram", "electrocardiogram
   "IV fluid administration", "cast application", "suture removal", "dental cleaning",
   "lumbar puncture", "pulmonary rehabilitation", "cognitive behavioral therapy session",
   "nutrition counseling", "diabetic foot exam", "retinal exam", "prenatal ultrasound", "carotid doppler")
-V(vaccine, "influenza", "COVID-19 booster", "Tdap", "MMR", "varicella", "hepatitis A", "hepatitis B",
+VOCAB(vaccine, "influenza", "COVID-19 booster", "Tdap", "MMR", "varicella", "hepatitis A", "hepatitis B",
   "HPV", "pneumococcal conjugate", "shingles (recombinant zoster)", "meningococcal ACWY",
   "polio (IPV)", "rotavirus", "DTaP", "Hib", "RSV", "typhoid", "yellow fever", "rabies pre-exposure",
   "meningococcal B")
-V(screening, "colorectal cancer screening", "breast cancer screening", "cervical cancer screening",
+VOCAB(screening, "colorectal cancer screening", "breast cancer screening", "cervical cancer screening",
   "lung cancer screening", "depression screening", "diabetes screening", "cholesterol screening",
   "hearing screening", "vision screening", "developmental screening", "autism screening",
   "lead screening", "blood pressure screening", "osteoporosis screening", "abdominal aortic aneurysm screening",
   "hepatitis C screening", "HIV screening", "skin cancer check", "fall risk assessment",
   "alcohol use screening")
-V(specialty, "family medicine", "internal medicine", "pediatrics", "cardiology", "endocrinology",
+VOCAB(specialty, "family medicine", "internal medicine", "pediatrics", "cardiology", "endocrinology",
   "pulmonology", "gastroenterology", "nephrology", "neurology", "psychiatry", "dermatology",
   "orthopedics", "rheumatology", "oncology", "obstetrics and gynecology", "ophthalmology",
   "otolaryngology", "urology", "allergy and immunology", "emergency medicine", "radiology",
   "physical medicine", "infectious disease", "geriatrics", "sports medicine")
-V(body_site, "left knee", "right knee", "lower back", "left shoulder", "right shoulder", "chest",
+VOCAB(body_site, "left knee", "right knee", "lower back", "left shoulder", "right shoulder", "chest",
   "abdomen", "right ankle", "left wrist", "neck", "left ear", "right ear", "throat", "left hip",
   "right hip", "forearm", "scalp", "left foot", "right hand", "upper back")
-V(facility, "Riverside Medical Center", "Northgate Family Clinic", "St. Mary's Hospital",
+VOCAB(facility, "Riverside Medical Center", "Northgate Family Clinic", "St. Mary's Hospital",
   "Lakeside Pediatrics", "Summit Cardiology Associates", "Harbor View Urgent Care",
   "Maple Grove Health", "Cedar Valley Imaging", "Westside Laboratory Services",
   "Pinecrest Orthopedics", "Bayshore Women's Health", "Highland Behavioral Health",
   "Evergreen Dermatology", "Union Square Pharmacy", "Metro Telehealth", "Oak Park Physical Therapy",
   "Sunrise Endocrine Clinic", "Central City Emergency", "Hillcrest Eye Institute",
   "Brookside Sleep Center")
-V(city, "Springfield", "Riverton", "Fairview", "Madison", "Georgetown", "Salem", "Franklin",
+VOCAB(city, "Springfield", "Riverton", "Fairview", "Madison", "Georgetown", "Salem", "Franklin",
   "Clinton", "Greenville", "Bristol", "Oakland", "Arlington", "Ashland", "Burlington", "Dover",
   "Hudson", "Kingston", "Milton", "Newport", "Oxford")
-V(word, "follow-up", "routine", "urgent", "chronic", "acute", "stable", "improving", "referral",
+VOCAB(word, "follow-up", "routine", "urgent", "chronic", "acute", "stable", "improving", "referral",
   "medication", "review", "adjustment", "monitoring", "education", "counseling", "telehealth",
   "inpatient", "outpatient", "preventive", "screening", "results", "imaging", "consult",
   "discharge", "summary", "prescription", "refill", "allergy", "immunization", "pediatric",
   "cardiac", "respiratory", "metabolic", "renal", "hepatic", "neurological", "behavioral",
   "dermatologic", "orthopedic", "nutrition", "wellness")
-V(mime_type, "application/pdf", "image/jpeg", "image/png", "image/heic", "application/dicom",
+VOCAB(mime_type, "application/pdf", "image/jpeg", "image/png", "image/heic", "application/dicom",
   "text/plain", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-V(file_ext, "pdf", "jpg", "png", "heic", "dcm", "txt", "docx")
-V(user_agent, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0",
+VOCAB(file_ext, "pdf", "jpg", "png", "heic", "dcm", "txt", "docx")
+VOCAB(user_agent, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0",
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 Safari/17.2",
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) Mobile/15E148",
   "EHRConnect/4.2 (integration)", "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0")
@@ -117,11 +117,11 @@ static const struct vocab {
     const char *const *words;
     size_t n;
 } k_vocabs[] = {
-#define E(x) {#x, x, sizeof x / sizeof x[0]}
-    E(first_name), E(last_name), E(condition), E(symptom),   E(medication), E(dose),
-    E(lab_test),   E(lab_finding), E(procedure), E(vaccine), E(screening),  E(specialty),
-    E(body_site),  E(facility),  E(city),      E(word),      E(mime_type),  E(file_ext),
-    E(user_agent),
+#define VOCAB_ENTRY(x) {#x, x, sizeof x / sizeof x[0]}
+    VOCAB_ENTRY(first_name), VOCAB_ENTRY(last_name), VOCAB_ENTRY(condition), VOCAB_ENTRY(symptom),   VOCAB_ENTRY(medication), VOCAB_ENTRY(dose),
+    VOCAB_ENTRY(lab_test),   VOCAB_ENTRY(lab_finding), VOCAB_ENTRY(procedure), VOCAB_ENTRY(vaccine), VOCAB_ENTRY(screening),  VOCAB_ENTRY(specialty),
+    VOCAB_ENTRY(body_site),  VOCAB_ENTRY(facility),  VOCAB_ENTRY(city),      VOCAB_ENTRY(word),      VOCAB_ENTRY(mime_type),  VOCAB_ENTRY(file_ext),
+    VOCAB_ENTRY(user_agent),
 #undef E
 };
 #define N_VOCABS (sizeof k_vocabs / sizeof k_vocabs[0])

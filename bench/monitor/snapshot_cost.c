@@ -137,7 +137,7 @@ int main(int argc, char **argv)
     if (pf_db_exec(b.app, "SELECT pg_stat_statements_reset()", &e) < 0)
         die("reset", &e);
     run_statements(b.app, b.statements);
-    char *store_dsn = pf_dsn_with_dbname(pf_cluster_dsn(store), "postgres");
+    char *store_dsn = pf_db_dsn_with_dbname(pf_cluster_dsn(store), "postgres");
 
     pf_monconfig *cfg = NULL;
     const char *cfg_path = getenv("PERFGATE_MONITOR_CONFIG");

@@ -146,12 +146,12 @@ int pf_cmd_rls(int argc, char **argv)
     rc = res.exit_code;
     if (res.instr_unavailable != NULL && !o.r.rls.no_overhead)
         pf_cli_msg("%s", res.instr_unavailable);
-    char *text = pf_rls_text(&res);
+    char *text = pf_rls_report_text(&res);
     fputs(text, stdout);
     free(text);
-    if (strcmp(o.junit, "-") != 0 && pf_rls_write_junit(&res, o.junit, &err) < 0)
+    if (strcmp(o.junit, "-") != 0 && pf_rls_report_write_junit(&res, o.junit, &err) < 0)
         rc = pf_cli_fail(&err);
-    char *md = pf_rls_markdown(&res, 2);
+    char *md = pf_rls_report_markdown(&res, 2);
     if (o.summary && pf_cli_write_output(o.summary, md, false, &err) < 0)
         rc = pf_cli_fail(&err);
     const char *gh = getenv("GITHUB_STEP_SUMMARY");
@@ -159,7 +159,7 @@ int pf_cmd_rls(int argc, char **argv)
         rc = pf_cli_fail(&err);
     free(md);
     if (o.json) {
-        char *js = pf_rls_json(&res);
+        char *js = pf_rls_report_json(&res);
         if (pf_cli_write_output(o.json, js, false, &err) < 0)
             rc = pf_cli_fail(&err);
         free(js);

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pf_registry_parse_case("bench/fuzz/fuzz_case.sql", text, "fuzz", &c, &err) == 0) {
         (void)pf_registry_match(&c, "timeline_*, rls/*,fuzz");
         (void)pf_registry_match(&c, c.name);
-        (void)pf_identity_role(c.identity);
+        (void)pf_registry_identity_role(c.identity);
     }
     pf_case_dispose(&c);
     free(text);

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pf_scenario_parse("bench/load/fuzz.json", text, &s, &err) == 0) {
         (void)pf_scenario_expected_rate(&s);
         for (size_t i = 0; i < s.n_flows; i++)
-            pf_strv_free(pf_flow_param_names(&s.flows[i]));
+            pf_strv_free(pf_scenario_flow_param_names(&s.flows[i]));
     }
     pf_scenario_dispose(&s);
     free(text);

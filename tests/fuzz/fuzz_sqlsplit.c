@@ -6,7 +6,7 @@
 
 #include "fsutil.h"
 #include "fuzz.h"
-#include "sqlsplit.h"
+#include "sql.h"
 
 static void bind(const char *sql)
 {

@@ -40,7 +40,7 @@ static pf_db *connect_db(const char *dbname)
 {
     pf_error e;
     pf_db *db = NULL;
-    char *dsn = pf_dsn_with_dbname(pf_cluster_dsn(g_cluster), dbname);
+    char *dsn = pf_db_dsn_with_dbname(pf_cluster_dsn(g_cluster), dbname);
     ck_assert_msg(pf_db_connect(&db, dsn, &e) == 0, "%s", e.msg);
     free(dsn);
     return db;

@@ -42,7 +42,7 @@ static void die(const char *what, const pf_error *e)
 
 static char *dsn_for(const char *db)
 {
-    return pf_dsn_with_dbname(pf_cluster_dsn(g_cluster), db);
+    return pf_db_dsn_with_dbname(pf_cluster_dsn(g_cluster), db);
 }
 
 static void exec_on(const char *db, const char *sql)

@@ -61,7 +61,7 @@ static void start_shared(void)
         abort();
     }
     pf_db_close(admin);
-    g_dsn = pf_dsn_with_dbname(pf_cluster_dsn(g_cluster), "app");
+    g_dsn = pf_db_dsn_with_dbname(pf_cluster_dsn(g_cluster), "app");
     char *schema = pf_test_source_path("fixtures/schema");
     char *dataset = pf_test_source_path("fixtures/datasets/healthcare.json");
     pf_db *db = NULL;

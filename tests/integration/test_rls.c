@@ -64,7 +64,7 @@ static char *fresh_db(const char *name)
     ck_assert_msg(pf_db_exec(admin, sql, &e) == 0, "%s", e.msg);
     free(sql);
     pf_db_close(admin);
-    return pf_dsn_with_dbname(pf_cluster_dsn(g_cluster), name);
+    return pf_db_dsn_with_dbname(pf_cluster_dsn(g_cluster), name);
 }
 
 /* A copy of fixtures/schema plus zzz_mutation.sql; returns the directory. */

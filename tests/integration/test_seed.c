@@ -68,7 +68,7 @@ static void stop_shared(void)
 
 static char *dsn_of(const char *dbname)
 {
-    return pf_dsn_with_dbname(pf_cluster_dsn(g_cluster), dbname);
+    return pf_db_dsn_with_dbname(pf_cluster_dsn(g_cluster), dbname);
 }
 
 static pf_db *connect_db(const char *dbname)
@@ -469,8 +469,8 @@ START_TEST(test_server_rows_equal_the_generated_rows)
         for (size_t c = 0; c < tab->n_columns; c++) {
             if (!tab->columns[c].emit)
                 continue;
-            char *ident = pf_sql_ident(tab->columns[c].name);
-            char *lit = pf_sql_literal(tab->columns[c].name);
+            char *ident = pf_db_ident(tab->columns[c].name);
+            char *lit = pf_db_literal(tab->columns[c].name);
             char *q = pf_asprintf("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
                                   "WHERE attrelid = '%s'::regclass AND attname = %s",
                                   tab->name, lit);

@@ -54,7 +54,7 @@ START_TEST(test_a_copy_keeps_database_settings)
     char *got = settings_of(admin, "perfgate_copy");
     ck_assert_str_eq(got, want);
     /* And a session in the copy sees them. */
-    char *dsn = pf_dsn_with_dbname(t.admin_dsn, "perfgate_copy");
+    char *dsn = pf_db_dsn_with_dbname(t.admin_dsn, "perfgate_copy");
     pf_db *db = NULL;
     ck_assert_msg(pf_db_connect(&db, dsn, &e) == 0, "%s", e.msg);
     char *sp = NULL;

@@ -49,9 +49,9 @@ static const struct {
 
 START_TEST(test_token_matching_table)
 {
-    ck_assert_msg(pf_sql_mentions(k_tokens[_i].sql, k_tokens[_i].ident) == k_tokens[_i].mentions,
+    ck_assert_msg(pf_classify_mentions(k_tokens[_i].sql, k_tokens[_i].ident) == k_tokens[_i].mentions,
                   "mentions(%s, %s)", k_tokens[_i].sql, k_tokens[_i].ident);
-    ck_assert_msg(pf_sql_calls(k_tokens[_i].sql, k_tokens[_i].ident) == k_tokens[_i].calls,
+    ck_assert_msg(pf_classify_calls(k_tokens[_i].sql, k_tokens[_i].ident) == k_tokens[_i].calls,
                   "calls(%s, %s)", k_tokens[_i].sql, k_tokens[_i].ident);
 }
 END_TEST
@@ -198,8 +198,8 @@ START_TEST(test_tokenizer_survives_random_sql)
             buf[i] = alphabet[x % (sizeof alphabet - 1)];
         }
         buf[n] = '\0';
-        (void)pf_sql_mentions(buf, "a");
-        (void)pf_sql_calls(buf, "x.y");
+        (void)pf_classify_mentions(buf, "a");
+        (void)pf_classify_calls(buf, "x.y");
     }
 }
 END_TEST

@@ -29,7 +29,7 @@ START_TEST(test_bindir_env_wins_when_usable)
     setenv(PF_BINDIR_ENV, dir, 1);
     char *found = NULL;
     pf_error e;
-    ck_assert_int_eq(pf_bindir_find(&found, &e), 0);
+    ck_assert_int_eq(pf_cluster_bindir_find(&found, &e), 0);
     ck_assert_str_eq(found, dir);
     free(found);
     unsetenv(PF_BINDIR_ENV);
@@ -44,7 +44,7 @@ START_TEST(test_bindir_env_unusable_is_a_clear_error)
     setenv(PF_BINDIR_ENV, dir, 1);
     char *found = NULL;
     pf_error e;
-    ck_assert_int_eq(pf_bindir_find(&found, &e), -1);
+    ck_assert_int_eq(pf_cluster_bindir_find(&found, &e), -1);
     ck_assert_ptr_null(found);
     ck_assert(strstr(e.msg, "PG_BINDIR") != NULL);
     ck_assert(strstr(e.msg, "initdb and postgres") != NULL);
@@ -57,11 +57,11 @@ END_TEST
 START_TEST(test_bindir_usable_needs_both_executables)
 {
     char *dir = fake_bindir(false);
-    ck_assert(!pf_bindir_usable(dir));
+    ck_assert(!pf_cluster_bindir_usable(dir));
     char *b = pf_test_write(dir, "postgres", "x");
-    ck_assert(!pf_bindir_usable(dir)); /* not executable */
+    ck_assert(!pf_cluster_bindir_usable(dir)); /* not executable */
     chmod(b, 0755);
-    ck_assert(pf_bindir_usable(dir));
+    ck_assert(pf_cluster_bindir_usable(dir));
     free(b);
     pf_rmtree(dir, NULL);
     free(dir);
@@ -74,8 +74,8 @@ START_TEST(test_bindir_found_without_env)
     unsetenv(PF_BINDIR_ENV);
     char *found = NULL;
     pf_error e;
-    ck_assert_msg(pf_bindir_find(&found, &e) == 0, "%s", e.msg);
-    ck_assert(pf_bindir_usable(found));
+    ck_assert_msg(pf_cluster_bindir_find(&found, &e) == 0, "%s", e.msg);
+    ck_assert(pf_cluster_bindir_usable(found));
     free(found);
 }
 END_TEST
@@ -87,7 +87,7 @@ START_TEST(test_bindir_none_found_lists_what_was_tried)
     setenv(PF_BINDIR_ENV, "/nonexistent/bin", 1);
     char *found = NULL;
     pf_error e;
-    ck_assert_int_eq(pf_bindir_find(&found, &e), -1);
+    ck_assert_int_eq(pf_cluster_bindir_find(&found, &e), -1);
     ck_assert(strstr(e.msg, "/nonexistent/bin") != NULL);
     unsetenv(PF_BINDIR_ENV);
 }

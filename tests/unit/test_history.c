@@ -175,7 +175,7 @@ START_TEST(test_history_reads_what_perfgate_writes)
     free(load);
     pf_rls_result rr;
     memset(&rr, 0, sizeof rr);
-    char *rls = pf_rls_json(&rr);
+    char *rls = pf_rls_report_json(&rr);
     free(pf_test_write(g_dir, "rls.json", rls));
     free(rls);
     pf_history h;

@@ -61,19 +61,19 @@ END_TEST
 
 START_TEST(test_iterations_fall_with_the_cost)
 {
-    ck_assert_int_eq(pf_instr_iterations_for(0), 20);
-    ck_assert_int_eq(pf_instr_iterations_for(430000), 20);
-    ck_assert_int_eq(pf_instr_iterations_for(1249999), 20);
-    ck_assert_int_eq(pf_instr_iterations_for(1250000), 10);
-    ck_assert_int_eq(pf_instr_iterations_for(2400000), 10);
-    ck_assert_int_eq(pf_instr_iterations_for(4000000), 5);
-    ck_assert_int_eq(pf_instr_iterations_for(6000000), 3);
-    ck_assert_int_eq(pf_instr_iterations_for(10000000), 2);
-    ck_assert_int_eq(pf_instr_iterations_for(12500000), 1);
-    ck_assert_int_eq(pf_instr_iterations_for(INT64_MAX), 1);
+    ck_assert_int_eq(pf_measure_instr_iterations(0), 20);
+    ck_assert_int_eq(pf_measure_instr_iterations(430000), 20);
+    ck_assert_int_eq(pf_measure_instr_iterations(1249999), 20);
+    ck_assert_int_eq(pf_measure_instr_iterations(1250000), 10);
+    ck_assert_int_eq(pf_measure_instr_iterations(2400000), 10);
+    ck_assert_int_eq(pf_measure_instr_iterations(4000000), 5);
+    ck_assert_int_eq(pf_measure_instr_iterations(6000000), 3);
+    ck_assert_int_eq(pf_measure_instr_iterations(10000000), 2);
+    ck_assert_int_eq(pf_measure_instr_iterations(12500000), 1);
+    ck_assert_int_eq(pf_measure_instr_iterations(INT64_MAX), 1);
     /* About 25M counted instructions, never more than 20 draws. */
     for (int64_t c = 100000; c < 100000000; c += 77777) {
-        int n = pf_instr_iterations_for(c);
+        int n = pf_measure_instr_iterations(c);
         ck_assert_msg(n >= 1 && n <= 20, "%lld: %d", (long long)c, n);
         ck_assert_msg(n == 1 || n == 20 || (int64_t)n * c <= 25000000, "%lld x %d", (long long)c, n);
     }

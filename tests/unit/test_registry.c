@@ -299,10 +299,10 @@ END_TEST
 
 START_TEST(test_identity_roles)
 {
-    ck_assert_str_eq(pf_identity_role(PF_IDENTITY_OWNER), "owner");
-    ck_assert_str_eq(pf_identity_role(PF_IDENTITY_ANON), "anon");
-    ck_assert_str_eq(pf_identity_role(PF_IDENTITY_AUTHENTICATED), "authenticated");
-    ck_assert_str_eq(pf_identity_role(PF_IDENTITY_SERVICE_ROLE), "service_role");
+    ck_assert_str_eq(pf_registry_identity_role(PF_IDENTITY_OWNER), "owner");
+    ck_assert_str_eq(pf_registry_identity_role(PF_IDENTITY_ANON), "anon");
+    ck_assert_str_eq(pf_registry_identity_role(PF_IDENTITY_AUTHENTICATED), "authenticated");
+    ck_assert_str_eq(pf_registry_identity_role(PF_IDENTITY_SERVICE_ROLE), "service_role");
 }
 END_TEST
 

@@ -407,7 +407,7 @@ START_TEST(test_junit_is_valid_and_names_the_leak)
     char *dir = pf_test_tmpdir();
     char *xml = pf_path_join(dir, "rls.xml");
     pf_error e;
-    ck_assert_msg(pf_rls_write_junit(&r, xml, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_rls_report_write_junit(&r, xml, &e) == 0, "%s", e.msg);
     char *xsd = pf_test_source_path("tests/data/junit-10.xsd");
     ck_assert_msg(pf_junit_validate(xml, xsd, &e) == 0, "%s", e.msg);
     char *text = NULL;
@@ -424,13 +424,13 @@ START_TEST(test_junit_is_valid_and_names_the_leak)
     free(text);
 
     pf_rls_junit j;
-    pf_rls_junit_build(&r, &j);
+    pf_rls_report_junit_build(&r, &j);
     ck_assert_uint_eq(j.n_suites, 4);
     size_t total = 0;
     for (size_t s = 0; s < j.n_suites; s++)
         total += j.suites[s].n_cases;
     ck_assert_uint_eq(total, r.n_checks);
-    pf_rls_junit_dispose(&j);
+    pf_rls_report_junit_dispose(&j);
 
     free(xsd);
     free(xml);
@@ -444,15 +444,15 @@ START_TEST(test_markdown_and_json_report_the_failure)
 {
     pf_rls_result r;
     sample_result(&r);
-    char *md = pf_rls_markdown(&r, 3);
+    char *md = pf_rls_report_markdown(&r, 3);
     ck_assert_ptr_nonnull(strstr(md, "### ❌ perfgate rls: 2 of 7 checks failed"));
     ck_assert_ptr_nonnull(strstr(md, "LEAK: public.t as patient"));
     ck_assert_ptr_nonnull(strstr(md, "merge them"));
     free(md);
-    char *txt = pf_rls_text(&r);
+    char *txt = pf_rls_report_text(&r);
     ck_assert_ptr_nonnull(strstr(txt, "fail  isolation LEAK"));
     free(txt);
-    char *js = pf_rls_json(&r);
+    char *js = pf_rls_report_json(&r);
     cJSON *root = cJSON_Parse(js);
     ck_assert_ptr_nonnull(root);
     ck_assert_int_eq(cJSON_GetObjectItem(root, "exit_code")->valueint, 1);
@@ -561,13 +561,13 @@ static void rich_result(pf_rls_result *r)
 #define GOLD_SERVER_BUILD                                                                          \
     "PostgreSQL 15.8 (Debian 15.8-0+deb12u1) on x86_64-pc-linux-gnu, compiled by \"gcc\" 12.2.0"
 
-/* The golden report: byte for byte what pf_rls_json wrote with cJSON
+/* The golden report: byte for byte what pf_rls_report_json wrote with cJSON
  * before the stable printer (tests/data/golden/rls_results.json). */
 START_TEST(test_json_report_matches_the_golden_file)
 {
     pf_rls_result r;
     rich_result(&r);
-    char *js = pf_rls_json(&r);
+    char *js = pf_rls_report_json(&r);
     char *path = pf_test_source_path("tests/data/golden/rls_results.json");
     char *want = NULL;
     pf_error e;
@@ -587,8 +587,8 @@ START_TEST(test_markdown_and_text_match_the_golden_file)
 {
     pf_rls_result r;
     rich_result(&r);
-    char *md = pf_rls_markdown(&r, 2);
-    char *tx = pf_rls_text(&r);
+    char *md = pf_rls_report_markdown(&r, 2);
+    char *tx = pf_rls_report_text(&r);
     char *got = pf_asprintf("%s\n---- text\n\n%s", md, tx);
     char *path = pf_test_source_path("tests/data/golden/rls_report.md");
     char *want = NULL;

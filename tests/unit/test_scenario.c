@@ -70,7 +70,7 @@ START_TEST(test_a_full_scenario_parses_into_flows_steps_and_statements)
     ck_assert(u->steps[2].stmts[0].end_if_empty);
     ck_assert_int_eq(u->steps[2].think.kind, PF_THINK_EXPONENTIAL);
     /* Only patient_id must come from the params query. */
-    char **need = pf_flow_param_names(u);
+    char **need = pf_scenario_flow_param_names(u);
     ck_assert_str_eq(need[0], "patient_id");
     ck_assert_ptr_null(need[1]);
     pf_strv_free(need);

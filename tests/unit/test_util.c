@@ -142,16 +142,16 @@ END_TEST
 
 START_TEST(test_dsn_redact_hides_passwords)
 {
-    char *a = pf_dsn_redact("host=db.example port=5432 user=app password=s3cret dbname=x");
+    char *a = pf_db_dsn_redact("host=db.example port=5432 user=app password=s3cret dbname=x");
     ck_assert(strstr(a, "s3cret") == NULL);
     ck_assert(strstr(a, "password=***") != NULL);
     ck_assert(strstr(a, "host=db.example") != NULL);
     free(a);
-    char *b = pf_dsn_redact("postgresql://app:hunter2@db.example:6543/prod?sslmode=require");
+    char *b = pf_db_dsn_redact("postgresql://app:hunter2@db.example:6543/prod?sslmode=require");
     ck_assert(strstr(b, "hunter2") == NULL);
     ck_assert(strstr(b, "dbname=prod") != NULL);
     free(b);
-    char *c = pf_dsn_redact("this is not = a conninfo '");
+    char *c = pf_db_dsn_redact("this is not = a conninfo '");
     ck_assert(strstr(c, "does not parse") != NULL);
     free(c);
 }
@@ -163,7 +163,7 @@ START_TEST(test_a_garbage_dsn_is_bad_input_and_never_echoed)
     for (int i = 0; bad[i]; i++) {
         pf_error e;
         pf_error_clear(&e);
-        ck_assert_int_eq(pf_dsn_check(bad[i], &e), -1);
+        ck_assert_int_eq(pf_db_dsn_check(bad[i], &e), -1);
         ck_assert_int_eq(e.code, PF_EXIT_USAGE);
         ck_assert_msg(strstr(e.msg, "not a PostgreSQL connection string") != NULL, "%s", e.msg);
         ck_assert_msg(strstr(e.msg, "3cret") == NULL, "secret echoed: %s", e.msg);
@@ -173,21 +173,21 @@ START_TEST(test_a_garbage_dsn_is_bad_input_and_never_echoed)
         ck_assert_ptr_null(db);
     }
     pf_error e;
-    ck_assert_int_eq(pf_dsn_check("host=/tmp port=5 password=x", &e), 0);
-    ck_assert_int_eq(pf_dsn_check("postgresql://u:p@h:5432/db?sslmode=disable", &e), 0);
+    ck_assert_int_eq(pf_db_dsn_check("host=/tmp port=5 password=x", &e), 0);
+    ck_assert_int_eq(pf_db_dsn_check("postgresql://u:p@h:5432/db?sslmode=disable", &e), 0);
     /* An unknown option is named: it is a key, not a value. */
-    ck_assert_int_eq(pf_dsn_check("hots=x", &e), -1);
+    ck_assert_int_eq(pf_db_dsn_check("hots=x", &e), -1);
     ck_assert_msg(strstr(e.msg, "invalid connection option \"hots\"") != NULL, "%s", e.msg);
 }
 END_TEST
 
 START_TEST(test_dsn_with_dbname_replaces_or_adds)
 {
-    char *a = pf_dsn_with_dbname("host=/tmp port=1 dbname=postgres", "gate");
+    char *a = pf_db_dsn_with_dbname("host=/tmp port=1 dbname=postgres", "gate");
     ck_assert(strstr(a, "dbname=gate") != NULL);
     ck_assert(strstr(a, "dbname=postgres") == NULL);
     free(a);
-    char *b = pf_dsn_with_dbname("host=/tmp port=1", "my db");
+    char *b = pf_db_dsn_with_dbname("host=/tmp port=1", "my db");
     ck_assert(strstr(b, "dbname='my db'") != NULL);
     free(b);
 }
@@ -195,10 +195,10 @@ END_TEST
 
 START_TEST(test_sql_quoting)
 {
-    char *l = pf_sql_literal("it's");
+    char *l = pf_db_literal("it's");
     ck_assert_str_eq(l, "'it''s'");
     free(l);
-    char *i = pf_sql_ident("we\"ird");
+    char *i = pf_db_ident("we\"ird");
     ck_assert_str_eq(i, "\"we\"\"ird\"");
     free(i);
 }

@@ -813,7 +813,8 @@ START_TEST(test_level_of_table)
 {
     const level_case *t = &k_levels[_i];
     pf_rules r = mechanics_rules();
-    pf_level got = pf_level_of(t->p95, t->threshold, &r);
+    pf_level got = pf_verdict_level(t->p95, t->threshold, &r);
+    ck_assert_int_eq(got, pf_level_of(t->p95, t->threshold, 0.5, 1.0, 2.0));
     ck_assert_msg(got == t->want, "p95 %g of %g: %s, want %s", t->p95, t->threshold,
                   pf_level_name(got), pf_level_name(t->want));
 }
@@ -832,6 +833,16 @@ START_TEST(test_status_and_level_names)
     ck_assert_str_eq(pf_level_name(PF_LEVEL_WARNING), "warning");
     ck_assert_str_eq(pf_level_name(PF_LEVEL_CRITICAL), "critical");
     ck_assert_str_eq(pf_level_name(PF_LEVEL_EMERGENCY), "emergency");
+    /* Outside the enums: a name, never a read past the tables. */
+    ck_assert_str_eq(pf_status_name((pf_status)7), "unknown");
+    ck_assert_str_eq(pf_status_name((pf_status)-1), "unknown");
+    ck_assert_str_eq(pf_level_name((pf_level)4), "unknown");
+    ck_assert_str_eq(pf_level_name((pf_level)-1), "unknown");
+    pf_level l;
+    ck_assert_int_eq(pf_level_parse("critical", &l), 0);
+    ck_assert_int_eq(l, PF_LEVEL_CRITICAL);
+    ck_assert_int_eq(pf_level_parse("severe", &l), -1);
+    ck_assert_int_eq(pf_level_parse(NULL, &l), -1);
 }
 END_TEST
 

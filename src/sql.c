@@ -1,6 +1,6 @@
 /* A small SQL lexer that finds statement boundaries. It does not parse SQL;
  * it only knows where a semicolon is not a terminator. */
-#include "sqlsplit.h"
+#include "sql.h"
 
 #include <ctype.h>
 #include <stdbool.h>

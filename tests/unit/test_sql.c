@@ -5,7 +5,7 @@
 
 #include "buf.h"
 #include "fsutil.h"
-#include "sqlsplit.h"
+#include "sql.h"
 
 typedef struct split_case {
     const char *name;
@@ -116,7 +116,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("sqlsplit");
+    Suite *s = suite_create("sql");
     TCase *tc = tcase_create("split");
     tcase_add_loop_test(tc, test_split_table, 0, (int)(sizeof k_cases / sizeof k_cases[0]));
     tcase_add_test(tc, test_char_position_maps_to_utf8_bytes);

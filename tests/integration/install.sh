@@ -83,6 +83,9 @@ got=$(seed_used "$unrelated" -u PERFGATE_DATA_DIR)
 other=$tmp/other-data
 mkdir -p "$other/fixtures/datasets"
 cp "$data/fixtures/datasets/healthcare.json" "$other/fixtures/datasets/"
+# A data directory is complete: the schema it names must be there too (a
+# missing schema directory is bad input even when only generating).
+cp -r "$data/fixtures/schema" "$other/fixtures/"
 set_seed "$other/fixtures/datasets/healthcare.json" 777
 got=$(seed_used "$unrelated" PERFGATE_DATA_DIR="$other")
 [[ $got == 777 ]] || fail "\$PERFGATE_DATA_DIR was not used (seed '$got', want 777)"

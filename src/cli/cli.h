@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../error.h"
-#include "../exitcode.h"
+#include "error.h"
+#include "exitcode.h"
 
 /* What the commands read when not told otherwise (found by
  * pf_cli_default_path). */

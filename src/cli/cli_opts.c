@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../buf.h"
-#include "../prepare.h"
-#include "../target.h"
-#include "../timeutil.h"
+#include "buf.h"
+#include "prepare.h"
+#include "target.h"
+#include "timeutil.h"
 
 /* Where the usage wraps, and where option lines start by default. */
 #define USAGE_WIDTH 80

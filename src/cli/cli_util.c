@@ -10,7 +10,7 @@
 
 #include "pf_config.h"
 
-#include "../fsutil.h"
+#include "fsutil.h"
 
 bool pf_cli_verbose;
 

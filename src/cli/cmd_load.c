@@ -9,11 +9,11 @@
 
 #include "pf_config.h"
 
-#include "../fsutil.h"
-#include "../interrupt.h"
-#include "../loadgate.h"
-#include "../target.h"
-#include "../timeutil.h"
+#include "fsutil.h"
+#include "interrupt.h"
+#include "loadgate.h"
+#include "target.h"
+#include "timeutil.h"
 #include "cli.h"
 
 typedef struct load_cli {

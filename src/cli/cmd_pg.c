@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cluster.h"
-#include "../db.h"
-#include "../fsutil.h"
-#include "../interrupt.h"
-#include "../timeutil.h"
+#include "cluster.h"
+#include "db.h"
+#include "fsutil.h"
+#include "interrupt.h"
+#include "timeutil.h"
 #include "cli.h"
 
 typedef struct start_cli {

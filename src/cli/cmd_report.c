@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../dashboard.h"
-#include "../fsutil.h"
-#include "../monconfig.h"
-#include "../timeutil.h"
+#include "dashboard.h"
+#include "fsutil.h"
+#include "monconfig.h"
+#include "timeutil.h"
 #include "cli.h"
 
 typedef struct report_cli {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../fsutil.h"
-#include "../rls.h"
-#include "../target.h"
+#include "fsutil.h"
+#include "rls.h"
+#include "target.h"
 #include "cli.h"
 
 #define MAX_SEVERITIES 64

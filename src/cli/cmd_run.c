@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../fsutil.h"
-#include "../gate.h"
-#include "../target.h"
-#include "../timeutil.h"
-#include "../summary.h"
+#include "fsutil.h"
+#include "gate.h"
+#include "target.h"
+#include "timeutil.h"
+#include "summary.h"
 #include "cli.h"
 
 typedef struct run_cli {

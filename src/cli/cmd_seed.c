@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../prepare.h"
-#include "../target.h"
-#include "../timeutil.h"
+#include "prepare.h"
+#include "target.h"
+#include "timeutil.h"
 #include "cli.h"
 
 typedef struct seed_cli {

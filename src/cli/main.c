@@ -6,7 +6,7 @@
 
 #include "pf_config.h"
 
-#include "../interrupt.h"
+#include "interrupt.h"
 #include "cli.h"
 
 static const pf_cli_command k_commands[] = {

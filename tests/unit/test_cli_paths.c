@@ -10,7 +10,7 @@
 
 #include "pf_config.h"
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "fsutil.h"
 #include "testutil.h"
 

@@ -50,7 +50,7 @@ typedef struct half {
     const char *draws; /* the draw sequence (the identity case's key) */
 } half;
 
-/* The row drawn for iteration i, exactly as src/measure.c draws it. */
+/* The row drawn for iteration i, exactly as src/gate/measure.c draws it. */
 static size_t draw(const pf_params *p, uint64_t seed, const char *draws, uint64_t i)
 {
     if (p->n_rows <= 1)

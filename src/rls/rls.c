@@ -213,7 +213,7 @@ static int sample_identities(pf_db *db, const pf_rls_rules *rules, pf_rls_result
     return 0;
 }
 
-/* BEGIN and the identity, exactly as src/measure.c (and PostgREST) do it. */
+/* BEGIN and the identity, exactly as src/gate/measure.c (and PostgREST) do it. */
 static char *begin_sql(const pf_rls_identity *id)
 {
     char *claims = id->user_id

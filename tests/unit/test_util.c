@@ -8,6 +8,7 @@
 #include "db.h"
 #include "error.h"
 #include "fsutil.h"
+#include "proc.h"
 #include "testutil.h"
 #include "timeutil.h"
 
@@ -242,6 +243,33 @@ START_TEST(test_atomic_write_and_sorted_listing)
 }
 END_TEST
 
+/* A server spawned with MALLOC_PERTURB_ in perfgate's environment would
+ * count more instructions per query: spawned programs never see it. */
+START_TEST(test_spawned_programs_get_no_malloc_debugging)
+{
+    char *dir = pf_test_tmpdir();
+    char *out = pf_path_join(dir, "env.txt");
+    setenv("MALLOC_PERTURB_", "103", 1);
+    setenv("PERFGATE_TEST_KEPT", "yes", 1);
+    char *argv[] = {"/usr/bin/env", NULL};
+    pf_error e;
+    pid_t pid = pf_proc_spawn(argv, NULL, out, NULL, false, &e);
+    ck_assert_int_gt(pid, 0);
+    int status = -1;
+    ck_assert_int_eq(pf_proc_wait(pid, &status), 0);
+    ck_assert_int_eq(status, 0);
+    char *text = NULL;
+    ck_assert_int_eq(pf_file_read(out, &text, NULL, &e), 0);
+    ck_assert_ptr_nonnull(strstr(text, "PERFGATE_TEST_KEPT=yes"));
+    ck_assert_ptr_null(strstr(text, "MALLOC_PERTURB_"));
+    free(text);
+    unsetenv("PERFGATE_TEST_KEPT");
+    ck_assert_int_eq(pf_rmtree(dir, &e), 0);
+    free(out);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -259,6 +287,7 @@ int main(void)
     tcase_add_test(tc, test_a_garbage_dsn_is_bad_input_and_never_echoed);
     tcase_add_test(tc, test_sql_quoting);
     tcase_add_test(tc, test_atomic_write_and_sorted_listing);
+    tcase_add_test(tc, test_spawned_programs_get_no_malloc_debugging);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

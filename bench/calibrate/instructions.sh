@@ -54,7 +54,10 @@ g() { git -C "$repo" -c user.email=calibrate@perfgate -c user.name=calibrate "$@
 g add -A
 g commit -qm base
 gate() { # gate NAME [perfgate run args...]: one run, JSON into $out/NAME.json
+    # --no-cache: every count is measured afresh (the count cache would
+    # repeat the first run's counts and make the spread zero by construction).
     local name=$1; shift
+    set -- --no-cache "$@"
     local rc=0
     (cd "$repo" && "$perfgate" run -v --junit - --json "$out/$name.json" "$@" >"$out/$name.out" 2>"$out/$name.log") || rc=$?
     echo "$rc" > "$out/$name.rc"

@@ -7,7 +7,7 @@
 
 #include "rng.h"
 
-#define N 200000
+#define DRAWS 200000
 
 START_TEST(test_same_key_gives_same_stream)
 {
@@ -37,7 +37,7 @@ START_TEST(test_neighbouring_streams_are_uncorrelated)
     /* Rows r and r+1 of the same column: their first uniforms should be
      * independent (correlation ~ 0) and each uniform (mean 1/2, var 1/12). */
     double sx = 0, sy = 0, sxy = 0, sxx = 0, syy = 0;
-    for (uint64_t row = 0; row < N; row++) {
+    for (uint64_t row = 0; row < DRAWS; row++) {
         pf_rng a = pf_rng_stream(1, 7, row, 9), b = pf_rng_stream(1, 7, row + 1, 9);
         double x = pf_rng_uniform(&a), y = pf_rng_uniform(&b);
         sx += x;
@@ -46,11 +46,11 @@ START_TEST(test_neighbouring_streams_are_uncorrelated)
         sxx += x * x;
         syy += y * y;
     }
-    double mx = sx / N, my = sy / N;
-    double cov = sxy / N - mx * my;
-    double corr = cov / sqrt((sxx / N - mx * mx) * (syy / N - my * my));
+    double mx = sx / DRAWS, my = sy / DRAWS;
+    double cov = sxy / DRAWS - mx * my;
+    double corr = cov / sqrt((sxx / DRAWS - mx * mx) * (syy / DRAWS - my * my));
     ck_assert_double_eq_tol(mx, 0.5, 0.005);
-    ck_assert_double_eq_tol(sxx / N - mx * mx, 1.0 / 12, 0.002);
+    ck_assert_double_eq_tol(sxx / DRAWS - mx * mx, 1.0 / 12, 0.002);
     ck_assert_msg(fabs(corr) < 0.01, "correlation %g", corr);
 }
 END_TEST
@@ -107,12 +107,12 @@ START_TEST(test_distribution_moments)
     const dist_case *d = &k_dists[_i];
     pf_rng r = pf_rng_stream(99, (uint64_t)_i, 0, 0);
     double s = 0, ss = 0;
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < DRAWS; i++) {
         double x = sample(_i, &r);
         s += x;
         ss += x * x;
     }
-    double mean = s / N, sd = sqrt(ss / N - mean * mean);
+    double mean = s / DRAWS, sd = sqrt(ss / DRAWS - mean * mean);
     ck_assert_msg(fabs(mean - d->mean) < d->tol, "%s: mean %g, want %g", d->name, mean, d->mean);
     ck_assert_msg(fabs(sd - d->sd) < d->sd_tol, "%s: sd %g, want %g", d->name, sd, d->sd);
 }
@@ -123,21 +123,21 @@ START_TEST(test_zipf_frequencies_follow_the_power_law)
     /* P(k) = k^-s / H(n,s). For n = 10, s = 1: H = 2.928968. */
     pf_rng r = pf_rng_stream(3, 0, 0, 0);
     int counts[11] = {0};
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < DRAWS; i++) {
         uint64_t k = pf_rng_zipf(&r, 10, 1.0);
         ck_assert(k >= 1 && k <= 10);
         counts[k]++;
     }
     for (int k = 1; k <= 10; k++) {
         double want = (1.0 / k) / 2.928968;
-        double got = (double)counts[k] / N;
+        double got = (double)counts[k] / DRAWS;
         ck_assert_msg(fabs(got - want) < 0.005, "k=%d: %g vs %g", k, got, want);
     }
     /* s = 2 on a large domain: rank 1 holds 1/zeta(2) ~ 0.608 of the mass. */
     int ones = 0;
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < DRAWS; i++)
         ones += pf_rng_zipf(&r, 1000000, 2.0) == 1;
-    ck_assert_double_eq_tol((double)ones / N, 0.6079, 0.006);
+    ck_assert_double_eq_tol((double)ones / DRAWS, 0.6079, 0.006);
 }
 END_TEST
 

@@ -14,7 +14,9 @@
 #                   "": never; anything else: that git revision
 #   PERFGATE_ARGS   more `perfgate run` options, split on spaces, never globbed
 #   PERFGATE_JUNIT PERFGATE_SUMMARY_FILE PERFGATE_JSON   report paths
-#   PERFGATE_CACHE_DIR   reserved for the seeded-database cache (unused yet)
+#   PERFGATE_CACHE_DIR   perfgate's cache directory (seeded databases, the
+#                   initdb template, instruction counts); "off": --no-cache;
+#                   empty: perfgate's default (~/.cache/perfgate)
 #   PERFGATE        the perfgate binary (default: perfgate on PATH)
 # and, on GitHub, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY.
 # Outputs ($GITHUB_OUTPUT): exit-code, base (the revision compared with, if
@@ -91,8 +93,13 @@ if [[ -n $base ]]; then
     set -- "$@" --base "$base"
     echo "base=$base" >> "$output"
 fi
-# The seeded-database cache (input cache-dir) goes here once perfgate run
-# has an option for it; until then the input is accepted and unused.
+# The seeded-database cache: perfgate reads PERFGATE_CACHE_DIR itself.
+if [[ ${PERFGATE_CACHE_DIR:-} == off ]]; then
+    unset PERFGATE_CACHE_DIR
+    set -- "$@" --no-cache
+elif [[ -z ${PERFGATE_CACHE_DIR:-} ]]; then
+    unset PERFGATE_CACHE_DIR
+fi
 
 set -f +e # PERFGATE_ARGS is split on spaces, never globbed
 # stderr goes to the log as usual and to errlog, for the job summary.

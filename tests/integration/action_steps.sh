@@ -84,7 +84,10 @@ assert steps["Install dependencies"]["status"] == "success"
 assert steps["Restore the perfgate build"]["cache_hit"] is False
 build = steps["Build perfgate"]
 assert build["status"] == "success" and build["outputs"]["bin"].endswith("/bin/perfgate"), build
-assert steps["Restore the seeded-database cache (reserved)"]["status"] == "skipped"
+restore = steps["Restore the seeded-database cache"]
+assert restore["status"] == "emulated" and restore["matched_key"] == "", restore
+assert steps["Where the seeded-database cache lives"]["outputs"]["dir"] == temp + "/perfgate-cache"
+assert steps["Save the seeded-database cache"]["saved"] is True
 gate = steps["Run the performance gate"]
 assert gate["status"] == "success" and gate["outputs"]["exit-code"] == "0", gate
 out = r["outputs"]
@@ -100,6 +103,8 @@ assert "perfgate" in step_summary and "5 new" in step_summary, step_summary[:500
 assert r["path_additions"] == [os.path.dirname(out["perfgate"])], r["path_additions"]
 print("action_steps: push: pass, 5 cases, perfgate built and on PATH")
 EOF
+grep -q 'seeded-database cache: no cached database yet; seeded and kept' "$tmp/push.log" ||
+    fail "push: the seeded database was not kept in the cache"
 
 # 2. A pull request that drops the indexes the timeline reads with. The base
 # branch is not in the clone (a checkout without fetch-depth: 0).
@@ -125,6 +130,10 @@ r, temp = json.load(open(sys.argv[1])), sys.argv[2]
 steps = {s["name"]: s for s in r["steps"]}
 assert r["status"] == "failure"
 assert steps["Restore the perfgate build"]["cache_hit"] is True
+restore = steps["Restore the seeded-database cache"]
+assert restore["cache_hit"] is False and restore["matched_key"].startswith("perfgate-db-"), restore
+# A failing gate still saves what it seeded (the save step runs always()).
+assert steps["Save the seeded-database cache"]["saved"] is True
 assert steps["Build perfgate"]["status"] == "success"
 gate = steps["Run the performance gate"]
 assert gate["status"] == "failure" and gate["exit_code"] == 1, gate
@@ -143,9 +152,17 @@ print("action_steps: pull request: cached build, --base origin/main fetched, 5 f
 EOF
 grep -q 'restored from the cache' "$tmp/pr.log" ||
     fail "pull request: the build was not taken from the cache"
+grep -q 'seeded-database cache: the schema changed since the cached database' "$tmp/pr.log" ||
+    fail "pull request: the cache miss does not say the schema changed"
 
 # 3. Bad input: the reason reaches the job summary.
 git -C "$app" checkout -q main
+# (first, main again: the seeded database comes from the Actions cache the
+# push saved, nothing is seeded)
+rc=$(run_action again push --env GITHUB_REF=refs/heads/main --input base=)
+[[ $rc == 0 ]] || { tail -n 60 "$tmp/again.log" >&2; fail "push again: the action failed ($rc)"; }
+grep -q 'seeded database from the cache' "$tmp/again.log" ||
+    { tail -n 40 "$tmp/again.log" >&2; fail "push again: the seeded database was not taken from the cache"; }
 rc=$(run_action bad push --input dataset=perf/missing.json --input base=)
 [[ $rc == 1 ]] || fail "bad input: the action should fail (rc $rc)"
 check bad <<'EOF'
@@ -180,6 +197,8 @@ python3 "$src/tests/support/run_gitlab_job.py" "$src/templates/perfgate.yml" --p
     > "$tmp/gitlab.log" 2>&1 || rc=$?
 [[ $rc == 1 ]] || { tail -n 60 "$tmp/gitlab.log" >&2; fail "GitLab: the job should fail with 1 (rc $rc)"; }
 grep -q 'restored from the cache' "$tmp/gitlab.log" || { cat "$tmp/gitlab.log" >&2; fail "GitLab: not built from the cache"; }
+ls "$app/.perfgate-cache/db/"* > /dev/null 2>&1 ||
+    fail "GitLab: perfgate's cache is not under the job's cached paths (.perfgate-cache/db)"
 grep -q 'compared with .* in the same run' "$tmp/gitlab.log" || fail "GitLab: no --base comparison"
 grep -q 'sticky-comment: no token' "$tmp/gitlab.log" || fail "GitLab: the merge request note was not attempted"
 [[ ! -e $app/.perfgate-cache/build/perfgate-build-v1-stale ]] || fail "GitLab: another key's build was kept"

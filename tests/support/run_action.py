@@ -14,7 +14,9 @@ GITHUB_EVENT_PATH, GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH, GITHUB_STEP_SUMMARY,
 RUNNER_TEMP, ...), and reads back its outputs, exported variables and PATH
 additions. `uses:` steps are skipped, except actions/cache, which is emulated
 with --cache-store (restore on an exact key, save after a successful job when
-the key missed), so that a second run exercises the cached path.
+the key missed; actions/cache/restore also on a restore-keys prefix, the
+newest entry, and actions/cache/save whenever its step runs), so that a
+second run exercises the cached path.
 
 Expressions (${{ }}) support what action.yml uses: the inputs, github,
 runner, steps and env contexts, string literals, == != && || ! and
@@ -342,6 +344,34 @@ def main():
                 contexts["steps"][sid]["outputs"]["cache-hit"] = "true" if hit else "false"
                 record["status"] = "emulated"
                 record["cache_hit"] = hit
+            elif step["uses"].startswith("actions/cache/restore@") and a.cache_store:
+                # An exact key hits; else the newest entry whose key starts
+                # with a restore-keys prefix is restored (cache-hit false).
+                key, path = with_["key"], with_["path"]
+                safe = lambda k: re.sub(r"[^A-Za-z0-9._-]", "_", k)
+                matched = key if os.path.isdir(os.path.join(a.cache_store, safe(key))) else ""
+                if not matched and os.path.isdir(a.cache_store):
+                    for prefix in [p.strip() for p in with_.get("restore-keys", "").splitlines()
+                                   if p.strip()]:
+                        cands = [e for e in os.listdir(a.cache_store) if e.startswith(safe(prefix))]
+                        if cands:
+                            matched = max(cands, key=lambda e: os.path.getmtime(
+                                os.path.join(a.cache_store, e)))
+                            break
+                if matched:
+                    shutil.rmtree(path, ignore_errors=True)
+                    shutil.copytree(os.path.join(a.cache_store, safe(matched)), path, symlinks=True)
+                outs = contexts["steps"][sid]["outputs"]
+                outs["cache-hit"] = "true" if matched == key else "false"
+                outs["cache-matched-key"] = matched
+                record.update(status="emulated", cache_hit=matched == key, matched_key=matched)
+            elif step["uses"].startswith("actions/cache/save@") and a.cache_store:
+                key, path = with_["key"], with_["path"]
+                stored = os.path.join(a.cache_store, re.sub(r"[^A-Za-z0-9._-]", "_", key))
+                saved = os.path.isdir(path) and not os.path.isdir(stored)
+                if saved:
+                    shutil.copytree(path, stored, symlinks=True)
+                record.update(status="emulated", saved=saved)
             else:
                 record["status"] = "skipped-uses"
                 record["with"] = with_

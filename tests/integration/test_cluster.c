@@ -409,6 +409,41 @@ START_TEST(test_detached_start_then_stop_via_cli)
 }
 END_TEST
 
+/* pg start takes initdb's output from the cache the second time (as perfgate
+ * run does), and --no-cache runs initdb. */
+START_TEST(test_pg_start_uses_the_initdb_cache)
+{
+    char *runtime = pf_test_tmpdir();
+    char *cache = pf_test_tmpdir();
+    char *envs = pf_asprintf("%s=%s", PF_RUNTIME_DIR_ENV, runtime);
+    char *envc = pf_asprintf("PERFGATE_CACHE_DIR=%s", cache);
+    char *env[] = {envs, envc, NULL};
+    char *start[] = {(char *)pf_test_bin(), "pg", "start", "-v", NULL, NULL};
+    char *stop[] = {(char *)pf_test_bin(), "pg", "stop", NULL};
+    const char *want[] = {"(initdb ", "(initdb (cached) ", "(initdb "};
+    for (int i = 0; i < 3; i++) {
+        start[4] = i == 2 ? "--no-cache" : NULL;
+        pf_run_result r;
+        pf_test_run(start, env, NULL, &r);
+        ck_assert_msg(r.status == 0, "%s", r.err);
+        ck_assert_msg(strstr(r.err, want[i]) != NULL, "start %d: %s", i, r.err);
+        if (i != 1)
+            ck_assert_msg(strstr(r.err, "(cached)") == NULL, "start %d: %s", i, r.err);
+        pf_run_result_dispose(&r);
+        pf_test_run(stop, env, NULL, &r);
+        ck_assert_msg(r.status == 0, "%s", r.err);
+        pf_run_result_dispose(&r);
+    }
+    ck_assert_int_eq(count_entries(runtime), 0);
+    free(envs);
+    free(envc);
+    pf_rmtree(runtime, NULL);
+    pf_rmtree(cache, NULL);
+    free(runtime);
+    free(cache);
+}
+END_TEST
+
 START_TEST(test_start_failure_reports_log_and_leaves_nothing)
 {
     char *runtime = pf_test_tmpdir();
@@ -449,6 +484,7 @@ int main(void)
     tcase_add_test(life, test_sigkill_during_initdb_is_cleaned_by_the_watchdog);
     tcase_add_test(life, test_stale_cluster_is_reaped_by_a_later_run);
     tcase_add_test(life, test_detached_start_then_stop_via_cli);
+    tcase_add_test(life, test_pg_start_uses_the_initdb_cache);
     tcase_add_test(life, test_start_failure_reports_log_and_leaves_nothing);
     suite_add_tcase(s, life);
 

@@ -401,6 +401,248 @@ static int64_t pick_row(rowctx *c, const pf_gen *gen, pf_rng *r, int64_t start, 
     return start + (int64_t)pf_rng_below(r, (uint64_t)n);
 }
 
+/* ------------------------------------------------ one evaluator per kind */
+
+/* A literal (constant or chosen value): NULL is SQL NULL. */
+static void put_literal(rowctx *c, const char *value, cell *out)
+{
+    if (value == NULL) {
+        out->null = true;
+        return;
+    }
+    begin_text(c, out, CK_TEXT);
+    pf_buf_puts(c->arena, value);
+    end_text(c, out);
+}
+
+static void eval_sequence(rowctx *c, const pf_gen *gen, cell *out)
+{
+    begin_text(c, out, CK_NUMBER);
+    /* Wraps (in unsigned arithmetic, where overflow is defined) rather
+     * than overflow for a start or step near 2^63. */
+    put_int(c->arena,
+            (long long)(int64_t)((uint64_t)gen->start + (uint64_t)c->row * (uint64_t)gen->step));
+    end_text(c, out);
+}
+
+static void eval_uuid(rowctx *c, pf_rng *r, cell *out)
+{
+    begin_text(c, out, CK_TEXT);
+    put_uuid(c->arena, r);
+    end_text(c, out);
+}
+
+/* int and float. */
+static void eval_number(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    /* A uniform integer covers [min, max] inclusive: draw over
+     * [min, max + 1) and floor. */
+    bool int_uniform = gen->kind == PF_GEN_INT && gen->dist.kind == PF_DIST_UNIFORM;
+    double v = draw(r, &gen->dist, gen->min, int_uniform ? gen->max + 1 : gen->max);
+    if (int_uniform)
+        v = floor(v);
+    if (gen->has_min && v < gen->min)
+        v = gen->min;
+    if (gen->has_max && v > gen->max)
+        v = gen->max;
+    begin_text(c, out, CK_NUMBER);
+    if (gen->kind == PF_GEN_INT)
+        put_int(c->arena, (long long)llround(v));
+    else
+        pf_buf_printf(c->arena, "%.*f", gen->decimals, v);
+    end_text(c, out);
+}
+
+static void eval_bool(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    begin_text(c, out, CK_BOOL);
+    pf_buf_putc(c->arena, pf_rng_uniform(r) < gen->p ? 't' : 'f');
+    end_text(c, out);
+}
+
+static void eval_choice(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    double u = pf_rng_uniform(r);
+    size_t i = 0;
+    while (i + 1 < gen->n_values && u >= gen->cum_weights[i])
+        i++;
+    put_literal(c, gen->values[i], out);
+}
+
+/* timestamp and date. */
+static void eval_time(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    int64_t base = c->g->ds->reference_us;
+    if (gen->after_column >= 0) {
+        cell *a = eval_column(c, (size_t)gen->after_column);
+        if (a->null) {
+            out->null = true;
+            return;
+        }
+        base = a->ival;
+    }
+    double range = (double)(gen->to_us - gen->from_us);
+    double u = pf_rng_uniform(r);
+    double off;
+    if (gen->recent && range > 0) {
+        /* Truncated exponential measured back from `to`. */
+        double lambda = log(2.0) / gen->half_life_us;
+        double x = -log(1.0 - u * (1.0 - exp(-lambda * range))) / lambda;
+        off = (double)gen->to_us - x;
+    } else {
+        off = (double)gen->from_us + range * u;
+    }
+    int64_t us = base + (int64_t)off;
+    /* Offsets are bounded (10,000 years), but `after` chains add them
+     * up: saturate at +-2^62 so that the next link cannot overflow. */
+    if (us > TIME_MAX_US)
+        us = TIME_MAX_US;
+    else if (us < -TIME_MAX_US)
+        us = -TIME_MAX_US;
+    us -= us % US_PER_S; /* whole seconds: compact and exact in text */
+    if (gen->kind == PF_GEN_DATE)
+        us -= ((us % US_PER_DAY) + US_PER_DAY) % US_PER_DAY;
+    begin_text(c, out, CK_TIME);
+    out->ival = us;
+    put_time(c->arena, us, gen->kind == PF_GEN_DATE);
+    end_text(c, out);
+}
+
+static void eval_template(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    pf_buf dst = PF_BUF_INIT;
+    render_template(c, &gen->tpl, r, &dst);
+    finish_text(c, out, CK_TEXT, &dst);
+}
+
+static void eval_text(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    int n = gen->min_count + (int)pf_rng_below(r, (uint64_t)(gen->max_count - gen->min_count + 1));
+    pf_buf dst = PF_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            pf_buf_putc(&dst, ' ');
+        render_template(c, &gen->sentences[pf_rng_below(r, gen->n_sentences)], r, &dst);
+    }
+    finish_text(c, out, CK_TEXT, &dst);
+}
+
+static void eval_array(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    int n = gen->min_count + (int)pf_rng_below(r, (uint64_t)(gen->max_count - gen->min_count + 1));
+    /* Elements first (they use the arena), then the literal. */
+    size_t *offs = pf_calloc((size_t)n + 1, sizeof *offs);
+    size_t *lens = pf_calloc((size_t)n + 1, sizeof *lens);
+    int kept = 0;
+    for (int i = 0, attempt = 0; i < n && attempt < n * 4; attempt++) {
+        cell e;
+        eval_gen(c, gen->element, (uint64_t)attempt + 1, &e);
+        if (e.null)
+            continue;
+        bool dup = false;
+        for (int k = 0; gen->unique && k < kept; k++)
+            if (lens[k] == e.len &&
+                memcmp(c->arena->data + offs[k], c->arena->data + e.off, e.len) == 0)
+                dup = true;
+        if (dup)
+            continue;
+        offs[kept] = e.off;
+        lens[kept] = e.len;
+        kept++;
+        i++;
+    }
+    pf_buf lit = PF_BUF_INIT;
+    pf_buf_putc(&lit, '{');
+    for (int k = 0; k < kept; k++) {
+        if (k > 0)
+            pf_buf_putc(&lit, ',');
+        put_array_elem(&lit, c->arena->data + offs[k], lens[k]);
+    }
+    pf_buf_putc(&lit, '}');
+    begin_text(c, out, CK_ARRAY);
+    pf_buf_append(c->arena, lit.data, lit.len);
+    end_text(c, out);
+    pf_buf_dispose(&lit);
+    free(offs);
+    free(lens);
+}
+
+static void eval_json(rowctx *c, const pf_gen *gen, uint64_t salt, cell *out)
+{
+    pf_buf dst = PF_BUF_INIT;
+    render_json(c, gen->json, salt, &dst);
+    finish_text(c, out, CK_JSON, &dst);
+}
+
+/* The key a switch chooses its case by (the caller frees; NULL when the
+ * key is NULL). */
+static char *switch_key(rowctx *c, const pf_gen *gen, uint64_t salt)
+{
+    if (gen->on_child)
+        return pf_asprintf("%lld", (long long)c->child);
+    if (gen->on_segment) {
+        const pf_table *tab = &c->g->ds->tables[c->table];
+        const table_plan *tp = &c->g->plans[c->table];
+        size_t seg = 0;
+        while (seg + 1 < tab->n_segments && c->row >= tp->seg_start[seg + 1])
+            seg++;
+        return pf_strdup(tab->segments[seg].name);
+    }
+    cell k;
+    if (gen->on_column >= 0)
+        k = *eval_column(c, (size_t)gen->on_column);
+    else
+        eval_gen(c, gen->on_gen, salt, &k);
+    return k.null ? NULL : pf_strndup(cell_text(c, &k), k.len);
+}
+
+static void eval_switch(rowctx *c, const pf_gen *gen, uint64_t salt, cell *out)
+{
+    char *key = switch_key(c, gen, salt);
+    const pf_gen *pick = gen->default_gen;
+    for (size_t i = 0; key != NULL && i < gen->n_cases; i++)
+        if (strcmp(gen->case_keys[i], key) == 0)
+            pick = gen->case_gens[i];
+    free(key);
+    if (pick == NULL) {
+        out->null = true;
+        return;
+    }
+    eval_gen(c, pick, salt, out);
+}
+
+static void eval_ref(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    const table_plan *tp = &c->g->plans[gen->table];
+    int64_t start = 0, n = tp->rows;
+    if (gen->segment >= 0) {
+        start = tp->seg_start[gen->segment];
+        n = tp->seg_start[gen->segment + 1] - start;
+    }
+    int64_t row = pick_row(c, gen, r, start, n);
+    if (row < 0) {
+        out->null = true;
+        return;
+    }
+    eval_foreign(c, (size_t)gen->table, row, (size_t)gen->column, out);
+}
+
+static void eval_sibling(rowctx *c, const pf_gen *gen, pf_rng *r, cell *out)
+{
+    const table_plan *sp = &c->g->plans[gen->table];
+    int64_t idx = c->parent_row - sp->parent_first;
+    int64_t cnt = (idx >= 0 && idx < sp->n_parents) ? sp->offsets[idx + 1] - sp->offsets[idx] : 0;
+    if (cnt <= 0) {
+        out->null = true;
+        return;
+    }
+    int64_t row = sp->offsets[idx] + (int64_t)pf_rng_below(r, (uint64_t)cnt);
+    eval_foreign(c, (size_t)gen->table, row, (size_t)gen->column, out);
+}
+
+/* Evaluate a generator into out. The dispatch is a switch rather than a
+ * table (as in dataset.c) so that -Wswitch names a new kind left without
+ * an evaluator, and each evaluator takes only what it uses. */
 static void eval_gen(rowctx *c, const pf_gen *gen, uint64_t salt, cell *out)
 {
     memset(out, 0, sizeof *out);
@@ -411,230 +653,52 @@ static void eval_gen(rowctx *c, const pf_gen *gen, uint64_t salt, cell *out)
     }
     switch (gen->kind) {
     case PF_GEN_CONST:
-        if (gen->values[0] == NULL) {
-            out->null = true;
-            return;
-        }
-        begin_text(c, out, CK_TEXT);
-        pf_buf_puts(c->arena, gen->values[0]);
-        end_text(c, out);
+        put_literal(c, gen->values[0], out);
         return;
     case PF_GEN_SEQUENCE:
-        begin_text(c, out, CK_NUMBER);
-        /* Wraps (in unsigned arithmetic, where overflow is defined) rather
-         * than overflow for a start or step near 2^63. */
-        put_int(c->arena, (long long)(int64_t)((uint64_t)gen->start +
-                                               (uint64_t)c->row * (uint64_t)gen->step));
-        end_text(c, out);
+        eval_sequence(c, gen, out);
         return;
     case PF_GEN_UUID:
-        begin_text(c, out, CK_TEXT);
-        put_uuid(c->arena, &r);
-        end_text(c, out);
+        eval_uuid(c, &r, out);
         return;
     case PF_GEN_INT:
-    case PF_GEN_FLOAT: {
-        /* A uniform integer covers [min, max] inclusive: draw over
-         * [min, max + 1) and floor. */
-        bool int_uniform = gen->kind == PF_GEN_INT && gen->dist.kind == PF_DIST_UNIFORM;
-        double v = draw(&r, &gen->dist, gen->min, int_uniform ? gen->max + 1 : gen->max);
-        if (int_uniform)
-            v = floor(v);
-        if (gen->has_min && v < gen->min)
-            v = gen->min;
-        if (gen->has_max && v > gen->max)
-            v = gen->max;
-        begin_text(c, out, CK_NUMBER);
-        if (gen->kind == PF_GEN_INT)
-            put_int(c->arena, (long long)llround(v));
-        else
-            pf_buf_printf(c->arena, "%.*f", gen->decimals, v);
-        end_text(c, out);
+    case PF_GEN_FLOAT:
+        eval_number(c, gen, &r, out);
         return;
-    }
     case PF_GEN_BOOL:
-        begin_text(c, out, CK_BOOL);
-        pf_buf_putc(c->arena, pf_rng_uniform(&r) < gen->p ? 't' : 'f');
-        end_text(c, out);
+        eval_bool(c, gen, &r, out);
         return;
-    case PF_GEN_CHOICE: {
-        double u = pf_rng_uniform(&r);
-        size_t i = 0;
-        while (i + 1 < gen->n_values && u >= gen->cum_weights[i])
-            i++;
-        if (gen->values[i] == NULL) {
-            out->null = true;
-            return;
-        }
-        begin_text(c, out, CK_TEXT);
-        pf_buf_puts(c->arena, gen->values[i]);
-        end_text(c, out);
+    case PF_GEN_CHOICE:
+        eval_choice(c, gen, &r, out);
         return;
-    }
     case PF_GEN_TIMESTAMP:
-    case PF_GEN_DATE: {
-        int64_t base = c->g->ds->reference_us;
-        if (gen->after_column >= 0) {
-            cell *a = eval_column(c, (size_t)gen->after_column);
-            if (a->null) {
-                out->null = true;
-                return;
-            }
-            base = a->ival;
-        }
-        double range = (double)(gen->to_us - gen->from_us);
-        double u = pf_rng_uniform(&r);
-        double off;
-        if (gen->recent && range > 0) {
-            /* Truncated exponential measured back from `to`. */
-            double lambda = log(2.0) / gen->half_life_us;
-            double x = -log(1.0 - u * (1.0 - exp(-lambda * range))) / lambda;
-            off = (double)gen->to_us - x;
-        } else {
-            off = (double)gen->from_us + range * u;
-        }
-        int64_t us = base + (int64_t)off;
-        /* Offsets are bounded (10,000 years), but `after` chains add them
-         * up: saturate at +-2^62 so that the next link cannot overflow. */
-        if (us > TIME_MAX_US)
-            us = TIME_MAX_US;
-        else if (us < -TIME_MAX_US)
-            us = -TIME_MAX_US;
-        us -= us % US_PER_S; /* whole seconds: compact and exact in text */
-        if (gen->kind == PF_GEN_DATE)
-            us -= ((us % US_PER_DAY) + US_PER_DAY) % US_PER_DAY;
-        begin_text(c, out, CK_TIME);
-        out->ival = us;
-        put_time(c->arena, us, gen->kind == PF_GEN_DATE);
-        end_text(c, out);
+    case PF_GEN_DATE:
+        eval_time(c, gen, &r, out);
         return;
-    }
-    case PF_GEN_TEMPLATE: {
-        pf_buf dst = PF_BUF_INIT;
-        render_template(c, &gen->tpl, &r, &dst);
-        finish_text(c, out, CK_TEXT, &dst);
+    case PF_GEN_TEMPLATE:
+        eval_template(c, gen, &r, out);
         return;
-    }
-    case PF_GEN_TEXT: {
-        int n = gen->min_count +
-                (int)pf_rng_below(&r, (uint64_t)(gen->max_count - gen->min_count + 1));
-        pf_buf dst = PF_BUF_INIT;
-        for (int i = 0; i < n; i++) {
-            if (i > 0)
-                pf_buf_putc(&dst, ' ');
-            render_template(c, &gen->sentences[pf_rng_below(&r, gen->n_sentences)], &r, &dst);
-        }
-        finish_text(c, out, CK_TEXT, &dst);
+    case PF_GEN_TEXT:
+        eval_text(c, gen, &r, out);
         return;
-    }
-    case PF_GEN_ARRAY: {
-        int n = gen->min_count +
-                (int)pf_rng_below(&r, (uint64_t)(gen->max_count - gen->min_count + 1));
-        /* Elements first (they use the arena), then the literal. */
-        size_t *offs = pf_calloc((size_t)n + 1, sizeof *offs);
-        size_t *lens = pf_calloc((size_t)n + 1, sizeof *lens);
-        int kept = 0;
-        for (int i = 0, attempt = 0; i < n && attempt < n * 4; attempt++) {
-            cell e;
-            eval_gen(c, gen->element, (uint64_t)attempt + 1, &e);
-            if (e.null)
-                continue;
-            bool dup = false;
-            for (int k = 0; gen->unique && k < kept; k++)
-                if (lens[k] == e.len &&
-                    memcmp(c->arena->data + offs[k], c->arena->data + e.off, e.len) == 0)
-                    dup = true;
-            if (dup)
-                continue;
-            offs[kept] = e.off;
-            lens[kept] = e.len;
-            kept++;
-            i++;
-        }
-        pf_buf lit = PF_BUF_INIT;
-        pf_buf_putc(&lit, '{');
-        for (int k = 0; k < kept; k++) {
-            if (k > 0)
-                pf_buf_putc(&lit, ',');
-            put_array_elem(&lit, c->arena->data + offs[k], lens[k]);
-        }
-        pf_buf_putc(&lit, '}');
-        begin_text(c, out, CK_ARRAY);
-        pf_buf_append(c->arena, lit.data, lit.len);
-        end_text(c, out);
-        pf_buf_dispose(&lit);
-        free(offs);
-        free(lens);
+    case PF_GEN_ARRAY:
+        eval_array(c, gen, &r, out);
         return;
-    }
-    case PF_GEN_JSON: {
-        pf_buf dst = PF_BUF_INIT;
-        render_json(c, gen->json, salt, &dst);
-        finish_text(c, out, CK_JSON, &dst);
+    case PF_GEN_JSON:
+        eval_json(c, gen, salt, out);
         return;
-    }
-    case PF_GEN_SWITCH: {
-        char *key = NULL;
-        if (gen->on_child) {
-            key = pf_asprintf("%lld", (long long)c->child);
-        } else if (gen->on_segment) {
-            const pf_table *tab = &c->g->ds->tables[c->table];
-            const table_plan *tp = &c->g->plans[c->table];
-            size_t seg = 0;
-            while (seg + 1 < tab->n_segments && c->row >= tp->seg_start[seg + 1])
-                seg++;
-            key = pf_strdup(tab->segments[seg].name);
-        } else {
-            cell k;
-            if (gen->on_column >= 0)
-                k = *eval_column(c, (size_t)gen->on_column);
-            else
-                eval_gen(c, gen->on_gen, salt, &k);
-            if (!k.null)
-                key = pf_strndup(cell_text(c, &k), k.len);
-        }
-        const pf_gen *pick = gen->default_gen;
-        for (size_t i = 0; key != NULL && i < gen->n_cases; i++)
-            if (strcmp(gen->case_keys[i], key) == 0)
-                pick = gen->case_gens[i];
-        free(key);
-        if (pick == NULL) {
-            out->null = true;
-            return;
-        }
-        eval_gen(c, pick, salt, out);
+    case PF_GEN_SWITCH:
+        eval_switch(c, gen, salt, out);
         return;
-    }
     case PF_GEN_PARENT:
         eval_foreign(c, (size_t)gen->table, c->parent_row, (size_t)gen->column, out);
         return;
-    case PF_GEN_REF: {
-        const table_plan *tp = &c->g->plans[gen->table];
-        int64_t start = 0, n = tp->rows;
-        if (gen->segment >= 0) {
-            start = tp->seg_start[gen->segment];
-            n = tp->seg_start[gen->segment + 1] - start;
-        }
-        int64_t row = pick_row(c, gen, &r, start, n);
-        if (row < 0) {
-            out->null = true;
-            return;
-        }
-        eval_foreign(c, (size_t)gen->table, row, (size_t)gen->column, out);
+    case PF_GEN_REF:
+        eval_ref(c, gen, &r, out);
         return;
-    }
-    case PF_GEN_SIBLING: {
-        const table_plan *sp = &c->g->plans[gen->table];
-        int64_t idx = c->parent_row - sp->parent_first;
-        int64_t cnt = (idx >= 0 && idx < sp->n_parents) ? sp->offsets[idx + 1] - sp->offsets[idx] : 0;
-        if (cnt <= 0) {
-            out->null = true;
-            return;
-        }
-        int64_t row = sp->offsets[idx] + (int64_t)pf_rng_below(&r, (uint64_t)cnt);
-        eval_foreign(c, (size_t)gen->table, row, (size_t)gen->column, out);
+    case PF_GEN_SIBLING:
+        eval_sibling(c, gen, &r, out);
         return;
-    }
     }
 }
 

@@ -656,8 +656,6 @@ static int http_post_once(const pf_notifier *n, const char *body, char *detail, 
     return result;
 }
 
-/* Run argv with input on stdin, within timeout_ms. 0: exit status 0;
- * 1: failed (retry); the first output line goes into detail. */
 /* argv0 as an executable path: itself when it has a '/', else the first
  * match on $PATH; NULL if there is none. Caller frees. Done before fork:
  * execvp's search may allocate, which a forked child of a threaded process
@@ -706,8 +704,37 @@ static ssize_t write_no_sigpipe(int fd, const void *buf, size_t n)
     return w;
 }
 
-static int run_with_stdin(char *const argv[], const char *input, double timeout_ms, char *detail,
-                          size_t len)
+/* The child's side of run_with_stdin, after fork: stdin from in_fd, stdout
+ * and stderr to out_fd, then exe. Only async-signal-safe calls here (the
+ * monitor delivers from several threads; another may hold a lock malloc or
+ * stdio needs): dup2, close, the close_range system call, signal,
+ * sigprocmask, execve, write, _exit. Everything else was prepared before
+ * fork (exe resolved, max_fd found). */
+static _Noreturn void exec_child(const char *exe, char *const argv[], int in_fd, int out_fd,
+                                 long max_fd)
+{
+    dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+    /* No database or HTTP sockets for the hook. */
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+        for (long fd = 3; fd < max_fd; fd++)
+            close((int)fd);
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(exe, argv, environ);
+    static const char msg[] = "cannot run the notifier's command\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(127);
+}
+
+/* Start argv with pipes on its stdin (*to_child) and its stdout and stderr
+ * (*from_child). 0 when started; 1 with a message in detail when not. */
+static int start_child(char *const argv[], pid_t *pid, int *to_child, int *from_child,
+                       char *detail, size_t len)
 {
     char *exe = resolve_command(argv[0]);
     if (exe == NULL)
@@ -728,8 +755,8 @@ static int run_with_stdin(char *const argv[], const char *input, double timeout_
         free(exe);
         return snprintf(detail, len, "pipe: %s", strerror(errno)), 1;
     }
-    pid_t pid = fork();
-    if (pid < 0) {
+    *pid = fork();
+    if (*pid < 0) {
         close(in[0]);
         close(in[1]);
         close(out[0]);
@@ -737,43 +764,31 @@ static int run_with_stdin(char *const argv[], const char *input, double timeout_
         free(exe);
         return snprintf(detail, len, "fork: %s", strerror(errno)), 1;
     }
-    if (pid == 0) {
-        /* Only async-signal-safe calls here (the monitor delivers from
-         * several threads; another may hold a lock malloc or stdio needs):
-         * dup2, close, the close_range system call, signal, sigprocmask,
-         * execve, write, _exit. Everything else was prepared before fork. */
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        dup2(out[1], 2);
-        /* No database or HTTP sockets for the hook. */
-        if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
-            for (long fd = 3; fd < max_fd; fd++)
-                close((int)fd);
-        signal(SIGPIPE, SIG_DFL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execve(exe, argv, environ);
-        static const char msg[] = "cannot run the notifier's command\n";
-        ssize_t w = write(2, msg, sizeof msg - 1);
-        (void)w;
-        _exit(127);
-    }
+    if (*pid == 0)
+        exec_child(exe, argv, in[0], out[1], max_fd);
     free(exe);
     close(in[0]);
     close(out[1]);
-    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    *to_child = in[1];
+    *from_child = out[0];
+    return 0;
+}
+
+/* Write input to to_fd and read from_fd into output (its first ~400 bytes
+ * kept) until both are closed or timeout_ms since t0 has passed; closes
+ * both. True when the time ran out. */
+static bool feed_and_collect(int to_fd, int from_fd, const char *input, uint64_t t0,
+                             double timeout_ms, pf_buf *output)
+{
+    fcntl(to_fd, F_SETFL, O_NONBLOCK);
     size_t left = strlen(input);
     const char *p = input;
     if (left == 0) {
-        close(in[1]);
-        in[1] = -1;
+        close(to_fd);
+        to_fd = -1;
     }
-    pf_buf output = PF_BUF_INIT;
-    uint64_t t0 = pf_now_ns();
     bool timed_out = false;
-    int out_fd = out[0];
-    while (out_fd >= 0 || in[1] >= 0) {
+    while (from_fd >= 0 || to_fd >= 0) {
         double remain = timeout_ms - pf_elapsed_ms(t0);
         if (remain <= 0) {
             timed_out = true;
@@ -782,13 +797,13 @@ static int run_with_stdin(char *const argv[], const char *input, double timeout_
         struct pollfd fds[2];
         int nf = 0;
         int ii = -1, oi = -1;
-        if (in[1] >= 0) {
-            fds[nf].fd = in[1];
+        if (to_fd >= 0) {
+            fds[nf].fd = to_fd;
             fds[nf].events = POLLOUT;
             ii = nf++;
         }
-        if (out_fd >= 0) {
-            fds[nf].fd = out_fd;
+        if (from_fd >= 0) {
+            fds[nf].fd = from_fd;
             fds[nf].events = POLLIN;
             oi = nf++;
         }
@@ -798,72 +813,105 @@ static int run_with_stdin(char *const argv[], const char *input, double timeout_
         if (r <= 0)
             continue;
         if (ii >= 0 && fds[ii].revents) {
-            ssize_t w = write_no_sigpipe(in[1], p, left);
+            ssize_t w = write_no_sigpipe(to_fd, p, left);
             if (w > 0) {
                 p += w;
                 left -= (size_t)w;
             }
             if (left == 0 || (w < 0 && errno != EAGAIN && errno != EINTR)) {
-                close(in[1]);
-                in[1] = -1;
+                close(to_fd);
+                to_fd = -1;
             }
         }
         if (oi >= 0 && fds[oi].revents) {
             char chunk[512];
-            ssize_t rd = read(out_fd, chunk, sizeof chunk);
+            ssize_t rd = read(from_fd, chunk, sizeof chunk);
             if (rd > 0) {
-                if (output.len < 400)
-                    pf_buf_append(&output, chunk, (size_t)rd);
+                if (output->len < 400)
+                    pf_buf_append(output, chunk, (size_t)rd);
             } else if (rd == 0 || (errno != EAGAIN && errno != EINTR)) {
-                close(out_fd);
-                out_fd = -1;
+                close(from_fd);
+                from_fd = -1;
             }
         }
     }
-    if (in[1] >= 0)
-        close(in[1]);
-    if (out_fd >= 0)
-        close(out_fd);
-    int status = 0;
-    if (timed_out) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        snprintf(detail, len, "%s: no exit within %.0f ms (killed)", argv[0], timeout_ms);
-        pf_buf_dispose(&output);
-        return 1;
-    }
-    /* Output closed; the exit follows (give it the rest of the timeout). */
+    if (to_fd >= 0)
+        close(to_fd);
+    if (from_fd >= 0)
+        close(from_fd);
+    return timed_out;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+    int status;
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+}
+
+/* Wait for pid's exit until timeout_ms since t0; kill it when the exit does
+ * not come. False when killed. */
+static bool wait_exit(pid_t pid, uint64_t t0, double timeout_ms, int *status)
+{
     for (;;) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
+        pid_t w = waitpid(pid, status, WNOHANG);
         if (w == pid)
-            break;
+            return true;
         if (w < 0 && errno != EINTR)
-            break;
+            return true;
         if (pf_elapsed_ms(t0) > timeout_ms) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            snprintf(detail, len, "%s: no exit within %.0f ms (killed)", argv[0], timeout_ms);
-            pf_buf_dispose(&output);
-            return 1;
+            kill_and_reap(pid);
+            return false;
         }
         struct timespec ts = {0, 2000000};
         nanosleep(&ts, NULL);
     }
-    char first[200];
-    snprintf(first, sizeof first, "%s", pf_buf_str(&output));
-    first[strcspn(first, "\r\n")] = '\0';
-    pf_buf_dispose(&output);
+}
+
+/* The exit status as run_with_stdin's result and detail. */
+static int exit_detail(const char *argv0, int status, const pf_buf *output, char *detail,
+                       size_t len)
+{
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         snprintf(detail, len, "exit 0");
         return 0;
     }
+    char first[200];
+    snprintf(first, sizeof first, "%s", pf_buf_str(output));
+    first[strcspn(first, "\r\n")] = '\0';
     if (WIFEXITED(status))
-        snprintf(detail, len, "%s exited with %d%s%s", argv[0], WEXITSTATUS(status),
+        snprintf(detail, len, "%s exited with %d%s%s", argv0, WEXITSTATUS(status),
                  first[0] ? ": " : "", first);
     else
-        snprintf(detail, len, "%s killed by signal %d", argv[0],
+        snprintf(detail, len, "%s killed by signal %d", argv0,
                  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     return 1;
+}
+
+/* Run argv with input on stdin, within timeout_ms. 0: exit status 0;
+ * 1: failed (retry); the first output line goes into detail. */
+static int run_with_stdin(char *const argv[], const char *input, double timeout_ms, char *detail,
+                          size_t len)
+{
+    pid_t pid;
+    int to_child, from_child;
+    if (start_child(argv, &pid, &to_child, &from_child, detail, len) != 0)
+        return 1;
+    pf_buf output = PF_BUF_INIT;
+    uint64_t t0 = pf_now_ns();
+    int status = 0;
+    bool timed_out = feed_and_collect(to_child, from_child, input, t0, timeout_ms, &output);
+    if (timed_out)
+        kill_and_reap(pid);
+    /* Output closed; the exit follows (give it the rest of the timeout). */
+    if (timed_out || !wait_exit(pid, t0, timeout_ms, &status)) {
+        snprintf(detail, len, "%s: no exit within %.0f ms (killed)", argv[0], timeout_ms);
+        pf_buf_dispose(&output);
+        return 1;
+    }
+    int rc = exit_detail(argv[0], status, &output, detail, len);
+    pf_buf_dispose(&output);
+    return rc;
 }
 
 int pf_notify_send(pf_notifier *n, const pf_alert_event *events, size_t n_events,

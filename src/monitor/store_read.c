@@ -516,13 +516,11 @@ static void pick_queries(pf_store_metrics *m, const pf_alert_state *st, size_t n
     }
 }
 
-int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_error *err)
+/* The newest snapshot: when, its interval, whether it followed a gap, and
+ * the gaps of the 24 hours before it. */
+static int read_last_snapshot(pf_store *s, pf_store_metrics *m, pf_error *err)
 {
-    memset(m, 0, sizeof *m);
     pf_result *r = NULL;
-    pf_alert_state *st = NULL;
-    size_t n_st = 0;
-    pf_buf dbs = PF_BUF_INIT, qids = PF_BUF_INIT;
     const char *p1[1] = {s->sid};
     if (pf_db_query(s->db,
                     "SELECT extract(epoch FROM taken_at) * 1000000, interval_s, gap,"
@@ -530,7 +528,7 @@ int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_err
                     "  AND g.taken_at > n.taken_at - interval '24 hours')"
                     " FROM " S "snapshots n WHERE source_id = $1 ORDER BY taken_at DESC LIMIT 1",
                     1, p1, &r, err) < 0)
-        goto fail;
+        return -1;
     if (pf_result_nrows(r) == 1) {
         m->last_us = us_of(pf_result_get(r, 0, 0));
         m->last_interval_s = dbl(pf_result_get(r, 0, 1));
@@ -538,13 +536,15 @@ int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_err
         m->gaps_24h = (long)i64(pf_result_get(r, 0, 3));
     }
     pf_result_free(r);
-    r = NULL;
-    char last[48];
-    pf_store_format_time(m->last_us, last, sizeof last);
-    const char *p2[2] = {s->sid, last};
+    return 0;
+}
 
-    /* Per category: pg_stat_statements' cumulative counters as of the last
-     * snapshot, and the last interval. */
+/* Per category: pg_stat_statements' cumulative counters as of the last
+ * snapshot. */
+static int read_category_counters(pf_store *s, pf_store_metrics *m, pf_error *err)
+{
+    pf_result *r = NULL;
+    const char *p1[1] = {s->sid};
     if (pf_db_query(s->db,
                     "SELECT coalesce(st.category, 'default'), sum(c.calls), sum(c.exec_ms),"
                     " sum(c.rows), sum(c.shared_hit), sum(c.shared_read)"
@@ -552,7 +552,7 @@ int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_err
                     " USING (source_id, dbid, userid, queryid, toplevel)"
                     " WHERE c.source_id = $1 GROUP BY 1",
                     1, p1, &r, err) < 0)
-        goto fail;
+        return -1;
     for (int i = 0; i < pf_result_nrows(r); i++) {
         pf_store_metric *c = cat_metric(m, pf_result_get(r, i, 0));
         c->calls = i64(pf_result_get(r, i, 1));
@@ -562,7 +562,15 @@ int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_err
         c->shared_read = i64(pf_result_get(r, i, 5));
     }
     pf_result_free(r);
-    r = NULL;
+    return 0;
+}
+
+/* Per category: the interval of the snapshot taken at `last`. */
+static int read_category_interval(pf_store *s, const char *last, pf_store_metrics *m,
+                                  pf_error *err)
+{
+    pf_result *r = NULL;
+    const char *p2[2] = {s->sid, last};
     if (pf_db_query(s->db,
                     "WITH q AS (SELECT category, dbid, queryid, sum(calls) AS calls,"
                     "  sum(exec_ms) AS e FROM " S "deltas WHERE source_id = $1 AND taken_at = $2"
@@ -570,7 +578,7 @@ int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_err
                     " SELECT category, sum(calls), sum(e), max(e / nullif(calls, 0)) FROM q"
                     " GROUP BY 1",
                     2, p2, &r, err) < 0)
-        goto fail;
+        return -1;
     for (int i = 0; i < pf_result_nrows(r); i++) {
         pf_store_metric *c = cat_metric(m, pf_result_get(r, i, 0));
         c->last_calls = i64(pf_result_get(r, i, 1));
@@ -579,7 +587,113 @@ int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_err
         c->last_max_mean_ms = dbl(pf_result_get(r, i, 3));
     }
     pf_result_free(r);
-    r = NULL;
+    return 0;
+}
+
+/* Choose the top_n queries (pick_queries) by execution time over the hour
+ * up to `last`. */
+static int read_top_queries(pf_store *s, const char *last, const pf_alert_state *st,
+                            size_t n_st, size_t top_n, pf_store_metrics *m, pf_error *err)
+{
+    pf_result *r = NULL;
+    const char *p2[2] = {s->sid, last};
+    if (pf_db_query(s->db,
+                    "SELECT dbid, queryid, sum(exec_ms) FROM " S "deltas WHERE source_id = $1"
+                    " AND taken_at > $2::timestamptz - interval '1 hour' AND taken_at <= $2"
+                    " GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT " "1000",
+                    2, p2, &r, err) < 0)
+        return -1;
+    pick_queries(m, st, n_st, r, top_n);
+    pf_result_free(r);
+    return 0;
+}
+
+/* Copy row i of the per-query numbers (read_query_numbers' columns) into q. */
+static void fill_query(pf_store_metric *q, const pf_result *r, int i, const pf_alert_state *st,
+                       size_t n_st)
+{
+    if (q->category == NULL)
+        q->category = dup_or_null(pf_result_get(r, i, 2));
+    if (q->dbname == NULL)
+        q->dbname = dup_or_null(pf_result_get(r, i, 3));
+    q->query = dup_or_null(pf_result_get(r, i, 4));
+    q->calls = i64(pf_result_get(r, i, 5));
+    q->exec_ms = dbl(pf_result_get(r, i, 6));
+    q->rows = i64(pf_result_get(r, i, 7));
+    q->shared_hit = i64(pf_result_get(r, i, 8));
+    q->shared_read = i64(pf_result_get(r, i, 9));
+    q->last_calls = i64(pf_result_get(r, i, 10));
+    q->last_mean_ms =
+        q->last_calls > 0 ? dbl(pf_result_get(r, i, 11)) / (double)q->last_calls : 0;
+    q->level = level_of_query(st, n_st, q->dbid, q->queryid);
+    if (q->category == NULL)
+        q->category = pf_strdup("default");
+}
+
+/* The chosen queries' text, cumulative counters and last interval. */
+static int read_query_numbers(pf_store *s, const char *last, const pf_alert_state *st,
+                              size_t n_st, pf_store_metrics *m, pf_error *err)
+{
+    pf_result *r = NULL;
+    pf_buf dbs = PF_BUF_INIT, qids = PF_BUF_INIT;
+    for (size_t i = 0; i < m->n_queries; i++) {
+        pf_buf_printf(&dbs, "%s%" PRIu32, i ? "," : "{", m->queries[i].dbid);
+        pf_buf_printf(&qids, "%s%" PRId64, i ? "," : "{", m->queries[i].queryid);
+    }
+    pf_buf_putc(&dbs, '}');
+    pf_buf_putc(&qids, '}');
+    const char *p4[4] = {s->sid, last, dbs.data, qids.data};
+    int rc = pf_db_query(s->db,
+                         "WITH want AS (SELECT * FROM unnest($3::oid[], $4::bigint[])"
+                         "  AS w(dbid, queryid)),"
+                         " cum AS (SELECT c.dbid, c.queryid, max(st.category) AS category,"
+                         "  max(st.dbname) AS dbname,"
+                         "  (array_agg(st.query ORDER BY c.toplevel DESC, c.userid))[1] AS query,"
+                         "  sum(c.calls) AS calls, sum(c.exec_ms) AS exec_ms, sum(c.rows) AS rows,"
+                         "  sum(c.shared_hit) AS hit, sum(c.shared_read) AS rd"
+                         "  FROM " S "counters c JOIN want USING (dbid, queryid)"
+                         "  LEFT JOIN " S "statements st"
+                         "  USING (source_id, dbid, userid, queryid, toplevel)"
+                         "  WHERE c.source_id = $1 GROUP BY 1, 2),"
+                         " last AS (SELECT d.dbid, d.queryid, sum(d.calls) AS calls,"
+                         "  sum(d.exec_ms) AS exec_ms FROM " S "deltas d JOIN want"
+                         "  USING (dbid, queryid) WHERE d.source_id = $1 AND d.taken_at = $2"
+                         "  GROUP BY 1, 2)"
+                         " SELECT w.dbid, w.queryid, cum.category, cum.dbname, cum.query,"
+                         "  cum.calls, cum.exec_ms, cum.rows, cum.hit, cum.rd, last.calls,"
+                         "  last.exec_ms"
+                         " FROM want w LEFT JOIN cum USING (dbid, queryid)"
+                         " LEFT JOIN last USING (dbid, queryid)",
+                         4, p4, &r, err);
+    pf_buf_dispose(&dbs);
+    pf_buf_dispose(&qids);
+    if (rc < 0)
+        return -1;
+    for (int i = 0; i < pf_result_nrows(r); i++) {
+        uint32_t dbid = (uint32_t)strtoul(pf_result_get(r, i, 0), NULL, 10);
+        int64_t qid = i64(pf_result_get(r, i, 1));
+        for (size_t k = 0; k < m->n_queries; k++)
+            if (m->queries[k].dbid == dbid && m->queries[k].queryid == qid)
+                fill_query(&m->queries[k], r, i, st, n_st);
+    }
+    pf_result_free(r);
+    for (size_t k = 0; k < m->n_queries; k++)
+        if (m->queries[k].category == NULL)
+            m->queries[k].category = pf_strdup("default");
+    return 0;
+}
+
+int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_error *err)
+{
+    memset(m, 0, sizeof *m);
+    pf_alert_state *st = NULL;
+    size_t n_st = 0;
+    if (read_last_snapshot(s, m, err) < 0)
+        goto fail;
+    char last[48];
+    pf_store_format_time(m->last_us, last, sizeof last);
+    if (read_category_counters(s, m, err) < 0 || read_category_interval(s, last, m, err) < 0)
+        goto fail;
     if (pf_store_load_alerts(s, &st, &n_st, err) < 0)
         goto fail;
     m->alerts_active = (long)n_st;
@@ -590,88 +704,13 @@ int pf_store_metrics_read(pf_store *s, size_t top_n, pf_store_metrics *m, pf_err
     }
     if (m->n_cats > 1)
         qsort(m->cats, m->n_cats, sizeof *m->cats, metric_cmp);
-
-    /* The top_n queries. */
-    if (pf_db_query(s->db,
-                    "SELECT dbid, queryid, sum(exec_ms) FROM " S "deltas WHERE source_id = $1"
-                    " AND taken_at > $2::timestamptz - interval '1 hour' AND taken_at <= $2"
-                    " GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT " "1000",
-                    2, p2, &r, err) < 0)
+    if (read_top_queries(s, last, st, n_st, top_n, m, err) < 0)
         goto fail;
-    pick_queries(m, st, n_st, r, top_n);
-    pf_result_free(r);
-    r = NULL;
-    if (m->n_queries > 0) {
-        for (size_t i = 0; i < m->n_queries; i++) {
-            pf_buf_printf(&dbs, "%s%" PRIu32, i ? "," : "{", m->queries[i].dbid);
-            pf_buf_printf(&qids, "%s%" PRId64, i ? "," : "{", m->queries[i].queryid);
-        }
-        pf_buf_putc(&dbs, '}');
-        pf_buf_putc(&qids, '}');
-        const char *p4[4] = {s->sid, last, dbs.data, qids.data};
-        if (pf_db_query(s->db,
-                        "WITH want AS (SELECT * FROM unnest($3::oid[], $4::bigint[])"
-                        "  AS w(dbid, queryid)),"
-                        " cum AS (SELECT c.dbid, c.queryid, max(st.category) AS category,"
-                        "  max(st.dbname) AS dbname,"
-                        "  (array_agg(st.query ORDER BY c.toplevel DESC, c.userid))[1] AS query,"
-                        "  sum(c.calls) AS calls, sum(c.exec_ms) AS exec_ms, sum(c.rows) AS rows,"
-                        "  sum(c.shared_hit) AS hit, sum(c.shared_read) AS rd"
-                        "  FROM " S "counters c JOIN want USING (dbid, queryid)"
-                        "  LEFT JOIN " S "statements st"
-                        "  USING (source_id, dbid, userid, queryid, toplevel)"
-                        "  WHERE c.source_id = $1 GROUP BY 1, 2),"
-                        " last AS (SELECT d.dbid, d.queryid, sum(d.calls) AS calls,"
-                        "  sum(d.exec_ms) AS exec_ms FROM " S "deltas d JOIN want"
-                        "  USING (dbid, queryid) WHERE d.source_id = $1 AND d.taken_at = $2"
-                        "  GROUP BY 1, 2)"
-                        " SELECT w.dbid, w.queryid, cum.category, cum.dbname, cum.query,"
-                        "  cum.calls, cum.exec_ms, cum.rows, cum.hit, cum.rd, last.calls,"
-                        "  last.exec_ms"
-                        " FROM want w LEFT JOIN cum USING (dbid, queryid)"
-                        " LEFT JOIN last USING (dbid, queryid)",
-                        4, p4, &r, err) < 0)
-            goto fail;
-        for (int i = 0; i < pf_result_nrows(r); i++) {
-            uint32_t dbid = (uint32_t)strtoul(pf_result_get(r, i, 0), NULL, 10);
-            int64_t qid = i64(pf_result_get(r, i, 1));
-            for (size_t k = 0; k < m->n_queries; k++) {
-                pf_store_metric *q = &m->queries[k];
-                if (q->dbid != dbid || q->queryid != qid)
-                    continue;
-                if (q->category == NULL)
-                    q->category = dup_or_null(pf_result_get(r, i, 2));
-                if (q->dbname == NULL)
-                    q->dbname = dup_or_null(pf_result_get(r, i, 3));
-                q->query = dup_or_null(pf_result_get(r, i, 4));
-                q->calls = i64(pf_result_get(r, i, 5));
-                q->exec_ms = dbl(pf_result_get(r, i, 6));
-                q->rows = i64(pf_result_get(r, i, 7));
-                q->shared_hit = i64(pf_result_get(r, i, 8));
-                q->shared_read = i64(pf_result_get(r, i, 9));
-                q->last_calls = i64(pf_result_get(r, i, 10));
-                q->last_mean_ms = q->last_calls > 0
-                                      ? dbl(pf_result_get(r, i, 11)) / (double)q->last_calls
-                                      : 0;
-                q->level = level_of_query(st, n_st, dbid, qid);
-                if (q->category == NULL)
-                    q->category = pf_strdup("default");
-            }
-        }
-        pf_result_free(r);
-        r = NULL;
-        for (size_t k = 0; k < m->n_queries; k++)
-            if (m->queries[k].category == NULL)
-                m->queries[k].category = pf_strdup("default");
-    }
-    pf_buf_dispose(&dbs);
-    pf_buf_dispose(&qids);
+    if (m->n_queries > 0 && read_query_numbers(s, last, st, n_st, m, err) < 0)
+        goto fail;
     pf_alert_states_free(st, n_st);
     return 0;
 fail:
-    pf_result_free(r);
-    pf_buf_dispose(&dbs);
-    pf_buf_dispose(&qids);
     pf_alert_states_free(st, n_st);
     pf_store_metrics_dispose(m);
     return -1;

@@ -211,187 +211,205 @@ static cat_row *category_rows(const pf_metrics_input *in, size_t *n)
     return rows;
 }
 
-char *pf_metrics_render(const pf_metrics_input *in)
+/* perfgate's own state: version, store health, this process's counters,
+ * the newest snapshot. */
+static void render_process(pf_buf *b, const pf_metrics_input *in)
 {
-    pf_buf b = PF_BUF_INIT;
     const pf_metrics_health *h = in->health;
     const pf_store_metrics *st = in->store;
 
-    family(&b, "perfgate_build_info", "gauge",
+    family(b, "perfgate_build_info", "gauge",
            "perfgate's version and the monitored source's name (always 1).");
-    pf_buf_puts(&b, "perfgate_build_info{version=\"");
-    pf_metrics_label_value(&b, h && h->version ? h->version : "");
-    pf_buf_puts(&b, "\",source=\"");
-    pf_metrics_label_value(&b, h && h->source ? h->source : "");
-    pf_buf_puts(&b, "\"} 1\n");
-    family(&b, "perfgate_store_up", "gauge",
+    pf_buf_puts(b, "perfgate_build_info{version=\"");
+    pf_metrics_label_value(b, h && h->version ? h->version : "");
+    pf_buf_puts(b, "\",source=\"");
+    pf_metrics_label_value(b, h && h->source ? h->source : "");
+    pf_buf_puts(b, "\"} 1\n");
+    family(b, "perfgate_store_up", "gauge",
            "1 when the history store answered this scrape, 0 when it could not be read.");
-    sample(&b, "perfgate_store_up", st != NULL ? 1 : 0);
+    sample(b, "perfgate_store_up", st != NULL ? 1 : 0);
     if (h != NULL) {
-        family(&b, "perfgate_process_start_time_seconds", "gauge",
+        family(b, "perfgate_process_start_time_seconds", "gauge",
                "When the monitor process started (seconds since the epoch).");
-        sample(&b, "perfgate_process_start_time_seconds", h->started_s);
-        family(&b, "perfgate_snapshots_total", "counter",
+        sample(b, "perfgate_process_start_time_seconds", h->started_s);
+        family(b, "perfgate_snapshots_total", "counter",
                "pg_stat_statements snapshots taken by this process.");
-        sample(&b, "perfgate_snapshots_total", (double)h->snapshots);
-        family(&b, "perfgate_snapshots_stored_total", "counter",
+        sample(b, "perfgate_snapshots_total", (double)h->snapshots);
+        family(b, "perfgate_snapshots_stored_total", "counter",
                "Snapshots acknowledged by the history store.");
-        sample(&b, "perfgate_snapshots_stored_total", (double)h->stored);
-        family(&b, "perfgate_errors_total", "counter",
+        sample(b, "perfgate_snapshots_stored_total", (double)h->stored);
+        family(b, "perfgate_errors_total", "counter",
                "Problems the monitor logged: lost connections, failed snapshots or store "
                "writes, failed alert deliveries, dropped snapshots.");
-        sample(&b, "perfgate_errors_total", (double)h->errors);
-        family(&b, "perfgate_alert_events_total", "counter",
+        sample(b, "perfgate_errors_total", (double)h->errors);
+        family(b, "perfgate_alert_events_total", "counter",
                "Alert transitions (firing, repeat, resolved) of this process.");
-        sample(&b, "perfgate_alert_events_total", (double)h->alert_events);
-        family(&b, "perfgate_pending_snapshots", "gauge",
+        sample(b, "perfgate_alert_events_total", (double)h->alert_events);
+        family(b, "perfgate_pending_snapshots", "gauge",
                "Snapshots waiting in memory for the history store.");
-        sample(&b, "perfgate_pending_snapshots", (double)h->pending);
+        sample(b, "perfgate_pending_snapshots", (double)h->pending);
     }
     /* The newest snapshot: this process's, else the store's. */
     double last = h && h->last_snapshot_s > 0 ? h->last_snapshot_s : 0;
     if (last == 0 && st != NULL && st->last_us > 0)
         last = (double)st->last_us / 1e6;
     if (last > 0) {
-        family(&b, "perfgate_last_snapshot_timestamp_seconds", "gauge",
+        family(b, "perfgate_last_snapshot_timestamp_seconds", "gauge",
                "When the newest snapshot was taken (seconds since the epoch).");
-        sample(&b, "perfgate_last_snapshot_timestamp_seconds", last);
+        sample(b, "perfgate_last_snapshot_timestamp_seconds", last);
         if (h != NULL && h->now_s > 0) {
-            family(&b, "perfgate_last_snapshot_age_seconds", "gauge",
+            family(b, "perfgate_last_snapshot_age_seconds", "gauge",
                    "Seconds since the newest snapshot: grows when the monitor is stuck.");
-            sample(&b, "perfgate_last_snapshot_age_seconds", fmax(0, h->now_s - last));
+            sample(b, "perfgate_last_snapshot_age_seconds", fmax(0, h->now_s - last));
         }
     }
-    family(&b, "perfgate_metrics_top_queries", "gauge",
+    family(b, "perfgate_metrics_top_queries", "gauge",
            "How many queries get per-query series (the top N; bounds label cardinality).");
-    sample(&b, "perfgate_metrics_top_queries", (double)in->top_n);
+    sample(b, "perfgate_metrics_top_queries", (double)in->top_n);
     if (st != NULL) {
-        family(&b, "perfgate_snapshot_gaps_24h", "gauge",
+        family(b, "perfgate_snapshot_gaps_24h", "gauge",
                "Snapshots stored with a gap (an outage, a restart) over the last 24 hours.");
-        sample(&b, "perfgate_snapshot_gaps_24h", (double)st->gaps_24h);
-        family(&b, "perfgate_alerts_active", "gauge", "Alerts currently active.");
-        sample(&b, "perfgate_alerts_active", (double)st->alerts_active);
+        sample(b, "perfgate_snapshot_gaps_24h", (double)st->gaps_24h);
+        family(b, "perfgate_alerts_active", "gauge", "Alerts currently active.");
+        sample(b, "perfgate_alerts_active", (double)st->alerts_active);
     }
+}
 
+typedef struct family_info {
+    const char *name, *type, *help;
+} family_info;
+
+/* The per-category families read from the store, in the order of
+ * category_value's cases. */
+static const family_info k_cat_families[] = {
+    {"perfgate_category_alert_level", "gauge",
+     "Highest active alert level of the category: 0 ok, 1 warning, 2 critical, 3 "
+     "emergency."},
+    {"perfgate_category_interval_calls", "gauge", "Calls in the newest interval."},
+    {"perfgate_category_interval_mean_seconds", "gauge",
+     "Mean execution time over the newest interval (all the category's queries)."},
+    {"perfgate_category_interval_max_query_mean_seconds", "gauge",
+     "The slowest query's mean execution time in the newest interval (what threshold "
+     "alerts judge)."},
+    {"perfgate_category_calls_total", "counter",
+     "Calls (pg_stat_statements' counters; reset with them)."},
+    {"perfgate_category_exec_seconds_total", "counter", "Execution time."},
+    {"perfgate_category_rows_total", "counter", "Rows returned or affected."},
+    {"perfgate_category_shared_blocks_hit_total", "counter", "Shared buffer hits (8 kB blocks)."},
+    {"perfgate_category_shared_blocks_read_total", "counter",
+     "Shared blocks read (8 kB blocks)."},
+};
+
+/* Value of k_cat_families[f] for a category's numbers (NULL: all zero). */
+static double category_value(size_t f, const pf_store_metric *m)
+{
+    pf_store_metric zero;
+    memset(&zero, 0, sizeof zero);
+    if (m == NULL)
+        m = &zero;
+    switch (f) {
+    case 0:
+        return m->level;
+    case 1:
+        return (double)m->last_calls;
+    case 2:
+        return m->last_mean_ms / 1000;
+    case 3:
+        return m->last_max_mean_ms / 1000;
+    case 4:
+        return (double)m->calls;
+    case 5:
+        return m->exec_ms / 1000;
+    case 6:
+        return (double)m->rows;
+    case 7:
+        return (double)m->shared_hit;
+    default:
+        return (double)m->shared_read;
+    }
+}
+
+/* Per-category families: the configured thresholds, then the store's
+ * numbers when the store answered. */
+static void render_categories(pf_buf *b, const pf_metrics_input *in)
+{
     size_t n_rows = 0;
     cat_row *rows = category_rows(in, &n_rows);
-    family(&b, "perfgate_category_threshold_seconds", "gauge",
+    family(b, "perfgate_category_threshold_seconds", "gauge",
            "The category's threshold; alert levels are warning > 50 %, critical > 100 %, "
            "emergency > 200 % of it.");
     for (size_t i = 0; i < n_rows; i++)
         if (rows[i].threshold_ms > 0)
-            cat_sample(&b, "perfgate_category_threshold_seconds", rows[i].name,
+            cat_sample(b, "perfgate_category_threshold_seconds", rows[i].name,
                        rows[i].threshold_ms / 1000);
-    if (st != NULL) {
-        static const struct {
-            const char *name, *type, *help;
-        } fams[] = {
-            {"perfgate_category_alert_level", "gauge",
-             "Highest active alert level of the category: 0 ok, 1 warning, 2 critical, 3 "
-             "emergency."},
-            {"perfgate_category_interval_calls", "gauge", "Calls in the newest interval."},
-            {"perfgate_category_interval_mean_seconds", "gauge",
-             "Mean execution time over the newest interval (all the category's queries)."},
-            {"perfgate_category_interval_max_query_mean_seconds", "gauge",
-             "The slowest query's mean execution time in the newest interval (what threshold "
-             "alerts judge)."},
-            {"perfgate_category_calls_total", "counter",
-             "Calls (pg_stat_statements' counters; reset with them)."},
-            {"perfgate_category_exec_seconds_total", "counter", "Execution time."},
-            {"perfgate_category_rows_total", "counter", "Rows returned or affected."},
-            {"perfgate_category_shared_blocks_hit_total", "counter",
-             "Shared buffer hits (8 kB blocks)."},
-            {"perfgate_category_shared_blocks_read_total", "counter",
-             "Shared blocks read (8 kB blocks)."},
-        };
-        for (size_t f = 0; f < sizeof fams / sizeof fams[0]; f++) {
-            family(&b, fams[f].name, fams[f].type, fams[f].help);
-            for (size_t i = 0; i < n_rows; i++) {
-                const pf_store_metric *m = rows[i].m;
-                pf_store_metric zero;
-                memset(&zero, 0, sizeof zero);
-                if (m == NULL)
-                    m = &zero;
-                double v = 0;
-                switch (f) {
-                case 0:
-                    v = m->level;
-                    break;
-                case 1:
-                    v = (double)m->last_calls;
-                    break;
-                case 2:
-                    v = m->last_mean_ms / 1000;
-                    break;
-                case 3:
-                    v = m->last_max_mean_ms / 1000;
-                    break;
-                case 4:
-                    v = (double)m->calls;
-                    break;
-                case 5:
-                    v = m->exec_ms / 1000;
-                    break;
-                case 6:
-                    v = (double)m->rows;
-                    break;
-                case 7:
-                    v = (double)m->shared_hit;
-                    break;
-                default:
-                    v = (double)m->shared_read;
-                    break;
-                }
-                cat_sample(&b, fams[f].name, rows[i].name, v);
-            }
-        }
+    size_t n_families = in->store != NULL ? sizeof k_cat_families / sizeof k_cat_families[0] : 0;
+    for (size_t f = 0; f < n_families; f++) {
+        family(b, k_cat_families[f].name, k_cat_families[f].type, k_cat_families[f].help);
+        for (size_t i = 0; i < n_rows; i++)
+            cat_sample(b, k_cat_families[f].name, rows[i].name, category_value(f, rows[i].m));
     }
     free(rows);
+}
 
-    if (st != NULL && st->n_queries > 0) {
-        size_t n = st->n_queries < in->top_n ? st->n_queries : in->top_n;
-        family(&b, "perfgate_query_info", "gauge",
-               "A top-N query's text (first 80 characters; always 1).");
-        for (size_t i = 0; i < n; i++) {
-            const pf_store_metric *q = &st->queries[i];
-            pf_buf_puts(&b, "perfgate_query_info");
-            query_labels(&b, q);
-            pf_buf_puts(&b, ",query=\"");
-            label_text(&b, q->query, QUERY_LABEL_MAX, true);
-            pf_buf_puts(&b, "\"} 1\n");
-        }
-        static const struct {
-            const char *name, *type, *help;
-        } fams[] = {
-            {"perfgate_query_alert_level", "gauge",
-             "Highest active alert level of the query: 0 ok, 1 warning, 2 critical, 3 emergency."},
-            {"perfgate_query_interval_calls", "gauge", "Calls in the newest interval."},
-            {"perfgate_query_interval_mean_seconds", "gauge",
-             "Mean execution time in the newest interval (0 without calls)."},
-            {"perfgate_query_calls_total", "counter",
-             "Calls (pg_stat_statements' counters, roles and nesting levels summed)."},
-            {"perfgate_query_exec_seconds_total", "counter", "Execution time."},
-            {"perfgate_query_rows_total", "counter", "Rows returned or affected."},
-            {"perfgate_query_shared_blocks_hit_total", "counter",
-             "Shared buffer hits (8 kB blocks)."},
-            {"perfgate_query_shared_blocks_read_total", "counter",
-             "Shared blocks read (8 kB blocks)."},
-        };
-        for (size_t f = 0; f < sizeof fams / sizeof fams[0]; f++) {
-            family(&b, fams[f].name, fams[f].type, fams[f].help);
-            for (size_t i = 0; i < n; i++) {
-                const pf_store_metric *q = &st->queries[i];
-                double v = f == 0   ? q->level
-                           : f == 1 ? (double)q->last_calls
-                           : f == 2 ? q->last_mean_ms / 1000
-                           : f == 3 ? (double)q->calls
-                           : f == 4 ? q->exec_ms / 1000
-                           : f == 5 ? (double)q->rows
-                           : f == 6 ? (double)q->shared_hit
-                                    : (double)q->shared_read;
-                query_sample(&b, fams[f].name, q, v);
-            }
-        }
+/* The per-query families, in the order of query_value's cases. */
+static const family_info k_query_families[] = {
+    {"perfgate_query_alert_level", "gauge",
+     "Highest active alert level of the query: 0 ok, 1 warning, 2 critical, 3 emergency."},
+    {"perfgate_query_interval_calls", "gauge", "Calls in the newest interval."},
+    {"perfgate_query_interval_mean_seconds", "gauge",
+     "Mean execution time in the newest interval (0 without calls)."},
+    {"perfgate_query_calls_total", "counter",
+     "Calls (pg_stat_statements' counters, roles and nesting levels summed)."},
+    {"perfgate_query_exec_seconds_total", "counter", "Execution time."},
+    {"perfgate_query_rows_total", "counter", "Rows returned or affected."},
+    {"perfgate_query_shared_blocks_hit_total", "counter", "Shared buffer hits (8 kB blocks)."},
+    {"perfgate_query_shared_blocks_read_total", "counter", "Shared blocks read (8 kB blocks)."},
+};
+
+/* Value of k_query_families[f] for a query. */
+static double query_value(size_t f, const pf_store_metric *q)
+{
+    return f == 0   ? q->level
+           : f == 1 ? (double)q->last_calls
+           : f == 2 ? q->last_mean_ms / 1000
+           : f == 3 ? (double)q->calls
+           : f == 4 ? q->exec_ms / 1000
+           : f == 5 ? (double)q->rows
+           : f == 6 ? (double)q->shared_hit
+                    : (double)q->shared_read;
+}
+
+/* Per-query families of the store's top-N queries: their text, then
+ * their numbers. */
+static void render_queries(pf_buf *b, const pf_metrics_input *in)
+{
+    const pf_store_metrics *st = in->store;
+    if (st == NULL || st->n_queries == 0)
+        return;
+    size_t n = st->n_queries < in->top_n ? st->n_queries : in->top_n;
+    family(b, "perfgate_query_info", "gauge",
+           "A top-N query's text (first 80 characters; always 1).");
+    for (size_t i = 0; i < n; i++) {
+        const pf_store_metric *q = &st->queries[i];
+        pf_buf_puts(b, "perfgate_query_info");
+        query_labels(b, q);
+        pf_buf_puts(b, ",query=\"");
+        label_text(b, q->query, QUERY_LABEL_MAX, true);
+        pf_buf_puts(b, "\"} 1\n");
     }
+    for (size_t f = 0; f < sizeof k_query_families / sizeof k_query_families[0]; f++) {
+        family(b, k_query_families[f].name, k_query_families[f].type, k_query_families[f].help);
+        for (size_t i = 0; i < n; i++)
+            query_sample(b, k_query_families[f].name, &st->queries[i],
+                         query_value(f, &st->queries[i]));
+    }
+}
+
+char *pf_metrics_render(const pf_metrics_input *in)
+{
+    pf_buf b = PF_BUF_INIT;
+    render_process(&b, in);
+    render_categories(&b, in);
+    render_queries(&b, in);
     return pf_buf_steal(&b);
 }

@@ -251,8 +251,9 @@ const char *pf_cli_thousands(int64_t v, char *buf, size_t len);
 /* Progress lines on a terminal (cli_progress.c): install these as the
  * engine's progress callbacks only when pf_cli_tty(); each redraws one
  * stderr line ("seeding 3/7 tables, 41,000/91,000 rows", "RLS isolation
- * 12/40 tables"). pf_cli_progress_clear erases it: call it before printing
- * anything else to stderr while one may show, and at the end. */
+ * 12/40 tables", "RLS overhead 2/5 pairs"). pf_cli_progress_clear erases
+ * it: call it before printing anything else to stderr while one may show,
+ * and at the end. */
 struct pf_prepare_progress;
 void pf_cli_progress_seed(void *arg, const struct pf_prepare_progress *p);
 void pf_cli_progress_rls(void *arg, const char *phase, size_t done, size_t total);

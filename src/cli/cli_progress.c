@@ -3,6 +3,7 @@
  * else is printed. Commands install these callbacks only on a terminal, so
  * CI logs stay clean. */
 #include <stdio.h>
+#include <string.h>
 
 #include "prepare.h"
 #include "timeutil.h"
@@ -56,6 +57,7 @@ void pf_cli_progress_rls(void *arg, const char *phase, size_t done, size_t total
     if (!due(done >= total))
         return;
     char line[160];
-    snprintf(line, sizeof line, "RLS %s %zu/%zu tables", phase, done, total);
+    snprintf(line, sizeof line, "RLS %s %zu/%zu %s", phase, done, total,
+             strcmp(phase, "overhead") == 0 ? "pairs" : "tables");
     draw(line);
 }

@@ -90,8 +90,9 @@ typedef struct pf_rls_opts {
     const char *const *severity_overrides;
     /* Progress: one line per finished check family (may be NULL). */
     void (*on_phase)(void *arg, const char *phase, double ms);
-    /* Progress within a family (may be NULL): "isolation", done of total
-     * tables under check, called after each table (arg as on_phase). */
+    /* Progress within a family (may be NULL; arg as on_phase): "isolation"
+     * after each table under check (done of total tables), "overhead" after
+     * each pair (done of total pairs). */
     void (*on_progress)(void *arg, const char *phase, size_t done, size_t total);
     void *arg;
     /* Instructions of the overhead pairs, counted beforehand by the caller

@@ -80,19 +80,19 @@ static void junit_status(const pf_rls_outcome *c, pf_junit_case *jc)
     }
 }
 
-/* Check c as a testcase, pointing at the rules file (and the line of the
- * table's entry when there is one); strings it makes are owned by j. */
-static void junit_case(pf_rls_junit *j, const pf_rls_result *r, const pf_rls_outcome *c,
-                       pf_junit_case *jc)
+/* Check c as a testcase, pointing at the rules file (file: as reporters
+ * want it, may be NULL) and the line of the table's entry when there is
+ * one; strings it makes are owned by j. */
+static void junit_case(pf_rls_junit *j, const pf_rls_result *r, const char *file,
+                       const pf_rls_outcome *c, pf_junit_case *jc)
 {
     jc->classname = own(j, pf_asprintf("perfgate.rls.%s", c->family));
     jc->name = c->name;
     jc->time_s = c->ms / 1000.0;
     jc->message = c->message;
-    if (r->rules_path != NULL) {
-        jc->file = own(j, pf_junit_source_path(r->rules_path, NULL));
+    jc->file = file;
+    if (file != NULL)
         jc->line = pf_rls_result_rule_line(r, c->table);
-    }
     pf_buf body = PF_BUF_INIT;
     if (c->status == PF_RLS_WARN)
         pf_buf_puts(&body, "warning: ");
@@ -140,6 +140,8 @@ void pf_rls_report_junit_build(const pf_rls_result *r, pf_rls_junit *out)
     memset(out, 0, sizeof *out);
     out->cases = pf_calloc(r->n_checks + 1, sizeof *out->cases);
     out->owned = pf_calloc(4 * r->n_checks + 8, sizeof *out->owned);
+    const char *file =
+        r->rules_path != NULL ? own(out, pf_junit_source_path(r->rules_path, NULL)) : NULL;
     size_t k = 0;
     for (int f = 0; f < 4; f++) {
         size_t first = k;
@@ -147,7 +149,7 @@ void pf_rls_report_junit_build(const pf_rls_result *r, pf_rls_junit *out)
         for (size_t i = 0; i < r->n_checks; i++) {
             if (strcmp(r->checks[i].family, k_families[f]) != 0)
                 continue;
-            junit_case(out, r, &r->checks[i], &out->cases[k]);
+            junit_case(out, r, file, &r->checks[i], &out->cases[k]);
             total += out->cases[k++].time_s;
         }
         if (k == first)

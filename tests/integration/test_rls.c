@@ -136,6 +136,9 @@ static void run_rls(const char *db, const char *schema, const char *const *extra
         argv[n++] = (char *)*extra;
     argv[n] = NULL;
     pf_test_run(argv, NULL, NULL, &out->r);
+    /* stderr is a pipe here: no progress line (CI logs stay clean). */
+    ck_assert_msg(strchr(out->r.err, '\r') == NULL, "progress output without a terminal: %s",
+                  out->r.err);
     char *text = NULL;
     pf_error e;
     out->json = pf_file_read(json, &text, NULL, &e) == 0 ? cJSON_Parse(text) : NULL;

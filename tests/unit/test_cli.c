@@ -257,7 +257,7 @@ END_TEST
 START_TEST(test_no_progress_when_stderr_is_not_a_terminal)
 {
     pf_run_result r;
-    char *argv[] = {(char *)pf_test_bin(), "seed", "--no-load", NULL};
+    char *argv[] = {(char *)pf_test_bin(), "seed", "--no-load", "--scale", "0.05", NULL};
     pf_test_run(argv, NULL, NULL, &r);
     ck_assert_msg(r.status == 0, "seed --no-load: %d: %s", r.status, r.err);
     ck_assert_msg(strstr(r.err, "perfgate: generated ") != NULL, "%s", r.err);
@@ -277,7 +277,7 @@ START_TEST(test_progress_on_a_terminal)
         fprintf(stderr, "test_progress_on_a_terminal: no %s, skipped\n", script);
         return;
     }
-    char *cmd = pf_asprintf("%s seed --no-load", pf_test_bin());
+    char *cmd = pf_asprintf("%s seed --no-load --scale 0.05", pf_test_bin());
     char *argv[] = {(char *)script, "-qec", cmd, "/dev/null", NULL};
     pf_run_result r;
     pf_test_run(argv, NULL, NULL, &r);

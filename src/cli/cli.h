@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "exitcode.h"
+#include "junit.h"
 
 /* What the commands read when not told otherwise (found by
  * pf_cli_default_path). */
@@ -246,5 +247,20 @@ bool pf_cli_tty(void);
 
 /* 12,345,678 into buf. */
 const char *pf_cli_thousands(int64_t v, char *buf, size_t len);
+
+/* Progress lines on a terminal (cli_progress.c): install these as the
+ * engine's progress callbacks only when pf_cli_tty(); each redraws one
+ * stderr line ("seeding 3/7 tables, 41,000/91,000 rows", "RLS isolation
+ * 12/40 tables", "RLS overhead 2/5 pairs"). pf_cli_progress_clear erases
+ * it: call it before printing anything else to stderr while one may show,
+ * and at the end. */
+struct pf_prepare_progress;
+void pf_cli_progress_seed(void *arg, const struct pf_prepare_progress *p);
+void pf_cli_progress_rls(void *arg, const char *phase, size_t done, size_t total);
+void pf_cli_progress_clear(void);
+
+/* --junit-format reporters|junit10 (docs/junit.md): on bad input print a
+ * usage error and return -1. */
+int pf_cli_parse_junit_format(const char *usage, const char *text, pf_junit_format *out);
 
 #endif

@@ -165,6 +165,14 @@ int pf_cli_parse_int(const char *usage, const char *opt, const char *text, int m
     return 0;
 }
 
+int pf_cli_parse_junit_format(const char *usage, const char *text, pf_junit_format *out)
+{
+    if (pf_junit_format_parse(text, out) == 0)
+        return 0;
+    pf_cli_usage_error(usage, "--junit-format: '%s': expected reporters or junit10", text);
+    return -1;
+}
+
 bool pf_cli_tty(void)
 {
     return isatty(2) != 0;

@@ -16,6 +16,7 @@ typedef struct rls_cli {
     pf_rls_run_opts r;
     pf_cli_target t;
     const char *junit, *summary, *json;
+    pf_junit_format junit_format;
     const char *severities[MAX_SEVERITIES + 1];
     int n_severities;
     char *owned[3];
@@ -24,8 +25,16 @@ typedef struct rls_cli {
 static void on_phase(void *arg, const char *phase, double ms)
 {
     (void)arg;
+    pf_cli_progress_clear();
     if (pf_cli_verbose)
         fprintf(stderr, "perfgate: %s: %.2f s\n", phase, ms / 1000);
+}
+
+/* --junit-format FORMAT. */
+static int parse_junit_format(void *base, const char *arg, const char *usage)
+{
+    rls_cli *o = base;
+    return pf_cli_parse_junit_format(usage, arg, &o->junit_format) < 0 ? PF_EXIT_USAGE : 0;
 }
 
 /* --severity RULE=LEVEL, repeatable. */
@@ -53,6 +62,9 @@ static const pf_cli_opt k_opts[] = {
      .help = "overhead baselines under DIR/rls/overhead (default baselines)"},
     {.name = "junit", .kind = PF_CLI_STRING, .at = AT(junit), .meta = "FILE",
      .help = "JUnit XML report (default junit.xml; '-' for none)"},
+    {.name = "junit-format", .kind = PF_CLI_CUSTOM, .parse = parse_junit_format, .meta = "F",
+     .help = "reporters (default: testcase@file/@line) or junit10\n"
+             "(strictly junit-10.xsd; docs/junit.md)"},
     {.name = "summary", .kind = PF_CLI_STRING, .at = AT(summary), .meta = "FILE",
      .help = "Markdown summary (also appended to $GITHUB_STEP_SUMMARY)"},
     {.name = "json", .kind = PF_CLI_STRING, .at = AT(json), .meta = "FILE",
@@ -134,12 +146,18 @@ int pf_cmd_rls(int argc, char **argv)
         pf_cli_path_or_default(o.r.rls.baselines_dir, &o.owned[2], PF_DEFAULT_BASELINES);
     o.r.rls.severity_overrides = o.severities;
     o.r.rls.on_phase = on_phase;
+    if (pf_cli_tty()) {
+        o.r.rls.on_progress = pf_cli_progress_rls;
+        o.r.on_seed_progress = pf_cli_progress_seed;
+    }
 
     pf_error err;
     pf_error_clear(&err);
     pf_rls_result res;
     int rc;
-    if (pf_rls_run(&o.r, &res, &err) < 0) {
+    int rrc = pf_rls_run(&o.r, &res, &err);
+    pf_cli_progress_clear();
+    if (rrc < 0) {
         rc = pf_cli_fail(&err);
         goto done;
     }
@@ -149,7 +167,7 @@ int pf_cmd_rls(int argc, char **argv)
     char *text = pf_rls_report_text(&res);
     fputs(text, stdout);
     free(text);
-    if (strcmp(o.junit, "-") != 0 && pf_rls_report_write_junit(&res, o.junit, &err) < 0)
+    if (strcmp(o.junit, "-") != 0 && pf_rls_report_write_junit(&res, o.junit, o.junit_format, &err) < 0)
         rc = pf_cli_fail(&err);
     char *md = pf_rls_report_markdown(&res, 2);
     if (o.summary && pf_cli_write_output(o.summary, md, false, &err) < 0)

@@ -14,6 +14,7 @@ typedef struct run_cli {
     pf_gate_opts g;
     pf_cli_target t;
     const char *junit, *summary, *json;
+    pf_junit_format junit_format;
     char *owned[3];
     bool no_rls;
     const char *severities[32];
@@ -25,6 +26,7 @@ static void on_case(void *arg, const pf_case_result *r, size_t index, size_t tot
     (void)arg;
     if (!pf_cli_verbose && !pf_cli_tty())
         return;
+    pf_cli_progress_clear();
     char *line = pf_summary_case_line(r);
     fprintf(stderr, "[%zu/%zu] %s\n", index + 1, total, line);
     free(line);
@@ -35,6 +37,7 @@ static void on_instr_job(void *arg, const pf_instr_job *j, size_t index, size_t 
     (void)arg;
     if (!pf_cli_verbose)
         return;
+    pf_cli_progress_clear();
     char cnt[24];
     if (j->done)
         fprintf(stderr, "[%zu/%zu] instructions %s/%s%s: %s per execution (%d draws) in %.1f s\n",
@@ -49,8 +52,16 @@ static void on_instr_job(void *arg, const pf_instr_job *j, size_t index, size_t 
 static void on_phase(void *arg, const char *phase, double ms)
 {
     (void)arg;
+    pf_cli_progress_clear();
     if (pf_cli_verbose)
         fprintf(stderr, "perfgate: %s: %.2f s\n", phase, ms / 1000);
+}
+
+/* --junit-format FORMAT. */
+static int parse_junit_format(void *base, const char *arg, const char *usage)
+{
+    run_cli *o = base;
+    return pf_cli_parse_junit_format(usage, arg, &o->junit_format) < 0 ? PF_EXIT_USAGE : 0;
 }
 
 /* --instructions-limit PCT: a percentage, kept as a fraction. */
@@ -93,6 +104,11 @@ static const pf_cli_opt k_opts[] = {
      .help = "comma-separated globs over group/name, name or group"},
     {.name = "junit", .kind = PF_CLI_STRING, .at = AT(junit), .meta = "FILE",
      .help = "JUnit XML report (default junit.xml; '-' for none)"},
+    {.name = "junit-format", .kind = PF_CLI_CUSTOM, .parse = parse_junit_format, .meta = "F",
+     .help = "reporters (default): each testcase names its file and\n"
+             "line (testcase@file/@line, read by GitHub and GitLab\n"
+             "reporters); junit10: strictly junit-10.xsd\n"
+             "(docs/junit.md)"},
     {.name = "summary", .kind = PF_CLI_STRING, .at = AT(summary), .meta = "FILE",
      .help = "Markdown summary (also appended to $GITHUB_STEP_SUMMARY\n"
              "when that is set)"},
@@ -223,12 +239,18 @@ int pf_cmd_run(int argc, char **argv)
     o.g.on_case = on_case;
     o.g.on_phase = on_phase;
     o.g.on_instr_job = on_instr_job;
+    if (pf_cli_tty()) {
+        o.g.on_seed_progress = pf_cli_progress_seed;
+        o.g.on_rls_progress = pf_cli_progress_rls;
+    }
 
     pf_error err;
     pf_error_clear(&err);
     pf_gate_result res;
     int rc;
-    if (pf_gate_run(&o.g, &res, &err) < 0) {
+    int grc = pf_gate_run(&o.g, &res, &err);
+    pf_cli_progress_clear();
+    if (grc < 0) {
         rc = pf_cli_fail(&err);
         goto done;
     }
@@ -240,7 +262,7 @@ int pf_cmd_run(int argc, char **argv)
     char *table = pf_summary_table(&res);
     fputs(table, stdout);
     free(table);
-    if (strcmp(o.junit, "-") != 0 && pf_summary_write_junit(&res, o.junit, &err) < 0)
+    if (strcmp(o.junit, "-") != 0 && pf_summary_write_junit(&res, o.junit, o.junit_format, &err) < 0)
         rc = pf_cli_fail(&err);
     char *md = pf_summary_markdown(&res);
     if (o.summary && pf_cli_write_output(o.summary, md, false, &err) < 0)

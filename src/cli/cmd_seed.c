@@ -46,17 +46,6 @@ static const pf_cli_spec k_spec = {
     .col = 19,
 };
 
-/* A progress line on a terminal, rewritten in place; *(bool *)arg records
- * that one is showing. */
-static void progress(void *arg, const char *table, int64_t done, int64_t total, double ms)
-{
-    *(bool *)arg = true;
-    char a[32], b[32];
-    fprintf(stderr, "\r\033[K  loading %s: %s / %s rows (%.1f s)", table,
-            pf_cli_thousands(done, a, sizeof a), pf_cli_thousands(total, b, sizeof b), ms / 1000);
-    fflush(stderr);
-}
-
 static void print_checksums(const pf_seed_result *r)
 {
     char buf[17], n[32];
@@ -120,11 +109,8 @@ int pf_cmd_seed(int argc, char **argv)
         po.schema_dir = NULL;
     po.load = !o.no_load;
     po.replace = o.replace;
-    bool progress_shown = false;
-    if (pf_cli_tty()) {
-        po.progress = progress;
-        po.progress_arg = &progress_shown;
-    }
+    if (pf_cli_tty())
+        po.on_progress = pf_cli_progress_seed;
     /* The dataset is checked before a server starts. */
     if (pf_prepare_new(&prep, &po, &err) < 0 ||
         (!o.no_load && pf_target_open(&target, o.t.dsn, "perfgate", &err) < 0)) {
@@ -132,8 +118,7 @@ int pf_cmd_seed(int argc, char **argv)
         goto cleanup;
     }
     int r = pf_prepare_apply(prep, target.dsn, &res, &err);
-    if (progress_shown)
-        fputs("\r\033[K", stderr);
+    pf_cli_progress_clear();
     if (r < 0) {
         rc = pf_cli_fail(&err);
         goto cleanup;

@@ -87,6 +87,35 @@ static int apply_schema(const pf_prepare_opts *o, const char *dsn, pf_schema_sta
     return rc;
 }
 
+/* The loader's per-table progress summed for o->on_progress (and passed
+ * on to o->progress). The loader serialises calls, so no lock. */
+typedef struct progress_sum {
+    const pf_prepare_opts *o;
+    const pf_dataset *ds;
+    int64_t *done;
+    pf_prepare_progress p;
+} progress_sum;
+
+static void sum_progress(void *arg, const char *table, int64_t done, int64_t total, double ms)
+{
+    progress_sum *s = arg;
+    if (s->o->progress != NULL)
+        s->o->progress(s->o->progress_arg, table, done, total, ms);
+    if (s->o->on_progress == NULL)
+        return;
+    for (size_t t = 0; t < s->ds->n_tables; t++) {
+        if (strcmp(s->ds->tables[t].name, table) != 0)
+            continue;
+        s->p.rows_done += done - s->done[t];
+        if (done >= total && s->done[t] < total)
+            s->p.tables_done++;
+        s->done[t] = done;
+        break;
+    }
+    s->p.ms = ms;
+    s->o->on_progress(s->o->phase_arg, &s->p);
+}
+
 int pf_prepare_apply(pf_prepare *p, const char *dsn, pf_prepare_result *out, pf_error *err)
 {
     const pf_prepare_opts *o = &p->o;
@@ -106,8 +135,17 @@ int pf_prepare_apply(pf_prepare *p, const char *dsn, pf_prepare_result *out, pf_
     so.replace = o->replace;
     so.progress = o->progress;
     so.progress_arg = o->progress_arg;
+    progress_sum sum = {o, p->ds, NULL, {0, p->ds->n_tables, 0, 0, 0}};
+    if (o->on_progress != NULL) {
+        sum.done = pf_calloc(p->ds->n_tables + 1, sizeof *sum.done);
+        for (size_t t = 0; t < p->ds->n_tables; t++)
+            sum.p.rows_total += pf_datagen_rows(p->gen, t);
+        so.progress = sum_progress;
+        so.progress_arg = &sum;
+    }
     uint64_t t1 = pf_now_ns();
     int rc = pf_seed_run(o->load ? dsn : NULL, p->gen, &so, &out->seed, err);
+    free(sum.done);
     out->seed_ms = pf_elapsed_ms(t1);
     out->total_ms = pf_elapsed_ms(t0);
     if (rc < 0)

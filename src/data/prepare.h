@@ -28,6 +28,16 @@
  * (data generated, loaded and analysed); ms is its wall time. */
 typedef void (*pf_prepare_phase_fn)(void *arg, const char *phase, double ms);
 
+/* Loading as a whole: tables finished of all, rows loaded of all. */
+typedef struct pf_prepare_progress {
+    size_t tables_done, n_tables;
+    int64_t rows_done, rows_total;
+    double ms; /* since loading started */
+} pf_prepare_progress;
+
+/* Called as the loader advances (serialised: never two calls at once). */
+typedef void (*pf_prepare_progress_fn)(void *arg, const pf_prepare_progress *p);
+
 typedef struct pf_prepare_opts {
     const char *schema_dir;     /* *.sql applied in lexical order; NULL: none (already there) */
     bool auth_shim;             /* with schema_dir: the built-in Supabase auth shim first */
@@ -41,6 +51,7 @@ typedef struct pf_prepare_opts {
     bool replace;               /* truncate tables that already hold rows instead of refusing */
     pf_seed_progress_fn progress; /* rows per table while loading (from loader threads) */
     void *progress_arg;
+    pf_prepare_progress_fn on_progress; /* the same summed over tables; arg: phase_arg */
     pf_prepare_phase_fn on_phase;
     void *phase_arg;
 } pf_prepare_opts;

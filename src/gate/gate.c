@@ -754,6 +754,7 @@ static int plan_data(gate_run *g, pf_error *err)
     po.scale = o->scale;
     po.jobs = o->jobs;
     po.on_phase = o->on_phase;
+    po.on_progress = o->on_seed_progress;
     po.phase_arg = o->arg;
     if (pf_prepare_new(&g->prep, &po, err) < 0)
         return -1;
@@ -977,6 +978,7 @@ static int rls_checks(gate_run *g, pf_error *err)
         ro.instr_plan = &out->rls_instr;
     }
     ro.on_phase = o->on_phase;
+    ro.on_progress = o->on_rls_progress;
     ro.arg = o->arg;
     if (pf_rls_check(g->t.dsn, &ro, &out->rls, err) < 0)
         return -1;

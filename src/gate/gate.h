@@ -34,6 +34,7 @@
 #include "error.h"
 #include "instr.h"
 #include "measure.h"
+#include "prepare.h"
 #include "registry.h"
 #include "rls.h"
 #include "verdict.h"
@@ -95,6 +96,10 @@ typedef struct pf_gate_opts {
     pf_gate_phase_fn on_phase;
     /* One call per finished instruction count (may be NULL). */
     void (*on_instr_job)(void *arg, const pf_instr_job *job, size_t index, size_t total);
+    /* Progress of seeding the head database (may be NULL; prepare.h). */
+    pf_prepare_progress_fn on_seed_progress;
+    /* Progress within the RLS checks (may be NULL; pf_rls_opts.on_progress). */
+    void (*on_rls_progress)(void *arg, const char *phase, size_t done, size_t total);
     void *arg;
 } pf_gate_opts;
 

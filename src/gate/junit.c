@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -276,12 +277,17 @@ static const char *common_file(const pf_junit_suite *s)
     return s->cases[0].file;
 }
 
-static void add_case(builder *b, xmlNodePtr suite, const pf_junit_case *c)
+static void add_case(builder *b, xmlNodePtr suite, const pf_junit_case *c, pf_junit_format format)
 {
     xmlNodePtr tc = add_child(b, suite, "testcase", NULL);
     set_attr(b, tc, "classname", c->classname);
     set_attr(b, tc, "name", c->name);
     set_attr_seconds(b, tc, "time", c->time_s);
+    if (format == PF_JUNIT_REPORTERS && c->file != NULL) {
+        set_attr(b, tc, "file", c->file);
+        if (c->line > 0)
+            set_attr_count(b, tc, "line", (size_t)c->line);
+    }
 
     const char *tag = NULL;
     switch (c->status) {
@@ -327,8 +333,19 @@ static int check_names(const pf_junit_suite *suites, size_t n_suites, pf_error *
     return 0;
 }
 
-int pf_junit_render(const char *name, const pf_junit_suite *suites, size_t n_suites, char **out,
-                    pf_error *err)
+int pf_junit_format_parse(const char *s, pf_junit_format *out)
+{
+    if (s != NULL && strcmp(s, "reporters") == 0)
+        *out = PF_JUNIT_REPORTERS;
+    else if (s != NULL && strcmp(s, "junit10") == 0)
+        *out = PF_JUNIT_JUNIT10;
+    else
+        return -1;
+    return 0;
+}
+
+int pf_junit_render(const char *name, const pf_junit_suite *suites, size_t n_suites,
+                    pf_junit_format format, char **out, pf_error *err)
 {
     *out = NULL;
     if (n_suites > 0 && suites == NULL)
@@ -382,9 +399,10 @@ int pf_junit_render(const char *name, const pf_junit_suite *suites, size_t n_sui
         set_attr_seconds(&b, sn, "time", s->time_s);
         set_attr(&b, sn, "timestamp", s->timestamp);
         set_attr(&b, sn, "hostname", s->hostname);
-        set_attr(&b, sn, "file", common_file(s));
+        if (format == PF_JUNIT_JUNIT10)
+            set_attr(&b, sn, "file", common_file(s));
         for (size_t j = 0; j < s->n_cases; j++)
-            add_case(&b, sn, &s->cases[j]);
+            add_case(&b, sn, &s->cases[j], format);
         if (s->system_out != NULL)
             add_child(&b, sn, "system-out", s->system_out);
     }
@@ -408,16 +426,94 @@ cleanup:
 }
 
 int pf_junit_write(const char *path, const char *name, const pf_junit_suite *suites,
-                   size_t n_suites, pf_error *err)
+                   size_t n_suites, pf_junit_format format, pf_error *err)
 {
     char *doc = NULL;
-    if (pf_junit_render(name, suites, n_suites, &doc, err) < 0)
+    if (pf_junit_render(name, suites, n_suites, format, &doc, err) < 0)
         return -1;
     int rc = pf_file_write_atomic(path, doc, strlen(doc), err);
     if (rc < 0)
         pf_error_prefix(err, "cannot write JUnit report %s", path);
     free(doc);
     return rc;
+}
+
+/* ---- source paths ---- */
+
+/* The directory reporters take paths relative to; caller frees. */
+static char *default_root(void)
+{
+    static const char *const envs[] = {"GITHUB_WORKSPACE", "CI_PROJECT_DIR"};
+    for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
+        const char *v = getenv(envs[i]);
+        if (v != NULL && *v != '\0')
+            return pf_strdup(v);
+    }
+    char *cwd = getcwd(NULL, 0);
+    if (cwd == NULL)
+        return NULL;
+    char *dir = pf_strdup(cwd);
+    for (;;) {
+        char *git = pf_path_join(dir, ".git");
+        bool found = pf_path_exists(git);
+        free(git);
+        if (found) {
+            free(cwd);
+            return dir;
+        }
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL || slash == dir)
+            break;
+        *slash = '\0';
+    }
+    free(dir);
+    return cwd;
+}
+
+/* path below dir (both absolute, resolved), or NULL. */
+static const char *below(const char *path, const char *dir)
+{
+    if (dir == NULL)
+        return NULL;
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 1 && dir[0] == '/')
+        return path[0] == '/' && path[1] != '\0' ? path + 1 : NULL;
+    if (strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1] != '\0')
+        return path + n + 1;
+    return NULL;
+}
+
+char *pf_junit_source_path(const char *path, const char *root)
+{
+    char *abs = realpath(path, NULL);
+    if (abs == NULL) {
+        while (strncmp(path, "./", 2) == 0)
+            path += 2;
+        return pf_strdup(path);
+    }
+    char *r = root != NULL ? pf_strdup(root) : default_root();
+    char *rr = r != NULL ? realpath(r, NULL) : NULL;
+    char *cwd = getcwd(NULL, 0);
+    char *rcwd = cwd != NULL ? realpath(cwd, NULL) : NULL;
+    const char *rel = below(abs, rr);
+    if (rel == NULL)
+        rel = below(abs, rcwd);
+    char *out;
+    if (rel != NULL) {
+        out = pf_strdup(rel);
+    } else {
+        while (strncmp(path, "./", 2) == 0)
+            path += 2;
+        out = pf_strdup(path);
+    }
+    free(abs);
+    free(r);
+    free(rr);
+    free(cwd);
+    free(rcwd);
+    return out;
 }
 
 /* ---- validation ---- */

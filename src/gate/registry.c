@@ -436,6 +436,7 @@ int pf_registry_parse_case(const char *path, const char *text, const char *defau
     int rc = read_header(path, text, &h, err);
     if (rc == 0) {
         out->sql_line = h.body_line;
+        out->header_line = h.n > 0 ? h.vals[0].line : 1;
         rc = apply_header(&p, &h, default_group);
     }
     if (rc == 0)

@@ -21,6 +21,7 @@ typedef struct pf_case {
     char *description;
     char *file;           /* path as found */
     int sql_line;         /* line of the statement's first line */
+    int header_line;      /* line of the header's first key (1 when it has none) */
     char *identity_label; /* as written: "patient", "provider", ... */
     pf_identity identity;
     char *params_sql;     /* candidate parameter rows, or NULL */

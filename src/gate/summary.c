@@ -257,18 +257,27 @@ char *pf_summary_markdown(const pf_gate_result *r)
 /* ------------------------------------------------------------------ JUnit */
 
 /* A case as a JUnit testcase: the one mapping from statuses to
- * <failure>/<error>/<skipped>. The strings it makes go to owned. */
+ * <failure>/<error>/<skipped>; warnings pass and say so in <system-out>.
+ * The strings it makes go to owned. */
 static void junit_case(const pf_case_result *c, pf_junit_case *jc, char **owned, size_t *n_owned)
 {
     char *classname = pf_asprintf("perfgate.%s", c->c->group);
     owned[(*n_owned)++] = classname;
     jc->classname = classname;
     jc->name = c->c->name;
-    jc->file = c->c->file;
+    char *file = pf_junit_source_path(c->c->file, NULL);
+    owned[(*n_owned)++] = file;
+    jc->file = file;
+    jc->line = c->c->header_line;
     jc->time_s = c->measured ? c->m.wall_ms / 1000.0 : 0;
     jc->message = c->v.headline;
-    char *out = pf_asprintf("%s\nfile: %s\n%s%s", c->c->description, c->c->file,
-                            c->v.details, c->reran ? "  (latency re-measured to confirm)\n" : "");
+    char *warning = c->v.status == PF_STATUS_WARN
+                        ? pf_asprintf("warning: %s\n\n", c->v.headline ? c->v.headline : "")
+                        : NULL;
+    char *out = pf_asprintf("%s%s\nfile: %s:%d\n%s%s", warning ? warning : "",
+                            c->c->description, file, jc->line, c->v.details,
+                            c->reran ? "  (latency re-measured to confirm)\n" : "");
+    free(warning);
     owned[(*n_owned)++] = out;
     jc->system_out = out;
     switch (c->v.status) {
@@ -296,16 +305,18 @@ static void junit_case(const pf_case_result *c, pf_junit_case *jc, char **owned,
     }
     if (jc->status != PF_JUNIT_PASS) {
         /* GitLab shows the body, GitHub reporters the message: both. */
-        char *body = pf_asprintf("%s\n\n%s\nfile: %s\n", c->v.headline, c->v.details,
-                                 c->c->file);
+        char *body = pf_asprintf("%s\n\n%s\nfile: %s:%d\n", c->v.headline, c->v.details, file,
+                                 jc->line);
         owned[(*n_owned)++] = body;
         jc->body = body;
     }
 }
 
-int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *err)
+int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_junit_format format,
+                           pf_error *err)
 {
-    /* One suite per group, in registry order, plus one for removed baselines. */
+    /* One suite per group, in registry order, plus one for removed baselines,
+     * then the RLS suites: the gate's cases come first. */
     size_t cap = r->n_cases + 2;
     pf_junit_suite *suites = pf_calloc(cap, sizeof *suites);
     pf_junit_case *cases = pf_calloc(r->n_cases + 1, sizeof *cases);
@@ -370,6 +381,7 @@ int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *
     memset(&rj, 0, sizeof rj);
     if (r->has_rls) {
         pf_rls_report_junit_build(&r->rls, &rj);
+        /* All RLS suites after the gate's suites, whatever ran first. */
         suites = pf_realloc(suites, (ns + rj.n_suites + 1) * sizeof *suites);
         for (size_t i = 0; i < rj.n_suites; i++)
             suites[ns++] = rj.suites[i];
@@ -384,7 +396,7 @@ int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *
     for (size_t s = 0; s < ns; s++)
         if (suites[s].system_out == NULL)
             suites[s].system_out = env;
-    int rc = pf_junit_write(path, "perfgate", suites, ns, err);
+    int rc = pf_junit_write(path, "perfgate", suites, ns, format, err);
     if (r->has_rls)
         pf_rls_report_junit_dispose(&rj);
     free(env);

@@ -7,8 +7,12 @@
 
 #include "error.h"
 #include "gate.h"
+#include "junit.h"
 
-int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_error *err);
+/* Gate cases (a suite per group, then "removed"), then the RLS suites;
+ * each testcase names its case file and header line, or the rules file. */
+int pf_summary_write_junit(const pf_gate_result *r, const char *path, pf_junit_format format,
+                           pf_error *err);
 /* Markdown; caller frees. */
 char *pf_summary_markdown(const pf_gate_result *r);
 /* JSON results (everything measured and judged); caller frees. */

@@ -882,7 +882,8 @@ int pf_load_junit_write(const char *path, const pf_load_result *results, size_t 
         suites[s].n_cases = nc;
         suites[s].time_s = r->drain ? r->drain->drain_ms / 1000 : r->elapsed_ms / 1000;
     }
-    int rc = pf_junit_write(path, "perfgate load", suites, n, err);
+    /* Flows keep their scenario file on the suite (junit-10.xsd form). */
+    int rc = pf_junit_write(path, "perfgate load", suites, n, PF_JUNIT_JUNIT10, err);
     for (size_t s = 0; s < n; s++)
         free((void *)suites[s].cases);
     free(suites);

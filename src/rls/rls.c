@@ -863,6 +863,8 @@ static int isolation(ctx *x, pf_error *err)
             return pf_error_set(err, PF_EXIT_INFRA, "interrupted");
         if (check_table(x, &x->out->tables[t], err) < 0)
             return -1;
+        if (x->o->on_progress != NULL)
+            x->o->on_progress(x->o->arg, "isolation", t + 1, x->out->n_tables);
     }
     return 0;
 }
@@ -906,6 +908,7 @@ int pf_rls_check(const char *dsn, const pf_rls_opts *o, pf_rls_result *out, pf_e
     if (pf_rls_rules_load(o->rules_path, &rules, err) < 0 ||
         apply_overrides(&rules, o->severity_overrides, err) < 0)
         goto cleanup;
+    pf_rls_result_set_rules(out, &rules);
     if (pf_db_connect(&db, dsn, err) < 0)
         goto cleanup;
     char *bypass = NULL;
@@ -1038,6 +1041,8 @@ int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
     po.seed_given = true;
     po.scale = o->scale;
     po.jobs = o->jobs;
+    po.on_progress = o->on_seed_progress;
+    po.phase_arg = ro.arg;
     if (!o->no_seed && pf_prepare_new(&prep, &po, err) < 0)
         goto cleanup;
     if (pf_target_open(&t, o->dsn, "perfgate_rls", err) < 0)

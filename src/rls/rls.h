@@ -41,6 +41,7 @@
 
 #include "error.h"
 #include "instr.h"
+#include "prepare.h"
 #include "registry.h"
 #include "rls_report.h"
 #include "rls_result.h"
@@ -89,6 +90,10 @@ typedef struct pf_rls_opts {
     const char *const *severity_overrides;
     /* Progress: one line per finished check family (may be NULL). */
     void (*on_phase)(void *arg, const char *phase, double ms);
+    /* Progress within a family (may be NULL; arg as on_phase): "isolation"
+     * after each table under check (done of total tables), "overhead" after
+     * each pair (done of total pairs). */
+    void (*on_progress)(void *arg, const char *phase, size_t done, size_t total);
     void *arg;
     /* Instructions of the overhead pairs, counted beforehand by the caller
      * (pf_rls_overhead_plan_instr, then pf_instr_run): the phase and its plan. NULL:
@@ -121,6 +126,7 @@ typedef struct pf_rls_run_opts {
     bool auth_shim;
     int jobs;
     bool no_instructions; /* do not count the overhead pairs' instructions */
+    pf_prepare_progress_fn on_seed_progress; /* seeding progress (may be NULL; arg: rls.arg) */
 } pf_rls_run_opts;
 
 void pf_rls_run_opts_init(pf_rls_run_opts *o);

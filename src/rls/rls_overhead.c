@@ -730,6 +730,13 @@ static int one_pair(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
     return rc < 0 ? -1 : 0;
 }
 
+/* The identity half of an overhead pair: a read-only RLS case run as an
+ * authenticated user. */
+static bool is_pair(const pf_case *c)
+{
+    return is_rls_case(c) && c->identity == PF_IDENTITY_AUTHENTICATED && !c->writes;
+}
+
 int pf_rls_overhead(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
                     pf_rls_result *out, pf_error *err)
 {
@@ -741,11 +748,16 @@ int pf_rls_overhead(pf_db *db, const pf_rls_opts *o, const pf_rls_rules *rules,
         reg = own;
     }
     int rc = 0;
+    size_t n_pairs = 0, done = 0;
+    for (size_t i = 0; i < reg->n; i++)
+        n_pairs += is_pair(&reg->cases[i]);
     for (size_t i = 0; i < reg->n && rc == 0; i++) {
         const pf_case *c = &reg->cases[i];
-        if (!is_rls_case(c) || c->identity != PF_IDENTITY_AUTHENTICATED || c->writes)
+        if (!is_pair(c))
             continue;
         rc = one_pair(db, o, rules, c, owner_half(reg, c), out, err);
+        if (rc == 0 && o->on_progress != NULL)
+            o->on_progress(o->arg, "overhead", ++done, n_pairs);
     }
     pf_registry_free(own);
     return rc;

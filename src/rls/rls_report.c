@@ -49,7 +49,8 @@ static char *own(pf_rls_junit *j, char *s)
 }
 
 /* The JUnit status and type of check c: a leak or a denied read, a failed
- * rule, an SQL error; warnings, not-applicable and noisy checks as skipped. */
+ * rule, an SQL error; not-applicable and noisy checks as skipped; warnings
+ * pass (their <system-out> says the warning). */
 static void junit_status(const pf_rls_outcome *c, pf_junit_case *jc)
 {
     switch (c->status) {
@@ -65,10 +66,6 @@ static void junit_status(const pf_rls_outcome *c, pf_junit_case *jc)
         jc->status = PF_JUNIT_ERROR;
         jc->type = "sql-error";
         break;
-    case PF_RLS_WARN:
-        jc->status = PF_JUNIT_SKIPPED;
-        jc->type = "warning";
-        break;
     case PF_RLS_SKIP:
         jc->status = PF_JUNIT_SKIPPED;
         jc->type = "not-applicable";
@@ -83,14 +80,22 @@ static void junit_status(const pf_rls_outcome *c, pf_junit_case *jc)
     }
 }
 
-/* Check c as a testcase; strings it makes are owned by j. */
-static void junit_case(pf_rls_junit *j, const pf_rls_outcome *c, pf_junit_case *jc)
+/* Check c as a testcase, pointing at the rules file (file: as reporters
+ * want it, may be NULL) and the line of the table's entry when there is
+ * one; strings it makes are owned by j. */
+static void junit_case(pf_rls_junit *j, const pf_rls_result *r, const char *file,
+                       const pf_rls_outcome *c, pf_junit_case *jc)
 {
     jc->classname = own(j, pf_asprintf("perfgate.rls.%s", c->family));
     jc->name = c->name;
     jc->time_s = c->ms / 1000.0;
     jc->message = c->message;
+    jc->file = file;
+    if (file != NULL)
+        jc->line = pf_rls_result_rule_line(r, c->table);
     pf_buf body = PF_BUF_INIT;
+    if (c->status == PF_RLS_WARN)
+        pf_buf_puts(&body, "warning: ");
     pf_buf_printf(&body, "%s\n", c->message);
     if (c->details)
         pf_buf_printf(&body, "\n%s", c->details);
@@ -135,6 +140,8 @@ void pf_rls_report_junit_build(const pf_rls_result *r, pf_rls_junit *out)
     memset(out, 0, sizeof *out);
     out->cases = pf_calloc(r->n_checks + 1, sizeof *out->cases);
     out->owned = pf_calloc(4 * r->n_checks + 8, sizeof *out->owned);
+    const char *file =
+        r->rules_path != NULL ? own(out, pf_junit_source_path(r->rules_path, NULL)) : NULL;
     size_t k = 0;
     for (int f = 0; f < 4; f++) {
         size_t first = k;
@@ -142,7 +149,7 @@ void pf_rls_report_junit_build(const pf_rls_result *r, pf_rls_junit *out)
         for (size_t i = 0; i < r->n_checks; i++) {
             if (strcmp(r->checks[i].family, k_families[f]) != 0)
                 continue;
-            junit_case(out, &r->checks[i], &out->cases[k]);
+            junit_case(out, r, file, &r->checks[i], &out->cases[k]);
             total += out->cases[k++].time_s;
         }
         if (k == first)
@@ -165,11 +172,12 @@ void pf_rls_report_junit_dispose(pf_rls_junit *j)
     memset(j, 0, sizeof *j);
 }
 
-int pf_rls_report_write_junit(const pf_rls_result *r, const char *path, pf_error *err)
+int pf_rls_report_write_junit(const pf_rls_result *r, const char *path, pf_junit_format format,
+                              pf_error *err)
 {
     pf_rls_junit j;
     pf_rls_report_junit_build(r, &j);
-    int rc = pf_junit_write(path, "perfgate-rls", j.suites, j.n_suites, err);
+    int rc = pf_junit_write(path, "perfgate-rls", j.suites, j.n_suites, format, err);
     pf_rls_report_junit_dispose(&j);
     return rc;
 }

@@ -24,7 +24,8 @@ typedef struct pf_rls_junit {
 void pf_rls_report_junit_build(const pf_rls_result *r, pf_rls_junit *out);
 void pf_rls_report_junit_dispose(pf_rls_junit *j);
 /* pf_rls_report_junit_build + pf_junit_write. */
-int pf_rls_report_write_junit(const pf_rls_result *r, const char *path, pf_error *err);
+int pf_rls_report_write_junit(const pf_rls_result *r, const char *path, pf_junit_format format,
+                              pf_error *err);
 
 /* The Markdown report; heading_level 2 for a page of its own ("## "), 3 for
  * a section of the gate's summary. Caller frees. */

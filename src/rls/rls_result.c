@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "rls_rules.h"
 
 const char *pf_rls_status_name(pf_rls_status s)
 {
@@ -42,6 +43,43 @@ void pf_rls_outcome_dispose(pf_rls_outcome *c)
     free(c->hint);
     free(c->example);
     memset(c, 0, sizeof *c);
+}
+
+void pf_rls_result_set_rules(pf_rls_result *r, const pf_rls_rules *rules)
+{
+    free(r->rules_path);
+    for (size_t i = 0; i < r->n_rules; i++)
+        free(r->rule_tables[i]);
+    free(r->rule_tables);
+    free(r->rule_lines);
+    size_t n = rules->n_tables;
+    r->rules_path = rules->path ? pf_strdup(rules->path) : NULL;
+    r->rule_tables = pf_calloc(n + 1, sizeof *r->rule_tables);
+    r->rule_lines = pf_calloc(n + 1, sizeof *r->rule_lines);
+    for (size_t i = 0; i < n; i++) {
+        r->rule_tables[i] = pf_strdup(rules->tables[i].table);
+        r->rule_lines[i] = rules->tables[i].line;
+    }
+    r->n_rules = n;
+}
+
+static int line_of(const pf_rls_result *r, const char *table)
+{
+    for (size_t i = 0; i < r->n_rules; i++)
+        if (strcmp(r->rule_tables[i], table) == 0)
+            return r->rule_lines[i];
+    return 0;
+}
+
+int pf_rls_result_rule_line(const pf_rls_result *r, const char *table)
+{
+    if (table == NULL)
+        return 0;
+    int line = line_of(r, table);
+    for (size_t i = 0; line == 0 && i < r->n_tables; i++)
+        if (r->tables[i].parent != NULL && strcmp(r->tables[i].name, table) == 0)
+            line = line_of(r, r->tables[i].parent);
+    return line;
 }
 
 void pf_rls_result_finish(pf_rls_result *r)
@@ -81,5 +119,10 @@ void pf_rls_result_dispose(pf_rls_result *r)
     free(r->target);
     free(r->instr_unavailable);
     free(r->server_version);
+    free(r->rules_path);
+    for (size_t i = 0; i < r->n_rules; i++)
+        free(r->rule_tables[i]);
+    free(r->rule_tables);
+    free(r->rule_lines);
     memset(r, 0, sizeof *r);
 }

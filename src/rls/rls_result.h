@@ -96,6 +96,13 @@ typedef struct pf_rls_result {
     char *target;    /* where it ran (pf_rls_run only), password masked */
     char *instr_unavailable; /* pf_rls_run: why instructions were not counted, or NULL */
     char *server_version;
+    /* The rules file and the line of each table's entry, for reports that
+     * point at it (JUnit testcase@file/@line); rule_tables[i] is on
+     * rule_lines[i]. Set by pf_rls_result_set_rules. */
+    char *rules_path;
+    char **rule_tables;
+    int *rule_lines;
+    size_t n_rules;
     double seed_ms, isolation_ms, lint_ms, overhead_ms, total_ms;
 } pf_rls_result;
 
@@ -106,6 +113,12 @@ pf_rls_outcome *pf_rls_result_add(pf_rls_result *r, const char *family, const ch
                                   const char *name, pf_rls_status status, const char *message);
 /* Free the strings of one outcome (not the outcome itself). */
 void pf_rls_outcome_dispose(pf_rls_outcome *c);
+struct pf_rls_rules;
+/* Record the rules file's path and its tables' lines (copies). */
+void pf_rls_result_set_rules(pf_rls_result *r, const struct pf_rls_rules *rules);
+/* The line of table's entry in the rules file (a partition: its parent's,
+ * when the result lists the table with a parent), or 0. */
+int pf_rls_result_rule_line(const pf_rls_result *r, const char *table);
 /* Counts and exit_code from the checks. */
 void pf_rls_result_finish(pf_rls_result *r);
 /* Free everything r holds and zero it; a second call is harmless. */

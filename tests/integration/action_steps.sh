@@ -55,6 +55,7 @@ git -C "$app" remote add origin "$tmp/origin.git"
 git -C "$app" push -q origin main
 git -C "$app" fetch -q origin
 chmod -R a+rX "$app"
+export ACTION_STEPS_APP=$app
 
 run_action() { # name event [run_action.py options...]: runs, leaves $tmp/<name>.json
     local name=$1 event=$2; shift 2
@@ -94,6 +95,14 @@ out = r["outputs"]
 assert out["exit-code"] == "0" and out["base"] == "", out
 junit = open(out["junit"]).read()
 assert len(re.findall(r"<testcase ", junit)) == 5, junit[:500]
+# Each testcase names its case file relative to the repository (what the
+# JUnit publisher annotates) and its header's line.
+app = os.environ["ACTION_STEPS_APP"]
+located = re.findall(r'<testcase [^>]*file="([^"]+)" line="([0-9]+)"', junit)
+assert len(located) == 5, junit[:800]
+for f, line in located:
+    assert f.startswith("perf/bench/timeline/") and f.endswith(".sql"), f
+    assert open(os.path.join(app, f)).read().split("\n")[int(line) - 1].startswith("-- "), (f, line)
 assert os.path.isfile(out["json"]) and os.path.getsize(out["summary"]) > 0, out
 publish = steps["Publish JUnit"]
 assert publish["status"] == "skipped-uses" and publish["with"]["report_paths"] == out["junit"]

@@ -136,6 +136,9 @@ static void run_rls(const char *db, const char *schema, const char *const *extra
         argv[n++] = (char *)*extra;
     argv[n] = NULL;
     pf_test_run(argv, NULL, NULL, &out->r);
+    /* stderr is a pipe here: no progress line (CI logs stay clean). */
+    ck_assert_msg(strchr(out->r.err, '\r') == NULL, "progress output without a terminal: %s",
+                  out->r.err);
     char *text = NULL;
     pf_error e;
     out->json = pf_file_read(json, &text, NULL, &e) == 0 ? cJSON_Parse(text) : NULL;
@@ -179,12 +182,53 @@ static const cJSON *find_check(const rls_run *r, const char *family, const char 
     return NULL;
 }
 
+/* Valid in the default format (junit-10.xsd plus testcase@file/@line),
+ * every testcase pointing at the rules file, and an isolation check of a
+ * ruled table at the line of the table's entry. */
 static void assert_valid_junit(const rls_run *r)
 {
-    char *xsd = pf_test_source_path("tests/data/junit-10.xsd");
+    char *xsd = pf_test_junit_reporters_xsd(g_tmp);
     pf_error e;
     ck_assert_msg(pf_junit_validate(r->junit, xsd, &e) == 0, "%s", e.msg);
     free(xsd);
+    char *text = NULL;
+    ck_assert_int_eq(pf_file_read(r->junit, &text, NULL, &e), 0);
+    int cases = 0;
+    for (const char *p = strstr(text, "<testcase "); p; p = strstr(p + 1, "<testcase ")) {
+        const char *end = strchr(p, '>');
+        const char *f = strstr(p, " file=\"");
+        ck_assert_msg(f != NULL && f < end, "testcase without file: %.200s", p);
+        const char *q = strchr(f + 7, '"');
+        ck_assert_msg((size_t)(q - f - 7) >= strlen("fixtures/rls/healthcare.json") &&
+                          strncmp(q - strlen("fixtures/rls/healthcare.json"),
+                                  "fixtures/rls/healthcare.json",
+                                  strlen("fixtures/rls/healthcare.json")) == 0,
+                      "testcase file: %.200s", p);
+        cases++;
+    }
+    ck_assert_int_gt(cases, 0);
+    /* user_profiles' entry: the line of "user_profiles": { in the rules. */
+    char *rules = pf_test_source_path("fixtures/rls/healthcare.json");
+    char *rtext = NULL;
+    ck_assert_int_eq(pf_file_read(rules, &rtext, NULL, &e), 0);
+    const char *entry = strstr(rtext, "\"user_profiles\": {");
+    ck_assert_ptr_nonnull(entry);
+    int line = 1;
+    for (const char *c = rtext; c < entry; c++)
+        line += *c == '\n';
+    char *want = pf_asprintf("name=\"public.user_profiles / patient / SELECT\" time=\"");
+    const char *tc = strstr(text, want);
+    ck_assert_msg(tc != NULL, "no isolation check of public.user_profiles");
+    char *line_attr = pf_asprintf(" line=\"%d\">", line);
+    const char *end = strchr(tc, '>');
+    const char *l = strstr(tc, line_attr);
+    ck_assert_msg(l != NULL && l + strlen(line_attr) - 1 == end, "want%s in: %.200s", line_attr,
+                  tc);
+    free(line_attr);
+    free(want);
+    free(rtext);
+    free(rules);
+    free(text);
 }
 
 /* The shipped schema passes; anon sees nothing and service_role everything. */

@@ -483,7 +483,7 @@ START_TEST(test_supabase_project_applies_seeds_benches_and_passes_its_rls_checks
                   r.status, r.err, r.out);
 
     pf_error e;
-    char *xsd = pf_test_source_path("tests/data/junit-10.xsd");
+    char *xsd = pf_test_junit_reporters_xsd(g_tmp);
     ck_assert_msg(pf_junit_validate(junit, xsd, &e) == 0, "%s: %s", junit, e.msg);
     free(xsd);
     xmlDocPtr doc = xmlReadFile(junit, NULL, XML_PARSE_NONET);
@@ -496,6 +496,20 @@ START_TEST(test_supabase_project_applies_seeds_benches_and_passes_its_rls_checks
     ck_assert_int_gt((int)xp_num(doc, "count(//testsuite[@name='rls-isolation']/testcase)"), 20);
     ck_assert_int_eq((int)xp_num(doc, "count(//testsuite[starts-with(@name, 'rls-')]/testcase"
                                       "[failure or error])"),
+                     0);
+    /* Gate cases first, then the RLS suites; each testcase names its file:
+     * a case file (with its header line) or the rules file. */
+    ck_assert_int_eq((int)xp_num(doc, "count(//testsuite[starts-with(@name, 'rls-')]/"
+                                      "following-sibling::testsuite[not(starts-with(@name, "
+                                      "'rls-'))])"),
+                     0);
+    snprintf(expr, sizeof expr,
+             "count(//testsuite[@name='%s']/testcase[contains(@file, '/perfgate/bench/') and "
+             "@line >= 1])",
+             p->name);
+    ck_assert_int_eq((int)xp_num(doc, expr), p->min_cases);
+    ck_assert_int_eq((int)xp_num(doc, "count(//testsuite[starts-with(@name, 'rls-')]/testcase"
+                                      "[not(contains(@file, '/perfgate/rls.json'))])"),
                      0);
     char *rel_rules = pf_asprintf("tests/data/supabase/%s/perfgate/rls.json", p->name);
     char *rules = pf_test_source_path(rel_rules);

@@ -118,6 +118,29 @@ char *pf_test_write(const char *dir, const char *name, const char *text)
     return path;
 }
 
+char *pf_test_junit_reporters_xsd(const char *dir)
+{
+    char *src = pf_test_source_path("tests/data/junit-10.xsd");
+    char *text = NULL;
+    pf_error err;
+    if (pf_file_read(src, &text, NULL, &err) < 0)
+        abort();
+    free(src);
+    /* Before the first attribute of <xs:element name="testcase">. */
+    const char *tc = strstr(text, "<xs:element name=\"testcase\">");
+    const char *at = tc ? strstr(tc, "<xs:attribute name=\"name\"") : NULL;
+    if (at == NULL)
+        abort();
+    char *derived = pf_asprintf("%.*s<xs:attribute name=\"file\" type=\"xs:string\"/>\n"
+                                "            <xs:attribute name=\"line\" "
+                                "type=\"xs:positiveInteger\"/>\n            %s",
+                                (int)(at - text), text, at);
+    char *path = pf_test_write(dir, "junit-10-reporters.xsd", derived);
+    free(derived);
+    free(text);
+    return path;
+}
+
 bool pf_test_process_running(const char *needle)
 {
     DIR *d = opendir("/proc");

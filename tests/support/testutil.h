@@ -29,6 +29,11 @@ void pf_run_result_dispose(pf_run_result *r);
 char *pf_test_tmpdir(void);
 /* Write text to dir/name; returns the full path, caller frees. */
 char *pf_test_write(const char *dir, const char *name, const char *text);
+/* tests/data/junit-10.xsd with testcase@file (a string) and testcase@line
+ * (a positive integer) added and nothing else changed: what perfgate's
+ * default JUnit format (reporters) must validate against. Written into dir;
+ * returns its path, caller frees. */
+char *pf_test_junit_reporters_xsd(const char *dir);
 /* true if any process has a command line containing needle. */
 bool pf_test_process_running(const char *needle);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "testutil.h"
@@ -37,6 +38,8 @@ static const cli_case k_cases[] = {
     {{"pg", "stop", "--all", "a"}, 2, NULL, "give one DIR or --all"},
     {{"pg", "stop", "/tmp"}, 2, NULL, "not a perfgate cluster"},
     {{"pg", "list", "x"}, 2, NULL, "takes no arguments"},
+    {{"run", "--junit-format", "xml"}, 2, NULL, "'xml': expected reporters or junit10"},
+    {{"rls", "--junit-format", "JUnit10"}, 2, NULL, "expected reporters or junit10"},
 };
 
 START_TEST(test_cli_table)
@@ -249,6 +252,60 @@ START_TEST(test_every_command_has_help)
 }
 END_TEST
 
+/* Seeding progress: none when stderr is a pipe (CI logs stay clean). The
+ * generator alone (--no-load) reports progress like a load does. */
+START_TEST(test_no_progress_when_stderr_is_not_a_terminal)
+{
+    pf_run_result r;
+    char *argv[] = {(char *)pf_test_bin(), "seed", "--no-load", "--scale", "0.05", NULL};
+    pf_test_run(argv, NULL, NULL, &r);
+    ck_assert_msg(r.status == 0, "seed --no-load: %d: %s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "perfgate: generated ") != NULL, "%s", r.err);
+    ck_assert_msg(strchr(r.err, '\r') == NULL && strchr(r.err, '\033') == NULL, "%s", r.err);
+    ck_assert_msg(strstr(r.err, "seeding") == NULL, "%s", r.err);
+    ck_assert_msg(strchr(r.out, '\r') == NULL, "%s", r.out);
+    pf_run_result_dispose(&r);
+}
+END_TEST
+
+/* On a terminal (a pty from script(1)): one line rewritten with \r, ending
+ * at every table and row, erased before the summary. */
+START_TEST(test_progress_on_a_terminal)
+{
+    const char *script = "/usr/bin/script";
+    if (access(script, X_OK) != 0) {
+        fprintf(stderr, "test_progress_on_a_terminal: no %s, skipped\n", script);
+        return;
+    }
+    char *cmd = pf_asprintf("%s seed --no-load --scale 0.05", pf_test_bin());
+    char *argv[] = {(char *)script, "-qec", cmd, "/dev/null", NULL};
+    pf_run_result r;
+    pf_test_run(argv, NULL, NULL, &r);
+    ck_assert_msg(r.status == 0, "script: %d: %s%s", r.status, r.out, r.err);
+    /* The pty merges stderr into script's stdout. */
+    const char *first = strstr(r.out, "\r\033[Kseeding ");
+    ck_assert_msg(first != NULL, "no progress line: %s", r.out);
+    const char *last = first, *p;
+    while ((p = strstr(last + 1, "\r\033[Kseeding ")) != NULL)
+        last = p;
+    size_t td = 0, tn = 0;
+    char rd[32] = "", rn[32] = "";
+    ck_assert_msg(sscanf(last, "\r\033[Kseeding %zu/%zu tables, %31[0-9,]/%31[0-9,] rows", &td,
+                         &tn, rd, rn) == 4,
+                  "unexpected progress line: %.80s", last);
+    ck_assert_uint_gt(tn, 0);
+    ck_assert_uint_eq(td, tn);
+    ck_assert_str_eq(rd, rn);
+    /* Erased before the summary line. */
+    const char *summary = strstr(last, "perfgate: generated ");
+    ck_assert_ptr_nonnull(summary);
+    ck_assert_ptr_nonnull(strstr(last + 1, "\r\033[K"));
+    ck_assert(strstr(last + 1, "\r\033[K") < summary);
+    pf_run_result_dispose(&r);
+    free(cmd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -260,6 +317,8 @@ int main(void)
                         (int)(sizeof k_target_cases / sizeof k_target_cases[0]));
     tcase_add_test(tc, test_no_seed_of_every_seeding_command);
     tcase_add_test(tc, test_target_options_are_documented_by_every_seeding_command);
+    tcase_add_test(tc, test_no_progress_when_stderr_is_not_a_terminal);
+    tcase_add_test(tc, test_progress_on_a_terminal);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

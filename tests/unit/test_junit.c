@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,12 +45,14 @@ static const pf_junit_case k_timeline_cases[] = {
     {.classname = "perfgate.timeline",
      .name = "timeline_recent_page",
      .file = "bench/timeline/recent.sql",
+     .line = 1,
      .time_s = 0.25,
      .status = PF_JUNIT_PASS,
      .system_out = "median 1.2 ms\nbuffers 42"},
     {.classname = "perfgate.timeline",
      .name = "timeline_by_provider",
      .file = "bench/timeline/recent.sql",
+     .line = 7,
      .time_s = 2.0006,
      .status = PF_JUNIT_FAIL,
      .message = "buffers +35% & <more> \"than\" &amp; 20%",
@@ -69,11 +72,13 @@ static const pf_junit_case k_rls_cases[] = {
     {.classname = "perfgate.rls",
      .name = "rls_documents",
      .file = "bench/rls/documents.sql",
+     .line = 3,
      .time_s = 0,
      .status = PF_JUNIT_SKIPPED,
      .message = "no baseline yet",
      .body = "run with --update-baselines\nto record one"},
-    {.name = "rls_no_classname", .time_s = 1234.5678, .status = PF_JUNIT_PASS},
+    /* A line without a file is not written. */
+    {.name = "rls_no_classname", .line = 5, .time_s = 1234.5678, .status = PF_JUNIT_PASS},
 };
 
 static const pf_junit_suite k_suites[] = {
@@ -97,20 +102,20 @@ static char *xsd_path(void)
     return pf_test_source_path("tests/data/junit-10.xsd");
 }
 
-static char *render_sample(void)
+static char *render_sample(pf_junit_format format)
 {
     char *out = NULL;
     pf_error err;
     pf_error_clear(&err);
-    int rc = pf_junit_render("perfgate", k_suites, 2, &out, &err);
+    int rc = pf_junit_render("perfgate", k_suites, 2, format, &out, &err);
     ck_assert_msg(rc == 0, "render failed: %s", err.msg);
     ck_assert_ptr_nonnull(out);
     return out;
 }
 
-static xmlDocPtr parse_sample(void)
+static xmlDocPtr parse_sample(pf_junit_format format)
 {
-    char *text = render_sample();
+    char *text = render_sample(format);
     xmlDocPtr doc = xmlReadMemory(text, (int)strlen(text), "sample.xml", NULL, XML_PARSE_NONET);
     free(text);
     ck_assert_msg(doc != NULL, "rendered report is not well-formed XML");
@@ -193,9 +198,13 @@ static int xmllint_status(const char *xml, const char *xsd)
 
 /* ---- what the writer produces ---- */
 
+static const pf_junit_format k_formats[] = {PF_JUNIT_REPORTERS, PF_JUNIT_JUNIT10};
+
 START_TEST(test_render_counts_per_suite_and_in_total)
 {
-    xmlDocPtr doc = parse_sample();
+    pf_junit_format format = k_formats[_i];
+    bool junit10 = format == PF_JUNIT_JUNIT10;
+    xmlDocPtr doc = parse_sample(format);
     xmlNodePtr root = xmlDocGetRootElement(doc);
     ck_assert_str_eq((const char *)root->name, "testsuites");
     assert_attr(root, "name", "perfgate");
@@ -215,7 +224,9 @@ START_TEST(test_render_counts_per_suite_and_in_total)
     assert_attr(timeline, "time", "1.500");
     assert_attr(timeline, "timestamp", "2024-05-01T12:00:00");
     assert_attr(timeline, "hostname", "ci-runner-1");
-    assert_attr(timeline, "file", "bench/timeline/recent.sql");
+    /* junit-10.xsd has only testsuite@file: there when every case names
+     * the same file; the reporters format puts it on the cases instead. */
+    assert_attr(timeline, "file", junit10 ? "bench/timeline/recent.sql" : NULL);
     ck_assert_int_eq(count_children(timeline, "testcase"), 2);
     ck_assert_ptr_null(child(timeline, "system-out", 0));
 
@@ -241,36 +252,43 @@ END_TEST
 typedef struct case_row {
     int suite, index;
     const char *classname, *name, *time;
+    const char *file, *line; /* testcase@file/@line in the reporters format */
     const char *result; /* "failure" / "error" / "skipped", or NULL for a pass */
     const char *message, *type, *body;
     const char *system_out;
 } case_row;
 
 static const case_row k_case_rows[] = {
-    {0, 0, "perfgate.timeline", "timeline_recent_page", "0.250", NULL, NULL, NULL, NULL,
-     "median 1.2 ms\nbuffers 42"},
-    {0, 1, "perfgate.timeline", "timeline_by_provider", "2.001", "failure",
-     "buffers +35% & <more> \"than\" &amp; 20%", "regression", k_fail_body_clean,
+    {0, 0, "perfgate.timeline", "timeline_recent_page", "0.250", "bench/timeline/recent.sql", "1",
+     NULL, NULL, NULL, NULL, "median 1.2 ms\nbuffers 42"},
+    {0, 1, "perfgate.timeline", "timeline_by_provider", "2.001", "bench/timeline/recent.sql", "7",
+     "failure", "buffers +35% & <more> \"than\" &amp; 20%", "regression", k_fail_body_clean,
      "baseline 42\ncurrent 57"},
-    {1, 0, "perfgate.rls", "rls_patient_isolation", "0.000", "error",
-     "permission denied for table patients", "sql-error", "permission denied for table patients",
-     NULL},
-    {1, 1, "perfgate.rls", "rls_documents", "0.000", "skipped", "no baseline yet", NULL,
-     "run with --update-baselines\nto record one", NULL},
-    {1, 2, NULL, "rls_no_classname", "1234.568", NULL, NULL, NULL, NULL, NULL},
+    {1, 0, "perfgate.rls", "rls_patient_isolation", "0.000", "bench/rls/isolation.sql", NULL,
+     "error", "permission denied for table patients", "sql-error",
+     "permission denied for table patients", NULL},
+    {1, 1, "perfgate.rls", "rls_documents", "0.000", "bench/rls/documents.sql", "3", "skipped",
+     "no baseline yet", NULL, "run with --update-baselines\nto record one", NULL},
+    {1, 2, NULL, "rls_no_classname", "1234.568", NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
+#define N_CASE_ROWS (sizeof k_case_rows / sizeof k_case_rows[0])
+
+/* Each row in each format (_i: row, then format). */
 START_TEST(test_each_testcase_carries_what_reporters_read)
 {
-    const case_row *row = &k_case_rows[_i];
-    xmlDocPtr doc = parse_sample();
+    const case_row *row = &k_case_rows[(size_t)_i % N_CASE_ROWS];
+    bool junit10 = (size_t)_i >= N_CASE_ROWS;
+    xmlDocPtr doc = parse_sample(junit10 ? PF_JUNIT_JUNIT10 : PF_JUNIT_REPORTERS);
     xmlNodePtr suite = child(xmlDocGetRootElement(doc), "testsuite", row->suite);
     xmlNodePtr tc = child(suite, "testcase", row->index);
     ck_assert_ptr_nonnull(tc);
     assert_attr(tc, "classname", row->classname);
     assert_attr(tc, "name", row->name);
     assert_attr(tc, "time", row->time);
-    assert_attr(tc, "file", NULL); /* not in junit-10.xsd */
+    /* Not in junit-10.xsd: written in the reporters format only. */
+    assert_attr(tc, "file", junit10 ? NULL : row->file);
+    assert_attr(tc, "line", junit10 ? NULL : row->line);
 
     static const char *const results[] = {"failure", "error", "skipped"};
     for (size_t k = 0; k < 3; k++) {
@@ -298,7 +316,7 @@ END_TEST
 
 START_TEST(test_text_is_escaped_and_attributes_keep_their_order)
 {
-    char *text = render_sample();
+    char *text = render_sample(PF_JUNIT_JUNIT10);
     ck_assert_msg(strncmp(text, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39) == 0,
                   "unexpected prolog: %.60s", text);
     ck_assert_ptr_nonnull(strstr(text, "<testsuites name=\"perfgate\" tests=\"5\" failures=\"1\" "
@@ -316,6 +334,20 @@ START_TEST(test_text_is_escaped_and_attributes_keep_their_order)
     ck_assert_ptr_null(strstr(text, "<Index Scan>"));
     ck_assert_ptr_null(strchr(text, '\x01'));
     ck_assert_ptr_null(strstr(text, "\xff"));
+    free(text);
+
+    text = render_sample(PF_JUNIT_REPORTERS);
+    ck_assert_ptr_nonnull(strstr(text, "<testsuite name=\"timeline\" tests=\"2\" failures=\"1\" "
+                                       "errors=\"0\" skipped=\"0\" time=\"1.500\" "
+                                       "timestamp=\"2024-05-01T12:00:00\" "
+                                       "hostname=\"ci-runner-1\">"));
+    ck_assert_ptr_nonnull(strstr(text, "<testcase classname=\"perfgate.timeline\" "
+                                       "name=\"timeline_by_provider\" time=\"2.001\" "
+                                       "file=\"bench/timeline/recent.sql\" line=\"7\">"));
+    ck_assert_ptr_nonnull(strstr(text, "<testcase classname=\"perfgate.rls\" "
+                                       "name=\"rls_patient_isolation\" time=\"0.000\" "
+                                       "file=\"bench/rls/isolation.sql\">"));
+    ck_assert_ptr_nonnull(strstr(text, "<testcase name=\"rls_no_classname\" time=\"1234.568\"/>"));
     free(text);
 }
 END_TEST
@@ -351,7 +383,7 @@ START_TEST(test_forbidden_characters_are_replaced_in_bodies_and_attributes)
     pf_junit_suite s = {.name = "s", .cases = &c, .n_cases = 1};
     char *text = NULL;
     pf_error err;
-    ck_assert_int_eq(pf_junit_render(NULL, &s, 1, &text, &err), 0);
+    ck_assert_int_eq(pf_junit_render(NULL, &s, 1, PF_JUNIT_REPORTERS, &text, &err), 0);
     xmlDocPtr doc = xmlReadMemory(text, (int)strlen(text), "clean.xml", NULL, XML_PARSE_NONET);
     ck_assert_msg(doc != NULL, "not well-formed for input %zu:\n%s", (size_t)_i, text);
     free(text);
@@ -385,7 +417,7 @@ START_TEST(test_times_are_seconds_with_three_decimals)
     pf_junit_suite s = {.name = "s", .cases = &c, .n_cases = 1, .time_s = k_times[_i].s};
     char *text = NULL;
     pf_error err;
-    ck_assert_int_eq(pf_junit_render("x", &s, 1, &text, &err), 0);
+    ck_assert_int_eq(pf_junit_render("x", &s, 1, PF_JUNIT_REPORTERS, &text, &err), 0);
     xmlDocPtr doc = xmlReadMemory(text, (int)strlen(text), "t.xml", NULL, XML_PARSE_NONET);
     free(text);
     ck_assert_ptr_nonnull(doc);
@@ -402,7 +434,7 @@ START_TEST(test_a_report_without_suites_is_still_a_document)
 {
     char *text = NULL;
     pf_error err;
-    ck_assert_int_eq(pf_junit_render("empty", NULL, 0, &text, &err), 0);
+    ck_assert_int_eq(pf_junit_render("empty", NULL, 0, PF_JUNIT_REPORTERS, &text, &err), 0);
     ck_assert_ptr_nonnull(strstr(text, "<testsuites name=\"empty\" tests=\"0\" failures=\"0\" "
                                        "errors=\"0\" time=\"0.000\"/>"));
     free(text);
@@ -411,7 +443,7 @@ START_TEST(test_a_report_without_suites_is_still_a_document)
     char *dir = pf_test_tmpdir();
     char *path = pf_path_join(dir, "empty.xml");
     char *xsd = xsd_path();
-    ck_assert_int_eq(pf_junit_write(path, "empty", &s, 1, &err), 0);
+    ck_assert_int_eq(pf_junit_write(path, "empty", &s, 1, PF_JUNIT_JUNIT10, &err), 0);
     ck_assert_msg(pf_junit_validate(path, xsd, &err) == 0, "%s", err.msg);
     pf_rmtree(dir, &err);
     free(xsd);
@@ -427,42 +459,144 @@ START_TEST(test_missing_names_are_refused)
     char *text = NULL;
     pf_error err;
     pf_error_clear(&err);
-    ck_assert_int_eq(pf_junit_render("x", &s, 1, &text, &err), -1);
+    ck_assert_int_eq(pf_junit_render("x", &s, 1, PF_JUNIT_REPORTERS, &text, &err), -1);
     ck_assert_ptr_null(text);
     ck_assert_int_eq(err.code, PF_EXIT_USAGE);
     ck_assert_msg(strstr(err.msg, "case 1 of suite 'grp' has no name") != NULL, "%s", err.msg);
 
     pf_junit_suite unnamed = {.name = NULL};
-    ck_assert_int_eq(pf_junit_render("x", &unnamed, 1, &text, &err), -1);
+    ck_assert_int_eq(pf_junit_render("x", &unnamed, 1, PF_JUNIT_REPORTERS, &text, &err), -1);
     ck_assert_msg(strstr(err.msg, "suite 1 has no name") != NULL, "%s", err.msg);
 }
 END_TEST
 
 /* ---- validation ---- */
 
+/* junit10 validates against junit-10.xsd; reporters validates against
+ * junit-10.xsd plus testcase@file/@line and nothing else, and junit-10.xsd
+ * itself rejects it for exactly that attribute. */
 START_TEST(test_written_report_validates_against_junit_10_xsd)
 {
+    pf_junit_format format = k_formats[_i];
     char *dir = pf_test_tmpdir();
     char *path = pf_path_join(dir, "reports/junit.xml"); /* parent is created */
     char *xsd = xsd_path();
+    char *reporters_xsd = pf_test_junit_reporters_xsd(dir);
     pf_error err;
     pf_error_clear(&err);
-    ck_assert_msg(pf_junit_write(path, "perfgate", k_suites, 2, &err) == 0, "%s", err.msg);
+    ck_assert_msg(pf_junit_write(path, "perfgate", k_suites, 2, format, &err) == 0, "%s",
+                  err.msg);
 
     char *written = NULL;
     ck_assert_int_eq(pf_file_read(path, &written, NULL, &err), 0);
-    char *rendered = render_sample();
+    char *rendered = render_sample(format);
     ck_assert_str_eq(written, rendered);
     free(written);
     free(rendered);
 
-    ck_assert_msg(pf_junit_validate(path, xsd, &err) == 0, "%s", err.msg);
-    int lint = xmllint_status(path, xsd);
+    const char *valid_xsd = format == PF_JUNIT_JUNIT10 ? xsd : reporters_xsd;
+    ck_assert_msg(pf_junit_validate(path, valid_xsd, &err) == 0, "%s", err.msg);
+    int lint = xmllint_status(path, valid_xsd);
     if (lint >= 0)
         ck_assert_msg(lint == 0, "xmllint rejects what pf_junit_validate accepts");
+    if (format == PF_JUNIT_REPORTERS) {
+        ck_assert_int_eq(pf_junit_validate(path, xsd, &err), -1);
+        ck_assert_msg(strstr(err.msg, "'file'") != NULL, "%s", err.msg);
+    }
     pf_rmtree(dir, &err);
+    free(reporters_xsd);
     free(xsd);
     free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_format_names_parse)
+{
+    pf_junit_format f = PF_JUNIT_JUNIT10;
+    ck_assert_int_eq(pf_junit_format_parse("reporters", &f), 0);
+    ck_assert_int_eq(f, PF_JUNIT_REPORTERS);
+    ck_assert_int_eq(pf_junit_format_parse("junit10", &f), 0);
+    ck_assert_int_eq(f, PF_JUNIT_JUNIT10);
+    ck_assert_int_eq(pf_junit_format_parse("JUnit10", &f), -1);
+    ck_assert_int_eq(pf_junit_format_parse("", &f), -1);
+    ck_assert_int_eq(pf_junit_format_parse(NULL, &f), -1);
+    ck_assert_int_eq(f, PF_JUNIT_JUNIT10);
+}
+END_TEST
+
+/* Paths as reporters want them: relative to the repository root. */
+START_TEST(test_source_paths_are_relative_to_the_repository_root)
+{
+    char *dir = pf_test_tmpdir();
+    pf_error err;
+    char *repo = pf_path_join(dir, "repo");
+    char *bench = pf_path_join(repo, "app/bench/audit");
+    ck_assert_int_eq(pf_mkdirs(bench, 0755, &err), 0);
+    char *file = pf_test_write(bench, "recent.sql", "SELECT 1;\n");
+    char *git = pf_path_join(repo, ".git");
+    ck_assert_int_eq(pf_mkdirs(git, 0755, &err), 0);
+    char *app = pf_path_join(repo, "app");
+    char *saved = getcwd(NULL, 0);
+    char *saved_ws = getenv("GITHUB_WORKSPACE") ? pf_strdup(getenv("GITHUB_WORKSPACE")) : NULL;
+    char *saved_gl = getenv("CI_PROJECT_DIR") ? pf_strdup(getenv("CI_PROJECT_DIR")) : NULL;
+    unsetenv("GITHUB_WORKSPACE");
+    unsetenv("CI_PROJECT_DIR");
+
+    /* An explicit root, an absolute and a relative path. */
+    char *p = pf_junit_source_path(file, repo);
+    ck_assert_str_eq(p, "app/bench/audit/recent.sql");
+    free(p);
+    ck_assert_int_eq(chdir(app), 0);
+    p = pf_junit_source_path("./bench/audit/recent.sql", repo);
+    ck_assert_str_eq(p, "app/bench/audit/recent.sql");
+    free(p);
+    /* No root: the nearest directory up holding .git. */
+    p = pf_junit_source_path("bench/audit/recent.sql", NULL);
+    ck_assert_str_eq(p, "app/bench/audit/recent.sql");
+    free(p);
+    /* $GITHUB_WORKSPACE wins. */
+    setenv("GITHUB_WORKSPACE", app, 1);
+    p = pf_junit_source_path(file, NULL);
+    ck_assert_str_eq(p, "bench/audit/recent.sql");
+    free(p);
+    unsetenv("GITHUB_WORKSPACE");
+    setenv("CI_PROJECT_DIR", app, 1);
+    p = pf_junit_source_path(file, NULL);
+    ck_assert_str_eq(p, "bench/audit/recent.sql");
+    free(p);
+    unsetenv("CI_PROJECT_DIR");
+    /* Outside the root: relative to the current directory when under it. */
+    char *other = pf_path_join(dir, "elsewhere");
+    ck_assert_int_eq(pf_mkdirs(other, 0755, &err), 0);
+    p = pf_junit_source_path(file, other);
+    ck_assert_str_eq(p, "bench/audit/recent.sql");
+    free(p);
+    /* Under neither: as given. A file that does not exist: as given, "./"
+     * dropped. */
+    ck_assert_int_eq(chdir(other), 0);
+    p = pf_junit_source_path(file, other);
+    ck_assert_str_eq(p, file);
+    free(p);
+    p = pf_junit_source_path("./no/such.sql", NULL);
+    ck_assert_str_eq(p, "no/such.sql");
+    free(p);
+
+    ck_assert_int_eq(chdir(saved), 0);
+    if (saved_ws)
+        setenv("GITHUB_WORKSPACE", saved_ws, 1);
+    if (saved_gl)
+        setenv("CI_PROJECT_DIR", saved_gl, 1);
+    pf_rmtree(dir, &err);
+    free(saved_ws);
+    free(saved_gl);
+    free(saved);
+    free(other);
+    free(app);
+    free(git);
+    free(file);
+    free(bench);
+    free(repo);
     free(dir);
 }
 END_TEST
@@ -623,7 +757,7 @@ START_TEST(test_libxml2_prints_nothing_and_handlers_are_restored)
     pf_junit_case c = {.name = "x\x01"};
     pf_junit_suite s = {.name = "s", .cases = &c, .n_cases = 1};
     char *text = NULL;
-    int rc_render = pf_junit_render("r", &s, 1, &text, &err);
+    int rc_render = pf_junit_render("r", &s, 1, PF_JUNIT_REPORTERS, &text, &err);
     free(text);
 
     fflush(stderr);
@@ -682,7 +816,7 @@ START_TEST(test_unwritable_path_gives_a_clear_error_and_no_partial_file)
     char *target = pf_path_join(dir, "junit.xml");
     ck_assert_int_eq(mkdir(target, 0755), 0);
     pf_error_clear(&err);
-    ck_assert_int_eq(pf_junit_write(target, "perfgate", k_suites, 2, &err), -1);
+    ck_assert_int_eq(pf_junit_write(target, "perfgate", k_suites, 2, PF_JUNIT_REPORTERS, &err), -1);
     ck_assert_int_eq(err.code, PF_EXIT_INFRA);
     ck_assert_msg(strstr(err.msg, "cannot write JUnit report") != NULL, "%s", err.msg);
     ck_assert_msg(strstr(err.msg, target) != NULL, "%s", err.msg);
@@ -694,7 +828,7 @@ START_TEST(test_unwritable_path_gives_a_clear_error_and_no_partial_file)
     char *file = pf_test_write(dir, "plain", "x");
     char *under = pf_path_join(file, "junit.xml");
     pf_error_clear(&err);
-    ck_assert_int_eq(pf_junit_write(under, "perfgate", k_suites, 2, &err), -1);
+    ck_assert_int_eq(pf_junit_write(under, "perfgate", k_suites, 2, PF_JUNIT_REPORTERS, &err), -1);
     ck_assert_msg(strstr(err.msg, under) != NULL, "%s", err.msg);
     ck_assert_int_eq(count_entries(dir), 2);
 
@@ -703,7 +837,7 @@ START_TEST(test_unwritable_path_gives_a_clear_error_and_no_partial_file)
         char *ro = pf_path_join(dir, "ro");
         ck_assert_int_eq(mkdir(ro, 0555), 0);
         char *in_ro = pf_path_join(ro, "junit.xml");
-        ck_assert_int_eq(pf_junit_write(in_ro, "perfgate", k_suites, 2, &err), -1);
+        ck_assert_int_eq(pf_junit_write(in_ro, "perfgate", k_suites, 2, PF_JUNIT_REPORTERS, &err), -1);
         ck_assert_msg(strstr(err.msg, "Permission denied") != NULL, "%s", err.msg);
         ck_assert_int_eq(count_entries(ro), 0);
         chmod(ro, 0755);
@@ -724,7 +858,7 @@ START_TEST(test_rewriting_replaces_the_previous_report)
     char *dir = pf_test_tmpdir();
     char *path = pf_test_write(dir, "junit.xml", "old contents that are not XML");
     pf_error err;
-    ck_assert_int_eq(pf_junit_write(path, "perfgate", k_suites, 1, &err), 0);
+    ck_assert_int_eq(pf_junit_write(path, "perfgate", k_suites, 1, PF_JUNIT_REPORTERS, &err), 0);
     char *text = NULL;
     ck_assert_int_eq(pf_file_read(path, &text, NULL, &err), 0);
     ck_assert_ptr_null(strstr(text, "old contents"));
@@ -741,9 +875,9 @@ int main(void)
 {
     Suite *s = suite_create("junit");
     TCase *tc = tcase_create("junit");
-    tcase_add_test(tc, test_render_counts_per_suite_and_in_total);
+    tcase_add_loop_test(tc, test_render_counts_per_suite_and_in_total, 0, 2);
     tcase_add_loop_test(tc, test_each_testcase_carries_what_reporters_read, 0,
-                        (int)(sizeof k_case_rows / sizeof k_case_rows[0]));
+                        (int)(2 * N_CASE_ROWS));
     tcase_add_test(tc, test_text_is_escaped_and_attributes_keep_their_order);
     tcase_add_loop_test(tc, test_forbidden_characters_are_replaced_in_bodies_and_attributes, 0,
                         (int)(sizeof k_clean / sizeof k_clean[0]));
@@ -751,7 +885,9 @@ int main(void)
                         (int)(sizeof k_times / sizeof k_times[0]));
     tcase_add_test(tc, test_a_report_without_suites_is_still_a_document);
     tcase_add_test(tc, test_missing_names_are_refused);
-    tcase_add_test(tc, test_written_report_validates_against_junit_10_xsd);
+    tcase_add_loop_test(tc, test_written_report_validates_against_junit_10_xsd, 0, 2);
+    tcase_add_test(tc, test_format_names_parse);
+    tcase_add_test(tc, test_source_paths_are_relative_to_the_repository_root);
     tcase_add_loop_test(tc, test_invalid_reports_fail_with_file_and_line, 0,
                         (int)(sizeof k_invalid / sizeof k_invalid[0]));
     tcase_add_test(tc, test_several_problems_are_counted_after_the_first);

@@ -380,6 +380,11 @@ static void sample_result(pf_rls_result *r)
     pf_rls_result_add(r, "overhead", "rls_overhead", "p (patient vs owner)", PF_RLS_NOISY, "n");
     pf_rls_result_add(r, "isolation", "identity", "identity x", PF_RLS_SKIP, "none");
     pf_rls_result_add(r, "overhead", "rls_overhead", "q (patient vs owner)", PF_RLS_ERROR, "e");
+    /* The rules file the checks point at: public.t's entry on line 12. */
+    pf_rls_table_rule rule = {.table = (char *)"public.t", .line = 12};
+    pf_rls_rules rules = {.path = (char *)"fixtures/rls/sample.json", .tables = &rule,
+                          .n_tables = 1};
+    pf_rls_result_set_rules(r, &rules);
     pf_rls_result_finish(r);
 }
 
@@ -400,15 +405,22 @@ START_TEST(test_result_exit_code_follows_failures)
 }
 END_TEST
 
+/* Both formats validate (reporters: against junit-10.xsd plus
+ * testcase@file/@line); every check points at the rules file, a table's
+ * check at its entry's line; a warning passes and says so. */
 START_TEST(test_junit_is_valid_and_names_the_leak)
 {
+    bool junit10 = _i == 1;
     pf_rls_result r;
     sample_result(&r);
     char *dir = pf_test_tmpdir();
     char *xml = pf_path_join(dir, "rls.xml");
     pf_error e;
-    ck_assert_msg(pf_rls_report_write_junit(&r, xml, &e) == 0, "%s", e.msg);
-    char *xsd = pf_test_source_path("tests/data/junit-10.xsd");
+    ck_assert_msg(pf_rls_report_write_junit(&r, xml, junit10 ? PF_JUNIT_JUNIT10
+                                                             : PF_JUNIT_REPORTERS, &e) == 0,
+                  "%s", e.msg);
+    char *xsd = junit10 ? pf_test_source_path("tests/data/junit-10.xsd")
+                        : pf_test_junit_reporters_xsd(dir);
     ck_assert_msg(pf_junit_validate(xml, xsd, &e) == 0, "%s", e.msg);
     char *text = NULL;
     ck_assert_int_eq(pf_file_read(xml, &text, NULL, &e), 0);
@@ -418,9 +430,29 @@ START_TEST(test_junit_is_valid_and_names_the_leak)
     ck_assert_ptr_nonnull(strstr(text, "<testsuite name=\"rls-overhead\""));
     ck_assert_ptr_nonnull(strstr(text, "type=\"rls-leak\""));
     ck_assert_ptr_nonnull(strstr(text, "e.g. key 42"));
-    ck_assert_ptr_nonnull(strstr(text, "type=\"warning\""));
+    ck_assert_ptr_null(strstr(text, "type=\"warning\""));
     ck_assert_ptr_nonnull(strstr(text, "type=\"noisy\""));
     ck_assert_ptr_nonnull(strstr(text, "<error"));
+    /* The warning: a pass whose <system-out> says it. */
+    ck_assert_ptr_nonnull(strstr(text, "<testcase classname=\"perfgate.rls.lint\" name=\"x\" "
+                                       "time=\"0.000\""));
+    char *warn = strstr(text, "name=\"x\"");
+    char *warn_end = strstr(warn, "</testcase>");
+    ck_assert_ptr_nonnull(warn_end);
+    *warn_end = '\0';
+    ck_assert_ptr_null(strstr(warn, "<skipped"));
+    ck_assert_ptr_null(strstr(warn, "<failure"));
+    ck_assert_ptr_nonnull(strstr(warn, "<system-out>warning: two &lt;&amp;&gt;\n"));
+    *warn_end = '<';
+    if (junit10) {
+        ck_assert_ptr_null(strstr(text, " line=\""));
+        ck_assert_ptr_nonnull(strstr(text, "file=\"fixtures/rls/sample.json\""));
+    } else {
+        ck_assert_ptr_nonnull(strstr(text, "name=\"public.t / patient / SELECT\" time=\"0.000\" "
+                                           "file=\"fixtures/rls/sample.json\" line=\"12\">"));
+        ck_assert_ptr_nonnull(strstr(text, "name=\"x\" time=\"0.000\" "
+                                           "file=\"fixtures/rls/sample.json\">"));
+    }
     free(text);
 
     pf_rls_junit j;
@@ -881,7 +913,7 @@ static Suite *rls_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("reports");
     tcase_add_test(t, test_result_exit_code_follows_failures);
-    tcase_add_test(t, test_junit_is_valid_and_names_the_leak);
+    tcase_add_loop_test(t, test_junit_is_valid_and_names_the_leak, 0, 2);
     tcase_add_test(t, test_markdown_and_json_report_the_failure);
     tcase_add_test(t, test_json_report_matches_the_golden_file);
     tcase_add_test(t, test_markdown_and_text_match_the_golden_file);

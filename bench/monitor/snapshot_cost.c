@@ -9,6 +9,12 @@
  *          of statements: read 5,000 counters, write none);
  *   cold:  the first snapshot, fetching and classifying all 5,000 texts.
  *
+ * The yardstick, "read", is what reading pg_stat_statements itself costs a
+ * client: SELECT * FROM pg_stat_statements (texts included), timed after
+ * each snapshot on the monitored server; "x read" is a snapshot's total
+ * over it, "x collect" its total over the monitor's own read of the
+ * counters (pg_stat_statements(false), no texts).
+ *
  * Usage: snapshot_cost [STATEMENTS [ROUNDS]]  (defaults 5000 and 7).
  * Run by bench/monitor/snapshot-cost.sh; results go to stdout. */
 #include <stddef.h>
@@ -34,6 +40,7 @@ typedef struct bench {
     int tick;
     bool busy;        /* run the workload between ticks */
     pf_monitor_tick *ticks;
+    double *reads; /* ms of a plain read of the view after each tick */
     int n_ticks;
 } bench;
 
@@ -62,9 +69,23 @@ static void run_statements(pf_db *db, int n)
     }
 }
 
+/* SELECT * FROM pg_stat_statements, rows copied to the client. */
+static double read_view_ms(pf_db *db)
+{
+    pf_error e;
+    pf_result *r = NULL;
+    uint64_t t0 = pf_now_ns();
+    if (pf_db_query(db, "SELECT * FROM pg_stat_statements", 0, NULL, &r, &e) < 0)
+        die("read pg_stat_statements", &e);
+    double ms = pf_elapsed_ms(t0);
+    pf_result_free(r);
+    return ms;
+}
+
 static void on_tick(void *arg, const pf_monitor_tick *t)
 {
     bench *b = arg;
+    b->reads[b->n_ticks] = read_view_ms(b->app);
     b->ticks[b->n_ticks++] = *t;
     if (b->busy)
         run_statements(b->app, b->statements);
@@ -87,17 +108,29 @@ static double median_of(const pf_monitor_tick *t, int n, size_t off)
     return m;
 }
 
-static void report(const char *label, const pf_monitor_tick *t, int n)
+static double median_d(const double *x, int n)
+{
+    double *v = calloc((size_t)n, sizeof *v);
+    memcpy(v, x, (size_t)n * sizeof *v);
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    double m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    free(v);
+    return m;
+}
+
+static void report(const char *label, const pf_monitor_tick *t, const double *reads, int n)
 {
     if (n <= 0)
         return;
-    printf("%-6s %5d %7zu %7zu %9.1f %8.1f %9.1f %8.1f %8.1f   (median of %d)\n", label,
-           (int)t[0].statements, t[0].deltas, t[0].new_statements,
-           median_of(t, n, offsetof(pf_monitor_tick, collect_ms)),
+    double collect = median_of(t, n, offsetof(pf_monitor_tick, collect_ms));
+    double total = median_of(t, n, offsetof(pf_monitor_tick, total_ms));
+    double read = median_d(reads, n);
+    printf("%-6s %5d %7zu %7zu %8.1f %9.1f %8.1f %9.1f %8.1f %8.1f %7.2f %9.2f   (median of %d)\n",
+           label, (int)t[0].statements, t[0].deltas, t[0].new_statements, read, collect,
            median_of(t, n, offsetof(pf_monitor_tick, texts_ms)),
            median_of(t, n, offsetof(pf_monitor_tick, evaluate_ms)),
-           median_of(t, n, offsetof(pf_monitor_tick, store_ms)),
-           median_of(t, n, offsetof(pf_monitor_tick, total_ms)), n);
+           median_of(t, n, offsetof(pf_monitor_tick, store_ms)), total, total / read,
+           total / collect, n);
 }
 
 int main(int argc, char **argv)
@@ -146,6 +179,7 @@ int main(int argc, char **argv)
     if (cfg == NULL)
         cfg = pf_monconfig_default();
     b.ticks = calloc((size_t)(2 * b.rounds + 4), sizeof *b.ticks);
+    b.reads = calloc((size_t)(2 * b.rounds + 4), sizeof *b.reads);
     pf_monitor_opts o;
     memset(&o, 0, sizeof o);
     o.dsn = pf_cluster_dsn(mon);
@@ -171,15 +205,18 @@ int main(int argc, char **argv)
 
     printf("perfgate monitor: cost of one snapshot, %d distinct statements (%s)\n",
            b.statements, "pg_stat_statements.max = 10000, both servers local");
-    printf("%-6s %5s %7s %7s %9s %8s %9s %8s %8s\n", "case", "stmts", "deltas", "texts",
-           "collect", "texts", "evaluate", "store", "total");
-    printf("%-6s %5s %7s %7s %9s %8s %9s %8s %8s\n", "", "", "", "", "ms", "ms", "ms", "ms", "ms");
-    report("cold", &b.ticks[0], 1);
-    report("busy", &b.ticks[1], busy_n - 1);
-    report("quiet", &b.ticks[busy_n + 1], b.n_ticks - busy_n - 1);
+    printf("%-6s %5s %7s %7s %8s %9s %8s %9s %8s %8s %7s %9s\n", "case", "stmts", "deltas",
+           "texts", "read", "collect", "texts", "evaluate", "store", "total", "x read",
+           "x collect");
+    printf("%-6s %5s %7s %7s %8s %9s %8s %9s %8s %8s\n", "", "", "", "", "ms", "ms", "ms", "ms",
+           "ms", "ms");
+    report("cold", &b.ticks[0], &b.reads[0], 1);
+    report("busy", &b.ticks[1], &b.reads[1], busy_n - 1);
+    report("quiet", &b.ticks[busy_n + 1], &b.reads[busy_n + 1], b.n_ticks - busy_n - 1);
 
     pf_monconfig_free(cfg);
     free(b.ticks);
+    free(b.reads);
     free(store_dsn);
     pf_db_close(b.app);
     pf_cluster_free(mon);

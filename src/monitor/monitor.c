@@ -245,6 +245,7 @@ static int restore(mon *m, const pf_store_open_info *oi, pf_error *err)
             ns->info.dbname = info.dbname ? pf_strdup(info.dbname) : NULL;
             ns->info.username = info.username ? pf_strdup(info.username) : NULL;
             ns->category = cat;
+            ns->known = true;
         }
         map_put(&m->stmts, &info);
     }

@@ -78,6 +78,7 @@ typedef struct pf_store_new_stmt {
     pf_stmt_info info; /* owned */
     const char *category;
     int64_t first_seen_us;
+    bool known; /* the store has it already (a changed category): merged, not inserted */
 } pf_store_new_stmt;
 
 /* Everything one interval writes. Owns snap, deltas, stmts, events, states. */
@@ -102,10 +103,13 @@ typedef struct pf_store_batch {
 
 void pf_store_batch_free(pf_store_batch *b);
 
-/* Write a batch in one transaction. committed is the snapshot whose
- * counters the store holds (NULL: unknown, rewrite them all). *duplicate is
- * set when the snapshot was already stored (a retry after a lost
- * acknowledgement): nothing is written again. */
+/* Write a batch in one transaction, in as few round trips as its COPYs
+ * allow (two for deltas plus changed counters). Only what changed is
+ * written: counters of entries that did not move and an alert state equal
+ * to the one last committed on this connection are left alone. committed
+ * is the snapshot whose counters the store holds (NULL: unknown, rewrite
+ * them all). *duplicate is set when the snapshot was already stored (a
+ * retry after a lost acknowledgement): nothing is written again. */
 int pf_store_write(pf_store *s, const pf_store_batch *b, const pf_pss_snapshot *committed,
                    bool *duplicate, pf_error *err);
 

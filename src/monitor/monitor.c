@@ -699,8 +699,9 @@ static void maintain(mon *m, int64_t now_us)
         return;
     }
     say(m, PF_MONITOR_DEBUG,
-        "maintenance: %ld hourly rows, deleted %ld raw, %ld hourly, %ld snapshots, %ld alerts",
-        st.hourly_rows, st.deleted_raw, st.deleted_hourly, st.deleted_snapshots,
+        "maintenance: %ld hourly rows, %ld counters folded, deleted %ld raw, %ld hourly, %ld "
+        "snapshots, %ld alerts",
+        st.hourly_rows, st.folded, st.deleted_raw, st.deleted_hourly, st.deleted_snapshots,
         st.deleted_alerts);
 }
 

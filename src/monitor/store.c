@@ -119,8 +119,46 @@ static const struct migration {
      " calls bigint, interval_s double precision, since timestamptz,"
      " delivery text);"
      "CREATE INDEX alerts_source_at_idx ON " S "alerts (source_id, at);"},
+    /* Counters stop being rewritten every interval: an entry's row holds
+     * pg_stat_statements' counters as of the snapshot as_of, and its deltas
+     * taken after as_of add up to its counters now. A plain delta (now
+     * minus the previous snapshot) is the only row a changed entry needs;
+     * a new, recreated or reset entry gets its row rewritten; maintenance
+     * folds the deltas in before retention may delete them. The view
+     * counters keeps the old table's name, columns and meaning (current as
+     * of the newest snapshot) for every reader. Version 1 kept each row
+     * current as of its source's newest snapshot: that is its as_of. The
+     * sum of squares of an interval comes back from its mean and standard
+     * deviation (calls * (stddev^2 + mean^2), as pss.c computes them). */
+    {"counter_base with as_of; counters a view adding the later deltas",
+     "ALTER TABLE " S "counters RENAME TO counter_base;"
+     "ALTER INDEX " S "counters_pkey RENAME TO counter_base_pkey;"
+     "ALTER TABLE " S "counter_base ADD COLUMN as_of timestamptz NOT NULL DEFAULT 'infinity';"
+     "UPDATE " S "counter_base b SET as_of = n.t FROM (SELECT source_id, max(taken_at) AS t"
+     " FROM " S "snapshots GROUP BY source_id) n WHERE b.source_id = n.source_id;"
+     "ALTER TABLE " S "counter_base ALTER COLUMN as_of DROP DEFAULT;"
+     "CREATE VIEW " S "counters AS SELECT b.source_id, b.dbid, b.userid, b.queryid, b.toplevel,"
+     " b.calls + coalesce(d.calls, 0) AS calls, b.rows + coalesce(d.rows, 0) AS rows,"
+     " b.shared_hit + coalesce(d.shared_hit, 0) AS shared_hit,"
+     " b.shared_read + coalesce(d.shared_read, 0) AS shared_read,"
+     " b.temp_read + coalesce(d.temp_read, 0) AS temp_read,"
+     " b.temp_written + coalesce(d.temp_written, 0) AS temp_written,"
+     " b.exec_ms + coalesce(d.exec_ms, 0) AS exec_ms,"
+     " b.plan_ms + coalesce(d.plan_ms, 0) AS plan_ms,"
+     " b.sumsq + coalesce(d.sumsq, 0) AS sumsq, b.stats_since_us"
+     " FROM " S "counter_base b LEFT JOIN LATERAL (SELECT sum(x.calls)::bigint AS calls,"
+     " sum(x.rows)::bigint AS rows, sum(x.shared_hit)::bigint AS shared_hit,"
+     " sum(x.shared_read)::bigint AS shared_read, sum(x.temp_read)::bigint AS temp_read,"
+     " sum(x.temp_written)::bigint AS temp_written, sum(x.exec_ms) AS exec_ms,"
+     " sum(x.plan_ms) AS plan_ms,"
+     " sum(x.calls * (x.stddev_ms * x.stddev_ms + x.mean_ms * x.mean_ms)) AS sumsq"
+     " FROM " S "deltas x WHERE x.source_id = b.source_id AND x.queryid = b.queryid"
+     " AND x.dbid = b.dbid AND x.userid = b.userid AND x.toplevel = b.toplevel"
+     " AND x.taken_at > b.as_of) d ON true;"},
 };
 #define N_MIGRATIONS ((int)(sizeof k_migrations / sizeof k_migrations[0]))
+_Static_assert(sizeof k_migrations / sizeof k_migrations[0] == PF_STORE_VERSION,
+               "PF_STORE_VERSION is the number of migrations");
 
 void pf_store_format_time(int64_t us, char *buf, size_t len)
 {
@@ -187,7 +225,8 @@ static void rollback(pf_db *db)
         pf_db_exec(db, "ROLLBACK", NULL);
 }
 
-static int migrate(pf_db *db, int *before, int *after, pf_error *err)
+/* Bring the schema to version target (<= N_MIGRATIONS). */
+static int migrate(pf_db *db, int target, int *before, int *after, pf_error *err)
 {
     char *v = NULL;
     if (pf_db_exec(db, "BEGIN", err) < 0)
@@ -223,7 +262,7 @@ static int migrate(pf_db *db, int *before, int *after, pf_error *err)
                      current, N_MIGRATIONS);
         goto fail;
     }
-    for (int i = current; i < N_MIGRATIONS; i++) {
+    for (int i = current; i < target; i++) {
         if (pf_db_exec(db, k_migrations[i].sql, err) < 0) {
             pf_error_prefix(err, "history store migration %d", i + 1);
             goto fail;
@@ -241,7 +280,7 @@ static int migrate(pf_db *db, int *before, int *after, pf_error *err)
     }
     if (pf_db_exec(db, "COMMIT", err) < 0)
         goto fail;
-    *after = N_MIGRATIONS;
+    *after = current > target ? current : target;
     free(v);
     return 0;
 fail:
@@ -252,6 +291,19 @@ fail:
                              "database, or create schema " PF_STORE_SCHEMA " for it)");
     err->code = PF_EXIT_INFRA;
     return -1;
+}
+
+int pf_store_migrate_to(const char *dsn, int version, int *before, int *after, pf_error *err)
+{
+    if (version < 1 || version > N_MIGRATIONS)
+        return pf_error_set(err, PF_EXIT_USAGE, "history store schema version %d: 1 to %d",
+                            version, N_MIGRATIONS);
+    pf_db *db = NULL;
+    if (pf_db_connect(&db, dsn, err) < 0)
+        return -1;
+    int rc = migrate(db, version, before, after, err);
+    pf_db_close(db);
+    return rc;
 }
 
 static int register_source(pf_store *s, const char *name, const char *target,
@@ -339,13 +391,13 @@ int pf_store_open(pf_store **out, const char *dsn, const char *source, const cha
         free(mine);
     }
     if (rc == 0)
-        rc = migrate(db, &info->version_before, &info->version_after, err);
+        rc = migrate(db, N_MIGRATIONS, &info->version_before, &info->version_after, err);
     if (rc == 0)
         rc = register_source(s, source, target, identity, info, err);
     if (rc == 0)
         rc = pf_db_exec(db,
                         "CREATE TEMP TABLE IF NOT EXISTS pf_counters_in"
-                        " (LIKE " S "counters) ON COMMIT DELETE ROWS;"
+                        " (LIKE " S "counter_base) ON COMMIT DELETE ROWS;"
                         "CREATE TEMP TABLE IF NOT EXISTS pf_statements_in"
                         " (LIKE " S "statements) ON COMMIT DELETE ROWS",
                         err);
@@ -816,7 +868,8 @@ static void plan_statements(wplan *p, const pf_store *s, const pf_store_batch *b
     pf_buf_dispose(&known);
 }
 
-static void counters_row(pf_buf *b, int source_id, const pf_pss_entry *e)
+/* A counter_base row: the entry's counters as of the snapshot as_of. */
+static void counters_row(pf_buf *b, int source_id, const pf_pss_entry *e, const char *as_of)
 {
     pf_buf_printf(b, "%d\t%" PRIu32 "\t%" PRIu32 "\t%" PRId64 "\t%s\t%" PRId64 "\t%" PRId64
                      "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t",
@@ -828,36 +881,43 @@ static void counters_row(pf_buf *b, int source_id, const pf_pss_entry *e)
     copy_double(b, e->c.plan_ms);
     pf_buf_putc(b, '\t');
     copy_double(b, e->c.sumsq);
-    pf_buf_printf(b, "\t%" PRId64 "\n", e->c.stats_since_us);
+    pf_buf_printf(b, "\t%" PRId64 "\t%s\n", e->c.stats_since_us, as_of);
 }
 
 #define COUNTER_COLS                                                                             \
     "source_id, dbid, userid, queryid, toplevel, calls, rows, shared_hit, shared_read,"         \
-    " temp_read, temp_written, exec_ms, plan_ms, sumsq, stats_since_us"
+    " temp_read, temp_written, exec_ms, plan_ms, sumsq, stats_since_us, as_of"
 
-/* Bring the counters table from committed to snap: entries gone since are
- * deleted, changed and new ones merged in one statement (an upsert costs
- * what an UPDATE does, and also repairs rows the store lost); entries
- * whose counters did not move are not touched. */
-static void plan_counters(wplan *p, const pf_store *s, const pf_pss_snapshot *snap,
+/* Bring the counters (the view: counter_base plus later deltas) from
+ * committed, what the store holds, to b->snap. An entry whose delta in this
+ * batch is plain, now minus committed (the batch follows the stored
+ * snapshot, no reset, not recreated), gets there through that delta row
+ * alone, and one that did not move needs nothing: neither is touched. New,
+ * recreated and reset entries, and counters that moved without calls (no
+ * delta), get their row rewritten as of this snapshot; entries gone are
+ * deleted; with no committed snapshot every row is rewritten. */
+static void plan_counters(wplan *p, const pf_store *s, const pf_store_batch *b,
                           const pf_pss_snapshot *committed)
 {
-    char head[96];
+    const pf_pss_snapshot *snap = b->snap;
+    char as_of[48], del[96];
+    pf_store_format_time(snap->taken_us, as_of, sizeof as_of);
     pf_buf rows = PF_BUF_INIT;
     if (committed == NULL) {
-        snprintf(head, sizeof head, "DELETE FROM " S "counters WHERE source_id = %d",
+        snprintf(del, sizeof del, "DELETE FROM " S "counter_base WHERE source_id = %d",
                  s->source_id);
-        plan_sql(p, head);
+        plan_sql(p, del);
         for (size_t i = 0; i < snap->n; i++)
-            counters_row(&rows, s->source_id, &snap->entries[i]);
+            counters_row(&rows, s->source_id, &snap->entries[i], as_of);
         if (rows.len > 0)
-            plan_copy(p, "COPY " S "counters (" COUNTER_COLS ") FROM STDIN", &rows);
+            plan_copy(p, "COPY " S "counter_base (" COUNTER_COLS ") FROM STDIN", &rows);
         pf_buf_dispose(&rows);
         return;
     }
-    /* Both are sorted by key: one merge walk. */
+    bool follows = b->prev_us != 0 && b->prev_us == committed->taken_us && !b->reset;
+    /* The snapshot, committed and the deltas are all sorted by key: one walk. */
     pf_buf dbs = PF_BUF_INIT, users = PF_BUF_INIT, qids = PF_BUF_INIT, tops = PF_BUF_INIT;
-    size_t gone = 0, i = 0, j = 0;
+    size_t gone = 0, i = 0, j = 0, k = 0;
     while (i < snap->n || j < committed->n) {
         const pf_pss_entry *e = i < snap->n ? &snap->entries[i] : NULL;
         const pf_pss_entry *c = j < committed->n ? &committed->entries[j] : NULL;
@@ -871,37 +931,51 @@ static void plan_counters(wplan *p, const pf_store *s, const pf_pss_snapshot *sn
             j++;
             continue;
         }
-        if (cmp < 0 || !same_counters(&c->c, &e->c))
-            counters_row(&rows, s->source_id, e);
+        while (k < b->n_deltas && pf_pss_key_cmp(&b->deltas[k].d.key, &e->key) < 0)
+            k++;
+        const pf_pss_delta *d = NULL;
+        if (k < b->n_deltas && pf_pss_key_cmp(&b->deltas[k].d.key, &e->key) == 0)
+            d = &b->deltas[k].d;
+        bool rewrite;
+        if (cmp < 0)
+            rewrite = true; /* new */
+        else if (d != NULL)
+            rewrite = !follows || d->recreated;
+        else
+            rewrite = !same_counters(&c->c, &e->c); /* moved without calls */
+        if (rewrite)
+            counters_row(&rows, s->source_id, e, as_of);
         i++;
         if (cmp == 0)
             j++;
     }
     if (gone > 0) {
-        char *del = pf_asprintf("DELETE FROM " S "counters c USING unnest('%s}'::oid[],"
+        char *sql = pf_asprintf("DELETE FROM " S "counter_base c USING unnest('%s}'::oid[],"
                                 " '%s}'::oid[], '%s}'::bigint[], '%s}'::bool[])"
                                 " AS g(dbid, userid, queryid, toplevel)"
                                 " WHERE c.source_id = %d AND c.dbid = g.dbid"
                                 " AND c.userid = g.userid AND c.queryid = g.queryid"
                                 " AND c.toplevel = g.toplevel",
                                 dbs.data, users.data, qids.data, tops.data, s->source_id);
-        plan_sql(p, del);
-        free(del);
+        plan_sql(p, sql);
+        free(sql);
     }
     pf_buf_dispose(&dbs);
     pf_buf_dispose(&users);
     pf_buf_dispose(&qids);
     pf_buf_dispose(&tops);
     if (rows.len > 0) {
+        /* An upsert, which also repairs a row the store lost. */
         plan_copy(p, "COPY pf_counters_in (" COUNTER_COLS ") FROM STDIN", &rows);
-        plan_sql(p, "INSERT INTO " S "counters (" COUNTER_COLS ")"
+        plan_sql(p, "INSERT INTO " S "counter_base (" COUNTER_COLS ")"
                     " SELECT " COUNTER_COLS " FROM pf_counters_in"
                     " ON CONFLICT (source_id, dbid, userid, queryid, toplevel) DO UPDATE SET"
                     " calls = EXCLUDED.calls, rows = EXCLUDED.rows,"
                     " shared_hit = EXCLUDED.shared_hit, shared_read = EXCLUDED.shared_read,"
                     " temp_read = EXCLUDED.temp_read, temp_written = EXCLUDED.temp_written,"
                     " exec_ms = EXCLUDED.exec_ms, plan_ms = EXCLUDED.plan_ms,"
-                    " sumsq = EXCLUDED.sumsq, stats_since_us = EXCLUDED.stats_since_us");
+                    " sumsq = EXCLUDED.sumsq, stats_since_us = EXCLUDED.stats_since_us,"
+                    " as_of = EXCLUDED.as_of");
     }
     pf_buf_dispose(&rows);
 }
@@ -1010,7 +1084,7 @@ int pf_store_write(pf_store *s, const pf_store_batch *b, const pf_pss_snapshot *
         plan_snapshot(&p, s, b);
         plan_deltas(&p, s, b);
         plan_statements(&p, s, b, merge_all);
-        plan_counters(&p, s, b->snap, committed);
+        plan_counters(&p, s, b, committed);
         plan_alerts(&p, s, b, &states);
         plan_sql(&p, "COMMIT");
         size_t failed = 0;
@@ -1164,6 +1238,26 @@ int pf_store_maintain(pf_store *s, const pf_retention *ret, int64_t now_us, pf_s
                     2, p2, &r, err) < 0)
         goto fail;
     pf_result_free(r);
+    /* Fold the deltas into counter_base (rows with deltas after their as_of
+     * move to the newest snapshot) before retention may delete them; it
+     * also keeps the view counters cheap to read. */
+    const char *p1[1] = {s->sid};
+    if ((st->folded =
+             affected(s->db,
+                      "UPDATE " S "counter_base b SET calls = c.calls, rows = c.rows,"
+                      " shared_hit = c.shared_hit, shared_read = c.shared_read,"
+                      " temp_read = c.temp_read, temp_written = c.temp_written,"
+                      " exec_ms = c.exec_ms, plan_ms = c.plan_ms, sumsq = c.sumsq, as_of = n.t"
+                      " FROM " S "counters c, (SELECT max(taken_at) AS t FROM " S "snapshots"
+                      " WHERE source_id = $1) n"
+                      " WHERE b.source_id = $1 AND c.source_id = $1 AND c.dbid = b.dbid"
+                      " AND c.userid = b.userid AND c.queryid = b.queryid"
+                      " AND c.toplevel = b.toplevel AND b.as_of < n.t"
+                      " AND EXISTS (SELECT 1 FROM " S "deltas x WHERE x.source_id = $1"
+                      " AND x.queryid = b.queryid AND x.dbid = b.dbid AND x.userid = b.userid"
+                      " AND x.toplevel = b.toplevel AND x.taken_at > b.as_of)",
+                      1, p1, err)) < 0)
+        goto fail;
     /* Raw rows go only once rolled up. */
     const char *p3[3] = {s->sid, raw_cut, now};
     if ((st->deleted_raw = affected(s->db,

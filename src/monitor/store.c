@@ -1239,9 +1239,15 @@ int pf_store_maintain(pf_store *s, const pf_retention *ret, int64_t now_us, pf_s
         goto fail;
     pf_result_free(r);
     /* Fold the deltas into counter_base (rows with deltas after their as_of
-     * move to the newest snapshot) before retention may delete them; it
-     * also keeps the view counters cheap to read. */
-    const char *p1[1] = {s->sid};
+     * move to the newest snapshot) before retention may delete them (as_of
+     * before the raw cut), and once their as_of is older than one
+     * maintenance period, which bounds the deltas the view counters adds
+     * up without rewriting every changed row at every run (a cron run
+     * maintains each time). */
+    double fold_ms = ret->every_ms < ret->raw_ms ? ret->every_ms : ret->raw_ms;
+    char fold_cut[48];
+    pf_store_format_time(now_us - (int64_t)(fold_ms * 1000), fold_cut, sizeof fold_cut);
+    const char *p1[2] = {s->sid, fold_cut};
     if ((st->folded =
              affected(s->db,
                       "UPDATE " S "counter_base b SET calls = c.calls, rows = c.rows,"
@@ -1252,11 +1258,11 @@ int pf_store_maintain(pf_store *s, const pf_retention *ret, int64_t now_us, pf_s
                       " WHERE source_id = $1) n"
                       " WHERE b.source_id = $1 AND c.source_id = $1 AND c.dbid = b.dbid"
                       " AND c.userid = b.userid AND c.queryid = b.queryid"
-                      " AND c.toplevel = b.toplevel AND b.as_of < n.t"
+                      " AND c.toplevel = b.toplevel AND b.as_of < n.t AND b.as_of < $2"
                       " AND EXISTS (SELECT 1 FROM " S "deltas x WHERE x.source_id = $1"
                       " AND x.queryid = b.queryid AND x.dbid = b.dbid AND x.userid = b.userid"
                       " AND x.toplevel = b.toplevel AND x.taken_at > b.as_of)",
-                      1, p1, err)) < 0)
+                      2, p1, err)) < 0)
         goto fail;
     /* Raw rows go only once rolled up. */
     const char *p3[3] = {s->sid, raw_cut, now};

@@ -786,10 +786,15 @@ START_TEST(test_a_snapshot_writes_only_what_moved_and_the_counters_stay_current)
     ck_assert_str_eq(g3, y3);
     ck_assert_str_ne(g4, z4);
 
-    /* 4. Maintenance folds the later deltas of 2 and 3 into their rows;
+    /* 4. Maintenance leaves rows written within its period (every) alone,
+     * then folds the later deltas of 2 and 3 into their rows once older;
      * nothing read changes. */
     pf_retention ret = {86400000.0 * 7, 86400000.0 * 90, 86400000.0 * 90, 600000};
     pf_store_maint st;
+    ck_assert_msg(pf_store_maintain(s, &ret, s3->taken_us, &st, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(st.folded, 0);
+    assert_counters(dsn, s, sid, s3);
+    ret.every_ms = 30000; /* rows as of 16:00 and 16:01 are older than 16:01:30 */
     ck_assert_msg(pf_store_maintain(s, &ret, s3->taken_us, &st, &e) == 0, "%s", e.msg);
     ck_assert_int_eq(st.folded, 2);
     free(sql);

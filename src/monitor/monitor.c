@@ -245,6 +245,7 @@ static int restore(mon *m, const pf_store_open_info *oi, pf_error *err)
             ns->info.dbname = info.dbname ? pf_strdup(info.dbname) : NULL;
             ns->info.username = info.username ? pf_strdup(info.username) : NULL;
             ns->category = cat;
+            ns->known = true;
         }
         map_put(&m->stmts, &info);
     }
@@ -445,10 +446,13 @@ static int obs_cmp(const void *a, const void *b)
     return 0;
 }
 
-/* Texts and categories of entries not seen before. */
-static void learn_new(mon *m, const pf_pss_snapshot *snap, pf_store_batch *b)
+/* Texts and categories of entries not seen before. all, when not NULL,
+ * describes every entry of snap (read with it): the texts are taken from
+ * there instead of fetched; it keeps what is not taken. */
+static void learn_new(mon *m, const pf_pss_snapshot *snap, pf_stmt_info *all, pf_store_batch *b)
 {
     pf_pss_key *keys = NULL;
+    pf_stmt_info *info = NULL;
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < snap->n; i++) {
         if (map_find(&m->stmts, &snap->entries[i].key) != NULL)
@@ -456,14 +460,19 @@ static void learn_new(mon *m, const pf_pss_snapshot *snap, pf_store_batch *b)
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             keys = pf_realloc(keys, cap * sizeof *keys);
+            if (all != NULL)
+                info = pf_realloc(info, cap * sizeof *info);
+        }
+        if (all != NULL) {
+            info[n] = all[i];
+            memset(&all[i], 0, sizeof all[i]);
         }
         keys[n++] = snap->entries[i].key;
     }
     if (n > 0) {
-        pf_stmt_info *info = NULL;
         pf_error err;
         pf_error_clear(&err);
-        if (pf_pss_fetch_info(m->src, keys, n, &info, &err) < 0) {
+        if (all == NULL && pf_pss_fetch_info(m->src, keys, n, &info, &err) < 0) {
             say(m, PF_MONITOR_WARN, "cannot fetch query texts (retrying next interval): %s",
                 err.msg);
         } else {
@@ -690,8 +699,9 @@ static void maintain(mon *m, int64_t now_us)
         return;
     }
     say(m, PF_MONITOR_DEBUG,
-        "maintenance: %ld hourly rows, deleted %ld raw, %ld hourly, %ld snapshots, %ld alerts",
-        st.hourly_rows, st.deleted_raw, st.deleted_hourly, st.deleted_snapshots,
+        "maintenance: %ld hourly rows, %ld counters folded, deleted %ld raw, %ld hourly, %ld "
+        "snapshots, %ld alerts",
+        st.hourly_rows, st.folded, st.deleted_raw, st.deleted_hourly, st.deleted_snapshots,
         st.deleted_alerts);
 }
 
@@ -712,7 +722,19 @@ static int tick(mon *m, pf_monitor_tick *t, pf_error *err)
         return 1;
     }
     pf_pss_snapshot *snap = NULL;
-    if (pf_pss_collect(m->src, &snap, err) < 0) {
+    pf_stmt_info *all = NULL;
+    int crc;
+    if (m->stmts.n == 0) {
+        /* Nothing known yet (a first run): every text is needed, so read
+         * them with the counters, one pass over pg_stat_statements instead
+         * of two. Texts that cannot be read now are fetched next time. */
+        crc = pf_pss_collect_info(m->src, &snap, &all, err);
+        if (crc < 0 && !pf_pss_source_broken(m->src))
+            crc = pf_pss_collect(m->src, &snap, err);
+    } else {
+        crc = pf_pss_collect(m->src, &snap, err);
+    }
+    if (crc < 0) {
         if (m->o->once)
             return -1;
         say(m, PF_MONITOR_WARN, "snapshot failed: %s", err->msg);
@@ -732,7 +754,10 @@ static int tick(mon *m, pf_monitor_tick *t, pf_error *err)
     pf_store_batch *b = pf_calloc(1, sizeof *b);
     b->collect_ms = t->collect_ms;
     uint64_t t1 = pf_now_ns();
-    learn_new(m, snap, b);
+    learn_new(m, snap, all, b);
+    for (size_t i = 0; all != NULL && i < snap->n; i++)
+        pf_stmt_info_dispose(&all[i]);
+    free(all);
     t->texts_ms = pf_elapsed_ms(t1);
     t->new_statements = b->n_stmts;
 

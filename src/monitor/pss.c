@@ -320,12 +320,29 @@ const char *pf_pss_source_default_name(const pf_pss_source *s)
     return s->default_name;
 }
 
-int pf_pss_collect(pf_pss_source *s, pf_pss_snapshot **out, pf_error *err)
+/* An entry and, when texts were read with it, what describes it. */
+typedef struct collected {
+    pf_pss_entry e;
+    pf_stmt_info info;
+} collected;
+
+static int collected_cmp(const void *a, const void *b)
+{
+    return pf_pss_key_cmp(&((const collected *)a)->e.key, &((const collected *)b)->e.key);
+}
+
+static int fill_names(pf_pss_source *s, pf_stmt_info *info, size_t n, pf_error *err);
+
+/* The counters of every entry, with their texts when info is not NULL. */
+static int collect(pf_pss_source *s, pf_pss_snapshot **out, pf_stmt_info **info, pf_error *err)
 {
     *out = NULL;
-    pf_result *info = NULL, *rows = NULL;
+    if (info != NULL)
+        *info = NULL;
+    pf_result *meta = NULL, *rows = NULL;
     char *q_info = NULL, *q_rows = NULL;
-    int rc = -1;
+    collected *v = NULL;
+    int n = 0, rc = -1;
     bool has_info = s->version_num >= 109;
     bool has_toplevel = s->version_num >= 109;
     bool has_since = s->version_num >= 111;
@@ -343,22 +360,19 @@ int pf_pss_collect(pf_pss_source *s, pf_pss_snapshot **out, pf_error *err)
     q_rows = pf_asprintf(
         "SELECT dbid, userid, %s, queryid, calls, rows, shared_blks_hit, shared_blks_read,"
         " temp_blks_read, temp_blks_written, total_exec_time, total_plan_time,"
-        " stddev_exec_time, mean_exec_time, %s"
-        " FROM %s.pg_stat_statements(false) WHERE queryid IS NOT NULL",
+        " stddev_exec_time, mean_exec_time, %s%s"
+        " FROM %s.pg_stat_statements(%s) WHERE queryid IS NOT NULL",
         has_toplevel ? "toplevel" : "true",
-        has_since ? "(extract(epoch FROM stats_since) * 1000000)::bigint" : "0", s->schema);
-    if (pf_db_query(s->db, q_info, 0, NULL, &info, err) < 0)
+        has_since ? "(extract(epoch FROM stats_since) * 1000000)::bigint" : "0",
+        info ? ", query" : "", s->schema, info ? "true" : "false");
+    if (pf_db_query(s->db, q_info, 0, NULL, &meta, err) < 0)
         goto done;
     if (pf_db_query(s->db, q_rows, 0, NULL, &rows, err) < 0)
         goto done;
-    int n = pf_result_nrows(rows);
-    pf_pss_snapshot *snap = pf_pss_snapshot_new((size_t)n);
-    snap->taken_us = to_i64(pf_result_get(info, 0, 0));
-    snap->stats_reset_us = to_i64(pf_result_get(info, 0, 1));
-    snap->dealloc = pf_result_get(info, 0, 2) ? to_i64(pf_result_get(info, 0, 2)) : -1;
-    snap->server_start_us = to_i64(pf_result_get(info, 0, 3));
+    n = pf_result_nrows(rows);
+    v = pf_calloc(n ? (size_t)n : 1, sizeof *v);
     for (int i = 0; i < n; i++) {
-        pf_pss_entry *e = &snap->entries[i];
+        pf_pss_entry *e = &v[i].e;
         e->key.dbid = (uint32_t)strtoul(pf_result_get(rows, i, 0), NULL, 10);
         e->key.userid = (uint32_t)strtoul(pf_result_get(rows, i, 1), NULL, 10);
         const char *tl = pf_result_get(rows, i, 2);
@@ -376,33 +390,68 @@ int pf_pss_collect(pf_pss_source *s, pf_pss_snapshot **out, pf_error *err)
         double mean = to_d(pf_result_get(rows, i, 13));
         e->c.sumsq = (double)e->c.calls * (sd * sd + mean * mean);
         e->c.stats_since_us = to_i64(pf_result_get(rows, i, 14));
+        if (info != NULL) {
+            const char *q = pf_result_get(rows, i, 15);
+            v[i].info.key = e->key;
+            v[i].info.query = q ? pf_strdup(q) : NULL;
+        }
     }
-    pf_pss_snapshot_sort(snap);
+    if (n > 1)
+        qsort(v, (size_t)n, sizeof *v, collected_cmp);
+    pf_pss_snapshot *snap = pf_pss_snapshot_new((size_t)n);
+    snap->taken_us = to_i64(pf_result_get(meta, 0, 0));
+    snap->stats_reset_us = to_i64(pf_result_get(meta, 0, 1));
+    snap->dealloc = pf_result_get(meta, 0, 2) ? to_i64(pf_result_get(meta, 0, 2)) : -1;
+    snap->server_start_us = to_i64(pf_result_get(meta, 0, 3));
+    for (int i = 0; i < n; i++)
+        snap->entries[i] = v[i].e;
+    if (info != NULL) {
+        pf_stmt_info *in = pf_calloc(n ? (size_t)n : 1, sizeof *in);
+        for (int i = 0; i < n; i++)
+            in[i] = v[i].info;
+        free(v);
+        v = NULL;
+        if (fill_names(s, in, (size_t)n, err) < 0) {
+            for (int i = 0; i < n; i++)
+                pf_stmt_info_dispose(&in[i]);
+            free(in);
+            pf_pss_snapshot_free(snap);
+            goto done;
+        }
+        *info = in;
+    }
     *out = snap;
     rc = 0;
 done:
-    pf_result_free(info);
+    if (v != NULL)
+        for (int i = 0; i < n; i++)
+            pf_stmt_info_dispose(&v[i].info);
+    free(v);
+    pf_result_free(meta);
     pf_result_free(rows);
     free(q_info);
     free(q_rows);
     return rc;
 }
 
-/* "{a,b,c}" of the distinct values. */
-static char *array_literal(const pf_pss_key *keys, size_t n, int field)
+int pf_pss_collect(pf_pss_source *s, pf_pss_snapshot **out, pf_error *err)
+{
+    return collect(s, out, NULL, err);
+}
+
+int pf_pss_collect_info(pf_pss_source *s, pf_pss_snapshot **out, pf_stmt_info **info,
+                        pf_error *err)
+{
+    return collect(s, out, info, err);
+}
+
+/* "{a,b,c}" of the keys' queryids. */
+static char *array_literal(const pf_pss_key *keys, size_t n)
 {
     pf_buf b = PF_BUF_INIT;
     pf_buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            pf_buf_putc(&b, ',');
-        if (field == 0)
-            pf_buf_printf(&b, "%" PRId64, keys[i].queryid);
-        else if (field == 1)
-            pf_buf_printf(&b, "%" PRIu32, keys[i].dbid);
-        else
-            pf_buf_printf(&b, "%" PRIu32, keys[i].userid);
-    }
+    for (size_t i = 0; i < n; i++)
+        pf_buf_printf(&b, "%s%" PRId64, i ? "," : "", keys[i].queryid);
     pf_buf_putc(&b, '}');
     return pf_buf_steal(&b);
 }
@@ -460,6 +509,60 @@ static int key_index_cmp(const void *a, const void *b)
     return pf_pss_key_cmp(&((const key_index *)a)->key, &((const key_index *)b)->key);
 }
 
+static int oid_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* "{a,b,c}" of the distinct database (roles false) or role oids. */
+static char *oid_literal(const pf_stmt_info *info, size_t n, bool roles)
+{
+    uint32_t *v = pf_calloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = roles ? info[i].key.userid : info[i].key.dbid;
+    qsort(v, n, sizeof *v, oid_cmp);
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_putc(&b, '{');
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || v[i] != v[i - 1])
+            pf_buf_printf(&b, "%s%" PRIu32, b.len > 1 ? "," : "", v[i]);
+    pf_buf_putc(&b, '}');
+    free(v);
+    return pf_buf_steal(&b);
+}
+
+/* Database and role names of the described entries. */
+static int fill_names(pf_pss_source *s, pf_stmt_info *info, size_t n, pf_error *err)
+{
+    if (n == 0)
+        return 0;
+    char *dbs = oid_literal(info, n, false);
+    char *users = oid_literal(info, n, true);
+    oid_name *dbn = NULL, *usern = NULL;
+    size_t ndb = 0, nuser = 0;
+    int rc = -1;
+    if (fetch_names(s->db, "SELECT oid, datname FROM pg_database WHERE oid = ANY($1::oid[])",
+                    dbs, &dbn, &ndb, err) < 0)
+        goto done;
+    if (fetch_names(s->db, "SELECT oid, rolname FROM pg_roles WHERE oid = ANY($1::oid[])", users,
+                    &usern, &nuser, err) < 0)
+        goto done;
+    for (size_t j = 0; j < n; j++) {
+        const char *d = name_of(dbn, ndb, info[j].key.dbid);
+        const char *u = name_of(usern, nuser, info[j].key.userid);
+        info[j].dbname = d ? pf_strdup(d) : NULL;
+        info[j].username = u ? pf_strdup(u) : NULL;
+    }
+    rc = 0;
+done:
+    free(dbs);
+    free(users);
+    free_names(dbn, ndb);
+    free_names(usern, nuser);
+    return rc;
+}
+
 int pf_pss_fetch_info(pf_pss_source *s, const pf_pss_key *keys, size_t n, pf_stmt_info **out,
                       pf_error *err)
 {
@@ -471,11 +574,7 @@ int pf_pss_fetch_info(pf_pss_source *s, const pf_pss_key *keys, size_t n, pf_stm
         *out = info;
         return 0;
     }
-    char *qids = array_literal(keys, n, 0);
-    char *dbs = array_literal(keys, n, 1);
-    char *users = array_literal(keys, n, 2);
-    oid_name *dbn = NULL, *usern = NULL;
-    size_t ndb = 0, nuser = 0;
+    char *qids = array_literal(keys, n);
     pf_result *r = NULL;
     int rc = -1;
     char *sql = pf_asprintf("SELECT dbid, userid, %s, queryid, query"
@@ -484,12 +583,6 @@ int pf_pss_fetch_info(pf_pss_source *s, const pf_pss_key *keys, size_t n, pf_stm
                             s->version_num >= 109 ? "toplevel" : "true", s->schema);
     const char *params[1] = {qids};
     if (pf_db_query(s->db, sql, 1, params, &r, err) < 0)
-        goto done;
-    if (fetch_names(s->db, "SELECT oid, datname FROM pg_database WHERE oid = ANY($1::oid[])",
-                    dbs, &dbn, &ndb, err) < 0)
-        goto done;
-    if (fetch_names(s->db, "SELECT oid, rolname FROM pg_roles WHERE oid = ANY($1::oid[])", users,
-                    &usern, &nuser, err) < 0)
         goto done;
     /* Match rows to keys through a sorted index (keys come in any order). */
     key_index *idx = pf_calloc(n, sizeof *idx);
@@ -513,20 +606,10 @@ int pf_pss_fetch_info(pf_pss_source *s, const pf_pss_key *keys, size_t n, pf_stm
             info[hit->pos].query = pf_strdup(q);
     }
     free(idx);
-    for (size_t j = 0; j < n; j++) {
-        const char *d = name_of(dbn, ndb, info[j].key.dbid);
-        const char *u = name_of(usern, nuser, info[j].key.userid);
-        info[j].dbname = d ? pf_strdup(d) : NULL;
-        info[j].username = u ? pf_strdup(u) : NULL;
-    }
-    rc = 0;
+    rc = fill_names(s, info, n, err);
 done:
     free(sql);
     free(qids);
-    free(dbs);
-    free(users);
-    free_names(dbn, ndb);
-    free_names(usern, nuser);
     pf_result_free(r);
     if (rc < 0) {
         for (size_t j = 0; j < n; j++)

@@ -1,7 +1,8 @@
 /* pg_stat_statements as a source: cheap snapshots of the cumulative
  * counters (pg_stat_statements(false): no query texts), texts fetched only
- * for entries not seen before, and per-interval deltas that survive resets
- * and evictions and are never negative.
+ * for entries not seen before (or read with the counters when every text is
+ * needed), and per-interval deltas that survive resets and evictions and
+ * are never negative.
  *
  * Deltas between two snapshots, per entry (dbid, userid, queryid, toplevel):
  *  - a full reset (pg_stat_statements_info.stats_reset moved, or dealloc
@@ -128,6 +129,12 @@ const char *pf_pss_source_default_name(const pf_pss_source *s);
 
 /* One snapshot of every entry's counters, without texts. */
 int pf_pss_collect(pf_pss_source *s, pf_pss_snapshot **out, pf_error *err);
+/* The same snapshot read together with every entry's text, database and
+ * role names: (*info)[i] describes (*out)->entries[i] (category 0). One
+ * read of pg_stat_statements where a first snapshot, which needs every
+ * text, would take two. *info is the caller's: dispose each, then free. */
+int pf_pss_collect_info(pf_pss_source *s, pf_pss_snapshot **out, pf_stmt_info **info,
+                        pf_error *err);
 
 /* Texts, database and role names of the given entries: out[i] describes
  * keys[i] (query NULL when the entry is gone or hidden). category is 0.

@@ -119,8 +119,46 @@ static const struct migration {
      " calls bigint, interval_s double precision, since timestamptz,"
      " delivery text);"
      "CREATE INDEX alerts_source_at_idx ON " S "alerts (source_id, at);"},
+    /* Counters stop being rewritten every interval: an entry's row holds
+     * pg_stat_statements' counters as of the snapshot as_of, and its deltas
+     * taken after as_of add up to its counters now. A plain delta (now
+     * minus the previous snapshot) is the only row a changed entry needs;
+     * a new, recreated or reset entry gets its row rewritten; maintenance
+     * folds the deltas in before retention may delete them. The view
+     * counters keeps the old table's name, columns and meaning (current as
+     * of the newest snapshot) for every reader. Version 1 kept each row
+     * current as of its source's newest snapshot: that is its as_of. The
+     * sum of squares of an interval comes back from its mean and standard
+     * deviation (calls * (stddev^2 + mean^2), as pss.c computes them). */
+    {"counter_base with as_of; counters a view adding the later deltas",
+     "ALTER TABLE " S "counters RENAME TO counter_base;"
+     "ALTER INDEX " S "counters_pkey RENAME TO counter_base_pkey;"
+     "ALTER TABLE " S "counter_base ADD COLUMN as_of timestamptz NOT NULL DEFAULT 'infinity';"
+     "UPDATE " S "counter_base b SET as_of = n.t FROM (SELECT source_id, max(taken_at) AS t"
+     " FROM " S "snapshots GROUP BY source_id) n WHERE b.source_id = n.source_id;"
+     "ALTER TABLE " S "counter_base ALTER COLUMN as_of DROP DEFAULT;"
+     "CREATE VIEW " S "counters AS SELECT b.source_id, b.dbid, b.userid, b.queryid, b.toplevel,"
+     " b.calls + coalesce(d.calls, 0) AS calls, b.rows + coalesce(d.rows, 0) AS rows,"
+     " b.shared_hit + coalesce(d.shared_hit, 0) AS shared_hit,"
+     " b.shared_read + coalesce(d.shared_read, 0) AS shared_read,"
+     " b.temp_read + coalesce(d.temp_read, 0) AS temp_read,"
+     " b.temp_written + coalesce(d.temp_written, 0) AS temp_written,"
+     " b.exec_ms + coalesce(d.exec_ms, 0) AS exec_ms,"
+     " b.plan_ms + coalesce(d.plan_ms, 0) AS plan_ms,"
+     " b.sumsq + coalesce(d.sumsq, 0) AS sumsq, b.stats_since_us"
+     " FROM " S "counter_base b LEFT JOIN LATERAL (SELECT sum(x.calls)::bigint AS calls,"
+     " sum(x.rows)::bigint AS rows, sum(x.shared_hit)::bigint AS shared_hit,"
+     " sum(x.shared_read)::bigint AS shared_read, sum(x.temp_read)::bigint AS temp_read,"
+     " sum(x.temp_written)::bigint AS temp_written, sum(x.exec_ms) AS exec_ms,"
+     " sum(x.plan_ms) AS plan_ms,"
+     " sum(x.calls * (x.stddev_ms * x.stddev_ms + x.mean_ms * x.mean_ms)) AS sumsq"
+     " FROM " S "deltas x WHERE x.source_id = b.source_id AND x.queryid = b.queryid"
+     " AND x.dbid = b.dbid AND x.userid = b.userid AND x.toplevel = b.toplevel"
+     " AND x.taken_at > b.as_of) d ON true;"},
 };
 #define N_MIGRATIONS ((int)(sizeof k_migrations / sizeof k_migrations[0]))
+_Static_assert(sizeof k_migrations / sizeof k_migrations[0] == PF_STORE_VERSION,
+               "PF_STORE_VERSION is the number of migrations");
 
 void pf_store_format_time(int64_t us, char *buf, size_t len)
 {
@@ -134,45 +172,40 @@ void pf_store_format_time(int64_t us, char *buf, size_t len)
     snprintf(buf, len, "%s.%06" PRId64 "+00", base, frac);
 }
 
-/* Time as text for parameters, or NULL for 0 (unknown). */
-static const char *time_param(int64_t us, char *buf, size_t len)
-{
-    if (us == 0)
-        return NULL;
-    pf_store_format_time(us, buf, len);
-    return buf;
-}
-
-/* COPY text format: escape the characters COPY treats specially. */
+/* COPY text format: escape the characters COPY treats specially (runs of
+ * ordinary ones are appended at once: query texts are most of a first
+ * snapshot's bytes). */
 static void copy_text(pf_buf *b, const char *s)
 {
     if (s == NULL) {
         pf_buf_puts(b, "\\N");
         return;
     }
-    for (const char *p = s; *p; p++) {
-        switch (*p) {
-        case '\\':
-            pf_buf_puts(b, "\\\\");
+    for (const char *p = s; *p;) {
+        size_t run = strcspn(p, "\\\n\r\t");
+        pf_buf_append(b, p, run);
+        p += run;
+        if (*p == '\0')
             break;
-        case '\n':
-            pf_buf_puts(b, "\\n");
-            break;
-        case '\r':
-            pf_buf_puts(b, "\\r");
-            break;
-        case '\t':
-            pf_buf_puts(b, "\\t");
-            break;
-        default:
-            pf_buf_putc(b, *p);
-        }
+        char esc[2] = {'\\', *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : '\\'};
+        pf_buf_append(b, esc, 2);
+        p++;
     }
 }
 
+/* Shortest exact form for whole numbers (counts in disguise, zeros),
+ * 17 significant digits (exact round trip) for the rest. */
 static void copy_double(pf_buf *b, double v)
 {
-    pf_buf_printf(b, "%.17g", isfinite(v) ? v : 0.0);
+    if (!isfinite(v))
+        v = 0.0;
+    char num[32];
+    int n;
+    if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v)
+        n = snprintf(num, sizeof num, "%" PRId64, (int64_t)v);
+    else
+        n = snprintf(num, sizeof num, "%.17g", v);
+    pf_buf_append(b, num, (size_t)n);
 }
 
 static void copy_time(pf_buf *b, int64_t us)
@@ -186,26 +219,14 @@ static void copy_time(pf_buf *b, int64_t us)
     pf_buf_puts(b, t);
 }
 
-static int copy_rows(pf_db *db, const char *sql, const pf_buf *data, pf_error *err)
-{
-    if (pf_db_copy_begin(db, sql, err) < 0)
-        return -1;
-    if (data->len > 0 && pf_db_copy_put(db, data->data, data->len, err) < 0) {
-        pf_error keep = *err;
-        pf_db_copy_end(db, NULL, NULL);
-        *err = keep;
-        return -1;
-    }
-    return pf_db_copy_end(db, NULL, err);
-}
-
 static void rollback(pf_db *db)
 {
     if (!pf_db_broken(db))
         pf_db_exec(db, "ROLLBACK", NULL);
 }
 
-static int migrate(pf_db *db, int *before, int *after, pf_error *err)
+/* Bring the schema to version target (<= N_MIGRATIONS). */
+static int migrate(pf_db *db, int target, int *before, int *after, pf_error *err)
 {
     char *v = NULL;
     if (pf_db_exec(db, "BEGIN", err) < 0)
@@ -241,7 +262,7 @@ static int migrate(pf_db *db, int *before, int *after, pf_error *err)
                      current, N_MIGRATIONS);
         goto fail;
     }
-    for (int i = current; i < N_MIGRATIONS; i++) {
+    for (int i = current; i < target; i++) {
         if (pf_db_exec(db, k_migrations[i].sql, err) < 0) {
             pf_error_prefix(err, "history store migration %d", i + 1);
             goto fail;
@@ -259,7 +280,7 @@ static int migrate(pf_db *db, int *before, int *after, pf_error *err)
     }
     if (pf_db_exec(db, "COMMIT", err) < 0)
         goto fail;
-    *after = N_MIGRATIONS;
+    *after = current > target ? current : target;
     free(v);
     return 0;
 fail:
@@ -270,6 +291,19 @@ fail:
                              "database, or create schema " PF_STORE_SCHEMA " for it)");
     err->code = PF_EXIT_INFRA;
     return -1;
+}
+
+int pf_store_migrate_to(const char *dsn, int version, int *before, int *after, pf_error *err)
+{
+    if (version < 1 || version > N_MIGRATIONS)
+        return pf_error_set(err, PF_EXIT_USAGE, "history store schema version %d: 1 to %d",
+                            version, N_MIGRATIONS);
+    pf_db *db = NULL;
+    if (pf_db_connect(&db, dsn, err) < 0)
+        return -1;
+    int rc = migrate(db, version, before, after, err);
+    pf_db_close(db);
+    return rc;
 }
 
 static int register_source(pf_store *s, const char *name, const char *target,
@@ -357,13 +391,13 @@ int pf_store_open(pf_store **out, const char *dsn, const char *source, const cha
         free(mine);
     }
     if (rc == 0)
-        rc = migrate(db, &info->version_before, &info->version_after, err);
+        rc = migrate(db, N_MIGRATIONS, &info->version_before, &info->version_after, err);
     if (rc == 0)
         rc = register_source(s, source, target, identity, info, err);
     if (rc == 0)
         rc = pf_db_exec(db,
                         "CREATE TEMP TABLE IF NOT EXISTS pf_counters_in"
-                        " (LIKE " S "counters) ON COMMIT DELETE ROWS;"
+                        " (LIKE " S "counter_base) ON COMMIT DELETE ROWS;"
                         "CREATE TEMP TABLE IF NOT EXISTS pf_statements_in"
                         " (LIKE " S "statements) ON COMMIT DELETE ROWS",
                         err);
@@ -384,6 +418,7 @@ void pf_store_close(pf_store *s)
     pf_db_close(s->db);
     free(s->name);
     free(s->target);
+    free(s->states_written);
     free(s);
 }
 
@@ -604,187 +639,158 @@ static bool same_counters(const pf_pss_counters *a, const pf_pss_counters *b)
            a->stats_since_us == b->stats_since_us;
 }
 
-static void counters_row(pf_buf *b, int source_id, const pf_pss_entry *e)
+/* A batch travels in as few round trips as its COPYs allow. One message is
+ * one simple-query string: statements, at most one COPY ... FROM STDIN
+ * (its rows stream when the server reaches it), and the statements after
+ * it. The first message opens the transaction and inserts the snapshot
+ * row, the last one commits: a busy snapshot (deltas, changed counters) is
+ * two messages, four round trips, where it used to be eleven. */
+#define MAX_MSGS 8 /* COPYs per batch: deltas, statements (2), counters, alert_state, alerts */
+
+typedef struct wmsg {
+    pf_buf sql;
+    pf_buf rows; /* the COPY's data */
+    bool copy;
+} wmsg;
+
+typedef struct wplan {
+    wmsg m[MAX_MSGS];
+    size_t n;
+} wplan;
+
+static void plan_init(wplan *p)
 {
-    pf_buf_printf(b, "%d\t%" PRIu32 "\t%" PRIu32 "\t%" PRId64 "\t%s\t%" PRId64 "\t%" PRId64
-                     "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t",
-                  source_id, e->key.dbid, e->key.userid, e->key.queryid,
-                  e->key.toplevel ? "t" : "f", e->c.calls, e->c.rows, e->c.shared_hit,
-                  e->c.shared_read, e->c.temp_read, e->c.temp_written);
-    copy_double(b, e->c.exec_ms);
-    pf_buf_putc(b, '\t');
-    copy_double(b, e->c.plan_ms);
-    pf_buf_putc(b, '\t');
-    copy_double(b, e->c.sumsq);
-    pf_buf_printf(b, "\t%" PRId64 "\n", e->c.stats_since_us);
-}
-
-#define COUNTER_COLS                                                                             \
-    "source_id, dbid, userid, queryid, toplevel, calls, rows, shared_hit, shared_read,"         \
-    " temp_read, temp_written, exec_ms, plan_ms, sumsq, stats_since_us"
-
-static long affected(pf_db *db, const char *sql, int np, const char *const *p, pf_error *err);
-
-/* pf_counters_in into counters, whether or not the rows exist. */
-static int upsert_counters(pf_store *s, pf_error *err)
-{
-    return pf_db_exec(s->db,
-                      "INSERT INTO " S "counters (" COUNTER_COLS ")"
-                      " SELECT " COUNTER_COLS " FROM pf_counters_in"
-                      " ON CONFLICT (source_id, dbid, userid, queryid, toplevel) DO UPDATE SET"
-                      " calls = EXCLUDED.calls, rows = EXCLUDED.rows,"
-                      " shared_hit = EXCLUDED.shared_hit, shared_read = EXCLUDED.shared_read,"
-                      " temp_read = EXCLUDED.temp_read, temp_written = EXCLUDED.temp_written,"
-                      " exec_ms = EXCLUDED.exec_ms, plan_ms = EXCLUDED.plan_ms,"
-                      " sumsq = EXCLUDED.sumsq, stats_since_us = EXCLUDED.stats_since_us",
-                      err);
-}
-
-/* Bring the counters table from committed to b->snap. */
-static int write_counters(pf_store *s, const pf_pss_snapshot *snap,
-                          const pf_pss_snapshot *committed, pf_error *err)
-{
-    pf_buf rows = PF_BUF_INIT;
-    int rc = -1;
-    const char *p[1] = {s->sid};
-    pf_result *r = NULL;
-    if (committed == NULL) {
-        if (pf_db_query(s->db, "DELETE FROM " S "counters WHERE source_id = $1", 1, p, &r, err) <
-            0)
-            goto done;
-        for (size_t i = 0; i < snap->n; i++)
-            counters_row(&rows, s->source_id, &snap->entries[i]);
-        rc = copy_rows(s->db, "COPY " S "counters (" COUNTER_COLS ") FROM STDIN", &rows, err);
-        goto done;
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < MAX_MSGS; i++) {
+        pf_buf_init(&p->m[i].sql);
+        pf_buf_init(&p->m[i].rows);
     }
-    /* Entries gone since: evicted or reset. */
-    pf_buf dbs = PF_BUF_INIT, users = PF_BUF_INIT, qids = PF_BUF_INIT, tops = PF_BUF_INIT;
-    size_t gone = 0;
-    for (size_t i = 0; i < committed->n; i++) {
-        const pf_pss_entry *e = &committed->entries[i];
-        if (pf_pss_snapshot_find(snap, &e->key) != NULL)
+    p->n = 1;
+}
+
+static void plan_dispose(wplan *p)
+{
+    for (size_t i = 0; i < MAX_MSGS; i++) {
+        pf_buf_dispose(&p->m[i].sql);
+        pf_buf_dispose(&p->m[i].rows);
+    }
+}
+
+/* Append a statement to the current message. */
+static void plan_sql(wplan *p, const char *sql)
+{
+    pf_buf *b = &p->m[p->n - 1].sql;
+    pf_buf_puts(b, sql);
+    pf_buf_puts(b, ";\n");
+}
+
+/* A COPY ... FROM STDIN with its rows: into the current message, or a new
+ * one when that has its COPY already. */
+static void plan_copy(wplan *p, const char *copy_sql, const pf_buf *rows)
+{
+    if (p->m[p->n - 1].copy) {
+        if (p->n == MAX_MSGS)
+            abort(); /* more COPYs than a batch has kinds of rows */
+        p->n++;
+    }
+    wmsg *m = &p->m[p->n - 1];
+    plan_sql(p, copy_sql);
+    pf_buf_append(&m->rows, rows->data, rows->len);
+    m->copy = true;
+}
+
+/* Send the messages in order. On failure *failed is the message that
+ * failed and *before_rows whether that happened before its COPY's rows
+ * went (in the statements ahead of the COPY, or the COPY itself). */
+static int plan_run(pf_db *db, const wplan *p, size_t *failed, bool *before_rows, pf_error *err)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const wmsg *m = &p->m[i];
+        *failed = i;
+        *before_rows = true;
+        if (!m->copy) {
+            if (pf_db_exec(db, m->sql.data, err) < 0)
+                return -1;
             continue;
-        pf_buf_printf(&dbs, "%s%" PRIu32, gone ? "," : "{", e->key.dbid);
-        pf_buf_printf(&users, "%s%" PRIu32, gone ? "," : "{", e->key.userid);
-        pf_buf_printf(&qids, "%s%" PRId64, gone ? "," : "{", e->key.queryid);
-        pf_buf_printf(&tops, "%s%s", gone ? "," : "{", e->key.toplevel ? "t" : "f");
-        gone++;
-    }
-    int drc = 0;
-    if (gone > 0) {
-        pf_buf_putc(&dbs, '}');
-        pf_buf_putc(&users, '}');
-        pf_buf_putc(&qids, '}');
-        pf_buf_putc(&tops, '}');
-        const char *dp[5] = {s->sid, dbs.data, users.data, qids.data, tops.data};
-        drc = pf_db_query(s->db,
-                          "DELETE FROM " S "counters c USING unnest($2::oid[], $3::oid[],"
-                          " $4::bigint[], $5::bool[]) AS g(dbid, userid, queryid, toplevel)"
-                          " WHERE c.source_id = $1 AND c.dbid = g.dbid AND c.userid = g.userid"
-                          " AND c.queryid = g.queryid AND c.toplevel = g.toplevel",
-                          5, dp, &r, err);
-        pf_result_free(r);
-        r = NULL;
-    }
-    pf_buf_dispose(&dbs);
-    pf_buf_dispose(&users);
-    pf_buf_dispose(&qids);
-    pf_buf_dispose(&tops);
-    if (drc < 0)
-        goto done;
-    /* Changed entries are updated in place (cheaper than an upsert, and
-     * HOT: no key column changes); new ones are inserted. */
-    pf_buf fresh = PF_BUF_INIT;
-    long changed = 0, added = 0;
-    for (size_t i = 0; i < snap->n; i++) {
-        const pf_pss_entry *e = &snap->entries[i];
-        const pf_pss_entry *b = pf_pss_snapshot_find(committed, &e->key);
-        if (b == NULL) {
-            counters_row(&fresh, s->source_id, e);
-            added++;
-        } else if (!same_counters(&b->c, &e->c)) {
-            counters_row(&rows, s->source_id, e);
-            changed++;
         }
+        if (pf_db_copy_begin(db, m->sql.data, err) < 0)
+            return -1;
+        *before_rows = false;
+        if (m->rows.len > 0 && pf_db_copy_put(db, m->rows.data, m->rows.len, err) < 0) {
+            pf_error keep = *err;
+            pf_db_copy_end(db, NULL, NULL);
+            *err = keep;
+            return -1;
+        }
+        if (pf_db_copy_end(db, NULL, err) < 0)
+            return -1;
     }
-    rc = 0;
-    if (changed > 0) {
-        rc = copy_rows(s->db, "COPY pf_counters_in (" COUNTER_COLS ") FROM STDIN", &rows, err);
-        long updated = rc == 0 ? affected(s->db,
-                                          "UPDATE " S "counters c SET calls = i.calls,"
-                                          " rows = i.rows, shared_hit = i.shared_hit,"
-                                          " shared_read = i.shared_read,"
-                                          " temp_read = i.temp_read,"
-                                          " temp_written = i.temp_written, exec_ms = i.exec_ms,"
-                                          " plan_ms = i.plan_ms, sumsq = i.sumsq,"
-                                          " stats_since_us = i.stats_since_us"
-                                          " FROM pf_counters_in i"
-                                          " WHERE c.source_id = i.source_id AND c.dbid = i.dbid"
-                                          " AND c.userid = i.userid AND c.queryid = i.queryid"
-                                          " AND c.toplevel = i.toplevel",
-                                          0, NULL, err)
-                               : -1;
-        if (updated < 0)
-            rc = -1;
-        else if (updated != changed) /* the store lost rows we thought it had: repair */
-            rc = upsert_counters(s, err);
-        if (rc == 0)
-            rc = pf_db_exec(s->db, "DELETE FROM pf_counters_in", err);
-    }
-    if (rc == 0 && added > 0) {
-        rc = copy_rows(s->db, "COPY pf_counters_in (" COUNTER_COLS ") FROM STDIN", &fresh, err);
-        if (rc == 0)
-            rc = upsert_counters(s, err);
-    }
-    pf_buf_dispose(&fresh);
-done:
-    pf_result_free(r);
-    pf_buf_dispose(&rows);
-    return rc;
+    return 0;
 }
 
-static int write_statements(pf_store *s, const pf_store_batch *b, pf_error *err)
+/* A timestamptz literal, or NULL for 0 (unknown). */
+static void sql_time(pf_buf *b, int64_t us)
 {
-    if (b->n_stmts == 0)
-        return 0;
-    pf_buf rows = PF_BUF_INIT;
-    for (size_t i = 0; i < b->n_stmts; i++) {
-        const pf_store_new_stmt *n = &b->stmts[i];
-        pf_buf_printf(&rows, "%d\t%" PRIu32 "\t%" PRIu32 "\t%" PRId64 "\t%s\t", s->source_id,
-                      n->info.key.dbid, n->info.key.userid, n->info.key.queryid,
-                      n->info.key.toplevel ? "t" : "f");
-        copy_text(&rows, n->info.dbname);
-        pf_buf_putc(&rows, '\t');
-        copy_text(&rows, n->info.username);
-        pf_buf_putc(&rows, '\t');
-        copy_text(&rows, n->category);
-        pf_buf_putc(&rows, '\t');
-        copy_text(&rows, n->info.query);
-        pf_buf_putc(&rows, '\t');
-        copy_time(&rows, n->first_seen_us ? n->first_seen_us : b->snap->taken_us);
-        pf_buf_putc(&rows, '\n');
+    if (us == 0) {
+        pf_buf_puts(b, "NULL");
+        return;
     }
-    int rc = copy_rows(s->db,
-                       "COPY pf_statements_in (source_id, dbid, userid, queryid, toplevel,"
-                       " dbname, username, category, query, first_seen) FROM STDIN",
-                       &rows, err);
-    pf_buf_dispose(&rows);
-    if (rc < 0)
-        return -1;
-    return pf_db_exec(s->db,
-                      "INSERT INTO " S "statements SELECT * FROM pf_statements_in"
-                      " ON CONFLICT (source_id, dbid, userid, queryid, toplevel) DO UPDATE SET"
-                      " category = EXCLUDED.category,"
-                      " query = coalesce(EXCLUDED.query, " S "statements.query),"
-                      " dbname = coalesce(EXCLUDED.dbname, " S "statements.dbname),"
-                      " username = coalesce(EXCLUDED.username, " S "statements.username)",
-                      err);
+    char t[48];
+    pf_store_format_time(us, t, sizeof t);
+    pf_buf_printf(b, "'%s'", t);
 }
 
-static int write_deltas(pf_store *s, const pf_store_batch *b, pf_error *err)
+static const char *sql_bool(bool v)
+{
+    return v ? "true" : "false";
+}
+
+/* The snapshot row. A plain INSERT: when an earlier attempt stored it
+ * already, its primary key stops the whole message (see pf_store_write). */
+static void plan_snapshot(wplan *p, const pf_store *s, const pf_store_batch *b)
+{
+    pf_buf q = PF_BUF_INIT;
+    pf_buf_printf(&q,
+                  "INSERT INTO " S "snapshots (source_id, taken_at, prev_taken_at, interval_s,"
+                  " statements, changed, new_statements, stats_reset, dealloc, server_started,"
+                  " baseline, reset, server_restarted, evicted, recreated, gap, gap_reason,"
+                  " collect_ms, alerts) VALUES (%d, ",
+                  s->source_id);
+    sql_time(&q, b->snap->taken_us);
+    pf_buf_puts(&q, ", ");
+    sql_time(&q, b->prev_us);
+    if (b->prev_us)
+        pf_buf_printf(&q, ", %.6f", (double)(b->snap->taken_us - b->prev_us) / 1e6);
+    else
+        pf_buf_puts(&q, ", NULL");
+    pf_buf_printf(&q, ", %zu, %zu, %zu, ", b->snap->n, b->n_deltas, b->n_stmts);
+    sql_time(&q, b->snap->stats_reset_us);
+    if (b->snap->dealloc >= 0)
+        pf_buf_printf(&q, ", %" PRId64 ", ", b->snap->dealloc);
+    else
+        pf_buf_puts(&q, ", NULL, ");
+    sql_time(&q, b->snap->server_start_us);
+    pf_buf_printf(&q, ", %s, %s, %s, %" PRId64 ", %zu, %s, ", sql_bool(b->baseline),
+                  sql_bool(b->reset), sql_bool(b->server_restarted), b->evicted, b->recreated,
+                  sql_bool(b->gap));
+    if (b->gap_reason != NULL) {
+        char *lit = pf_db_literal(b->gap_reason);
+        pf_buf_puts(&q, lit);
+        free(lit);
+    } else {
+        pf_buf_puts(&q, "NULL");
+    }
+    pf_buf_printf(&q, ", %.3f, %zu)", isfinite(b->collect_ms) ? b->collect_ms : 0.0,
+                  b->n_events);
+    plan_sql(p, "BEGIN");
+    plan_sql(p, q.data);
+    pf_buf_dispose(&q);
+}
+
+static void plan_deltas(wplan *p, const pf_store *s, const pf_store_batch *b)
 {
     if (b->n_deltas == 0)
-        return 0;
+        return;
     char taken[48];
     pf_store_format_time(b->snap->taken_us, taken, sizeof taken);
     pf_buf rows = PF_BUF_INIT;
@@ -807,24 +813,179 @@ static int write_deltas(pf_store *s, const pf_store_batch *b, pf_error *err)
                       d->rows, d->shared_hit, d->shared_read, d->temp_read, d->temp_written,
                       d->recreated ? "t" : "f");
     }
-    int rc = copy_rows(s->db,
-                       "COPY " S "deltas (source_id, taken_at, dbid, userid, queryid, toplevel,"
-                       " category, calls, exec_ms, plan_ms, mean_ms, stddev_ms, rows, shared_hit,"
-                       " shared_read, temp_read, temp_written, recreated) FROM STDIN",
-                       &rows, err);
+    plan_copy(p,
+              "COPY " S "deltas (source_id, taken_at, dbid, userid, queryid, toplevel,"
+              " category, calls, exec_ms, plan_ms, mean_ms, stddev_ms, rows, shared_hit,"
+              " shared_read, temp_read, temp_written, recreated) FROM STDIN",
+              &rows);
     pf_buf_dispose(&rows);
-    return rc;
 }
 
-static int write_alerts(pf_store *s, const pf_store_batch *b, pf_error *err)
+static void statement_row(pf_buf *rows, const pf_store *s, const pf_store_batch *b,
+                          const pf_store_new_stmt *n)
 {
-    const char *p[1] = {s->sid};
-    pf_result *r = NULL;
-    if (pf_db_query(s->db, "DELETE FROM " S "alert_state WHERE source_id = $1", 1, p, &r, err) < 0)
-        return -1;
-    pf_result_free(r);
+    pf_buf_printf(rows, "%d\t%" PRIu32 "\t%" PRIu32 "\t%" PRId64 "\t%s\t", s->source_id,
+                  n->info.key.dbid, n->info.key.userid, n->info.key.queryid,
+                  n->info.key.toplevel ? "t" : "f");
+    copy_text(rows, n->info.dbname);
+    pf_buf_putc(rows, '\t');
+    copy_text(rows, n->info.username);
+    pf_buf_putc(rows, '\t');
+    copy_text(rows, n->category);
+    pf_buf_putc(rows, '\t');
+    copy_text(rows, n->info.query);
+    pf_buf_putc(rows, '\t');
+    copy_time(rows, n->first_seen_us ? n->first_seen_us : b->snap->taken_us);
+    pf_buf_putc(rows, '\n');
+}
+
+#define STATEMENT_COLS                                                                           \
+    "source_id, dbid, userid, queryid, toplevel, dbname, username, category, query, first_seen"
+
+/* Statements seen for the first time are copied straight into the table;
+ * those the store has already (a category that changed) are merged through
+ * pf_statements_in, as are all of them with merge_all (the retry after a
+ * first-time statement turned out to be there). */
+static void plan_statements(wplan *p, const pf_store *s, const pf_store_batch *b, bool merge_all)
+{
+    pf_buf fresh = PF_BUF_INIT, known = PF_BUF_INIT;
+    for (size_t i = 0; i < b->n_stmts; i++) {
+        const pf_store_new_stmt *n = &b->stmts[i];
+        statement_row(n->known || merge_all ? &known : &fresh, s, b, n);
+    }
+    if (fresh.len > 0)
+        plan_copy(p, "COPY " S "statements (" STATEMENT_COLS ") FROM STDIN", &fresh);
+    if (known.len > 0) {
+        plan_copy(p, "COPY pf_statements_in (" STATEMENT_COLS ") FROM STDIN", &known);
+        plan_sql(p, "INSERT INTO " S "statements SELECT * FROM pf_statements_in"
+                    " ON CONFLICT (source_id, dbid, userid, queryid, toplevel) DO UPDATE SET"
+                    " category = EXCLUDED.category,"
+                    " query = coalesce(EXCLUDED.query, " S "statements.query),"
+                    " dbname = coalesce(EXCLUDED.dbname, " S "statements.dbname),"
+                    " username = coalesce(EXCLUDED.username, " S "statements.username)");
+    }
+    pf_buf_dispose(&fresh);
+    pf_buf_dispose(&known);
+}
+
+/* A counter_base row: the entry's counters as of the snapshot as_of. */
+static void counters_row(pf_buf *b, int source_id, const pf_pss_entry *e, const char *as_of)
+{
+    pf_buf_printf(b, "%d\t%" PRIu32 "\t%" PRIu32 "\t%" PRId64 "\t%s\t%" PRId64 "\t%" PRId64
+                     "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t",
+                  source_id, e->key.dbid, e->key.userid, e->key.queryid,
+                  e->key.toplevel ? "t" : "f", e->c.calls, e->c.rows, e->c.shared_hit,
+                  e->c.shared_read, e->c.temp_read, e->c.temp_written);
+    copy_double(b, e->c.exec_ms);
+    pf_buf_putc(b, '\t');
+    copy_double(b, e->c.plan_ms);
+    pf_buf_putc(b, '\t');
+    copy_double(b, e->c.sumsq);
+    pf_buf_printf(b, "\t%" PRId64 "\t%s\n", e->c.stats_since_us, as_of);
+}
+
+#define COUNTER_COLS                                                                             \
+    "source_id, dbid, userid, queryid, toplevel, calls, rows, shared_hit, shared_read,"         \
+    " temp_read, temp_written, exec_ms, plan_ms, sumsq, stats_since_us, as_of"
+
+/* Bring the counters (the view: counter_base plus later deltas) from
+ * committed, what the store holds, to b->snap. An entry whose delta in this
+ * batch is plain, now minus committed (the batch follows the stored
+ * snapshot, no reset, not recreated), gets there through that delta row
+ * alone, and one that did not move needs nothing: neither is touched. New,
+ * recreated and reset entries, and counters that moved without calls (no
+ * delta), get their row rewritten as of this snapshot; entries gone are
+ * deleted; with no committed snapshot every row is rewritten. */
+static void plan_counters(wplan *p, const pf_store *s, const pf_store_batch *b,
+                          const pf_pss_snapshot *committed)
+{
+    const pf_pss_snapshot *snap = b->snap;
+    char as_of[48], del[96];
+    pf_store_format_time(snap->taken_us, as_of, sizeof as_of);
     pf_buf rows = PF_BUF_INIT;
-    int rc = 0;
+    if (committed == NULL) {
+        snprintf(del, sizeof del, "DELETE FROM " S "counter_base WHERE source_id = %d",
+                 s->source_id);
+        plan_sql(p, del);
+        for (size_t i = 0; i < snap->n; i++)
+            counters_row(&rows, s->source_id, &snap->entries[i], as_of);
+        if (rows.len > 0)
+            plan_copy(p, "COPY " S "counter_base (" COUNTER_COLS ") FROM STDIN", &rows);
+        pf_buf_dispose(&rows);
+        return;
+    }
+    bool follows = b->prev_us != 0 && b->prev_us == committed->taken_us && !b->reset;
+    /* The snapshot, committed and the deltas are all sorted by key: one walk. */
+    pf_buf dbs = PF_BUF_INIT, users = PF_BUF_INIT, qids = PF_BUF_INIT, tops = PF_BUF_INIT;
+    size_t gone = 0, i = 0, j = 0, k = 0;
+    while (i < snap->n || j < committed->n) {
+        const pf_pss_entry *e = i < snap->n ? &snap->entries[i] : NULL;
+        const pf_pss_entry *c = j < committed->n ? &committed->entries[j] : NULL;
+        int cmp = e == NULL ? 1 : c == NULL ? -1 : pf_pss_key_cmp(&e->key, &c->key);
+        if (cmp > 0) { /* in the store, gone from pg_stat_statements */
+            pf_buf_printf(&dbs, "%s%" PRIu32, gone ? "," : "{", c->key.dbid);
+            pf_buf_printf(&users, "%s%" PRIu32, gone ? "," : "{", c->key.userid);
+            pf_buf_printf(&qids, "%s%" PRId64, gone ? "," : "{", c->key.queryid);
+            pf_buf_printf(&tops, "%s%s", gone ? "," : "{", c->key.toplevel ? "t" : "f");
+            gone++;
+            j++;
+            continue;
+        }
+        while (k < b->n_deltas && pf_pss_key_cmp(&b->deltas[k].d.key, &e->key) < 0)
+            k++;
+        const pf_pss_delta *d = NULL;
+        if (k < b->n_deltas && pf_pss_key_cmp(&b->deltas[k].d.key, &e->key) == 0)
+            d = &b->deltas[k].d;
+        bool rewrite;
+        if (cmp < 0)
+            rewrite = true; /* new */
+        else if (d != NULL)
+            rewrite = !follows || d->recreated;
+        else
+            rewrite = !same_counters(&c->c, &e->c); /* moved without calls */
+        if (rewrite)
+            counters_row(&rows, s->source_id, e, as_of);
+        i++;
+        if (cmp == 0)
+            j++;
+    }
+    if (gone > 0) {
+        char *sql = pf_asprintf("DELETE FROM " S "counter_base c USING unnest('%s}'::oid[],"
+                                " '%s}'::oid[], '%s}'::bigint[], '%s}'::bool[])"
+                                " AS g(dbid, userid, queryid, toplevel)"
+                                " WHERE c.source_id = %d AND c.dbid = g.dbid"
+                                " AND c.userid = g.userid AND c.queryid = g.queryid"
+                                " AND c.toplevel = g.toplevel",
+                                dbs.data, users.data, qids.data, tops.data, s->source_id);
+        plan_sql(p, sql);
+        free(sql);
+    }
+    pf_buf_dispose(&dbs);
+    pf_buf_dispose(&users);
+    pf_buf_dispose(&qids);
+    pf_buf_dispose(&tops);
+    if (rows.len > 0) {
+        /* An upsert, which also repairs a row the store lost. */
+        plan_copy(p, "COPY pf_counters_in (" COUNTER_COLS ") FROM STDIN", &rows);
+        plan_sql(p, "INSERT INTO " S "counter_base (" COUNTER_COLS ")"
+                    " SELECT " COUNTER_COLS " FROM pf_counters_in"
+                    " ON CONFLICT (source_id, dbid, userid, queryid, toplevel) DO UPDATE SET"
+                    " calls = EXCLUDED.calls, rows = EXCLUDED.rows,"
+                    " shared_hit = EXCLUDED.shared_hit, shared_read = EXCLUDED.shared_read,"
+                    " temp_read = EXCLUDED.temp_read, temp_written = EXCLUDED.temp_written,"
+                    " exec_ms = EXCLUDED.exec_ms, plan_ms = EXCLUDED.plan_ms,"
+                    " sumsq = EXCLUDED.sumsq, stats_since_us = EXCLUDED.stats_since_us,"
+                    " as_of = EXCLUDED.as_of");
+    }
+    pf_buf_dispose(&rows);
+}
+
+/* The full alert state replaces the stored one, unless it is the very
+ * state this connection committed last (*states: its rows, for next time);
+ * the interval's alert events are appended. */
+static void plan_alerts(wplan *p, const pf_store *s, const pf_store_batch *b, char **states)
+{
+    pf_buf rows = PF_BUF_INIT;
     for (size_t i = 0; i < b->n_states; i++) {
         const pf_alert_state *st = &b->states[i];
         pf_buf_printf(&rows, "%d\t", s->source_id);
@@ -850,16 +1011,25 @@ static int write_alerts(pf_store *s, const pf_store_batch *b, pf_error *err)
         copy_double(&rows, st->baseline_ms);
         pf_buf_printf(&rows, "\t%" PRId64 "\n", st->calls);
     }
-    if (b->n_states > 0)
-        rc = copy_rows(s->db,
-                       "COPY " S "alert_state (source_id, alert_key, kind, category, dbid, queryid,"
-                       " dbname, query, level, notified_level, since, last_sent, last_seen,"
-                       " clear_count, value_ms, limit_ms, baseline_ms, calls) FROM STDIN",
-                       &rows, err);
+    const char *now = rows.len > 0 ? rows.data : "";
+    if (s->states_written == NULL || strcmp(s->states_written, now) != 0) {
+        char del[96];
+        snprintf(del, sizeof del, "DELETE FROM " S "alert_state WHERE source_id = %d",
+                 s->source_id);
+        plan_sql(p, del);
+        if (rows.len > 0)
+            plan_copy(p,
+                      "COPY " S "alert_state (source_id, alert_key, kind, category, dbid,"
+                      " queryid, dbname, query, level, notified_level, since, last_sent,"
+                      " last_seen, clear_count, value_ms, limit_ms, baseline_ms, calls)"
+                      " FROM STDIN",
+                      &rows);
+    }
+    *states = pf_strdup(now);
     pf_buf_reset(&rows);
     char taken[48];
     pf_store_format_time(b->snap->taken_us, taken, sizeof taken);
-    for (size_t i = 0; rc == 0 && i < b->n_events; i++) {
+    for (size_t i = 0; i < b->n_events; i++) {
         const pf_alert_event *ev = &b->events[i];
         pf_buf_printf(&rows, "%d\t%s\t", s->source_id, taken);
         copy_time(&rows, ev->at_us ? ev->at_us : b->snap->taken_us);
@@ -887,83 +1057,64 @@ static int write_alerts(pf_store *s, const pf_store_batch *b, pf_error *err)
         copy_text(&rows, ev->delivery);
         pf_buf_putc(&rows, '\n');
     }
-    if (rc == 0 && b->n_events > 0)
-        rc = copy_rows(s->db,
-                       "COPY " S "alerts (source_id, taken_at, at, alert_key, kind, status, level,"
-                       " previous_level, category, dbid, dbname, queryid, query, value_ms,"
-                       " limit_ms, baseline_ms, calls, interval_s, since, delivery) FROM STDIN",
-                       &rows, err);
+    if (b->n_events > 0)
+        plan_copy(p,
+                  "COPY " S "alerts (source_id, taken_at, at, alert_key, kind, status, level,"
+                  " previous_level, category, dbid, dbname, queryid, query, value_ms,"
+                  " limit_ms, baseline_ms, calls, interval_s, since, delivery) FROM STDIN",
+                  &rows);
     pf_buf_dispose(&rows);
-    return rc;
+}
+
+static void forget_states(pf_store *s)
+{
+    free(s->states_written);
+    s->states_written = NULL;
 }
 
 int pf_store_write(pf_store *s, const pf_store_batch *b, const pf_pss_snapshot *committed,
                    bool *duplicate, pf_error *err)
 {
     *duplicate = false;
-    if (pf_db_exec(s->db, "BEGIN", err) < 0)
-        return -1;
-    char taken[48], prev[48], reset[48], started[48];
-    char interval[32], statements[16], changed[16], newst[16], dealloc[24], evicted[24],
-        recreated[16], collect[32], alerts[16];
-    pf_store_format_time(b->snap->taken_us, taken, sizeof taken);
-    snprintf(interval, sizeof interval, "%.6f",
-             b->prev_us ? (double)(b->snap->taken_us - b->prev_us) / 1e6 : 0.0);
-    snprintf(statements, sizeof statements, "%zu", b->snap->n);
-    snprintf(changed, sizeof changed, "%zu", b->n_deltas);
-    snprintf(newst, sizeof newst, "%zu", b->n_stmts);
-    snprintf(dealloc, sizeof dealloc, "%" PRId64, b->snap->dealloc);
-    snprintf(evicted, sizeof evicted, "%" PRId64, b->evicted);
-    snprintf(recreated, sizeof recreated, "%zu", b->recreated);
-    snprintf(collect, sizeof collect, "%.3f", b->collect_ms);
-    snprintf(alerts, sizeof alerts, "%zu", b->n_events);
-    const char *params[19] = {s->sid,
-                              taken,
-                              time_param(b->prev_us, prev, sizeof prev),
-                              b->prev_us ? interval : NULL,
-                              statements,
-                              changed,
-                              newst,
-                              time_param(b->snap->stats_reset_us, reset, sizeof reset),
-                              b->snap->dealloc >= 0 ? dealloc : NULL,
-                              time_param(b->snap->server_start_us, started, sizeof started),
-                              b->baseline ? "t" : "f",
-                              b->reset ? "t" : "f",
-                              b->server_restarted ? "t" : "f",
-                              evicted,
-                              recreated,
-                              b->gap ? "t" : "f",
-                              b->gap_reason,
-                              collect,
-                              alerts};
-    pf_result *r = NULL;
-    if (pf_db_query(s->db,
-                    "INSERT INTO " S "snapshots (source_id, taken_at, prev_taken_at, interval_s,"
-                    " statements, changed, new_statements, stats_reset, dealloc, server_started,"
-                    " baseline, reset, server_restarted, evicted, recreated, gap, gap_reason,"
-                    " collect_ms, alerts)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-                    " $16, $17, $18, $19)"
-                    " ON CONFLICT (source_id, taken_at) DO NOTHING RETURNING 1",
-                    19, params, &r, err) < 0)
-        goto fail;
-    if (pf_result_nrows(r) == 0) {
-        /* Stored by an earlier attempt whose acknowledgement was lost. */
-        pf_result_free(r);
-        *duplicate = true;
+    bool merge_all = false;
+    for (;;) {
+        wplan p;
+        plan_init(&p);
+        char *states = NULL;
+        plan_snapshot(&p, s, b);
+        plan_deltas(&p, s, b);
+        plan_statements(&p, s, b, merge_all);
+        plan_counters(&p, s, b, committed);
+        plan_alerts(&p, s, b, &states);
+        plan_sql(&p, "COMMIT");
+        size_t failed = 0;
+        bool before_rows = false;
+        int rc = plan_run(s->db, &p, &failed, &before_rows, err);
+        plan_dispose(&p);
+        if (rc == 0) {
+            forget_states(s);
+            s->states_written = states;
+            return 0;
+        }
+        free(states);
+        forget_states(s);
         rollback(s->db);
-        return 0;
+        bool unique = strcmp(err->sqlstate, "23505") == 0;
+        /* Only the snapshot row can violate a key ahead of the first
+         * COPY's rows: stored by an earlier attempt whose acknowledgement
+         * was lost. */
+        if (unique && failed == 0 && before_rows) {
+            *duplicate = true;
+            return 0;
+        }
+        /* A statement seen for the first time that the store has after all
+         * (its batch was written by a run that never told us): merge. */
+        if (unique && !merge_all && b->n_stmts > 0 && !pf_db_broken(s->db)) {
+            merge_all = true;
+            continue;
+        }
+        return -1;
     }
-    pf_result_free(r);
-    if (write_statements(s, b, err) < 0 || write_deltas(s, b, err) < 0 ||
-        write_counters(s, b->snap, committed, err) < 0 || write_alerts(s, b, err) < 0)
-        goto fail;
-    if (pf_db_exec(s->db, "COMMIT", err) < 0)
-        goto fail;
-    return 0;
-fail:
-    rollback(s->db);
-    return -1;
 }
 
 /* ---- reading history ------------------------------------------------- */
@@ -1087,6 +1238,32 @@ int pf_store_maintain(pf_store *s, const pf_retention *ret, int64_t now_us, pf_s
                     2, p2, &r, err) < 0)
         goto fail;
     pf_result_free(r);
+    /* Fold the deltas into counter_base (rows with deltas after their as_of
+     * move to the newest snapshot) before retention may delete them (as_of
+     * before the raw cut), and once their as_of is older than one
+     * maintenance period, which bounds the deltas the view counters adds
+     * up without rewriting every changed row at every run (a cron run
+     * maintains each time). */
+    double fold_ms = ret->every_ms < ret->raw_ms ? ret->every_ms : ret->raw_ms;
+    char fold_cut[48];
+    pf_store_format_time(now_us - (int64_t)(fold_ms * 1000), fold_cut, sizeof fold_cut);
+    const char *p1[2] = {s->sid, fold_cut};
+    if ((st->folded =
+             affected(s->db,
+                      "UPDATE " S "counter_base b SET calls = c.calls, rows = c.rows,"
+                      " shared_hit = c.shared_hit, shared_read = c.shared_read,"
+                      " temp_read = c.temp_read, temp_written = c.temp_written,"
+                      " exec_ms = c.exec_ms, plan_ms = c.plan_ms, sumsq = c.sumsq, as_of = n.t"
+                      " FROM " S "counters c, (SELECT max(taken_at) AS t FROM " S "snapshots"
+                      " WHERE source_id = $1) n"
+                      " WHERE b.source_id = $1 AND c.source_id = $1 AND c.dbid = b.dbid"
+                      " AND c.userid = b.userid AND c.queryid = b.queryid"
+                      " AND c.toplevel = b.toplevel AND b.as_of < n.t AND b.as_of < $2"
+                      " AND EXISTS (SELECT 1 FROM " S "deltas x WHERE x.source_id = $1"
+                      " AND x.queryid = b.queryid AND x.dbid = b.dbid AND x.userid = b.userid"
+                      " AND x.toplevel = b.toplevel AND x.taken_at > b.as_of)",
+                      2, p1, err)) < 0)
+        goto fail;
     /* Raw rows go only once rolled up. */
     const char *p3[3] = {s->sid, raw_cut, now};
     if ((st->deleted_raw = affected(s->db,

@@ -14,7 +14,10 @@
  *
  * Tables (docs/monitoring.md has the columns): schema_version, sources,
  * snapshots, statements, deltas (raw, per interval), deltas_hourly
- * (roll-ups), counters, alert_state, alerts. */
+ * (roll-ups), counter_base (each entry's counters as of a snapshot, as_of)
+ * with the view counters (counter_base plus the later deltas: current as of
+ * the newest snapshot), alert_state, alerts. A changed entry costs its
+ * delta row and nothing more; an entry that did not move costs nothing. */
 #ifndef PF_STORE_H
 #define PF_STORE_H
 
@@ -28,7 +31,7 @@
 #include "pss.h"
 
 #define PF_STORE_SCHEMA "perfgate_monitor"
-#define PF_STORE_VERSION 1 /* the newest schema version this perfgate writes */
+#define PF_STORE_VERSION 2 /* the newest schema version this perfgate writes */
 
 typedef struct pf_store pf_store;
 
@@ -52,8 +55,12 @@ bool pf_store_broken(const pf_store *s);
 /* "<system_identifier>/<datname>" of the store (to refuse the monitored one). */
 int pf_store_identity(pf_store *s, char **out, pf_error *err);
 
-/* Migrate the schema of an open connection's database (used by open). */
+/* The schema version of an open store. */
 int pf_store_schema_version(pf_store *s, int *version, pf_error *err);
+/* Create or migrate the schema of the database at dsn up to version (1 to
+ * PF_STORE_VERSION) and do nothing else: a store as an older perfgate left
+ * it, for tests of the migrations. */
+int pf_store_migrate_to(const char *dsn, int version, int *before, int *after, pf_error *err);
 
 /* The last stored snapshot with its counters, or *out NULL when there is none. */
 int pf_store_load_last(pf_store *s, pf_pss_snapshot **out, pf_error *err);
@@ -78,6 +85,7 @@ typedef struct pf_store_new_stmt {
     pf_stmt_info info; /* owned */
     const char *category;
     int64_t first_seen_us;
+    bool known; /* the store has it already (a changed category): merged, not inserted */
 } pf_store_new_stmt;
 
 /* Everything one interval writes. Owns snap, deltas, stmts, events, states. */
@@ -102,10 +110,13 @@ typedef struct pf_store_batch {
 
 void pf_store_batch_free(pf_store_batch *b);
 
-/* Write a batch in one transaction. committed is the snapshot whose
- * counters the store holds (NULL: unknown, rewrite them all). *duplicate is
- * set when the snapshot was already stored (a retry after a lost
- * acknowledgement): nothing is written again. */
+/* Write a batch in one transaction, in as few round trips as its COPYs
+ * allow (two for deltas plus changed counters). Only what changed is
+ * written: counters of entries that did not move and an alert state equal
+ * to the one last committed on this connection are left alone. committed
+ * is the snapshot whose counters the store holds (NULL: unknown, rewrite
+ * them all). *duplicate is set when the snapshot was already stored (a
+ * retry after a lost acknowledgement): nothing is written again. */
 int pf_store_write(pf_store *s, const pf_store_batch *b, const pf_pss_snapshot *committed,
                    bool *duplicate, pf_error *err);
 
@@ -124,10 +135,12 @@ int pf_store_baselines(pf_store *s, const int64_t *queryids, size_t n, int64_t f
                        int64_t to_us, pf_store_baseline **out, size_t *n_out, pf_error *err);
 void pf_store_baselines_free(pf_store_baseline *v, size_t n);
 
-/* Roll complete hours up into deltas_hourly and apply retention, as of
- * now_us (the newest snapshot's time). */
+/* Roll complete hours up into deltas_hourly, fold the deltas into
+ * counter_base and apply retention, as of now_us (the newest snapshot's
+ * time). */
 typedef struct pf_store_maint {
     long hourly_rows, deleted_raw, deleted_hourly, deleted_snapshots, deleted_alerts;
+    long folded; /* counter_base rows brought up to the newest snapshot */
 } pf_store_maint;
 int pf_store_maintain(pf_store *s, const pf_retention *r, int64_t now_us, pf_store_maint *st,
                       pf_error *err);

@@ -11,6 +11,7 @@ struct pf_store {
     char sid[16]; /* source_id as text, a query parameter */
     char *name;   /* reader connections: the source's name and target */
     char *target;
+    char *states_written; /* writers: the alert_state rows last committed here (NULL: unknown) */
 };
 
 #endif

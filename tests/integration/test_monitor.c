@@ -5,7 +5,8 @@
  * stops, pg_stat_statements_reset() mid-run without a negative delta, the
  * store killed and restarted without losing an acknowledged snapshot, the
  * monitored server crashed and restarted (a gap, no duplicate), SIGTERM
- * ending with status 0; cron mode, idempotent store writes, refusals. */
+ * ending with status 0; cron mode, idempotent store writes, refusals; a
+ * snapshot writing only what moved, and a version 1 store migrated. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -615,6 +616,306 @@ START_TEST(test_store_write_is_idempotent_after_a_lost_ack)
 }
 END_TEST
 
+/* ---- what a snapshot writes, and the counters it leaves ---------------- */
+
+#define T0_US 1764345600000000LL /* 2025-11-28 16:00:00 UTC */
+#define MIN_US 60000000LL
+
+/* An entry with calls executions, half of them ms and half 3 ms. */
+static pf_pss_entry stmt_entry(int64_t queryid, int64_t calls, double ms)
+{
+    pf_pss_entry e;
+    memset(&e, 0, sizeof e);
+    e.key.dbid = 1;
+    e.key.userid = 2;
+    e.key.queryid = queryid;
+    e.key.toplevel = true;
+    e.c.calls = calls;
+    double a = (double)(calls / 2), b = (double)(calls - calls / 2);
+    e.c.exec_ms = a * ms + b * 3;
+    e.c.sumsq = a * ms * ms + b * 9;
+    e.c.rows = 2 * calls;
+    e.c.shared_hit = 7 * calls;
+    e.c.shared_read = calls / 3;
+    return e;
+}
+
+static pf_pss_snapshot *snap_of(int64_t taken_us, int64_t reset_us, size_t n,
+                                const pf_pss_entry *e)
+{
+    pf_pss_snapshot *s = pf_pss_snapshot_new(n);
+    s->taken_us = taken_us;
+    s->stats_reset_us = reset_us;
+    s->dealloc = 0;
+    s->server_start_us = T0_US - 3600 * 1000000LL;
+    if (n > 0)
+        memcpy(s->entries, e, n * sizeof *e);
+    pf_pss_snapshot_sort(s);
+    return s;
+}
+
+/* The batch the monitor would build for cur after prev (pss.c's deltas). */
+static pf_store_batch *batch_after(const pf_pss_snapshot *prev, const pf_pss_snapshot *cur)
+{
+    pf_store_batch *b = pf_calloc(1, sizeof *b);
+    b->snap = pf_pss_snapshot_copy(cur);
+    b->prev_us = prev ? prev->taken_us : 0;
+    pf_pss_diff d;
+    pf_pss_diff_compute(prev, cur, &d);
+    b->baseline = d.baseline;
+    b->reset = d.reset;
+    b->evicted = d.evicted;
+    b->recreated = d.recreated;
+    b->deltas = pf_calloc(d.n ? d.n : 1, sizeof *b->deltas);
+    b->n_deltas = d.n;
+    for (size_t i = 0; i < d.n; i++) {
+        b->deltas[i].d = d.d[i];
+        b->deltas[i].category = "default";
+    }
+    pf_pss_diff_dispose(&d);
+    return b;
+}
+
+static void write_batch(pf_store *s, pf_store_batch *b, const pf_pss_snapshot *committed)
+{
+    pf_error e;
+    bool dup = true;
+    ck_assert_msg(pf_store_write(s, b, committed, &dup, &e) == 0, "%s", e.msg);
+    ck_assert(!dup);
+    pf_store_batch_free(b);
+}
+
+/* Which transaction last wrote the counter_base row of queryid ("" if none). */
+static char *base_xmin(const char *dsn, int source_id, int64_t queryid)
+{
+    char *sql = pf_asprintf("SELECT coalesce((SELECT xmin::text FROM perfgate_monitor.counter_base"
+                            " WHERE source_id = %d AND queryid = %lld), '')",
+                            source_id, (long long)queryid);
+    char *v = value_on(dsn, sql);
+    free(sql);
+    return v;
+}
+
+/* The counters the store holds for the source are want's: through the view
+ * (what /metrics reads) and through pf_store_load_last (what a restart
+ * reads). */
+static void assert_counters(const char *dsn, pf_store *s, int source_id,
+                            const pf_pss_snapshot *want)
+{
+    pf_db *db = NULL;
+    pf_error e;
+    ck_assert_msg(pf_db_connect(&db, dsn, &e) == 0, "%s", e.msg);
+    char *sql = pf_asprintf("SELECT queryid, calls, rows, shared_hit, shared_read, exec_ms, sumsq"
+                            " FROM perfgate_monitor.counters WHERE source_id = %d"
+                            " ORDER BY queryid",
+                            source_id);
+    pf_result *r = NULL;
+    ck_assert_msg(pf_db_query(db, sql, 0, NULL, &r, &e) == 0, "%s", e.msg);
+    free(sql);
+    ck_assert_int_eq(pf_result_nrows(r), (int)want->n);
+    for (int i = 0; i < pf_result_nrows(r); i++) {
+        const pf_pss_entry *w = &want->entries[i]; /* one dbid, userid: queryid order */
+        ck_assert_int_eq(atoll(pf_result_get(r, i, 0)), w->key.queryid);
+        ck_assert_int_eq(atoll(pf_result_get(r, i, 1)), w->c.calls);
+        ck_assert_int_eq(atoll(pf_result_get(r, i, 2)), w->c.rows);
+        ck_assert_int_eq(atoll(pf_result_get(r, i, 3)), w->c.shared_hit);
+        ck_assert_int_eq(atoll(pf_result_get(r, i, 4)), w->c.shared_read);
+        ck_assert_double_eq_tol(strtod(pf_result_get(r, i, 5), NULL), w->c.exec_ms, 1e-9);
+        ck_assert_double_eq_tol(strtod(pf_result_get(r, i, 6), NULL), w->c.sumsq,
+                                1e-9 * (1 + w->c.sumsq));
+    }
+    pf_result_free(r);
+    pf_db_close(db);
+    pf_pss_snapshot *last = NULL;
+    ck_assert_msg(pf_store_load_last(s, &last, &e) == 0, "%s", e.msg);
+    ck_assert_ptr_nonnull(last);
+    ck_assert_int_eq(last->taken_us, want->taken_us);
+    ck_assert_uint_eq(last->n, want->n);
+    for (size_t i = 0; i < want->n; i++) {
+        ck_assert_int_eq(last->entries[i].key.queryid, want->entries[i].key.queryid);
+        ck_assert_int_eq(last->entries[i].c.calls, want->entries[i].c.calls);
+        ck_assert_int_eq(last->entries[i].c.shared_hit, want->entries[i].c.shared_hit);
+        ck_assert_double_eq_tol(last->entries[i].c.exec_ms, want->entries[i].c.exec_ms, 1e-9);
+    }
+    pf_pss_snapshot_free(last);
+}
+
+START_TEST(test_a_snapshot_writes_only_what_moved_and_the_counters_stay_current)
+{
+    char *dsn = dsn_as(g_store, "perfgate_store", "history");
+    pf_store *s = NULL;
+    pf_store_open_info info;
+    pf_error e;
+    ck_assert_msg(pf_store_open(&s, dsn, "moved", "test", "m/n", true, 5000, &info, &e) == 0,
+                  "%s", e.msg);
+    int sid = info.source_id;
+    /* 1. A first snapshot: every entry's counters. */
+    pf_pss_entry e1[] = {stmt_entry(1, 10, 1), stmt_entry(2, 5, 2), stmt_entry(3, 7, 4)};
+    pf_pss_snapshot *s1 = snap_of(T0_US, T0_US - MIN_US, 3, e1);
+    write_batch(s, batch_after(NULL, s1), NULL);
+    assert_counters(dsn, s, sid, s1);
+    char *x1 = base_xmin(dsn, sid, 1), *x2 = base_xmin(dsn, sid, 2), *x3 = base_xmin(dsn, sid, 3);
+
+    /* 2. 1 ran again, 2 did not, 3 was evicted and came back, 4 is new: a
+     * delta row each for 1, 3 and 4 and no other row for 1 and 2. */
+    pf_pss_entry e2[] = {stmt_entry(1, 16, 1), stmt_entry(2, 5, 2), stmt_entry(3, 2, 5),
+                         stmt_entry(4, 3, 1)};
+    pf_pss_snapshot *s2 = snap_of(T0_US + MIN_US, T0_US - MIN_US, 4, e2);
+    write_batch(s, batch_after(s1, s2), s1);
+    assert_counters(dsn, s, sid, s2);
+    char *sql = pf_asprintf("SELECT count(*) FROM perfgate_monitor.deltas WHERE source_id = %d",
+                            sid);
+    ck_assert_int_eq(count_on(dsn, sql), 3);
+    char *y1 = base_xmin(dsn, sid, 1), *y2 = base_xmin(dsn, sid, 2), *y3 = base_xmin(dsn, sid, 3);
+    ck_assert_str_eq(y1, x1);
+    ck_assert_str_eq(y2, x2);
+    ck_assert_str_ne(y3, x3); /* recreated: its row restarts */
+
+    /* 3. 1 is evicted for good, 2 and 3 ran, 4's planning time moved
+     * without a call (no delta row: its own row is rewritten). */
+    pf_pss_entry e3[] = {stmt_entry(2, 6, 2), stmt_entry(3, 4, 5), stmt_entry(4, 3, 1)};
+    e3[2].c.plan_ms = 0.75;
+    pf_pss_snapshot *s3 = snap_of(T0_US + 2 * MIN_US, T0_US - MIN_US, 3, e3);
+    char *z4 = base_xmin(dsn, sid, 4);
+    write_batch(s, batch_after(s2, s3), s2);
+    assert_counters(dsn, s, sid, s3);
+    char *g1 = base_xmin(dsn, sid, 1), *g2 = base_xmin(dsn, sid, 2), *g3 = base_xmin(dsn, sid, 3),
+         *g4 = base_xmin(dsn, sid, 4);
+    ck_assert_str_eq(g1, "");
+    ck_assert_str_eq(g2, x2);
+    ck_assert_str_eq(g3, y3);
+    ck_assert_str_ne(g4, z4);
+
+    /* 4. Maintenance leaves rows written within its period (every) alone,
+     * then folds the later deltas of 2 and 3 into their rows once older;
+     * nothing read changes. */
+    pf_retention ret = {86400000.0 * 7, 86400000.0 * 90, 86400000.0 * 90, 600000};
+    pf_store_maint st;
+    ck_assert_msg(pf_store_maintain(s, &ret, s3->taken_us, &st, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(st.folded, 0);
+    assert_counters(dsn, s, sid, s3);
+    ret.every_ms = 30000; /* rows as of 16:00 and 16:01 are older than 16:01:30 */
+    ck_assert_msg(pf_store_maintain(s, &ret, s3->taken_us, &st, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(st.folded, 2);
+    free(sql);
+    sql = pf_asprintf("SELECT count(*) FROM perfgate_monitor.counter_base WHERE source_id = %d"
+                      " AND as_of = '2025-11-28 16:02:00+00'",
+                      sid);
+    ck_assert_int_eq(count_on(dsn, sql), 3);
+    assert_counters(dsn, s, sid, s3);
+    ck_assert_msg(pf_store_maintain(s, &ret, s3->taken_us, &st, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(st.folded, 0);
+
+    /* 5. A snapshot never stored (dropped while the store was down): the
+     * next batch's deltas start from it, not from what the store holds. */
+    pf_pss_entry e4[] = {stmt_entry(2, 8, 2), stmt_entry(3, 4, 5), stmt_entry(4, 3, 1)};
+    e4[2].c.plan_ms = 0.75;
+    pf_pss_snapshot *s4 = snap_of(T0_US + 3 * MIN_US, T0_US - MIN_US, 3, e4);
+    pf_pss_entry e5[] = {stmt_entry(2, 9, 2), stmt_entry(3, 5, 5), stmt_entry(4, 3, 1)};
+    e5[2].c.plan_ms = 0.75;
+    pf_pss_snapshot *s5 = snap_of(T0_US + 4 * MIN_US, T0_US - MIN_US, 3, e5);
+    write_batch(s, batch_after(s4, s5), s3);
+    assert_counters(dsn, s, sid, s5);
+
+    /* 6. A reset: every entry starts over; 4 is gone. */
+    pf_pss_entry e6[] = {stmt_entry(2, 2, 2), stmt_entry(3, 1, 5)};
+    pf_pss_snapshot *s6 = snap_of(T0_US + 5 * MIN_US, T0_US + 5 * MIN_US - 1000, 2, e6);
+    write_batch(s, batch_after(s5, s6), s5);
+    assert_counters(dsn, s, sid, s6);
+    /* /metrics reads the same counters. */
+    pf_store *rd = NULL;
+    ck_assert_msg(pf_store_open_reader(&rd, dsn, "moved", 5000, &e) == 0, "%s", e.msg);
+    pf_store_metrics m;
+    ck_assert_msg(pf_store_metrics_read(rd, 5, &m, &e) == 0, "%s", e.msg);
+    ck_assert_uint_eq(m.n_cats, 1);
+    ck_assert_int_eq(m.cats[0].calls, 3);
+    ck_assert_int_eq(m.cats[0].shared_hit, 21);
+    pf_store_metrics_dispose(&m);
+    pf_store_close(rd);
+
+    char *xmins[] = {x1, x2, x3, y1, y2, y3, z4, g1, g2, g3, g4, sql};
+    for (size_t i = 0; i < sizeof xmins / sizeof xmins[0]; i++)
+        free(xmins[i]);
+    pf_pss_snapshot *snaps[] = {s1, s2, s3, s4, s5, s6};
+    for (size_t i = 0; i < sizeof snaps / sizeof snaps[0]; i++)
+        pf_pss_snapshot_free(snaps[i]);
+    pf_store_close(s);
+    free(dsn);
+}
+END_TEST
+
+/* A store as perfgate left it at schema version 1 (counters rewritten every
+ * interval) is migrated on open and carries on from its counters. */
+START_TEST(test_a_version_1_store_is_migrated_and_its_counters_carry_on)
+{
+    exec_on(pf_cluster_dsn(g_store), "CREATE DATABASE history_v1 OWNER perfgate_store");
+    char *dsn = dsn_as(g_store, "perfgate_store", "history_v1");
+    int before = -1, after = -1;
+    pf_error e;
+    ck_assert_msg(pf_store_migrate_to(dsn, 1, &before, &after, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(before, 0);
+    ck_assert_int_eq(after, 1);
+    /* What version 1 wrote: the newest snapshot's counters, current. */
+    exec_on(dsn,
+            "INSERT INTO perfgate_monitor.sources (name, target, identity)"
+            " VALUES ('old', 'test', 'o/p');"
+            "INSERT INTO perfgate_monitor.snapshots (source_id, taken_at, statements, changed,"
+            " baseline) SELECT source_id, t, 2, 1, false FROM perfgate_monitor.sources,"
+            " (VALUES ('2025-11-28 16:00:00+00'::timestamptz),"
+            " ('2025-11-28 16:01:00+00')) v(t);"
+            "INSERT INTO perfgate_monitor.deltas (source_id, taken_at, dbid, userid, queryid,"
+            " toplevel, category, calls, exec_ms, plan_ms, mean_ms, stddev_ms, rows, shared_hit,"
+            " shared_read, temp_read, temp_written) SELECT source_id, '2025-11-28 16:01:00+00',"
+            " 1, 2, 1, true, 'default', 4, 8, 0, 2, 0, 8, 28, 1, 0, 0"
+            " FROM perfgate_monitor.sources;"
+            "INSERT INTO perfgate_monitor.counters (source_id, dbid, userid, queryid, toplevel,"
+            " calls, rows, shared_hit, shared_read, temp_read, temp_written, exec_ms, plan_ms,"
+            " sumsq) SELECT source_id, 1, 2, q, true, c, 2 * c, 7 * c, c / 3, 0, 0, x, 0, y"
+            " FROM perfgate_monitor.sources, (VALUES (1, 10, 20.0, 50.0), (2, 5, 8.0, 13.0))"
+            " v(q, c, x, y)");
+    pf_store *s = NULL;
+    pf_store_open_info info;
+    ck_assert_msg(pf_store_open(&s, dsn, "old", "test", "o/p", true, 5000, &info, &e) == 0,
+                  "%s", e.msg);
+    ck_assert_int_eq(info.version_before, 1);
+    ck_assert_int_eq(info.version_after, PF_STORE_VERSION);
+    ck_assert(!info.identity_changed);
+    ck_assert_int_eq(count_on(dsn, "SELECT max(version) FROM perfgate_monitor.schema_version"),
+                     PF_STORE_VERSION);
+    /* Each row is as of the newest snapshot: its delta is in it already. */
+    ck_assert_int_eq(count_on(dsn, "SELECT count(*) FROM perfgate_monitor.counter_base"
+                                   " WHERE as_of = '2025-11-28 16:01:00+00'"),
+                     2);
+    pf_pss_entry e1[] = {stmt_entry(1, 10, 1), stmt_entry(2, 5, 1)};
+    e1[0].c.exec_ms = 20, e1[0].c.sumsq = 50;
+    e1[1].c.exec_ms = 8, e1[1].c.sumsq = 13;
+    pf_pss_snapshot *s1 = snap_of(T0_US + MIN_US, 0, 2, e1);
+    assert_counters(dsn, s, info.source_id, s1);
+    /* The next snapshot (from what a restart loads) takes its deltas from there. */
+    pf_pss_snapshot *last = NULL;
+    ck_assert_msg(pf_store_load_last(s, &last, &e) == 0, "%s", e.msg);
+    pf_pss_entry e2[] = {stmt_entry(1, 16, 1), e1[1]};
+    pf_pss_snapshot *s2 = snap_of(T0_US + 2 * MIN_US, 0, 2, e2);
+    char *x = base_xmin(dsn, info.source_id, 1);
+    pf_store_batch *b = batch_after(last, s2);
+    ck_assert_uint_eq(b->n_deltas, 1);
+    ck_assert_int_eq(b->deltas[0].d.calls, 6);
+    write_batch(s, b, last);
+    assert_counters(dsn, s, info.source_id, s2);
+    char *y = base_xmin(dsn, info.source_id, 1);
+    ck_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    pf_pss_snapshot_free(last);
+    pf_pss_snapshot_free(s1);
+    pf_pss_snapshot_free(s2);
+    pf_store_close(s);
+    /* Asking for a version this perfgate does not know is refused. */
+    ck_assert_int_eq(pf_store_migrate_to(dsn, PF_STORE_VERSION + 1, &before, &after, &e), -1);
+    free(dsn);
+}
+END_TEST
+
 START_TEST(test_store_outage_beyond_max_pending_drops_oldest_with_a_gap)
 {
     char *cfg = pf_test_write(g_dir, "overflow.json",
@@ -677,6 +978,8 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_store_write_is_idempotent_after_a_lost_ack);
+    tcase_add_test(tc, test_a_snapshot_writes_only_what_moved_and_the_counters_stay_current);
+    tcase_add_test(tc, test_a_version_1_store_is_migrated_and_its_counters_carry_on);
     tcase_add_test(tc, test_monitor_alerts_resolves_and_survives_resets_and_restarts);
     tcase_add_test(tc, test_once_mode_and_refusals);
     tcase_add_test(tc, test_store_outage_beyond_max_pending_drops_oldest_with_a_gap);

@@ -1,5 +1,6 @@
 /* pg_stat_statements deltas: new entries, resets, evictions, re-created
- * entries, per-interval standard deviation, and never a negative delta. */
+ * entries, per-interval standard deviation, never a negative delta, and
+ * plain deltas that add up to the counters (what the store relies on). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -280,6 +281,119 @@ START_TEST(test_deltas_are_never_negative_over_random_histories)
 }
 END_TEST
 
+static bool same_counters(const pf_pss_counters *a, const pf_pss_counters *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* What the history store keeps per entry (store.c): a row rewritten as of
+ * the snapshot for new, recreated and reset entries and for counters that
+ * moved without calls, else the row plus the plain deltas stored since.
+ * Over random histories (evictions, re-creations, resets, float wobble)
+ * that sum is the counters: exactly for the integer fields, to rounding for
+ * the times and for the sums of squares rebuilt from each interval's mean
+ * and standard deviation. */
+START_TEST(test_plain_deltas_add_up_to_the_counters)
+{
+    pf_rng rng = pf_rng_stream(20260102, 4, 5, 6);
+    long plain = 0, rewritten = 0;
+    for (int history = 0; history < 200; history++) {
+        pf_pss_entry cur[6];
+        bool alive[6];
+        pf_pss_counters kept[6];
+        for (int k = 0; k < 6; k++) {
+            cur[k] = entry(k + 1, 0, 0);
+            alive[k] = true;
+        }
+        int64_t reset = 1, dealloc = 0;
+        pf_pss_snapshot *prev = NULL;
+        for (int step = 0; step < 40; step++) {
+            uint64_t r = pf_rng_next(&rng);
+            if (r % 19 == 0) { /* full reset */
+                reset++;
+                dealloc = 0;
+                for (int k = 0; k < 6; k++)
+                    cur[k] = entry(k + 1, 0, 0);
+            }
+            for (int k = 0; k < 6; k++) {
+                uint64_t x = pf_rng_next(&rng);
+                if (x % 13 == 0) { /* evicted, maybe re-created and run at once */
+                    dealloc++;
+                    cur[k] = entry(k + 1, (int64_t)(x % 4), 0.5);
+                    alive[k] = x % 2 == 0;
+                    continue;
+                }
+                alive[k] = true;
+                /* Half the calls at t, half at 2t: a real spread. */
+                int64_t half = (int64_t)(x % 3);
+                double t = (double)(x % 97) / 13.0 + 0.01;
+                cur[k].c.calls += 2 * half;
+                cur[k].c.exec_ms += (double)half * 3 * t;
+                cur[k].c.sumsq += (double)half * 5 * t * t;
+                cur[k].c.rows += half * 3;
+                cur[k].c.shared_hit += half * 11;
+                cur[k].c.temp_written += half;
+                if (x % 7 == 0)
+                    cur[k].c.plan_ms += 0.25; /* planned, not executed */
+                if (x % 3 == 0)
+                    cur[k].c.exec_ms *= 1 - 1e-15;
+            }
+            pf_pss_entry live[6];
+            size_t n = 0;
+            for (int k = 0; k < 6; k++)
+                if (alive[k])
+                    live[n++] = cur[k];
+            pf_pss_snapshot *s = snap(1000 + step, reset, dealloc, n, live);
+            pf_pss_diff d;
+            pf_pss_diff_compute(prev, s, &d);
+            for (size_t i = 0; i < s->n; i++) {
+                const pf_pss_entry *e = &s->entries[i];
+                int k = (int)e->key.queryid - 1;
+                const pf_pss_entry *c = pf_pss_snapshot_find(prev, &e->key);
+                const pf_pss_delta *x = find(&d, e->key.queryid);
+                bool rewrite;
+                if (c == NULL)
+                    rewrite = true; /* new */
+                else if (x != NULL)
+                    rewrite = d.reset || x->recreated;
+                else
+                    rewrite = !same_counters(&c->c, &e->c); /* moved without calls */
+                if (rewrite) {
+                    kept[k] = e->c;
+                    rewritten++;
+                } else if (x != NULL) {
+                    kept[k].calls += x->calls;
+                    kept[k].rows += x->rows;
+                    kept[k].shared_hit += x->shared_hit;
+                    kept[k].shared_read += x->shared_read;
+                    kept[k].temp_read += x->temp_read;
+                    kept[k].temp_written += x->temp_written;
+                    kept[k].exec_ms += x->exec_ms;
+                    kept[k].plan_ms += x->plan_ms;
+                    kept[k].sumsq += (double)x->calls *
+                                     (x->stddev_ms * x->stddev_ms + x->mean_ms * x->mean_ms);
+                    plain++;
+                }
+                ck_assert_int_eq(kept[k].calls, e->c.calls);
+                ck_assert_int_eq(kept[k].rows, e->c.rows);
+                ck_assert_int_eq(kept[k].shared_hit, e->c.shared_hit);
+                ck_assert_int_eq(kept[k].temp_written, e->c.temp_written);
+                ck_assert_double_eq_tol(kept[k].exec_ms, e->c.exec_ms, 1e-9 * (1 + e->c.exec_ms));
+                ck_assert_double_eq_tol(kept[k].plan_ms, e->c.plan_ms, 1e-9 * (1 + e->c.plan_ms));
+                ck_assert_double_eq_tol(kept[k].sumsq, e->c.sumsq, 1e-9 * (1 + e->c.sumsq));
+            }
+            pf_pss_diff_dispose(&d);
+            pf_pss_snapshot_free(prev);
+            prev = s;
+        }
+        pf_pss_snapshot_free(prev);
+    }
+    /* Both ways were taken, most often the cheap one. */
+    ck_assert_int_gt(rewritten, 0);
+    ck_assert_int_gt(plain, rewritten);
+}
+END_TEST
+
 START_TEST(test_snapshot_find_and_copy)
 {
     pf_pss_entry e[] = {entry(9, 1, 1), entry(-3, 1, 1), entry(4, 1, 1)};
@@ -314,6 +428,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_stats_since_change_marks_a_recreated_entry);
     tcase_add_test(tc, test_server_restart_is_reported);
     tcase_add_test(tc, test_deltas_are_never_negative_over_random_histories);
+    tcase_add_test(tc, test_plain_deltas_add_up_to_the_counters);
     tcase_add_test(tc, test_snapshot_find_and_copy);
     suite_add_tcase(s, tc);
     return s;

@@ -9,7 +9,8 @@
  *   (c) the timeline policy calling a VOLATILE plpgsql check per row: the
  *       linter and the policy-function calls against the baseline;
  *   (d) RLS disabled on documents: a table finding (and a leak);
- *   (e) rows swapped at an equal count: still a leak, with the key.
+ *   (e) rows swapped at an equal count: still a leak, with the key;
+ *   (f) a dropped SELECT policy: a denial, with the key.
  * One disposable cluster for the suite, one database per run. */
 #include <check.h>
 #include <stdio.h>
@@ -429,6 +430,30 @@ START_TEST(test_swapped_rows_with_equal_count_are_a_leak)
 }
 END_TEST
 
+/* (f) a denial: without its SELECT policy, shell_files shows nothing to
+ * the identities entitled to some of its rows. */
+START_TEST(test_missing_select_policy_is_a_denial)
+{
+    char *dir = schema_with("schema_f", "DROP POLICY shell_files_select ON public.shell_files;\n");
+    rls_run r;
+    const char *extra[] = {"--no-overhead", "--no-writes", NULL};
+    run_rls("rls_mut_f", dir, extra, &r);
+    ck_assert_msg(r.r.status == PF_EXIT_FAIL, "exit %d\n%s%s", r.r.status, r.r.out, r.r.err);
+    ck_assert_msg(strstr(r.r.out, "public.shell_files as patient cannot SELECT "), "%s", r.r.out);
+    const cJSON *c =
+        find_check(&r, "isolation", "public.shell_files", "patient", "SELECT", "fail");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_nonnull(field(c, "example_key"));
+    ck_assert_int_eq(strlen(field(c, "example_key")), 36);
+    ck_assert_msg(strstr(field(c, "details"), "visible   0 rows"), "%s", field(c, "details"));
+    /* anon was entitled to nothing and still sees nothing. */
+    ck_assert_ptr_nonnull(
+        find_check(&r, "isolation", "public.shell_files", "anon", "SELECT", "pass"));
+    rls_run_dispose(&r);
+    free(dir);
+}
+END_TEST
+
 /* perfgate rls on a server of its own counts the instructions of its
  * overhead pairs, and they reach the pairs' checks and baselines (one pair
  * here: the count runs under callgrind). */
@@ -521,6 +546,7 @@ static Suite *rls_suite(void)
     tcase_add_test(t, test_volatile_per_row_policy_fails_lint_and_overhead);
     tcase_add_test(t, test_rls_disabled_on_documents_is_reported);
     tcase_add_test(t, test_swapped_rows_with_equal_count_are_a_leak);
+    tcase_add_test(t, test_missing_select_policy_is_a_denial);
     tcase_add_test(t, test_bad_rules_file_is_usage_error);
     tcase_add_test(t, test_own_server_counts_the_pairs_instructions);
     suite_add_tcase(s, t);

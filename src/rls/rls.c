@@ -1,10 +1,12 @@
 /* perfgate rls: the isolation checks (what each sampled identity reads and
  * may write, against the entitlement rules) and the orchestration of every
- * RLS check family. The linter is rls_lint.c, the overhead pairs
- * rls_overhead.c, the rules file rls_rules.c, the result rls_result.c, the
- * reports rls_report.c. */
+ * RLS check family. Elsewhere: the owner's side of the isolation checks
+ * rls_entitle.c, the linter rls_lint.c, the overhead pairs rls_overhead.c,
+ * the rules file rls_rules.c, the result rls_result.c, the reports
+ * rls_report.c. */
 #include "rls.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,25 +232,6 @@ static char *begin_sql(const pf_rls_identity *id)
     return sql;
 }
 
-/* A predicate with :uid replaced by $1::uuid; NULL predicate → "false". */
-static char *subst_uid(const char *pred)
-{
-    if (pred == NULL)
-        return pf_strdup("false");
-    pf_buf b = PF_BUF_INIT;
-    for (const char *p = pred; *p;) {
-        if (p[0] == ':' && strncmp(p, ":uid", 4) == 0 && (p == pred || p[-1] != ':') &&
-            !(p[4] == '_' || (p[4] >= 'a' && p[4] <= 'z') || (p[4] >= 'A' && p[4] <= 'Z') ||
-              (p[4] >= '0' && p[4] <= '9'))) {
-            pf_buf_puts(&b, "$1::uuid");
-            p += 4;
-        } else {
-            pf_buf_putc(&b, *p++);
-        }
-    }
-    return pf_buf_steal(&b);
-}
-
 /* ------------------------------------------------------- key vectors */
 
 typedef struct keys {
@@ -297,11 +280,14 @@ static size_t keys_minus(const keys *a, const keys *b, const char **first)
 
 /* -------------------------------------------------------- the checks */
 
+struct readers; /* below */
+
 typedef struct ctx {
     pf_db *db;
     const pf_rls_rules *rules;
     const pf_rls_opts *o;
     pf_rls_result *out;
+    struct readers *rd; /* the identities' reads on connections of their own, or NULL */
 } ctx;
 
 static pf_rls_outcome *add_check(ctx *x, const char *id, const tinfo *ti,
@@ -327,18 +313,24 @@ static char *who_text(const pf_rls_identity *who)
 /* Run sql as the identity in a transaction that is always rolled back.
  * *res gets the rows (may be NULL on error); returns 0, or -1 with e
  * holding the server's error (the connection is usable again). */
-static int as_identity(ctx *x, const pf_rls_identity *who, const char *sql, int nparams,
-                       const char *const *params, pf_result **res, pf_error *e)
+static int as_identity_on(pf_db *db, const pf_rls_identity *who, const char *sql, int nparams,
+                          const char *const *params, pf_result **res, pf_error *e)
 {
     *res = NULL;
     char *b = begin_sql(who);
-    int rc = pf_db_exec(x->db, b, e);
+    int rc = pf_db_exec(db, b, e);
     free(b);
     if (rc == 0)
-        rc = pf_db_query(x->db, sql, nparams, params, res, e);
+        rc = pf_db_query(db, sql, nparams, params, res, e);
     pf_error ignored;
-    pf_db_exec(x->db, "ROLLBACK", &ignored);
+    pf_db_exec(db, "ROLLBACK", &ignored);
     return rc;
+}
+
+static int as_identity(ctx *x, const pf_rls_identity *who, const char *sql, int nparams,
+                       const char *const *params, pf_result **res, pf_error *e)
+{
+    return as_identity_on(x->db, who, sql, nparams, params, res, e);
 }
 
 static bool infra(ctx *x, pf_error *e, pf_error *err)
@@ -365,7 +357,7 @@ static int entitled(ctx *x, const tinfo *ti, const pf_rls_identity *who, keys *o
         pred = "false";
     else
         pred = ti->rule->read;
-    char *p = subst_uid(pred);
+    char *p = pf_rls_subst_uid(pred, 1);
     char *sql = pf_asprintf("SELECT (%s) COLLATE \"C\" FROM %s WHERE coalesce((%s), false) "
                             "ORDER BY 1",
                             ti->key, ti->t->name, p);
@@ -384,46 +376,19 @@ static int entitled(ctx *x, const tinfo *ti, const pf_rls_identity *who, keys *o
     return rc;
 }
 
-/* SELECT: visible == entitled. */
-static int read_check(ctx *x, const tinfo *ti, const pf_rls_identity *who, pf_error *err)
+/* The SELECT outcome: want entitled rows, got visible, leaked of them not
+ * entitled (leak_ex one of those), missing entitled but not visible. */
+typedef struct read_diff {
+    size_t want, got, leaked, missing;
+    const char *leak_ex, *miss_ex;
+    bool denied; /* permission denied: sees nothing */
+} read_diff;
+
+static void read_report(ctx *x, const tinfo *ti, const pf_rls_identity *who, const read_diff *d,
+                        uint64_t t0)
 {
-    uint64_t t0 = pf_now_ns();
-    pf_error e;
-    pf_error_clear(&e);
-    keys want, got;
-    memset(&got, 0, sizeof got);
-    if (entitled(x, ti, who, &want, &e) < 0) {
-        if (infra(x, &e, err))
-            return -1;
-        pf_rls_outcome *c = add_check(x, "read", ti, who, "SELECT", PF_RLS_ERROR, e.msg);
-        c->ms = pf_elapsed_ms(t0);
-        return 0;
-    }
-    char *sql = pf_asprintf("SELECT (%s) COLLATE \"C\" FROM %s ORDER BY 1", ti->key, ti->t->name);
-    pf_result *r = NULL;
-    bool denied = false;
-    if (as_identity(x, who, sql, 0, NULL, &r, &e) < 0) {
-        if (infra(x, &e, err)) {
-            free(sql);
-            keys_dispose(&want);
-            return -1;
-        }
-        if (strcmp(e.sqlstate, "42501") != 0) {
-            pf_rls_outcome *c = add_check(x, "read", ti, who, "SELECT", PF_RLS_ERROR, e.msg);
-            c->ms = pf_elapsed_ms(t0);
-            free(sql);
-            keys_dispose(&want);
-            return 0;
-        }
-        denied = true; /* no privilege on the table: sees nothing */
-    } else {
-        keys_from(r, &got);
-        pf_result_free(r);
-    }
-    free(sql);
-    const char *leak_ex = NULL, *miss_ex = NULL;
-    size_t leaked = keys_minus(&got, &want, &leak_ex);
-    size_t missing = keys_minus(&want, &got, &miss_ex);
+    size_t leaked = d->leaked, missing = d->missing;
+    const char *leak_ex = d->leak_ex, *miss_ex = d->miss_ex;
     char *w = who_text(who);
     pf_rls_outcome *c;
     if (leaked > 0) {
@@ -441,59 +406,328 @@ static int read_check(ctx *x, const tinfo *ti, const pf_rls_identity *who, pf_er
         free(m);
     } else {
         char *m = pf_asprintf("%s as %s sees exactly its %zu entitled row%s", ti->t->name,
-                              who->name, want.n, want.n == 1 ? "" : "s");
+                              who->name, d->want, d->want == 1 ? "" : "s");
         c = add_check(x, "read", ti, who, "SELECT", PF_RLS_PASS, m);
         free(m);
     }
     c->details = pf_asprintf("identity  %s\nentitled  %zu rows (%s)\nvisible   %zu rows%s\n"
                              "not entitled but visible: %zu%s%s\n"
                              "entitled but not visible: %zu%s%s\n",
-                             w, want.n,
+                             w, d->want,
                              ti->rule ? "by the read rule" : "none: a partition is read through its parent",
-                             got.n, denied ? " (permission denied)" : "", leaked,
+                             d->got, d->denied ? " (permission denied)" : "", leaked,
                              leak_ex ? ", e.g. key " : "", leak_ex ? leak_ex : "", missing,
                              miss_ex ? ", e.g. key " : "", miss_ex ? miss_ex : "");
     if (ti->rule) {
-        char *d = pf_asprintf("%s(rule: %s:%d tables.%s.read)\n", c->details, x->rules->path,
+        char *det = pf_asprintf("%s(rule: %s:%d tables.%s.read)\n", c->details, x->rules->path,
                               ti->rule->line, ti->t->name);
         free(c->details);
-        c->details = d;
+        c->details = det;
     }
     c->ms = pf_elapsed_ms(t0);
     free(w);
+}
+
+/* SELECT, key by key: the entitled and the visible keys compared in full,
+ * to name an example key of a difference. */
+static int read_detailed(ctx *x, const tinfo *ti, const pf_rls_identity *who, uint64_t t0,
+                         pf_error *err)
+{
+    pf_error e;
+    pf_error_clear(&e);
+    keys want, got;
+    memset(&got, 0, sizeof got);
+    if (entitled(x, ti, who, &want, &e) < 0) {
+        if (infra(x, &e, err))
+            return -1;
+        pf_rls_outcome *c = add_check(x, "read", ti, who, "SELECT", PF_RLS_ERROR, e.msg);
+        c->ms = pf_elapsed_ms(t0);
+        return 0;
+    }
+    char *sql = pf_asprintf("SELECT (%s) COLLATE \"C\" FROM %s ORDER BY 1", ti->key, ti->t->name);
+    pf_result *r = NULL;
+    read_diff d = {0};
+    if (as_identity(x, who, sql, 0, NULL, &r, &e) < 0) {
+        if (infra(x, &e, err)) {
+            free(sql);
+            keys_dispose(&want);
+            return -1;
+        }
+        if (strcmp(e.sqlstate, "42501") != 0) {
+            pf_rls_outcome *c = add_check(x, "read", ti, who, "SELECT", PF_RLS_ERROR, e.msg);
+            c->ms = pf_elapsed_ms(t0);
+            free(sql);
+            keys_dispose(&want);
+            return 0;
+        }
+        d.denied = true; /* no privilege on the table: sees nothing */
+    } else {
+        keys_from(r, &got);
+        pf_result_free(r);
+    }
+    free(sql);
+    d.want = want.n;
+    d.got = got.n;
+    d.leaked = keys_minus(&got, &want, &d.leak_ex);
+    d.missing = keys_minus(&want, &got, &d.miss_ex);
+    read_report(x, ti, who, &d, t0);
     keys_dispose(&want);
     keys_dispose(&got);
     return 0;
 }
 
-/* One write target: a row's key and its address (tableoid, ctid). */
-typedef struct target_row {
-    char *key, *oid, *ctid;
-} target_row;
+/* What one identity sees of one table, as a signature of the keys
+ * (pf_rls_visible_sql), or the error that prevented it. */
+typedef struct seen {
+    bool ready;  /* the query ran (else: not tried) */
+    bool failed; /* e says why */
+    bool denied; /* no privilege on the table: sees nothing */
+    char *sig;
+    pf_error e;
+    double ms;
+} seen;
 
-static void target_dispose(target_row *t)
+static void visible_sig(pf_db *db, const tinfo *ti, const pf_rls_identity *who, seen *out)
 {
-    free(t->key);
-    free(t->oid);
-    free(t->ctid);
-    memset(t, 0, sizeof *t);
+    uint64_t t0 = pf_now_ns();
+    memset(out, 0, sizeof *out);
+    pf_error_clear(&out->e);
+    char *sql = pf_rls_visible_sql(ti->t->name, ti->key);
+    pf_result *r = NULL;
+    if (as_identity_on(db, who, sql, 0, NULL, &r, &out->e) == 0) {
+        out->sig = pf_rls_sig_of(r, 0);
+        pf_result_free(r);
+    } else if (strcmp(out->e.sqlstate, "42501") == 0 && !pf_db_broken(db)) {
+        out->denied = true;
+        out->sig = pf_strdup("0/-/-"); /* the signature of no rows */
+    } else {
+        out->failed = true;
+        if (pf_db_broken(db))
+            out->e.code = PF_EXIT_INFRA;
+    }
+    free(sql);
+    out->ready = true;
+    out->ms = pf_elapsed_ms(t0);
 }
 
-enum { T_UPD_NO, T_UPD_YES, T_INS_NO, T_INS_YES, T_DEL_NO, T_DEL_YES, T_N };
+/* SELECT: visible == entitled. With ent (the entitlement scan's result for
+ * this identity), the identity's rows are first compared by signature
+ * (count and hashes of the keys; pre: read ahead by the readers, else
+ * read here); only a difference (or no ent) compares them
+ * key by key. */
+static int read_check(ctx *x, const tinfo *ti, const pf_rls_identity *who,
+                      const pf_rls_entitled *ent, const seen *pre, pf_error *err)
+{
+    uint64_t t0 = pf_now_ns();
+    if (ent == NULL || ent->sig == NULL)
+        return read_detailed(x, ti, who, t0, err);
+    seen own;
+    const seen *sv = pre;
+    if (sv == NULL) {
+        visible_sig(x->db, ti, who, &own);
+        sv = &own;
+    }
+    double ms = sv == pre ? pre->ms : 0;
+    pf_error e = sv->e;
+    bool same = sv->sig != NULL && strcmp(sv->sig, ent->sig) == 0;
+    read_diff d = {0};
+    d.denied = sv->denied;
+    bool failed = sv->failed;
+    if (sv == &own)
+        free(own.sig);
+    if (failed && infra(x, &e, err))
+        return -1;
+    if (failed) {
+        pf_rls_outcome *c = add_check(x, "read", ti, who, "SELECT", PF_RLS_ERROR, e.msg);
+        c->ms = ms + pf_elapsed_ms(t0);
+        return 0;
+    }
+    if (!same)
+        return read_detailed(x, ti, who, t0, err);
+    d.want = d.got = (size_t)ent->n;
+    read_report(x, ti, who, &d, t0);
+    x->out->checks[x->out->n_checks - 1].ms += ms;
+    return 0;
+}
+
+/* ------------------------------------------------------------ readers */
+
+/* The identities' reads of every table (table by table, identity by
+ * identity), on connections of their own in threads of their own, ahead
+ * of the checks that compare them: the policies under test run there
+ * while the owner's side (entitlements, write checks) runs on the first
+ * connection. Nothing they do changes what is checked or reported: a read
+ * they could not do is done again by the check. */
+enum { N_READERS = 2 };
+
+typedef struct reader {
+    struct readers *all;
+    pf_db *db;
+    pthread_t th;
+    bool started;
+    size_t table; /* the table ti describes, or SIZE_MAX */
+    tinfo ti;
+    bool described;
+} reader;
+
+typedef struct readers {
+    const ctx *x;
+    seen *v;     /* [table * n_identities + identity] */
+    bool *done;  /* the same: finished (read or not) */
+    size_t next; /* the next read to take */
+    bool stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    reader r[N_READERS];
+} readers;
+
+/* The next read to do, in check order, or SIZE_MAX when none is left. */
+static size_t readers_take(readers *rs)
+{
+    size_t ni = rs->x->out->n_identities, n = rs->x->out->n_tables * ni;
+    pthread_mutex_lock(&rs->mu);
+    size_t k = SIZE_MAX;
+    if (pf_interrupt_signal() != 0 && !rs->stop) {
+        rs->stop = true; /* the checks stop waiting for reads not taken */
+        pthread_cond_broadcast(&rs->cv);
+    }
+    if (!rs->stop && rs->next < n)
+        k = rs->next++;
+    pthread_mutex_unlock(&rs->mu);
+    return k;
+}
+
+static void reader_read(reader *r, size_t k)
+{
+    const ctx *x = r->all->x;
+    size_t ni = x->out->n_identities, t = k / ni, i = k % ni;
+    if (r->table != t) {
+        tinfo_dispose(&r->ti);
+        memset(&r->ti, 0, sizeof r->ti);
+        r->table = t;
+        r->ti.t = &x->out->tables[t];
+        r->ti.rule = pf_rls_rules_find(x->rules, r->ti.t->name);
+        bool parent_ruled = r->ti.t->parent && pf_rls_rules_find(x->rules, r->ti.t->parent);
+        pf_error e;
+        r->described =
+            (r->ti.rule != NULL || parent_ruled) && describe_table(r->db, &r->ti, &e) == 0;
+    }
+    if (r->described && x->out->identities[i].found)
+        visible_sig(r->db, &r->ti, &x->out->identities[i], &r->all->v[k]);
+}
+
+static void *reader_main(void *arg)
+{
+    reader *r = arg;
+    readers *rs = r->all;
+    for (size_t k; (k = readers_take(rs)) != SIZE_MAX;) {
+        if (!pf_db_broken(r->db))
+            reader_read(r, k);
+        pthread_mutex_lock(&rs->mu);
+        rs->done[k] = true;
+        pthread_cond_broadcast(&rs->cv);
+        pthread_mutex_unlock(&rs->mu);
+    }
+    tinfo_dispose(&r->ti);
+    memset(&r->ti, 0, sizeof r->ti);
+    return NULL;
+}
+
+static void readers_stop(readers *rs);
+
+/* Start the readers on connections of their own to dsn (with the rules'
+ * definitions, which a key expression may use); NULL when none can start:
+ * the checks then read on their own connection. */
+static readers *readers_start(const ctx *x, const char *dsn)
+{
+    readers *rs = pf_calloc(1, sizeof *rs);
+    size_t n = x->out->n_tables * x->out->n_identities;
+    rs->x = x;
+    rs->v = pf_calloc(n + 1, sizeof *rs->v);
+    rs->done = pf_calloc(n + 1, sizeof *rs->done);
+    pthread_mutex_init(&rs->mu, NULL);
+    pthread_cond_init(&rs->cv, NULL);
+    int started = 0;
+    for (int j = 0; j < N_READERS; j++) {
+        reader *r = &rs->r[j];
+        pf_error e;
+        r->all = rs;
+        r->table = SIZE_MAX;
+        if (pf_db_connect(&r->db, dsn, &e) < 0)
+            continue;
+        if (x->rules->definitions_sql != NULL &&
+            pf_schema_apply_text(r->db, x->rules->definitions_path, x->rules->definitions_sql,
+                                 NULL, &e) < 0)
+            continue;
+        r->started = pthread_create(&r->th, NULL, reader_main, r) == 0;
+        started += r->started;
+    }
+    if (started == 0) {
+        readers_stop(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+/* What identity i saw of table t, once the readers got there; NULL when
+ * they did not read it (the check reads it then). */
+static const seen *readers_wait(readers *rs, size_t t, size_t i)
+{
+    if (rs == NULL)
+        return NULL;
+    size_t k = t * rs->x->out->n_identities + i;
+    pthread_mutex_lock(&rs->mu);
+    while (!rs->done[k] && !rs->stop) {
+        bool alive = false;
+        for (int j = 0; j < N_READERS; j++)
+            alive = alive || rs->r[j].started;
+        if (!alive)
+            break;
+        pthread_cond_wait(&rs->cv, &rs->mu);
+    }
+    bool done = rs->done[k];
+    pthread_mutex_unlock(&rs->mu);
+    const seen *sv = &rs->v[k];
+    if (!done || !sv->ready || (sv->failed && sv->e.code == PF_EXIT_INFRA))
+        return NULL;
+    return sv;
+}
+
+static void readers_stop(readers *rs)
+{
+    if (rs == NULL)
+        return;
+    pthread_mutex_lock(&rs->mu);
+    rs->stop = true;
+    pthread_mutex_unlock(&rs->mu);
+    for (int j = 0; j < N_READERS; j++) {
+        if (rs->r[j].started)
+            pthread_join(rs->r[j].th, NULL);
+        pf_db_close(rs->r[j].db);
+    }
+    size_t n = rs->x->out->n_tables * rs->x->out->n_identities;
+    for (size_t k = 0; k < n; k++)
+        free(rs->v[k].sig);
+    free(rs->v);
+    free(rs->done);
+    pthread_mutex_destroy(&rs->mu);
+    pthread_cond_destroy(&rs->cv);
+    free(rs);
+}
 
 /* The targets of the write checks, in one pass over t: per operation the
  * first row (by key) the identity may not write, preferring rows it may
  * read (read-only access must not allow writes), and the first it may. */
 static int write_targets(ctx *x, const tinfo *ti, const pf_rls_identity *who,
-                         target_row tg[T_N], pf_error *e)
+                         pf_rls_target tg[PF_RLS_T_N], pf_error *e)
 {
-    memset(tg, 0, T_N * sizeof *tg);
+    memset(tg, 0, PF_RLS_T_N * sizeof *tg);
     const pf_rls_table_rule *ru = ti->rule;
     bool anon = who->user_id == NULL;
-    char *rd = subst_uid(anon || !ru ? NULL : ru->read);
-    char *up = subst_uid(anon || !ru ? NULL : ru->update);
-    char *in = subst_uid(anon || !ru ? NULL : (ru->insert ? ru->insert : ru->update));
-    char *de = subst_uid(anon || !ru ? NULL : ru->del);
+    char *rd = pf_rls_subst_uid(anon || !ru ? NULL : ru->read, 1);
+    char *up = pf_rls_subst_uid(anon || !ru ? NULL : ru->update, 1);
+    char *in = pf_rls_subst_uid(anon || !ru ? NULL : (ru->insert ? ru->insert : ru->update), 1);
+    char *de = pf_rls_subst_uid(anon || !ru ? NULL : ru->del, 1);
     char *sql = pf_asprintf(
         "WITH s AS MATERIALIZED (SELECT (%s) COLLATE \"C\" AS k, tableoid::text AS o, "
         "ctid::text AS c, coalesce((%s), false) AS r, coalesce((%s), false) AS u, "
@@ -511,7 +745,7 @@ static int write_targets(ctx *x, const tinfo *ti, const pf_rls_identity *who,
     if (rc == 0) {
         for (int i = 0; i < pf_result_nrows(r); i++) {
             int w = atoi(pf_result_get(r, i, 0));
-            if (w < 0 || w >= T_N)
+            if (w < 0 || w >= PF_RLS_T_N)
                 continue;
             tg[w].key = pf_strdup(pf_result_get(r, i, 1) ? pf_result_get(r, i, 1) : "");
             tg[w].oid = pf_strdup(pf_result_get(r, i, 2));
@@ -540,7 +774,7 @@ typedef enum outcome {
  * shown), with a fresh key where the key has a default: *sql and its
  * parameters, *n of them in *values (caller frees both). -1 when the row
  * could not be read (e says why), -2 when it is gone. */
-static int insert_copy(ctx *x, const tinfo *ti, const target_row *tg, char **sql,
+static int insert_copy(ctx *x, const tinfo *ti, const pf_rls_target *tg, char **sql,
                        char ***values, size_t *n, pf_error *e)
 {
     pf_buf cols = PF_BUF_INIT, sel = PF_BUF_INIT, vals = PF_BUF_INIT;
@@ -599,7 +833,7 @@ static outcome write_refusal(const pf_error *e, char **why)
  * reason in words (caller frees); *fatal is set when the server is lost
  * (err says so). */
 static outcome try_write(ctx *x, const tinfo *ti, const pf_rls_identity *who, const char *op,
-                         const target_row *tg, char **why, pf_error *err, bool *fatal)
+                         const pf_rls_target *tg, char **why, pf_error *err, bool *fatal)
 {
     *why = NULL;
     *fatal = false;
@@ -662,7 +896,7 @@ static outcome try_write(ctx *x, const tinfo *ti, const pf_rls_identity *who, co
 /* INSERT / UPDATE / DELETE: refused on a row the identity may not write,
  * allowed on one it may. */
 static int write_check(ctx *x, const tinfo *ti, const pf_rls_identity *who, const char *op,
-                       const target_row *no, const target_row *yes, pf_error *err)
+                       const pf_rls_target *no, const pf_rls_target *yes, pf_error *err)
 {
     uint64_t t0 = pf_now_ns();
     pf_buf det = PF_BUF_INIT;
@@ -740,14 +974,15 @@ static int write_check(ctx *x, const tinfo *ti, const pf_rls_identity *who, cons
 
 /* A partition read directly: nothing for the API roles (the parent's
  * policies do not apply to it), everything for service_role. */
-static int partition_check(ctx *x, const tinfo *ti, pf_error *err)
+static int partition_check(ctx *x, size_t ix, const tinfo *ti, const pf_rls_entitled *ents,
+                           pf_error *err)
 {
     size_t first = x->out->n_checks;
     for (size_t i = 0; i < x->out->n_identities; i++) {
         const pf_rls_identity *who = &x->out->identities[i];
         if (!who->found)
             continue;
-        if (read_check(x, ti, who, err) < 0)
+        if (read_check(x, ti, who, ents ? &ents[i] : NULL, readers_wait(x->rd, ix, i), err) < 0)
             return -1;
     }
     /* Fold the per-identity results into one testcase. */
@@ -802,14 +1037,20 @@ static void note_missing_identities(ctx *x)
     }
 }
 
-/* INSERT, UPDATE and DELETE on t as the identity. Targets that cannot be
- * found are an error outcome for each operation. */
-static int write_checks(ctx *x, const tinfo *ti, const pf_rls_identity *who, pf_error *err)
+/* INSERT, UPDATE and DELETE on t as the identity, on the targets of ent
+ * (NULL: found here). Targets that cannot be found are an error outcome
+ * for each operation. */
+static int write_checks(ctx *x, const tinfo *ti, const pf_rls_identity *who,
+                        const pf_rls_entitled *ent, pf_error *err)
 {
-    target_row tg[T_N];
+    pf_rls_target own[PF_RLS_T_N];
+    const pf_rls_target *tg = own;
     pf_error e;
     pf_error_clear(&e);
-    if (write_targets(x, ti, who, tg, &e) < 0) {
+    memset(own, 0, sizeof own);
+    if (ent != NULL && ent->sig != NULL) {
+        tg = ent->tg;
+    } else if (write_targets(x, ti, who, own, &e) < 0) {
         if (infra(x, &e, err))
             return -1;
         static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
@@ -819,20 +1060,80 @@ static int write_checks(ctx *x, const tinfo *ti, const pf_rls_identity *who, pf_
     }
     /* anon has no rows it may write: only the refusals are checked. */
     bool anon = who->user_id == NULL;
-    int rc = write_check(x, ti, who, "INSERT", &tg[T_INS_NO], anon ? NULL : &tg[T_INS_YES], err);
+    int rc = write_check(x, ti, who, "INSERT", &tg[PF_RLS_T_INS_NO],
+                         anon ? NULL : &tg[PF_RLS_T_INS_YES], err);
     if (rc == 0)
-        rc = write_check(x, ti, who, "UPDATE", &tg[T_UPD_NO], anon ? NULL : &tg[T_UPD_YES], err);
+        rc = write_check(x, ti, who, "UPDATE", &tg[PF_RLS_T_UPD_NO],
+                         anon ? NULL : &tg[PF_RLS_T_UPD_YES], err);
     if (rc == 0)
-        rc = write_check(x, ti, who, "DELETE", &tg[T_DEL_NO], anon ? NULL : &tg[T_DEL_YES], err);
-    for (int k = 0; k < T_N; k++)
-        target_dispose(&tg[k]);
+        rc = write_check(x, ti, who, "DELETE", &tg[PF_RLS_T_DEL_NO],
+                         anon ? NULL : &tg[PF_RLS_T_DEL_YES], err);
+    for (int k = 0; k < PF_RLS_T_N; k++)
+        pf_rls_target_dispose(&own[k]);
+    return rc;
+}
+
+/* Does the identity get write checks on this table? */
+static bool writes_checked(const ctx *x, const tinfo *ti, const pf_rls_identity *who)
+{
+    return ti->rule != NULL && !x->o->no_writes && strcmp(who->role, "service_role") != 0;
+}
+
+/* What every found identity is entitled to on t, in one scan as the owner
+ * (pf_rls_entitle): a vector indexed like out->identities (entries of
+ * identities not found stay empty; caller disposes each and frees it), or
+ * NULL when the scan failed on a condition: the checks then evaluate each
+ * identity's conditions alone, which names the failing rule. -1 when the
+ * server is lost. The conditions are those entitled() and write_targets()
+ * use one by one. */
+static int entitle_all(ctx *x, const tinfo *ti, pf_rls_entitled **out, pf_error *err)
+{
+    *out = NULL;
+    size_t n = x->out->n_identities, ng = 0;
+    pf_rls_grant *g = pf_calloc(n + 1, sizeof *g);
+    size_t *idx = pf_calloc(n + 1, sizeof *idx);
+    const pf_rls_table_rule *ru = ti->rule;
+    for (size_t i = 0; i < n; i++) {
+        const pf_rls_identity *who = &x->out->identities[i];
+        if (!who->found)
+            continue;
+        bool service = strcmp(who->role, "service_role") == 0;
+        bool anon = who->user_id == NULL && !service;
+        pf_rls_grant *gi = &g[ng];
+        idx[ng++] = i;
+        gi->uid = who->user_id;
+        gi->read = service ? "true" : anon || ru == NULL ? NULL : ru->read;
+        gi->targets = writes_checked(x, ti, who);
+        if (gi->targets && !anon) {
+            gi->update = ru->update;
+            gi->insert = ru->insert ? ru->insert : ru->update;
+            gi->del = ru->del;
+        }
+    }
+    pf_rls_entitled *got = pf_calloc(ng + 1, sizeof *got);
+    pf_error e;
+    pf_error_clear(&e);
+    int rc = pf_rls_entitle(x->db, ti->t->name, ti->key, g, ng, got, &e);
+    if (rc == 0) {
+        *out = pf_calloc(n + 1, sizeof **out);
+        for (size_t j = 0; j < ng; j++)
+            (*out)[idx[j]] = got[j];
+    } else if (infra(x, &e, err)) {
+        rc = -1;
+    } else {
+        rc = 0;
+    }
+    free(got);
+    free(g);
+    free(idx);
     return rc;
 }
 
 /* The isolation checks of one table: a partition without a rule of its
  * own as one folded testcase, else reads and writes per identity. */
-static int check_table(ctx *x, pf_rls_table *t, pf_error *err)
+static int check_table(ctx *x, size_t ix, pf_error *err)
 {
+    pf_rls_table *t = &x->out->tables[ix];
     tinfo ti;
     memset(&ti, 0, sizeof ti);
     ti.t = t;
@@ -840,33 +1141,46 @@ static int check_table(ctx *x, pf_rls_table *t, pf_error *err)
     bool parent_ruled = t->parent && pf_rls_rules_find(x->rules, t->parent);
     if (ti.rule == NULL && !parent_ruled)
         return 0; /* reported by the table checks: no rule to check against */
+    pf_rls_entitled *ents = NULL;
     int rc = describe_table(x->db, &ti, err);
+    if (rc == 0)
+        rc = entitle_all(x, &ti, &ents, err);
     if (rc == 0 && ti.rule == NULL)
-        rc = partition_check(x, &ti, err);
+        rc = partition_check(x, ix, &ti, ents, err);
     for (size_t i = 0; rc == 0 && ti.rule != NULL && i < x->out->n_identities; i++) {
         const pf_rls_identity *who = &x->out->identities[i];
+        const pf_rls_entitled *ent = ents ? &ents[i] : NULL;
         if (!who->found)
             continue;
-        rc = read_check(x, &ti, who, err);
-        if (rc == 0 && !x->o->no_writes && strcmp(who->role, "service_role") != 0)
-            rc = write_checks(x, &ti, who, err);
+        rc = read_check(x, &ti, who, ent, readers_wait(x->rd, ix, i), err);
+        if (rc == 0 && writes_checked(x, &ti, who))
+            rc = write_checks(x, &ti, who, ent, err);
     }
+    for (size_t i = 0; ents && i < x->out->n_identities; i++)
+        pf_rls_entitled_dispose(&ents[i]);
+    free(ents);
     tinfo_dispose(&ti);
     return rc;
 }
 
-static int isolation(ctx *x, pf_error *err)
+/* Every table's isolation checks; the identities' reads run ahead on
+ * connections of their own to dsn (the readers) when they can be opened. */
+static int isolation(ctx *x, const char *dsn, pf_error *err)
 {
     note_missing_identities(x);
-    for (size_t t = 0; t < x->out->n_tables; t++) {
+    x->rd = readers_start(x, dsn);
+    int rc = 0;
+    for (size_t t = 0; rc == 0 && t < x->out->n_tables; t++) {
         if (pf_interrupt_signal() != 0)
-            return pf_error_set(err, PF_EXIT_INFRA, "interrupted");
-        if (check_table(x, &x->out->tables[t], err) < 0)
-            return -1;
-        if (x->o->on_progress != NULL)
+            rc = pf_error_set(err, PF_EXIT_INFRA, "interrupted");
+        else
+            rc = check_table(x, t, err);
+        if (rc == 0 && x->o->on_progress != NULL)
             x->o->on_progress(x->o->arg, "isolation", t + 1, x->out->n_tables);
     }
-    return 0;
+    readers_stop(x->rd);
+    x->rd = NULL;
+    return rc;
 }
 
 /* ------------------------------------------------------ orchestration */
@@ -935,9 +1249,9 @@ int pf_rls_check(const char *dsn, const pf_rls_opts *o, pf_rls_result *out, pf_e
     if (discover(db, &rules, out, err) < 0 || sample_identities(db, &rules, out, err) < 0)
         goto cleanup;
 
-    ctx x = {db, &rules, o, out};
+    ctx x = {db, &rules, o, out, NULL};
     uint64_t t1 = pf_now_ns();
-    if (isolation(&x, err) < 0)
+    if (isolation(&x, dsn, err) < 0)
         goto cleanup;
     out->isolation_ms = pf_elapsed_ms(t1);
     phase(o, "isolation", out->isolation_ms);

@@ -8,7 +8,9 @@
  *       without a grant;
  *   (c) the timeline policy calling a VOLATILE plpgsql check per row: the
  *       linter and the policy-function calls against the baseline;
- *   (d) RLS disabled on documents: a table finding (and a leak).
+ *   (d) RLS disabled on documents: a table finding (and a leak);
+ *   (e) rows swapped at an equal count: still a leak, with the key;
+ *   (f) a dropped SELECT policy: a denial, with the key.
  * One disposable cluster for the suite, one database per run. */
 #include <check.h>
 #include <stdio.h>
@@ -402,6 +404,100 @@ START_TEST(test_rls_disabled_on_documents_is_reported)
 }
 END_TEST
 
+/* (e) a swap: the timeline policy hides the patient's first own event and
+ * shows it the first event of somebody else's, so it sees as many rows as
+ * it is entitled to, but not the same ones: still a leak, with the key of
+ * the row it should not see, and the missing row in the details. */
+START_TEST(test_swapped_rows_with_equal_count_are_a_leak)
+{
+    char *dir = schema_with(
+        "schema_e",
+        "CREATE FUNCTION public.zzz_swap_hidden(uid uuid) RETURNS uuid LANGUAGE sql STABLE\n"
+        "SECURITY DEFINER SET search_path = '' AS $$\n"
+        "    SELECT e.id FROM public.healthcare_timeline_events e\n"
+        "      JOIN public.user_profiles p ON p.id = e.patient_id\n"
+        "     WHERE p.account_owner_id = uid AND NOT p.archived ORDER BY e.id LIMIT 1 $$;\n"
+        "CREATE FUNCTION public.zzz_swap_shown(uid uuid) RETURNS uuid LANGUAGE sql STABLE\n"
+        "SECURITY DEFINER SET search_path = '' AS $$\n"
+        "    SELECT e.id FROM public.healthcare_timeline_events e\n"
+        "      JOIN public.user_profiles p ON p.id = e.patient_id\n"
+        "     WHERE p.account_owner_id <> uid ORDER BY e.id LIMIT 1 $$;\n"
+        "GRANT EXECUTE ON FUNCTION public.zzz_swap_hidden(uuid), public.zzz_swap_shown(uuid)\n"
+        "    TO authenticated;\n"
+        "DROP POLICY healthcare_timeline_events_select ON public.healthcare_timeline_events;\n"
+        "CREATE POLICY swap ON public.healthcare_timeline_events FOR SELECT TO authenticated\n"
+        "    USING ((patient_id IN (SELECT public.readable_profile_ids((SELECT auth.uid())))\n"
+        "            AND id IS DISTINCT FROM (SELECT public.zzz_swap_hidden((SELECT auth.uid()))))\n"
+        "           OR id = (SELECT public.zzz_swap_shown((SELECT auth.uid()))));\n");
+    rls_run r;
+    const char *extra[] = {"--no-overhead", "--no-writes", NULL};
+    run_rls("rls_mut_e", dir, extra, &r);
+    ck_assert_msg(r.r.status == PF_EXIT_FAIL, "exit %d\n%s%s", r.r.status, r.r.out, r.r.err);
+    ck_assert_msg(strstr(r.r.out, "LEAK: public.healthcare_timeline_events as patient can SELECT "
+                                  "1 row it is not entitled to (e.g. key "),
+                  "%s", r.r.out);
+    const cJSON *c = find_check(&r, "isolation", "public.healthcare_timeline_events", "patient",
+                                "SELECT", "fail");
+    ck_assert_ptr_nonnull(c);
+    /* As many rows visible as entitled: only the keys differ. */
+    const char *det = field(c, "details");
+    ck_assert_ptr_nonnull(det);
+    const char *ent = strstr(det, "entitled  "), *vis = strstr(det, "visible   ");
+    ck_assert_ptr_nonnull(ent);
+    ck_assert_ptr_nonnull(vis);
+    ck_assert_int_gt(atoi(ent + 10), 1);
+    ck_assert_int_eq(atoi(ent + 10), atoi(vis + 10));
+    ck_assert_msg(strstr(det, "not entitled but visible: 1, e.g. key "), "%s", det);
+    ck_assert_msg(strstr(det, "entitled but not visible: 1, e.g. key "), "%s", det);
+    /* The example is the row the policy showed: its key, never content. */
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(r.json, "identities");
+    const char *uid = NULL;
+    for (const cJSON *i = ids ? ids->child : NULL; i; i = i->next)
+        if (strcmp(field(i, "name"), "patient") == 0)
+            uid = field(i, "user_id");
+    ck_assert_ptr_nonnull(uid);
+    pf_error e;
+    pf_db *db = NULL;
+    char *dsn = pf_db_dsn_with_dbname(pf_cluster_dsn(g_cluster), "rls_mut_e");
+    ck_assert_msg(pf_db_connect(&db, dsn, &e) == 0, "%s", e.msg);
+    const char *params[1] = {uid};
+    pf_result *res = NULL;
+    ck_assert_msg(pf_db_query(db, "SELECT public.zzz_swap_shown($1::uuid)::text", 1, params, &res,
+                              &e) == 0,
+                  "%s", e.msg);
+    ck_assert_str_eq(field(c, "example_key"), pf_result_get(res, 0, 0));
+    pf_result_free(res);
+    pf_db_close(db);
+    free(dsn);
+    rls_run_dispose(&r);
+    free(dir);
+}
+END_TEST
+
+/* (f) a denial: without its SELECT policy, shell_files shows nothing to
+ * the identities entitled to some of its rows. */
+START_TEST(test_missing_select_policy_is_a_denial)
+{
+    char *dir = schema_with("schema_f", "DROP POLICY shell_files_select ON public.shell_files;\n");
+    rls_run r;
+    const char *extra[] = {"--no-overhead", "--no-writes", NULL};
+    run_rls("rls_mut_f", dir, extra, &r);
+    ck_assert_msg(r.r.status == PF_EXIT_FAIL, "exit %d\n%s%s", r.r.status, r.r.out, r.r.err);
+    ck_assert_msg(strstr(r.r.out, "public.shell_files as patient cannot SELECT "), "%s", r.r.out);
+    const cJSON *c =
+        find_check(&r, "isolation", "public.shell_files", "patient", "SELECT", "fail");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_nonnull(field(c, "example_key"));
+    ck_assert_int_eq(strlen(field(c, "example_key")), 36);
+    ck_assert_msg(strstr(field(c, "details"), "visible   0 rows"), "%s", field(c, "details"));
+    /* anon was entitled to nothing and still sees nothing. */
+    ck_assert_ptr_nonnull(
+        find_check(&r, "isolation", "public.shell_files", "anon", "SELECT", "pass"));
+    rls_run_dispose(&r);
+    free(dir);
+}
+END_TEST
+
 /* perfgate rls on a server of its own counts the instructions of its
  * overhead pairs, and they reach the pairs' checks and baselines (one pair
  * here: the count runs under callgrind). */
@@ -493,6 +589,8 @@ static Suite *rls_suite(void)
     tcase_add_test(t, test_provider_without_grant_is_a_leak);
     tcase_add_test(t, test_volatile_per_row_policy_fails_lint_and_overhead);
     tcase_add_test(t, test_rls_disabled_on_documents_is_reported);
+    tcase_add_test(t, test_swapped_rows_with_equal_count_are_a_leak);
+    tcase_add_test(t, test_missing_select_policy_is_a_denial);
     tcase_add_test(t, test_bad_rules_file_is_usage_error);
     tcase_add_test(t, test_own_server_counts_the_pairs_instructions);
     suite_add_tcase(s, t);

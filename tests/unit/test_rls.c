@@ -893,6 +893,42 @@ START_TEST(test_cli_rls_contract)
 }
 END_TEST
 
+/* The isolation checks' :uid: the identity's parameter wherever the rule
+ * says :uid, never inside a cast (::uid...) or a longer name (:uid_x). */
+START_TEST(test_subst_uid_numbers_the_identitys_parameter)
+{
+    static const struct {
+        const char *in, *out;
+        int param;
+    } k_cases[] = {
+        {"user_id = :uid", "user_id = $1::uuid", 1},
+        {"a = :uid OR b IN (SELECT f(:uid))", "a = $3::uuid OR b IN (SELECT f($3::uuid))", 3},
+        {"x::uid_type = :uid_x", "x::uid_type = :uid_x", 2},
+        {":uid", "$12::uuid", 12},
+        {NULL, "false", 1},
+    };
+    for (size_t i = 0; i < sizeof k_cases / sizeof k_cases[0]; i++) {
+        char *got = pf_rls_subst_uid(k_cases[i].in, k_cases[i].param);
+        ck_assert_str_eq(got, k_cases[i].out);
+        free(got);
+    }
+}
+END_TEST
+
+/* The identity's side and the owner's side hash the same key expression
+ * over the same table, with the same aggregates, so that equal key sets
+ * compare equal; a missing value reads as no rows. */
+START_TEST(test_visible_signature_query_hashes_the_key_expression)
+{
+    char *sql = pf_rls_visible_sql("public.t", "concat_ws('/', a, b)");
+    ck_assert_ptr_nonnull(strstr(sql, "SELECT (concat_ws('/', a, b)) COLLATE \"C\" AS k FROM "
+                                      "public.t"));
+    ck_assert_ptr_nonnull(strstr(sql, "count(*), sum(h0), bit_xor(h1)"));
+    ck_assert_ptr_nonnull(strstr(sql, "hashtextextended(k, 0) AS h0, hashtextextended(k, 1) AS h1"));
+    free(sql);
+}
+END_TEST
+
 static Suite *rls_suite(void)
 {
     Suite *s = suite_create("rls");
@@ -900,6 +936,8 @@ static Suite *rls_suite(void)
     tcase_add_loop_test(t, test_lint_finds_auth_calls_not_wrapped_in_select, 0,
                         (int)(sizeof k_calls / sizeof k_calls[0]));
     tcase_add_test(t, test_lint_accepts_null_expression);
+    tcase_add_test(t, test_subst_uid_numbers_the_identitys_parameter);
+    tcase_add_test(t, test_visible_signature_query_hashes_the_key_expression);
     tcase_add_loop_test(t, test_lint_finds_the_policy_tables_own_columns, 0,
                         (int)(sizeof k_cols / sizeof k_cols[0]));
     suite_add_tcase(s, t);

@@ -1050,6 +1050,22 @@ static int write_baselines(pf_gate_result *out, pf_error *err)
     return 0;
 }
 
+/* A failed RLS check that re-recording baselines does not excuse: every
+ * isolation, table and lint failure, and any check that could not run.
+ * Only an overhead ratio's failure is what --update-baselines re-records. */
+static bool rls_check_failed(const pf_gate_result *out)
+{
+    if (!out->has_rls)
+        return false;
+    for (size_t i = 0; i < out->rls.n_checks; i++) {
+        const pf_rls_outcome *c = &out->rls.checks[i];
+        if (c->status == PF_RLS_ERROR ||
+            (c->status == PF_RLS_FAIL && strcmp(c->family, "overhead") != 0))
+            return true;
+    }
+    return false;
+}
+
 /* The counts per status and the run's exit code. */
 static void set_exit_code(const pf_gate_opts *o, pf_gate_result *out)
 {
@@ -1063,9 +1079,11 @@ static void set_exit_code(const pf_gate_opts *o, pf_gate_result *out)
         errored = errored || r->v.status == PF_STATUS_ERROR;
     }
     /* A case that cannot run against this schema is a failed check. With
-     * --update-baselines the run records, it does not judge. */
+     * --update-baselines the run records, it does not judge latency or
+     * work; it still fails on an errored case and on a failed isolation,
+     * table or lint check (a leak is never re-recorded away). */
     out->exit_code = (failed || errored) && !o->update_baselines ? PF_EXIT_FAIL : PF_EXIT_OK;
-    if (errored && o->update_baselines)
+    if (o->update_baselines && (errored || rls_check_failed(out)))
         out->exit_code = PF_EXIT_FAIL;
 }
 

@@ -245,7 +245,8 @@ int pf_cli_write_output(const char *path, const char *text, bool append, pf_erro
 /* true when stderr is a terminal (progress lines). */
 bool pf_cli_tty(void);
 
-/* 12,345,678 into buf. */
+/* 12,345,678 into buf, for any int64_t (INT64_MIN too); cut short, never
+ * overrun, when len is too small. */
 const char *pf_cli_thousands(int64_t v, char *buf, size_t len);
 
 /* Progress lines on a terminal (cli_progress.c): install these as the

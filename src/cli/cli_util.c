@@ -180,13 +180,20 @@ bool pf_cli_tty(void)
 
 const char *pf_cli_thousands(int64_t v, char *buf, size_t len)
 {
+    if (len == 0)
+        return buf;
+    /* The magnitude as unsigned: -INT64_MIN does not fit an int64_t. */
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     char digits[32];
-    snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long)mag);
     size_t n = strlen(digits), o = 0;
     if (v < 0 && o + 1 < len)
         buf[o++] = '-';
-    for (size_t i = 0; i < n && o + 1 < len; i++) {
-        if (i > 0 && (n - i) % 3 == 0 && o + 1 < len)
+    for (size_t i = 0; i < n; i++) {
+        bool comma = i > 0 && (n - i) % 3 == 0;
+        if (o + 1 + (comma ? 1 : 0) >= len)
+            break; /* truncated, never past the buffer */
+        if (comma)
             buf[o++] = ',';
         buf[o++] = digits[i];
     }

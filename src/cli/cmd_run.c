@@ -287,6 +287,9 @@ int pf_cmd_run(int argc, char **argv)
             pf_cli_msg("note: these baselines carry no instruction counts (%s); record them "
                        "where valgrind runs so CPU-only regressions are caught",
                        res.instr.unavailable ? res.instr.unavailable : "not counted");
+        if (res.exit_code == PF_EXIT_FAIL)
+            pf_cli_msg("the run fails all the same: recording baselines never excuses a case "
+                       "that errored or a failed RLS isolation, table or lint check");
     }
     if (pf_cli_verbose)
         pf_cli_msg("total %.1f s (server %.1f s, schema %.1f s, seed %.1f s, measure %.1f s); %s",

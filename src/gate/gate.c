@@ -117,6 +117,25 @@ static void prewarm(const pf_target *t, const char *dsn)
     pf_db_close(db);
 }
 
+/* A throw-away copy `name` of database src on perfgate's own server,
+ * warmed and connected into *db. The one rule for a copy that fails, on
+ * the single and the paired path alike: the server's fault, not the
+ * case's (PF_EXIT_INFRA, the run stops). The caller drops `name`. */
+static int open_copy(const pf_gate_opts *o, const pf_target *t, const char *src, const char *name,
+                     pf_db **db, pf_error *err)
+{
+    char *dsn = pf_db_dsn_with_dbname(t->admin_dsn, name);
+    int rc = pf_target_clone_db(t, src, name, err);
+    if (rc == 0) {
+        prewarm(t, dsn);
+        rc = connect_work(o, dsn, db, err);
+    }
+    if (rc < 0 && err)
+        err->code = PF_EXIT_INFRA;
+    free(dsn);
+    return rc;
+}
+
 /* Measure case r->c, on the main database or in a fresh clone. */
 static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_db,
                        pf_case_result *r, uint64_t seed, pf_measurement *m, pf_error *err)
@@ -133,22 +152,14 @@ static int measure_one(const pf_gate_opts *o, const pf_target *t, pf_db **main_d
     pf_db_close(*main_db);
     *main_db = NULL;
     char *name = pf_asprintf("%s_case", t->dbname);
-    char *dsn = pf_db_dsn_with_dbname(t->admin_dsn, name);
     pf_db *db = NULL;
-    int rc = pf_target_clone_db(t, t->dbname, name, err);
-    if (rc == 0) {
-        prewarm(t, dsn);
-        rc = connect_work(o, dsn, &db, err);
-    }
+    int rc = open_copy(o, t, t->dbname, name, &db, err);
     if (rc == 0) {
         rc = pf_measure_case(db, r->c, &mo, m, err);
         m->in_clone = true;
-    } else if (err) {
-        err->code = PF_EXIT_INFRA;
     }
     pf_db_close(db);
     pf_target_drop_db(t, name);
-    free(dsn);
     free(name);
     int rc2 = connect_work(o, t->dsn, main_db, rc == 0 ? err : NULL);
     return rc < 0 ? rc : rc2;
@@ -185,6 +196,38 @@ static char *base_dsn(const pf_target *t)
     return pf_db_dsn_with_dbname(t->admin_dsn ? t->admin_dsn : t->dsn, BASE_DB);
 }
 
+/* The head database's name and where to create the base database from.
+ * On a server given by --dsn the head database is the one the DSN names,
+ * and a TEMPLATE copy of it must be made from another database (the
+ * copy needs its source without sessions). Caller frees both. */
+static int base_admin(const pf_target *t, bool same, char **head, char **admin_dsn,
+                      pf_error *err)
+{
+    *head = NULL;
+    *admin_dsn = NULL;
+    if (t->dbname != NULL) {
+        *head = pf_strdup(t->dbname);
+        *admin_dsn = pf_strdup(t->admin_dsn ? t->admin_dsn : t->dsn);
+        return 0;
+    }
+    pf_db *db = NULL;
+    int rc = pf_db_connect(&db, t->dsn, err);
+    if (rc == 0)
+        rc = pf_db_query_value(db, "SELECT current_database()", head, err);
+    pf_db_close(db);
+    if (rc < 0 || *head == NULL) {
+        free(*head);
+        *head = NULL;
+        return rc < 0 ? -1 : pf_error_set(err, PF_EXIT_INFRA, "no current database on --dsn");
+    }
+    if (!same)
+        *admin_dsn = pf_strdup(t->dsn);
+    else
+        *admin_dsn = pf_db_dsn_with_dbname(t->dsn, strcmp(*head, "postgres") == 0 ? "template1"
+                                                                                   : "postgres");
+    return 0;
+}
+
 /* The base revision's database in the same cluster: a TEMPLATE copy of the
  * head database when schema and data are the same, else built from the
  * base schema and dataset. The head connection is closed meanwhile. */
@@ -194,9 +237,14 @@ static int prepare_base_db(const pf_gate_opts *o, const pf_target *t, const pf_g
 {
     pf_db_close(*main_db);
     *main_db = NULL;
+    char *head = NULL, *admin_dsn = NULL;
+    int rc = base_admin(t, same, &head, &admin_dsn, err);
     pf_db *admin = NULL;
-    int rc = pf_db_connect(&admin, t->admin_dsn ? t->admin_dsn : t->dsn, err);
-    char *id = pf_db_ident(BASE_DB), *src = pf_db_ident(t->dbname ? t->dbname : "perfgate");
+    if (rc == 0)
+        rc = pf_db_connect(&admin, admin_dsn, err);
+    char *id = pf_db_ident(BASE_DB), *src = pf_db_ident(head ? head : "");
+    free(head);
+    free(admin_dsn);
     char *drop = pf_asprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", id);
     char *create = same ? pf_asprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY", id, src)
                         : pf_asprintf("CREATE DATABASE %s", id);
@@ -265,40 +313,38 @@ static void pin_backends(pf_db *a, pf_db *b)
 }
 
 /* Measure a case and its base version, interleaved, into head and base;
- * write cases in fresh copies of both databases. */
+ * write cases in fresh copies of both databases on perfgate's own server,
+ * in place on a server given by --dsn (as measure_one: every iteration is
+ * rolled back). */
 static int measure_paired(const pf_gate_opts *o, const pf_target *t, pf_db **main_db,
-                          const pf_case_result *r, uint64_t seed, pf_measurement *base,
+                          pf_case_result *r, uint64_t seed, pf_measurement *base,
                           pf_measurement *head, pf_error *err)
 {
     pf_measure_opts mo = {0};
     mo.seed = seed;
     mo.iterations = o->iterations;
-    char *bdsn = base_dsn(t);
-    bool clones = r->c->writes || r->base_case->writes;
+    bool writes = r->c->writes || r->base_case->writes;
+    bool clones = writes && pf_target_owned(t);
+    if (writes && !clones)
+        r->ran_in_place = true;
     int rc = 0;
     pf_db *hdb = *main_db, *bdb = NULL;
     char *hname = NULL, *bname = NULL;
     if (clones) {
+        /* The templates must have no other connections. */
         pf_db_close(*main_db);
         *main_db = NULL;
+        hdb = NULL;
         hname = pf_asprintf("%s_case", t->dbname);
         bname = pf_strdup(BASE_DB "_case");
-        rc = pf_target_clone_db(t, t->dbname, hname, err);
+        rc = open_copy(o, t, t->dbname, hname, &hdb, err);
         if (rc == 0)
-            rc = pf_target_clone_db(t, BASE_DB, bname, err);
-        char *hdsn = pf_db_dsn_with_dbname(t->admin_dsn, hname);
-        free(bdsn);
-        bdsn = pf_db_dsn_with_dbname(t->admin_dsn, bname);
-        hdb = NULL;
-        if (rc == 0) {
-            prewarm(t, hdsn);
-            prewarm(t, bdsn);
-            rc = connect_work(o, hdsn, &hdb, err);
-        }
-        free(hdsn);
-    }
-    if (rc == 0)
+            rc = open_copy(o, t, BASE_DB, bname, &bdb, err);
+    } else {
+        char *bdsn = base_dsn(t);
         rc = connect_work(o, bdsn, &bdb, err);
+        free(bdsn);
+    }
     if (rc == 0 && pf_target_owned(t))
         pin_backends(bdb, hdb);
     if (rc == 0)
@@ -314,7 +360,6 @@ static int measure_paired(const pf_gate_opts *o, const pf_target *t, pf_db **mai
     }
     free(hname);
     free(bname);
-    free(bdsn);
     return rc;
 }
 
@@ -1007,6 +1052,22 @@ static int write_baselines(pf_gate_result *out, pf_error *err)
     return 0;
 }
 
+/* A failed RLS check that re-recording baselines does not excuse: every
+ * isolation, table and lint failure, and any check that could not run.
+ * Only an overhead ratio's failure is what --update-baselines re-records. */
+static bool rls_check_failed(const pf_gate_result *out)
+{
+    if (!out->has_rls)
+        return false;
+    for (size_t i = 0; i < out->rls.n_checks; i++) {
+        const pf_rls_outcome *c = &out->rls.checks[i];
+        if (c->status == PF_RLS_ERROR ||
+            (c->status == PF_RLS_FAIL && strcmp(c->family, "overhead") != 0))
+            return true;
+    }
+    return false;
+}
+
 /* The counts per status and the run's exit code. */
 static void set_exit_code(const pf_gate_opts *o, pf_gate_result *out)
 {
@@ -1020,9 +1081,11 @@ static void set_exit_code(const pf_gate_opts *o, pf_gate_result *out)
         errored = errored || r->v.status == PF_STATUS_ERROR;
     }
     /* A case that cannot run against this schema is a failed check. With
-     * --update-baselines the run records, it does not judge. */
+     * --update-baselines the run records, it does not judge latency or
+     * work; it still fails on an errored case and on a failed isolation,
+     * table or lint check (a leak is never re-recorded away). */
     out->exit_code = (failed || errored) && !o->update_baselines ? PF_EXIT_FAIL : PF_EXIT_OK;
-    if (errored && o->update_baselines)
+    if (o->update_baselines && (errored || rls_check_failed(out)))
         out->exit_code = PF_EXIT_FAIL;
 }
 

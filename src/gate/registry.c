@@ -135,16 +135,22 @@ static int set_identity(parse *p, const char *key, const char *v, int line)
     return 0;
 }
 
-/* iterations (at least 1) and warmup (at least 0). */
+#define MAX_COUNT 1000000
+
+/* iterations (1 to MAX_COUNT) and warmup (0 to MAX_COUNT). */
 static int set_count(parse *p, const char *key, const char *v, int line)
 {
     bool iterations = strcmp(key, "iterations") == 0;
     int min = iterations ? 1 : 0;
     char *end = NULL;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || x < min || x > 1000000)
-        return pf_error_set(p->err, PF_EXIT_USAGE, "%s:%d: %s: '%s' is not an integer >= %d",
-                            p->path, line, key, v, min);
+    long x = strtol(v, &end, 10); /* out of long's range: LONG_MIN / LONG_MAX */
+    if (end == v || *end != '\0')
+        return pf_error_set(p->err, PF_EXIT_USAGE, "%s:%d: %s: '%s' is not an integer in [%d, %d]",
+                            p->path, line, key, v, min, MAX_COUNT);
+    if (x < min || x > MAX_COUNT)
+        return pf_error_set(p->err, PF_EXIT_USAGE, "%s:%d: %s: %s is too %s (%s is in [%d, %d])",
+                            p->path, line, key, v, x < min ? "small" : "large", key, min,
+                            MAX_COUNT);
     *(iterations ? &p->out->iterations : &p->out->warmup) = (int)x;
     return 0;
 }

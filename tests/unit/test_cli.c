@@ -1,6 +1,7 @@
 /* The CLI contract, table-driven: argv -> exit status + output pattern. */
 #include <check.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,47 @@ START_TEST(test_progress_on_a_terminal)
 }
 END_TEST
 
+/* pf_cli_thousands: every int64_t, the extremes included (INT64_MIN has
+ * no positive int64_t), and a short buffer cut, never overrun. */
+static const struct {
+    int64_t v;
+    const char *want;
+} k_thousands[] = {
+    {0, "0"},
+    {7, "7"},
+    {-7, "-7"},
+    {999, "999"},
+    {1000, "1,000"},
+    {-1000, "-1,000"},
+    {12345678, "12,345,678"},
+    {-123456, "-123,456"},
+    {INT64_MAX, "9,223,372,036,854,775,807"},
+    {INT64_MIN, "-9,223,372,036,854,775,808"},
+    {INT64_MIN + 1, "-9,223,372,036,854,775,807"},
+};
+
+START_TEST(test_thousands)
+{
+    char buf[64];
+    memset(buf, 'x', sizeof buf);
+    ck_assert_str_eq(pf_cli_thousands(k_thousands[_i].v, buf, sizeof buf), k_thousands[_i].want);
+}
+END_TEST
+
+START_TEST(test_thousands_in_a_short_buffer)
+{
+    for (size_t len = 1; len <= 8; len++) {
+        char buf[16];
+        memset(buf, 'x', sizeof buf);
+        pf_cli_thousands(INT64_MIN, buf, len);
+        ck_assert_msg(strlen(buf) < len, "len %zu: '%s'", len, buf);
+        ck_assert_msg(strncmp(buf, "-9,223,372", strlen(buf)) == 0, "len %zu: '%s'", len, buf);
+        for (size_t k = len; k < sizeof buf; k++)
+            ck_assert_msg(buf[k] == 'x', "len %zu: byte %zu written", len, k);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -319,6 +361,8 @@ int main(void)
     tcase_add_test(tc, test_target_options_are_documented_by_every_seeding_command);
     tcase_add_test(tc, test_no_progress_when_stderr_is_not_a_terminal);
     tcase_add_test(tc, test_progress_on_a_terminal);
+    tcase_add_loop_test(tc, test_thousands, 0, (int)(sizeof k_thousands / sizeof k_thousands[0]));
+    tcase_add_test(tc, test_thousands_in_a_short_buffer);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -161,6 +161,24 @@ START_TEST(test_sql_hash_follows_the_statement_not_the_header)
 }
 END_TEST
 
+/* The ends of the ranges the messages state are accepted. */
+START_TEST(test_counts_at_the_ends_of_their_ranges_parse)
+{
+    pf_case c;
+    pf_error e;
+    const char *text = "-- description: d\n-- iterations: 1000000\n-- warmup: 0\nSELECT 1;\n";
+    ck_assert_msg(pf_registry_parse_case("r.sql", text, NULL, &c, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(c.iterations, 1000000);
+    ck_assert_int_eq(c.warmup, 0);
+    pf_case_dispose(&c);
+    text = "-- description: d\n-- iterations: 1\n-- warmup: 1000000\nSELECT 1;\n";
+    ck_assert_msg(pf_registry_parse_case("r.sql", text, NULL, &c, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(c.iterations, 1);
+    ck_assert_int_eq(c.warmup, 1000000);
+    pf_case_dispose(&c);
+}
+END_TEST
+
 START_TEST(test_crlf_case_file_parses)
 {
     pf_case c;
@@ -333,11 +351,21 @@ static const bad_case k_bad[] = {
     {"identity is case-sensitive", D "-- identity: Patient\nSELECT 1;\n",
      ":2: unknown identity 'Patient'"},
     {"iterations not a number", D "-- iterations: ten\nSELECT 1;\n",
-     ":2: iterations: 'ten' is not an integer >= 1"},
-    {"iterations zero", D "-- iterations: 0\nSELECT 1;\n", ":2: iterations: '0' is not an integer"},
+     ":2: iterations: 'ten' is not an integer in [1, 1000000]"},
+    {"iterations zero", D "-- iterations: 0\nSELECT 1;\n",
+     ":2: iterations: 0 is too small (iterations is in [1, 1000000])"},
     {"iterations with junk", D "-- iterations: 12abc\nSELECT 1;\n", ":2: iterations: '12abc'"},
     {"iterations empty", D "-- iterations:\nSELECT 1;\n", ":2: iterations: '' is not an integer"},
-    {"negative warmup", D "-- warmup: -1\nSELECT 1;\n", ":2: warmup: '-1' is not an integer >= 0"},
+    {"iterations too large", D "-- iterations: 99999999999\nSELECT 1;\n",
+     ":2: iterations: 99999999999 is too large (iterations is in [1, 1000000])"},
+    {"iterations one above the limit", D "-- iterations: 1000001\nSELECT 1;\n",
+     ":2: iterations: 1000001 is too large (iterations is in [1, 1000000])"},
+    {"iterations beyond a long", D "-- iterations: 99999999999999999999999\nSELECT 1;\n",
+     ":2: iterations: 99999999999999999999999 is too large (iterations is in [1, 1000000])"},
+    {"negative warmup", D "-- warmup: -1\nSELECT 1;\n",
+     ":2: warmup: -1 is too small (warmup is in [0, 1000000])"},
+    {"warmup too large", D "-- warmup: 5000000\nSELECT 1;\n",
+     ":2: warmup: 5000000 is too large (warmup is in [0, 1000000])"},
     {"threshold with a space", D "-- threshold: 100 msec\nSELECT 1;\n",
      ":2: threshold: '100 msec' is not a duration"},
     {"threshold a word", D "-- threshold: fast\nSELECT 1;\n",
@@ -575,6 +603,7 @@ int main(void)
     tcase_add_test(tp, test_minimal_case_gets_the_defaults);
     tcase_add_test(tp, test_header_name_group_and_draws_override_the_defaults);
     tcase_add_test(tp, test_sql_hash_follows_the_statement_not_the_header);
+    tcase_add_test(tp, test_counts_at_the_ends_of_their_ranges_parse);
     tcase_add_test(tp, test_crlf_case_file_parses);
     tcase_add_test(tp, test_a_value_may_start_on_the_next_line);
     tcase_add_test(tp, test_sql_line_is_the_statement_after_comments);

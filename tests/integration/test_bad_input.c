@@ -1,7 +1,6 @@
-/* The bad-input corpus (tests/data/bad/, format in its README.md), run as
- * one table: every case's command must exit with its status and message,
- * without a signal, within 10 s, without printing a secret it was given.
- * Cases marked "# known-failing:" are reported, not failed (until fixed). */
+/* The bad-input corpus (tests/data/bad/, format in its README.md) as one
+ * table: each case's command must end with its status and message, without a
+ * signal, within 10 s, printing no secret; known-failing cases are reported. */
 #include <check.h>
 #include <ctype.h>
 #include <dirent.h>

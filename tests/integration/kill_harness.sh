@@ -37,7 +37,11 @@
 #     and after the next `perfgate monitor --once`.
 # Prints a table: command, points, clean, reaped, dirty, and the reasons.
 # Exits 1 if any point was dirty.
+#
+# The whole script is one function, parsed before it runs: editing this file
+# while a run is under way does not change that run.
 set -uo pipefail
+main() {
 
 POINTS=20
 SEED=14
@@ -49,7 +53,7 @@ while getopts "n:s:c:kh" opt; do
     s) SEED=$OPTARG ;;
     c) COMMANDS=$OPTARG ;;
     k) KEEP=1 ;;
-    *) sed -n '2,40p' "$0"; exit 2 ;;
+    *) sed -n '2,39p' "$0"; exit 2 ;;
     esac
 done
 
@@ -92,13 +96,15 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# PIDs of processes (other than this script's) whose command line contains $1.
+# PIDs of running processes whose command line contains $1 (one grep over
+# /proc: spawning a process per entry takes seconds on a loaded machine).
 procs_with() {
-    local p cmd
-    for p in /proc/[0-9]*; do
-        [ "${p#/proc/}" = "$$" ] && continue
-        cmd=$({ tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null) || continue
-        case $cmd in *"$1"*) echo "${p#/proc/}" ;; esac
+    local f p
+    for f in $(grep -lsaF -- "$1" /proc/[0-9]*/cmdline); do
+        p=${f#/proc/}
+        p=${p%/cmdline}
+        # grep itself (gone by now) and this shell are not what we look for.
+        [ "$p" != "$$" ] && [ -e "/proc/$p" ] && echo "$p"
     done
 }
 
@@ -111,14 +117,14 @@ leftovers() {
     local d state
     for d in "$RT"/*; do
         [ -e "$d" ] || continue
-        # How far the cluster got: initdb writes PG_VERSION, a started
-        # server postmaster.pid.
+        # How far the cluster got: initdb writes PG_VERSION first thing (and
+        # goes on after perfgate is killed), a started server postmaster.pid.
         if [ -e "$d/data/postmaster.pid" ]; then
             state="server started"
         elif [ -e "$d/data/PG_VERSION" ]; then
-            state="after initdb"
+            state="initdb ran, no server"
         else
-            state="during initdb"
+            state="before initdb"
         fi
         what+="cluster dir ($state); "
     done
@@ -350,10 +356,11 @@ one_point() {
     sleep "$t"
     if kill -KILL "$pid" 2>/dev/null; then
         status="killed at ${t}s"
+        wait "$pid" 2>/dev/null
     else
-        status="ended before ${t}s"
+        wait "$pid" 2>/dev/null
+        status="ended (exit $?) before ${t}s"
     fi
-    wait "$pid" 2>/dev/null
     phase=$(phase_of "$WORK/err")
     left_before=$(settle 10)
     # seed --keep that got as far as printing its connection string hands
@@ -433,3 +440,5 @@ for cmd in ${COMMANDS//,/ }; do
     dirty_total=$((dirty_total + d))
 done
 [ "$dirty_total" -eq 0 ]
+}
+main "$@"

@@ -606,7 +606,7 @@ static char *fresh_database(const char *name)
     free(drop);
     free(create);
     pf_db_close(db);
-    return pf_dsn_with_dbname(pf_cluster_dsn(g_shared), name);
+    return pf_db_dsn_with_dbname(pf_cluster_dsn(g_shared), name);
 }
 
 static void drop_database(const char *name)

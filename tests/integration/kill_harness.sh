@@ -35,7 +35,8 @@
 #   * load: the results file, if written, is valid JSON;
 #   * monitor: the history store without duplicate or negative rows, before
 #     and after the next `perfgate monitor --once`.
-# Prints a table: command, points, clean, reaped, dirty, and the reasons.
+# Prints a table: command, points, killed (points where the kill landed, not
+# the run ending first), clean, reaped, dirty, and the reasons.
 # Exits 1 if any point was dirty.
 #
 # The whole script is one function, parsed before it runs: editing this file
@@ -53,7 +54,7 @@ while getopts "n:s:c:kh" opt; do
     s) SEED=$OPTARG ;;
     c) COMMANDS=$OPTARG ;;
     k) KEEP=1 ;;
-    *) sed -n '2,39p' "$0"; exit 2 ;;
+    *) sed -n '2,40p' "$0"; exit 2 ;;
     esac
 done
 
@@ -76,6 +77,11 @@ for v in PERFGATE_DSN PERFGATE_STORE_DSN PERFGATE_MONITOR_DSN PERFGATE_CLUSTER \
     unset "$v"
 done
 export PERFGATE_RUNTIME_DIR=$RT
+# perfgate run keeps seeded databases and instruction counts in a cache: a
+# private one, emptied before every run (prepare_work), so that each run does
+# the same work as the measured one (a warm cache made runs end before their
+# kill point) and a kill can land in the cache's own writes.
+export PERFGATE_CACHE_DIR=$ROOT/cache
 RANDOM=$SEED
 
 HARNESS_DSN=
@@ -200,7 +206,7 @@ command_argv() {
 }
 
 prepare_work() {
-    rm -rf "$WORK"
+    rm -rf "$WORK" "$PERFGATE_CACHE_DIR"
     mkdir -p "$WORK"
     cp -r "$BASE_OLD" "$WORK/baselines"
 }
@@ -421,12 +427,12 @@ done
 
 # ------------------------------------------------------------ the table
 echo
-printf '| %-8s | %6s | %5s | %6s | %5s | %s |\n' command points clean reaped dirty "reasons (dirty: what; reaped: left until the next start)"
-printf '|%s|%s|%s|%s|%s|%s|\n' ---------- -------- ------- -------- ------- ---
+printf '| %-8s | %6s | %6s | %5s | %6s | %5s | %s |\n' command points killed clean reaped dirty "reasons (dirty: what; reaped: left until the next start)"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' ---------- -------- -------- ------- -------- ------- ---
 dirty_total=0
 for cmd in ${COMMANDS//,/ }; do
     awk -F'\t' -v c="$cmd" '
-        $1 == c { n++; v[$4]++; at = $3; sub(/^killed at /, "", at)
+        $1 == c { n++; v[$4]++; at = $3; if (sub(/^killed at /, "", at)) killed++
                   k = ""
                   if ($4 == "dirty") k = $6 " (last output: " $7 ")"
                   if ($4 == "reaped") k = "reaped: " $5 " (last output: " $7 ")"
@@ -434,7 +440,7 @@ for cmd in ${COMMANDS//,/ }; do
         END {
             reasons = ""
             for (k in r) reasons = reasons (reasons == "" ? "" : "; ") k " x" r[k] " [killed at " t[k] "]"
-            printf "| %-8s | %6d | %5d | %6d | %5d | %s |\n", c, n, v["clean"], v["reaped"], v["dirty"], reasons
+            printf "| %-8s | %6d | %6d | %5d | %6d | %5d | %s |\n", c, n, killed, v["clean"], v["reaped"], v["dirty"], reasons
         }' "$RESULTS"
     d=$(awk -F'\t' -v c="$cmd" '$1 == c && $4 == "dirty"' "$RESULTS" | wc -l)
     dirty_total=$((dirty_total + d))

@@ -3,10 +3,12 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# Seconds per fuzz target in `make test` (0: no fuzzing there).
+FUZZ_TEST_SECONDS ?= 10
 PERFGATE = $(BUILD)/src/perfgate
 VALGRIND = valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build test test-unit test-sanitize test-valgrind test-gate bench baselines deps clean fuzz
+.PHONY: all build test test-unit test-sanitize test-valgrind test-gate test-fuzz bench baselines deps clean fuzz
 
 all: build
 
@@ -16,12 +18,13 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Everything CI runs: warnings are errors, every suite, then the unit suites
-# under AddressSanitizer/UBSan and under valgrind, then the gate itself on the
-# shipped fixtures against the committed baselines.
+# Everything CI runs: warnings are errors, every suite (the bad-input corpus
+# included), then the unit suites under AddressSanitizer/UBSan and under
+# valgrind, then the gate itself on the shipped fixtures against the committed
+# baselines, then each fuzz target for FUZZ_TEST_SECONDS when clang is there.
 test: build
 	meson test -C $(BUILD) --print-errorlogs
-	$(MAKE) test-sanitize test-valgrind test-gate
+	$(MAKE) test-sanitize test-valgrind test-gate test-fuzz
 
 # The project's own gate must pass on its own fixtures and baselines; its
 # JUnit in the strict form, checked against junit-10.xsd (docs/junit.md).
@@ -69,6 +72,24 @@ $(FUZZ_BUILD)/build.ninja:
 fuzz: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) fuzz-targets
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
+
+# The short fuzz run of `make test`: every target for FUZZ_TEST_SECONDS (a
+# crash, leak or sanitizer report fails the test), or a one-line note when
+# clang cannot link libFuzzer here (CC=clang needs clang and, on Debian,
+# libclang-rt-<version>-dev).
+HAVE_LIBFUZZER = $(shell printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' | \
+	clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1 && echo yes)
+
+test-fuzz:
+ifeq ($(FUZZ_TEST_SECONDS),0)
+	@echo "test-fuzz: skipped (FUZZ_TEST_SECONDS=0)"
+else
+	@if [ "$(HAVE_LIBFUZZER)" = yes ]; then \
+	  $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS); \
+	else \
+	  echo "test-fuzz: skipped: clang with libFuzzer (-fsanitize=fuzzer) not found; make fuzz needs it"; \
+	fi
+endif
 
 deps:
 	bash ci/install-deps.sh

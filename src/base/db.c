@@ -65,6 +65,15 @@ int pf_db_dsn_check(const char *conninfo, pf_error *err)
     return -1;
 }
 
+/* The exit status of a failed connection: libpq checks option values
+ * ("invalid sslmode value", "invalid port number", "invalid integer value
+ * ... for connection option") before it contacts a server; those are the
+ * user's input (2), anything else the infrastructure (3). */
+static int connect_failure_code(PGconn *conn)
+{
+    return strncmp(PQerrorMessage(conn), "invalid ", 8) == 0 ? PF_EXIT_USAGE : PF_EXIT_INFRA;
+}
+
 int pf_db_connect(pf_db **out, const char *conninfo, pf_error *err)
 {
     *out = NULL;
@@ -75,7 +84,7 @@ int pf_db_connect(pf_db **out, const char *conninfo, pf_error *err)
         return pf_error_set(err, PF_EXIT_INFRA, "cannot allocate a connection");
     if (PQstatus(conn) != CONNECTION_OK) {
         char *shown = pf_db_dsn_redact(conninfo);
-        pf_error_set(err, PF_EXIT_INFRA, "cannot connect to %s: %s",
+        pf_error_set(err, connect_failure_code(conn), "cannot connect to %s: %s",
                      *shown ? shown : "the default server (PGHOST, PGPORT, the local socket)",
                      PQerrorMessage(conn));
         free(shown);
@@ -368,7 +377,17 @@ static char *rebuild_conninfo(const char *conninfo, bool redact, const char *dbn
             continue;
         if (redact && strcmp(o->keyword, "password") == 0)
             val = "***";
+        char *nested = NULL;
+        /* A dbname libpq expands (one with '=' or a URI, where perfgate
+         * connects with expand_dbname) may hold a password of its own. */
+        if (redact && strcmp(o->keyword, "dbname") == 0 &&
+            (strchr(val, '=') != NULL || strncmp(val, "postgresql://", 13) == 0 ||
+             strncmp(val, "postgres://", 11) == 0)) {
+            nested = rebuild_conninfo(val, true, NULL);
+            val = nested ? nested : "***";
+        }
         put_kv(&b, o->keyword, val);
+        free(nested);
     }
     if (dbname != NULL && !have_db)
         put_kv(&b, "dbname", dbname);
@@ -422,6 +441,10 @@ int pf_db_connect_session(pf_db **out, const char *conninfo, const char *applica
                           int connect_timeout_s, pf_error *err)
 {
     *out = NULL;
+    /* The same rule as pf_db_connect: libpq would take a word that is not a
+     * connection string for a database name on the local socket. */
+    if (pf_db_dsn_check(conninfo, err) < 0)
+        return -1;
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d", connect_timeout_s > 0 ? connect_timeout_s : 0);
     /* Defaults first, then dbname expanded from conninfo: libpq lets the
@@ -436,7 +459,8 @@ int pf_db_connect_session(pf_db **out, const char *conninfo, const char *applica
         return pf_error_set(err, PF_EXIT_INFRA, "cannot allocate a connection");
     if (PQstatus(conn) != CONNECTION_OK) {
         char *shown = pf_db_dsn_redact(conninfo);
-        pf_error_set(err, PF_EXIT_INFRA, "cannot connect to %s: %s", shown, PQerrorMessage(conn));
+        pf_error_set(err, connect_failure_code(conn), "cannot connect to %s: %s", shown,
+                     PQerrorMessage(conn));
         free(shown);
         PQfinish(conn);
         return -1;

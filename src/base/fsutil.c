@@ -20,8 +20,17 @@ int pf_file_read(const char *path, char **out, size_t *len, pf_error *err)
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return pf_error_set(err, PF_EXIT_USAGE, "%s: cannot open: %s", path, strerror(errno));
-    /* Bounded: an input named by the user may be /dev/zero or a huge
-     * file by mistake; it must not take the machine's memory. */
+    /* A device (/dev/zero, a terminal) is no input a user writes: refused at
+     * once, where reading it to the cap below takes seconds. Files and pipes
+     * (a shell's <(...)) are read. */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+        fclose(f);
+        return pf_error_set(err, PF_EXIT_USAGE, "%s: a device, not a regular file or a pipe",
+                            path);
+    }
+    /* Bounded: an input named by the user may be a huge file by mistake, or
+     * a pipe that does not end; it must not take the machine's memory. */
     pf_buf b;
     pf_buf_init_max(&b, PF_FILE_MAX);
     char chunk[65536];
@@ -30,10 +39,12 @@ int pf_file_read(const char *path, char **out, size_t *len, pf_error *err)
         pf_buf_append(&b, chunk, got);
     int failed = ferror(f);
     fclose(f);
-    if (pf_buf_too_big(&b))
+    if (pf_buf_too_big(&b)) {
+        pf_buf_dispose(&b);
         return pf_error_set(err, PF_EXIT_USAGE,
                             "%s: larger than %d MiB: not an input perfgate reads (a wrong path?)",
                             path, (int)(PF_FILE_MAX >> 20));
+    }
     if (failed) {
         pf_buf_dispose(&b);
         return pf_error_set(err, PF_EXIT_USAGE, "%s: read error", path);

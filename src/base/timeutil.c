@@ -2,6 +2,7 @@
 #include "timeutil.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,7 +47,8 @@ int pf_duration_parse(const char *text, double *ms, pf_error *err)
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || errno != 0 || v < 0)
+    /* strtod reads "nan" and "inf": neither is a duration. */
+    if (end == text || errno != 0 || !isfinite(v) || v < 0)
         return pf_error_set(err, PF_EXIT_USAGE,
                             "'%s' is not a duration (examples: 500ms, 30s, 5m, 1h)", text);
     double scale;

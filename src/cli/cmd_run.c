@@ -212,6 +212,19 @@ static void target_to_gate(const pf_cli_target *t, pf_gate_opts *g)
     g->no_seed = t->no_seed;
 }
 
+/* Whether dir is the default schema directory (the same directory), or
+ * does not exist (which the run reports in its own words). */
+static bool same_as_default_schema(const char *dir)
+{
+    char *def = pf_cli_default_path(PF_DEFAULT_SCHEMA);
+    char *a = realpath(dir, NULL), *b = realpath(def, NULL);
+    bool same = a == NULL || (b != NULL && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    free(def);
+    return same;
+}
+
 int pf_cmd_run(int argc, char **argv)
 {
     run_cli o;
@@ -223,6 +236,14 @@ int pf_cmd_run(int argc, char **argv)
         return prc;
     if (o.no_rls && o.g.rls_rules != NULL)
         return pf_cli_spec_error(&k_spec, "run: --no-rls and --rls-rules contradict");
+    /* The default rules are the default schema's: with a schema of the
+     * user's own they fail after seeding, on a table the schema lacks. */
+    if (!o.no_rls && o.g.rls_rules == NULL && (o.g.only == NULL || *o.g.only == '\0') &&
+        o.t.schema != NULL && !same_as_default_schema(o.t.schema))
+        return pf_cli_spec_error(&k_spec,
+                                 "run: --schema %s is not the default schema: give its RLS rules "
+                                 "(--rls-rules FILE) or --no-rls",
+                                 o.t.schema);
     pf_cli_target_defaults(&o.t);
     target_to_gate(&o.t, &o.g);
     o.g.bench_dir = pf_cli_path_or_default(o.g.bench_dir, &o.owned[0], PF_DEFAULT_BENCH);

@@ -951,6 +951,10 @@ static int parse_segments(const pf_json_val *spec, pf_table *t)
             pf_json_get_number_in(&s, "rows", PF_JSON_REQUIRED, 0, PF_DATASET_MAX_ROWS_PER_UNIT,
                                   &seg->rows) < 0)
             return -1;
+        /* A 'ref' or a parent's 'segment' names a segment: one per name. */
+        for (size_t k = 0; k < s.index; k++)
+            if (strcmp(t->segments[k].name, name) == 0)
+                return pf_json_fail(&s, "name", "segment '%s' is listed twice", name);
         seg->name = pf_strdup(name);
     }
     return 0;

@@ -326,8 +326,18 @@ int pf_schema_apply_text(pf_db *db, const char *origin, const char *text, pf_sch
 int pf_schema_apply_file(pf_db *db, const char *path, pf_schema_stats *stats, pf_error *err)
 {
     char *text = NULL;
-    if (pf_file_read(path, &text, NULL, err) < 0)
+    size_t len = 0;
+    if (pf_file_read(path, &text, &len, err) < 0)
         return -1;
+    /* A NUL byte would end the text there, silently: a binary file. */
+    const char *nul = memchr(text, '\0', len);
+    if (nul != NULL) {
+        int line = 1;
+        for (const char *p = text; p < nul; p++)
+            line += *p == '\n';
+        free(text);
+        return pf_error_set(err, PF_EXIT_USAGE, "%s:%d: a NUL byte: not a text file", path, line);
+    }
     int rc = pf_schema_apply_text(db, path, text, stats, err);
     free(text);
     if (rc == 0 && stats != NULL)

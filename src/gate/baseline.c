@@ -173,6 +173,9 @@ static const cJSON *need_obj(reader *r, const cJSON *o, const char *key)
     return v;
 }
 
+/* The largest time a baseline may hold: a day, in milliseconds. */
+#define PF_BASELINE_MAX_MS 86400000.0
+
 static int need_num(reader *r, const cJSON *o, const char *section, const char *key, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -285,6 +288,8 @@ static int read_env(reader *r, const cJSON *root, pf_env *out)
         need_str(r, ds, "dataset", "hash", &out->dataset_hash) < 0 ||
         need_num(r, ds, "dataset", "scale", &scale) < 0 || read_seed(r, ds, &out->seed) < 0)
         return -1;
+    if (!(scale > 0))
+        return bad(r, "dataset.scale", "must be a number > 0");
     out->scale = scale;
     /* Optional (baselines before it have none): the generated data's
      * checksum, which pf_env_mismatch compares. */
@@ -310,6 +315,18 @@ static int read_latency(reader *r, const cJSON *root, pf_baseline *b)
         return -1;
     if (b->median_ms < 0 || b->calibration_ms <= 0)
         return bad(r, "latency", "median_ms must be >= 0 and calibration_ms > 0");
+    /* No measured statement takes a day: a larger time is a broken file, and
+     * nothing can be compared with it. */
+    const struct {
+        const char *field;
+        double v;
+    } times[] = {{"latency.median_ms", b->median_ms},     {"latency.p95_ms", b->p95_ms},
+                 {"latency.p99_ms", b->p99_ms},           {"latency.mean_ms", b->mean_ms},
+                 {"latency.stddev_ms", b->stddev_ms},     {"latency.calibration_ms", b->calibration_ms}};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        if (!(times[i].v >= 0 && times[i].v <= PF_BASELINE_MAX_MS))
+            return bad(r, times[i].field, "must be from 0 to %.0f ms (a day), not %g",
+                       PF_BASELINE_MAX_MS, times[i].v);
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(lat, "quantiles_us");
     if (!cJSON_IsArray(q) || cJSON_GetArraySize(q) > PF_BASELINE_QUANTILES)
         return bad(r, "latency.quantiles_us", "must be an array of at most %d numbers",

@@ -756,6 +756,10 @@ static int select_cases(gate_run *g, pf_error *err)
     size_t n_sel = 0;
     for (size_t i = 0; i < reg->n; i++)
         n_sel += pf_registry_match(&reg->cases[i], o->only);
+    if (reg->n == 0)
+        return pf_error_set(err, PF_EXIT_USAGE,
+                            "no benchmark case in %s (cases are <group>/<name>.sql files there)",
+                            o->bench_dir);
     if (n_sel == 0)
         return pf_error_set(err, PF_EXIT_USAGE, "no benchmark case in %s matches --only '%s'",
                             o->bench_dir, o->only ? o->only : "");

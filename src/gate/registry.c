@@ -327,8 +327,11 @@ static int read_header(const char *path, const char *text, header *h, pf_error *
 static int apply_header(parse *p, const header *h, const char *default_group)
 {
     pf_case *out = p->out;
+    int group_line = 1;
     for (size_t i = 0; i < h->n; i++) {
         const hval *v = &h->vals[i];
+        if (strcmp(v->key, "group") == 0)
+            group_line = v->line;
         int k = key_index(v->key);
         if (k_keys[k].set == NULL)
             *(char **)((char *)out + k_keys[k].field) = pf_strdup(pf_buf_str(&v->value));
@@ -358,6 +361,15 @@ static int apply_header(parse *p, const header *h, const char *default_group)
                             p->path, p->name_line, out->name);
     if (out->group == NULL)
         out->group = pf_strdup(default_group ? default_group : "default");
+    /* The group is a directory of the baselines: no '/', no "..". */
+    bool group_ok = *out->group != '\0' && *out->group != '.';
+    for (const char *q = out->group; *q; q++)
+        group_ok = group_ok && (isalnum((unsigned char)*q) || *q == '_' || *q == '-' || *q == '.');
+    if (!group_ok)
+        return pf_error_set(p->err, PF_EXIT_USAGE,
+                            "%s:%d: group '%s' may only hold letters, digits, '_', '-' and '.' "
+                            "(not first)",
+                            p->path, group_line, out->group);
     if (out->description == NULL || *out->description == '\0')
         return pf_error_set(p->err, PF_EXIT_USAGE,
                             "%s:1: missing '-- description: ...' (say what the app does with this "

@@ -723,6 +723,13 @@ int pf_load_results_read(const char *path, pf_load_result **out, size_t *n, pf_e
     char *text = NULL;
     if (pf_file_read(path, &text, NULL, err) < 0)
         return -1;
+    /* A syntax error (a shard's file cut short) with its line and column. */
+    pf_json *doc = NULL;
+    if (pf_json_parse(path, text, &doc, err) < 0) {
+        free(text);
+        return -1;
+    }
+    pf_json_free(doc);
     cJSON *root = cJSON_Parse(text);
     free(text);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");

@@ -13,6 +13,8 @@
 #include "json.h"
 #include "timeutil.h"
 
+#define PF_MONCONFIG_MAX_DURATION_MS (3650.0 * 86400000.0)
+
 int pf_monconfig_duration(const char *text, double *ms, pf_error *err)
 {
     if (text != NULL) {
@@ -63,6 +65,11 @@ static int get_duration(const pf_json_val *obj, const char *key, double *out, do
     }
     if (!isfinite(ms) || ms < min_ms)
         return pf_json_fail(&v, NULL, "must be at least %g ms", min_ms);
+    /* Ten years bounds every interval, timeout and retention, and keeps
+     * microsecond clocks (int64) far from overflowing. */
+    if (ms > PF_MONCONFIG_MAX_DURATION_MS)
+        return pf_json_fail(&v, NULL, "must be at most 3650d (%.0f ms), not %g ms",
+                            PF_MONCONFIG_MAX_DURATION_MS, ms);
     *out = ms;
     return 0;
 }

@@ -265,7 +265,7 @@ START_TEST(test_results_file_round_trips_with_histograms)
     static const struct {
         const char *text, *expect;
     } bad[] = {
-        {"not json", "not a perfgate load results file"},
+        {"not json", "bad.json:1:1: JSON syntax error"},
         {"{\"format\": 1, \"tool\": \"perfgate run\", \"scenarios\": []}",
          "not a perfgate load results file"},
         {"{\"format\": 1, \"tool\": \"perfgate load\", \"scenarios\": [{\"name\": \"x\"}]}",

@@ -1,5 +1,6 @@
 /* Small engine helpers: buffers, errors, durations, files, connection strings. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -76,10 +77,22 @@ START_TEST(test_a_file_read_is_bounded)
     char *text = NULL;
     pf_error e;
     pf_error_clear(&e);
+    /* A pipe that never ends (a shell's <(yes)) stops at the cap. */
+    FILE *p = popen("yes", "r");
+    ck_assert_ptr_nonnull(p);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fileno(p));
+    ck_assert_int_eq(pf_file_read(path, &text, NULL, &e), -1);
+    pclose(p);
+    ck_assert_ptr_null(text);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_msg(strstr(e.msg, ": larger than 128 MiB") != NULL, "%s", e.msg);
+    /* A device is refused at once. */
     ck_assert_int_eq(pf_file_read("/dev/zero", &text, NULL, &e), -1);
     ck_assert_ptr_null(text);
     ck_assert_int_eq(e.code, PF_EXIT_USAGE);
-    ck_assert_msg(strstr(e.msg, "/dev/zero: larger than 128 MiB") != NULL, "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "/dev/zero: a device, not a regular file or a pipe") != NULL,
+                  "%s", e.msg);
 }
 END_TEST
 

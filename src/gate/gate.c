@@ -699,6 +699,12 @@ static int read_inputs(gate_run *g, pf_error *err)
             return -1;
         pf_rls_rules_dispose(&rules);
     }
+    for (size_t i = 0; o->rls_severities != NULL && o->rls_severities[i] != NULL; i++) {
+        int idx;
+        pf_rls_severity sev;
+        if (pf_rls_severity_override_parse(o->rls_severities[i], &idx, &sev, err) < 0)
+            return -1;
+    }
     g->seed = o->seed_given ? o->seed : g->ds->default_seed;
     if (o->base_ref == NULL)
         return 0;

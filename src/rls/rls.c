@@ -1195,17 +1195,10 @@ static void phase(const pf_rls_opts *o, const char *name, double ms)
 static int apply_overrides(pf_rls_rules *rules, const char *const *overrides, pf_error *err)
 {
     for (size_t i = 0; overrides && overrides[i]; i++) {
-        const char *s = overrides[i];
-        const char *eq = strchr(s, '=');
-        char *id = eq ? pf_strndup(s, (size_t)(eq - s)) : pf_strdup(s);
-        int idx = pf_rls_rule_index(id);
-        free(id);
+        int idx;
         pf_rls_severity sev;
-        if (eq == NULL || idx < 0 || pf_rls_severity_parse(eq + 1, &sev) < 0)
-            return pf_error_set(err, PF_EXIT_USAGE,
-                                "--severity '%s': expected RULE=error|warning|off with a rule id "
-                                "from docs/rls.md",
-                                s);
+        if (pf_rls_severity_override_parse(overrides[i], &idx, &sev, err) < 0)
+            return -1;
         rules->severity[idx] = sev;
     }
     return 0;

@@ -95,6 +95,21 @@ int pf_rls_severity_parse(const char *text, pf_rls_severity *out)
     return 0;
 }
 
+int pf_rls_severity_override_parse(const char *text, int *idx, pf_rls_severity *sev,
+                                   pf_error *err)
+{
+    const char *eq = strchr(text, '=');
+    char *id = eq ? pf_strndup(text, (size_t)(eq - text)) : pf_strdup(text);
+    *idx = pf_rls_rule_index(id);
+    free(id);
+    if (eq == NULL || *idx < 0 || pf_rls_severity_parse(eq + 1, sev) < 0)
+        return pf_error_set(err, PF_EXIT_USAGE,
+                            "--severity '%s': expected RULE=error|warning|off with a rule id "
+                            "from docs/rls.md",
+                            text);
+    return 0;
+}
+
 /* --------------------------------------------------------------- reader */
 
 /* An optional string that is not blank; *out NULL when absent. */

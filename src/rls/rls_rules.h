@@ -81,5 +81,10 @@ int pf_rls_rule_index(const char *id);
 const char *pf_rls_severity_name(pf_rls_severity s);
 /* "error" | "warning" | "off"; -1 for anything else. */
 int pf_rls_severity_parse(const char *text, pf_rls_severity *out);
+/* One "RULE=error|warning|off" override (--severity): the rule's index and
+ * level, or -1 with a usage error naming the text. Checked before any server
+ * starts by every command that takes --severity. */
+int pf_rls_severity_override_parse(const char *text, int *idx, pf_rls_severity *sev,
+                                   pf_error *err);
 
 #endif

@@ -38,6 +38,7 @@ int pf_cmd_load(int argc, char **argv);
 int pf_cmd_monitor(int argc, char **argv);
 int pf_cmd_rls(int argc, char **argv);
 int pf_cmd_report(int argc, char **argv);
+int pf_cmd_init(int argc, char **argv);
 
 /* -v given (globally or to the command). */
 extern bool pf_cli_verbose;

@@ -291,6 +291,13 @@ static char *repair(pf_init_spec *sp, const char *msg)
         if (ci >= 0)
             line = repair_column(sp, (size_t)k, ci, what);
     }
+    /* anything else about a value COPY sent (a domain's CHECK, a type's
+     * input function): the column it names gets a plain value */
+    if (line == NULL && k >= 0 && ccol != NULL) {
+        int ci = pf_init_column_find(t, ccol);
+        if (ci >= 0)
+            line = repair_column(sp, (size_t)k, ci, what);
+    }
     free(what);
     free(rel);
     free(ctab);

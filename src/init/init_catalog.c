@@ -864,7 +864,10 @@ static int read_columns(reader *r, int **attnums)
         "pg_get_expr(d.adbin, d.adrelid), t3.typname, t3.typtype, t1.typcategory = 'A', "
         "CASE WHEN t0.typtype = 'd' THEN t0.typtypmod ELSE a.atttypmod END, "
         "(SELECT string_agg(e.enumlabel, E'\\x1f' ORDER BY e.enumsortorder) FROM pg_enum e "
-        " WHERE e.enumtypid = t3.oid), quote_ident(a.attname) "
+        " WHERE e.enumtypid = t3.oid), quote_ident(a.attname), "
+        "(SELECT string_agg(pg_get_constraintdef(k.oid), E'\\x1f' ORDER BY k.conname) "
+        " FROM pg_constraint k WHERE k.contype = 'c' AND k.contypid IN (t0.oid, t2.oid) "
+        " AND (t0.typtype = 'd' OR t2.typtype = 'd')) "
         "FROM pg_attribute a "
         "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_type t0 ON t0.oid = a.atttypid "
@@ -913,6 +916,12 @@ static int read_columns(reader *r, int **attnums)
         }
         c->enum_values = split_us(pf_result_get(res, i, 12));
         c->ident = pf_strdup(val(res, i, 13));
+        /* a domain's CHECKs constrain the column like its own (VALUE > 0) */
+        char **dom = split_us(pf_result_get(res, i, 14));
+        for (size_t k = 0; dom && dom[k]; k++)
+            if (!pf_init_check_apply(dom[k], c))
+                c->check_other = true;
+        pf_strv_free(dom);
     }
     pf_result_free(res);
     /* The partition key column: attnum → index. */

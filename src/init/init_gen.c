@@ -157,8 +157,8 @@ typedef struct text_rule {
 #define W(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const text_rule k_text_rules[] = {
-    {W("email", "mail"), "{first_name}.{last_name}.{$row}@example.test", NULL, 48, true, 0.1,
-     "an email address ({$row} keeps them unique)"},
+    {W("email", "mail"), "{word}.{$row}@example.test", NULL, 48, true, 0.1,
+     "a lower-case email address ({$row} keeps them unique)"},
     {W("phone", "mobile", "tel", "telephone", "msisdn"), "+1555{num:1000000-9999999}", NULL, 13,
      false, 0.3, "a phone number"},
     {W("first_name", "given_name", "firstname", "forename"), "{first_name}", NULL, 8, false, 0.1,

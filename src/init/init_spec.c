@@ -559,7 +559,7 @@ static void auth_users_column(const pf_init_column *c, pf_init_gen *cd)
         {"id", "{\"gen\": \"uuid\"}", NULL},
         {"aud", "\"authenticated\"", NULL},
         {"role", "\"authenticated\"", NULL},
-        {"email", "{\"gen\": \"template\", \"template\": \"{first_name}.{last_name}.{$row}@example.test\"}",
+        {"email", "{\"gen\": \"template\", \"template\": \"{word}.{$row}@example.test\"}",
          NULL},
         {"encrypted_password",
          "\"$2a$10$perfgateSyntheticHashNotARealPasswordHash.xxxxxxxxxxxx\"", NULL},
@@ -586,7 +586,8 @@ static void auth_users_column(const pf_init_column *c, pf_init_gen *cd)
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
         if (strcmp(c->name, k[i].name) == 0) {
             cd->gen = pf_strdup(k[i].gen);
-            cd->why = pf_strdup("a confirmed email sign-up, as Supabase Auth writes it");
+            cd->why = pf_strdup("a confirmed email sign-up, as Supabase Auth writes it (emails in "
+                                "lower case)");
             return;
         }
     cd->why = pf_strdup("left to its default: Supabase Auth sets it only in some flows");
@@ -1028,6 +1029,9 @@ static void fix_keys(drafter *d, size_t k, pf_init_gen *cds)
             if (in_parent)
                 continue;
             pf_init_gen *cd = &cds[ci];
+            /* a reference keeps pointing at real rows: only a ref can vary */
+            if (fk_of(t, ci) >= 0 && !pf_init_gen_is(cd->gen, "ref"))
+                continue;
             const pf_init_column *c = &t->cols[ci];
             char *why = NULL;
             if (has_parent && pf_init_gen_is(cd->gen, "ref")) {
@@ -1223,6 +1227,10 @@ char *pf_init_spec_plain_gen(const pf_init_column *c)
         return pf_strdup("null");
     if (c->default_expr != NULL)
         return NULL;
+    /* an allowed value, always the same */
+    char **values = c->choices ? c->choices : c->enum_values;
+    if (values != NULL && values[0] != NULL && !c->array && !c->unique)
+        return q(values[0]);
     const char *g = NULL;
     switch (c->kind) {
     case PF_INIT_TEXT:
@@ -1232,6 +1240,7 @@ char *pf_init_spec_plain_gen(const pf_init_column *c)
     case PF_INIT_INT:
     case PF_INIT_FLOAT:
     case PF_INIT_NUMERIC:
+        /* 1, 2, 3, ...: positive, and unique if it must be */
         g = "{\"gen\": \"sequence\"}";
         break;
     case PF_INIT_BOOL:
@@ -1247,14 +1256,6 @@ char *pf_init_spec_plain_gen(const pf_init_column *c)
     case PF_INIT_JSON:
         g = "{\"gen\": \"json\", \"template\": {}}";
         break;
-    case PF_INIT_ENUM:
-        if (c->enum_values && c->enum_values[0]) {
-            char *v = q(c->enum_values[0]);
-            char *r = pf_asprintf("%s", v);
-            free(v);
-            return r;
-        }
-        return NULL;
     default:
         return NULL;
     }

@@ -206,6 +206,7 @@ int pf_cli_spec_error(const pf_cli_spec *spec, const char *fmt, ...)
 typedef struct pf_cli_target {
     const char *schema;  /* --schema DIR */
     const char *dataset; /* --dataset FILE */
+    const char *seed_sql; /* --seed-sql FILE: SQL after the data, before ANALYZE */
     const char *dsn;     /* --dsn DSN; NULL: $PERFGATE_DSN, else a disposable server */
     double scale;        /* --scale N; 0: not given */
     uint64_t seed;       /* --seed N, when seed_given */

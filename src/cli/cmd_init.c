@@ -11,7 +11,8 @@
 
 static const char k_usage[] =
     "Usage: perfgate init [--schema DIR [--auth-shim] | --dsn DSN] [--out DIR] [--rows N]\n"
-    "                     [--force] [--schemas LIST] [--reference-date DATE] [--no-trial] [-v]\n";
+    "                     [--force] [--schemas LIST] [--reference-date DATE] [--no-trial]\n"
+    "                     [--from-pg-stat-statements DSN [--top N]] [-v]\n";
 
 static const char k_help[] =
     "\n"
@@ -39,6 +40,12 @@ static const char k_help[] =
     "  --schemas LIST      the app's schemas, comma-separated (default public)\n"
     "  --reference-date D  the data's \"now\", e.g. 2026-01-01 (default today, UTC)\n"
     "  --no-trial          skip the trial seeding\n"
+    "  --from-pg-stat-statements DSN\n"
+    "                      also draft cases (bench/top/) from the top read-only\n"
+    "                      statements by total time in this database's\n"
+    "                      pg_stat_statements (e.g. production): $n become :names\n"
+    "                      with a params query drawing real values\n"
+    "  --top N             how many top statements (default 10, at most 100)\n"
     "  -v                  phase timings\n"
     "\n"
     "Exit status: 0 drafted (and the trial seeding loaded it), 1 drafted but the\n"
@@ -71,10 +78,12 @@ static int parse(int argc, char **argv, init_cli *c)
         {"rows", required_argument, NULL, 'n'},     {"force", no_argument, NULL, 'f'},
         {"schemas", required_argument, NULL, 's'},  {"reference-date", required_argument, NULL, 'r'},
         {"no-trial", no_argument, NULL, 'T'},       {"verbose", no_argument, NULL, 'v'},
+        {"from-pg-stat-statements", required_argument, NULL, 'P'},
+        {"top", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, ":S:Ad:o:n:fs:r:Tvh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":S:Ad:o:n:fs:r:TvhP:t:", opts, NULL)) != -1) {
         switch (ch) {
         case 'S':
             c->o.schema_dir = optarg;
@@ -128,6 +137,13 @@ static int parse(int argc, char **argv, init_cli *c)
         case 'T':
             c->o.trial = false;
             break;
+        case 'P':
+            c->o.pss_dsn = optarg;
+            break;
+        case 't':
+            if (pf_cli_parse_int(k_usage, "--top", optarg, 1, 100, &c->o.pss_top) < 0)
+                return PF_EXIT_USAGE;
+            break;
         case 'v':
             pf_cli_verbose = true;
             break;
@@ -143,6 +159,8 @@ static int parse(int argc, char **argv, init_cli *c)
         return pf_cli_usage_error(k_usage, "init: unexpected argument '%s'", argv[optind]);
     if (c->o.schema_dir && c->o.dsn)
         return pf_cli_usage_error(k_usage, "init: give --schema or --dsn, not both");
+    if (c->o.pss_top > 0 && c->o.pss_dsn == NULL)
+        return pf_cli_usage_error(k_usage, "init: --top goes with --from-pg-stat-statements");
     if (c->o.dsn && c->o.auth_shim)
         return pf_cli_usage_error(k_usage, "init: --auth-shim goes with --schema");
     return -1;
@@ -192,6 +210,11 @@ int pf_cmd_init(int argc, char **argv)
             "TODO), %zu cases into %s/ in %.1f s\n",
             r.n_tables, pf_cli_thousands(r.rows, rows, sizeof rows), r.n_rules, r.n_todo,
             r.n_cases, c.o.out_dir, r.total_ms / 1000);
+    if (c.o.pss_dsn)
+        fprintf(stderr, "perfgate: %zu of the cases from pg_stat_statements (bench/top/)%s\n",
+                r.n_top, r.top_skipped && r.top_skipped[0] ? "; what was left out is in "
+                                                              "perfgate-init.md"
+                                                            : "");
     size_t nrep = 0;
     while (r.repairs && r.repairs[nrep])
         nrep++;

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "fsutil.h"
 #include "init_cases.h"
+#include "init_pss.h"
 #include "init_catalog.h"
 #include "init_rules.h"
 #include "init_spec.h"
@@ -37,6 +38,7 @@ void pf_init_result_dispose(pf_init_result *r)
 {
     pf_strv_free(r->files);
     pf_strv_free(r->repairs);
+    pf_strv_free(r->top_skipped);
     free(r->trial_error);
     memset(r, 0, sizeof *r);
 }
@@ -495,6 +497,44 @@ static int trial(pf_target *t, pf_init_spec *sp, pf_init_rules *r, pf_init_cases
     return rc;
 }
 
+/* ------------------------------------------------------------ top statements */
+
+/* Cases from the top statements of o->pss_dsn's pg_stat_statements,
+ * appended to cs (group "top"); the statements left out go to
+ * out->top_skipped. Errors: the database or the extension is not there. */
+static int add_top(const pf_init_opts *o, const pf_init_schema *s, pf_init_cases *cs,
+                   pf_init_result *out, pf_error *err)
+{
+    pf_db *db = NULL;
+    if (pf_db_connect(&db, o->pss_dsn, err) < 0)
+        return pf_error_prefix(err, "--from-pg-stat-statements");
+    pf_init_stmt *st = NULL;
+    size_t n = 0, skipped = 0;
+    int rc = pf_init_pss_read(db, o->pss_top > 0 ? o->pss_top : 10, &st, &n, &skipped, err);
+    pf_db_close(db);
+    if (rc < 0)
+        return pf_error_prefix(err, "--from-pg-stat-statements");
+    size_t nskip = strv_len(out->top_skipped);
+    if (skipped > 0)
+        strv_push(&out->top_skipped, &nskip,
+                  pf_asprintf("%zu writing, utility or catalog statement%s among the top ones "
+                              "(cases only read)",
+                              skipped, skipped == 1 ? "" : "s"));
+    for (size_t i = 0; i < n; i++) {
+        pf_init_case c;
+        char *why = NULL;
+        if (pf_init_pss_case(&st[i], (int)i + 1, s, &c, &why) < 0) {
+            strv_push(&out->top_skipped, &nskip, pf_asprintf("#%zu: %s", i + 1, why));
+            free(why);
+            continue;
+        }
+        cs->v = pf_realloc(cs->v, (cs->n + 1) * sizeof *cs->v);
+        cs->v[cs->n++] = c;
+    }
+    pf_init_stmts_free(st, n);
+    return 0;
+}
+
 /* ------------------------------------------------------------ files */
 
 static int write_file(const pf_init_opts *o, const char *rel, const char *text,
@@ -558,6 +598,11 @@ static char *notes(const pf_init_opts *o, const pf_init_spec *sp, const pf_init_
     pf_init_spec_notes(sp, &md);
     pf_init_rules_notes(r, sp->s, &md);
     pf_init_cases_notes(cs, &md);
+    if (res->top_skipped && res->top_skipped[0]) {
+        pf_buf_puts(&md, "\nTop statements of pg_stat_statements not drafted as cases:\n\n");
+        for (char **l = res->top_skipped; *l; l++)
+            pf_buf_printf(&md, "- %s\n", *l);
+    }
     return pf_buf_steal(&md);
 }
 
@@ -617,6 +662,8 @@ int pf_init_run(const pf_init_opts *o, pf_init_result *out, pf_error *err)
         goto done;
     pf_init_rules_draft(s, sp, &r);
     pf_init_cases_draft(s, sp, r, &cs);
+    if (o->pss_dsn != NULL && add_top(o, s, cs, out, err) < 0)
+        goto done;
     phase(o, "draft", &t0);
     if (o->schema_dir != NULL && o->trial) {
         if (trial(&t, sp, r, &cs, o, out, err) < 0)
@@ -646,6 +693,8 @@ int pf_init_run(const pf_init_opts *o, pf_init_result *out, pf_error *err)
     out->n_rules = r->n;
     out->n_todo = r->n_todo;
     out->n_cases = cs->n;
+    for (size_t i = 0; i < cs->n; i++)
+        out->n_top += strcmp(cs->v[i].group, "top") == 0;
     if (rc == 0) {
         char *md = notes(o, sp, r, cs, out);
         rc = write_file(o, "perfgate-init.md", md, out, err);

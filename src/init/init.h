@@ -12,6 +12,10 @@
  *     OUT/bench/<table>/NAME.sql the cases
  *     OUT/perfgate-init.md    every guess and its reason, and what to do next
  *
+ * With a pg_stat_statements source (pss_dsn, beside the schema or the
+ * database read), the top statements by total time become cases too
+ * (OUT/bench/top/, init_pss), checked on the trial data like the others.
+ *
  *     pf_init_opts o;
  *     pf_init_opts_init(&o);
  *     o.schema_dir = "supabase/migrations";
@@ -44,6 +48,8 @@ typedef struct pf_init_opts {
     const char *const *exposed; /* the app's schemas (NULL: public) */
     const char *reference_date; /* the data's "now" (NULL: today, UTC) */
     bool trial;                 /* seed the draft once and repair it (schema_dir only) */
+    const char *pss_dsn;        /* also cases from this database's top statements ... */
+    int pss_top;                /* ... this many (0: 10) */
     pf_init_phase_fn on_phase;
     void *phase_arg;
 } pf_init_opts;
@@ -58,6 +64,8 @@ typedef struct pf_init_result {
     size_t n_rules;    /* tables with rules */
     size_t n_todo;     /* rules left TODO */
     size_t n_cases;
+    size_t n_top;      /* of them, from pg_stat_statements */
+    char **top_skipped; /* top statements not drafted, and why, NULL-terminated */
     char **repairs;    /* what the trial seeding changed, NULL-terminated */
     bool trial_ok;     /* the trial seeding loaded the final draft */
     char *trial_error; /* else why (NULL when there was no trial) */

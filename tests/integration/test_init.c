@@ -337,6 +337,85 @@ START_TEST(test_dsn_reads_an_existing_database_like_the_schema_directory)
 }
 END_TEST
 
+/* --from-pg-stat-statements: the top read-only statements of a database
+ * (here one the app ran against, its queries with constants) become
+ * bench/top/ cases that the trial keeps and the first run runs green;
+ * the statement that writes is left out and said so. */
+START_TEST(test_top_statements_of_pg_stat_statements_become_cases_that_run)
+{
+    pf_cluster *cl = NULL;
+    pf_error e;
+    ck_assert_msg(pf_cluster_start(&cl, NULL, &e) == 0, "%s", e.msg);
+    pf_db *db = NULL;
+    ck_assert_msg(pf_db_connect(&db, pf_cluster_dsn(cl), &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_db_exec(db, "CREATE DATABASE prod", &e) == 0, "%s", e.msg);
+    pf_db_close(db);
+    char *dsn = pf_db_dsn_with_dbname(pf_cluster_dsn(cl), "prod");
+    ck_assert_msg(pf_db_connect(&db, dsn, &e) == 0, "%s", e.msg);
+    char *mig = pf_test_source_path("tests/data/supabase/chat/supabase/migrations");
+    ck_assert_msg(pf_schema_apply_auth_shim(db, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_schema_apply_dir(db, mig, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_db_exec(db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", &e) == 0,
+                  "%s", e.msg);
+    ck_assert_msg(pf_db_exec(db, "SELECT pg_stat_statements_reset()", &e) == 0, "%s", e.msg);
+    /* the app's traffic: a page of a channel (most time), a lookup, a write */
+    for (int i = 0; i < 40; i++) {
+        char *page = pf_asprintf(
+            "SELECT id, body, created_at FROM public.messages WHERE channel_id = "
+            "'00000000-0000-0000-0000-%012d' AND deleted_at IS NULL "
+            "ORDER BY created_at DESC LIMIT 50",
+            i);
+        ck_assert_msg(pf_db_exec(db, page, &e) == 0, "%s", e.msg);
+        free(page);
+        if (i % 4 == 0) {
+            char *one = pf_asprintf("SELECT * FROM public.channels WHERE id = "
+                                    "'00000000-0000-0000-0000-%012d'",
+                                    i);
+            ck_assert_msg(pf_db_exec(db, one, &e) == 0, "%s", e.msg);
+            free(one);
+        }
+        ck_assert_msg(pf_db_exec(db, "UPDATE public.messages SET edited_at = now() WHERE id = -1",
+                                 &e) == 0,
+                      "%s", e.msg);
+    }
+    pf_db_close(db);
+    char *out = pf_path_join(g_tmp, "chat-top");
+    char *argv[] = {(char *)pf_test_bin(), "init", "--schema", mig, "--auth-shim", "--out", out,
+                    "--reference-date", "2026-01-01", "--from-pg-stat-statements", dsn, "--top",
+                    "5", NULL};
+    pf_run_result r;
+    run_bin(argv, &r, NULL);
+    ck_assert_msg(r.status == 0, "init: exit %d\n%s\n%s", r.status, r.err, r.out);
+    ck_assert_msg(strstr(r.err, "2 of the cases from pg_stat_statements") != NULL, "%s", r.err);
+    pf_run_result_dispose(&r);
+    char *top = pf_path_join(out, "bench/top");
+    char *page = read_text(top, "top01_messages.sql");
+    ck_assert_msg(strstr(page, "channel_id = :channel_id") != NULL &&
+                      strstr(page, "LIMIT :limit") != NULL && strstr(page, "-- params: ") != NULL,
+                  "%s", page);
+    free(page);
+    char *one = read_text(top, "top02_channels.sql");
+    ck_assert_msg(strstr(one, "id = :id") != NULL, "%s", one);
+    free(one);
+    char *md = read_text(out, "perfgate-init.md");
+    ck_assert_msg(strstr(md, "writing, utility or catalog statement") != NULL, "%s", md);
+    free(md);
+    /* the first run runs them, green */
+    char *junit = pf_path_join(g_tmp, "chat-top.xml");
+    run_draft(mig, out, true, junit, &r, NULL);
+    ck_assert_msg(r.status == 0, "perfgate run exited %d\n%s\n%s", r.status, r.err, r.out);
+    ck_assert_msg(strstr(r.out, "top01_messages") != NULL || strstr(r.err, "top01_messages"),
+                  "%s", r.out);
+    pf_run_result_dispose(&r);
+    free(junit);
+    free(top);
+    free(out);
+    free(mig);
+    free(dsn);
+    pf_cluster_free(cl);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("init");
@@ -352,6 +431,7 @@ int main(void)
     tcase_add_test(tt, test_a_rule_it_cannot_derive_is_a_todo_that_names_itself);
     tcase_add_test(tt, test_constraints_it_cannot_read_are_repaired_by_the_trial_seeding);
     tcase_add_test(tt, test_dsn_reads_an_existing_database_like_the_schema_directory);
+    tcase_add_test(tt, test_top_statements_of_pg_stat_statements_become_cases_that_run);
     suite_add_tcase(s, tt);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

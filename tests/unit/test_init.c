@@ -16,6 +16,7 @@
 #include "init_cases.h"
 #include "init_catalog.h"
 #include "init_gen.h"
+#include "init_pss.h"
 #include "init_rules.h"
 #include "init_spec.h"
 #include "prepare.h"
@@ -834,6 +835,78 @@ START_TEST(test_cases_parse_and_say_why)
 }
 END_TEST
 
+/* --from-pg-stat-statements: a normalised statement becomes a case whose
+ * $n are :names after what they are compared with, with a params query
+ * drawing those columns' values; writes are refused. */
+static void pss_case(const pf_init_schema *s, const char *query, pf_init_case *out, pf_case *c)
+{
+    pf_init_stmt st = {(char *)query, 120, 6000, 420.5, 3.504};
+    char *why = NULL;
+    ck_assert_msg(pf_init_pss_case(&st, 1, s, out, &why) == 0, "%s", why ? why : "");
+    char *path = pf_asprintf("bench/%s/%s.sql", out->group, out->name);
+    pf_error e;
+    ck_assert_msg(pf_registry_parse_case(path, out->text, out->group, c, &e) == 0, "%s\n%s",
+                  e.msg, out->text);
+    free(path);
+}
+
+static void pss_case_free(pf_init_case *k, pf_case *c)
+{
+    pf_case_dispose(c);
+    free(k->group);
+    free(k->name);
+    free(k->text);
+}
+
+START_TEST(test_top_statements_become_cases_with_named_params)
+{
+    pf_init_schema *s = chat_schema();
+    pf_init_case k;
+    pf_case c;
+    pss_case(s,
+             "SELECT id, body FROM messages WHERE channel_id = $1 AND deleted_at IS NULL "
+             "ORDER BY created_at DESC LIMIT $2",
+             &k, &c);
+    ck_assert_str_eq(k.group, "top");
+    ck_assert_str_eq(k.name, "top01_messages");
+    ck_assert_msg(strstr(c.sql, "channel_id = :channel_id") != NULL, "%s", c.sql);
+    ck_assert_msg(strstr(c.sql, "LIMIT :limit") != NULL, "%s", c.sql);
+    ck_assert_ptr_null(strstr(c.sql, "$"));
+    ck_assert_msg(strstr(c.params_sql, "channel_id AS channel_id") != NULL &&
+                      strstr(c.params_sql, "50 AS limit") != NULL &&
+                      strstr(c.params_sql, "FROM messages") != NULL,
+                  "%s", c.params_sql);
+    ck_assert_ptr_nonnull(strstr(k.text, "120 calls"));
+    pss_case_free(&k, &c);
+    /* qualified columns of a join go to their own tables; IN lists and
+     * BETWEEN get one name per $n */
+    pss_case(s,
+             "SELECT m.id FROM messages m JOIN channel_members cm ON cm.channel_id = m.channel_id "
+             "WHERE cm.user_id = $1 AND m.id IN ($2, $3) AND m.created_at BETWEEN $4 AND $5",
+             &k, &c);
+    ck_assert_msg(strstr(c.sql, "cm.user_id = :user_id") != NULL &&
+                      strstr(c.sql, "IN (:id, :id_3)") != NULL &&
+                      strstr(c.sql, "BETWEEN :created_at_from AND :created_at_to") != NULL,
+                  "%s", c.sql);
+    ck_assert_msg(strstr(c.params_sql, "FROM channel_members") != NULL &&
+                      strstr(c.params_sql, "FROM messages") != NULL,
+                  "%s", c.params_sql);
+    pss_case_free(&k, &c);
+    /* writes are not cases */
+    const char *writes[] = {"UPDATE messages SET body = $1 WHERE id = $2",
+                            "WITH d AS (DELETE FROM messages WHERE id = $1 RETURNING id) "
+                            "SELECT * FROM d"};
+    for (size_t i = 0; i < 2; i++) {
+        pf_init_stmt st = {(char *)writes[i], 1, 1, 1, 1};
+        char *why = NULL;
+        ck_assert_int_eq(pf_init_pss_case(&st, 1, s, &k, &why), -1);
+        ck_assert_ptr_nonnull(why);
+        free(why);
+    }
+    pf_init_schema_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("init");
@@ -858,6 +931,7 @@ int main(void)
     tcase_add_test(td, test_policies_become_ownership_membership_or_todo_rules);
     tcase_add_test(td, test_helpers_that_are_not_sql_make_a_todo);
     tcase_add_test(td, test_cases_parse_and_say_why);
+    tcase_add_test(td, test_top_statements_become_cases_with_named_params);
     suite_add_tcase(s, td);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

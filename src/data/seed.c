@@ -236,6 +236,8 @@ typedef struct table_info {
     bool partitioned;
 } table_info;
 
+static int move_sequences(pf_db *db, const pf_dataset *ds, pf_error *err);
+
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -260,6 +262,9 @@ static void *worker(void *arg)
              * empty search_path) stays out of the loader's sessions */
             pf_db *own = NULL;
             rc = pf_db_connect(&own, p->dsn, &e);
+            /* its inserts take ids from sequences: past the loaded ones first */
+            if (rc == 0)
+                rc = move_sequences(own, pf_datagen_dataset(p->g), &e);
             if (rc == 0)
                 rc = p->opts->after_load(p->opts->after_load_arg, own, &e);
             pf_db_close(own);
@@ -686,13 +691,10 @@ static int settle_trigger_tables(pf_db *db, const pf_dataset *ds, bool after_loa
     return rc < 0 ? pf_error_prefix(err, "settling the tables triggers filled") : 0;
 }
 
-/* After the load: identity and serial columns loaded with explicit values
- * get their sequences moved past the loaded ids; the tables' size. */
-static int after_load(pf_db *db, const pf_dataset *ds, const pf_seed_opts *opts,
-                      pf_seed_result *out, pf_error *err)
+/* Identity and serial columns loaded with explicit values get their
+ * sequences moved past the loaded ids (idempotent). */
+static int move_sequences(pf_db *db, const pf_dataset *ds, pf_error *err)
 {
-    if (settle_trigger_tables(db, ds, opts->after_load != NULL, err) < 0)
-        return -1;
     char *arr = table_array(ds);
     const char *params[] = {arr};
     pf_result *r = NULL;
@@ -707,9 +709,22 @@ static int after_load(pf_db *db, const pf_dataset *ds, const pf_seed_opts *opts,
     for (int i = 0; q == 0 && i < pf_result_nrows(r); i++)
         q = pf_db_exec(db, pf_result_get(r, i, 0), err);
     pf_result_free(r);
-    r = NULL;
-    if (q == 0)
-        q = pf_db_query(db,
+    free(arr);
+    return q;
+}
+
+/* After the load: the tables triggers (or the after-load step) filled
+ * settled, sequences moved past the loaded ids; the tables' size. */
+static int after_load(pf_db *db, const pf_dataset *ds, const pf_seed_opts *opts,
+                      pf_seed_result *out, pf_error *err)
+{
+    if (settle_trigger_tables(db, ds, opts->after_load != NULL, err) < 0 ||
+        move_sequences(db, ds, err) < 0)
+        return -1;
+    char *arr = table_array(ds);
+    const char *params[] = {arr};
+    pf_result *r = NULL;
+    int q = pf_db_query(db,
                         "SELECT coalesce(sum(pg_table_size(x.rel)), 0) FROM ("
                         "SELECT t.rel FROM unnest($1::regclass[]) AS t(rel) UNION "
                         "SELECT p.relid FROM unnest($1::regclass[]) AS t(rel), "

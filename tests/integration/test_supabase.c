@@ -643,6 +643,32 @@ START_TEST(test_seed_sql_runs_after_the_data_with_triggers_and_before_analyze)
                  "1001 101 501");
     pf_db_close(db);
 
+    /* Its inserts take ids from identity sequences already moved past the
+     * spec's explicit ids (chat's messages.id is a sequence in the spec). */
+    char *chat_mig = pf_test_source_path("tests/data/supabase/chat/supabase/migrations");
+    char *chat_ds = pf_test_source_path("tests/data/supabase/chat/perfgate/dataset.json");
+    char *chat_seed = pf_test_write(g_tmp, "chat-seed.sql",
+                                    "insert into public.messages (channel_id, user_id, body)\n"
+                                    "select id, created_by, 'Welcome!' from public.channels\n"
+                                    "order by slug limit 1;\n");
+    char *chat_dsn = fresh_db("chat_seed_sql");
+    char *argv_chat[] = {(char *)pf_test_bin(), "seed", "--auth-shim", "--schema", chat_mig,
+                         "--dataset", chat_ds, "--seed-sql", chat_seed, "--dsn", chat_dsn,
+                         "--scale", SCALE, NULL};
+    pf_test_run(argv_chat, (char *const[]){g_env_runtime, NULL}, NULL, &r);
+    ck_assert_msg(r.status == 0, "perfgate seed (chat) exited %d\n%s", r.status, r.err);
+    pf_run_result_dispose(&r);
+    db = connect_dsn(chat_dsn);
+    expect_value(db,
+                 "SELECT (SELECT id FROM messages WHERE body = 'Welcome!') = "
+                 "(SELECT max(id) FROM messages)",
+                 "t");
+    pf_db_close(db);
+    free(chat_dsn);
+    free(chat_seed);
+    free(chat_ds);
+    free(chat_mig);
+
     /* An error in it: exit 2, its file and line, from seed and from run. */
     const char *bad_text = "update public.accounts set name = name || '!' where false;\n"
                            "\n"

@@ -39,6 +39,7 @@ int pf_cmd_load(int argc, char **argv);
 int pf_cmd_monitor(int argc, char **argv);
 int pf_cmd_rls(int argc, char **argv);
 int pf_cmd_report(int argc, char **argv);
+int pf_cmd_init(int argc, char **argv);
 
 /* -v given (globally or to the command). */
 extern bool pf_cli_verbose;
@@ -206,6 +207,7 @@ int pf_cli_spec_error(const pf_cli_spec *spec, const char *fmt, ...)
 typedef struct pf_cli_target {
     const char *schema;  /* --schema DIR */
     const char *dataset; /* --dataset FILE */
+    const char *seed_sql; /* --seed-sql FILE: SQL after the data, before ANALYZE */
     const char *dsn;     /* --dsn DSN; NULL: $PERFGATE_DSN, else a disposable server */
     double scale;        /* --scale N; 0: not given */
     uint64_t seed;       /* --seed N, when seed_given */

@@ -362,6 +362,9 @@ static const pf_cli_opt k_target_opts[] = {
      .meta = "N", .help = "random seed of the data (default: the spec's seed)"},
     {.name = "jobs", .kind = PF_CLI_INT, .at = TARGET(jobs), .min = 1, .max = 64, .meta = "N",
      .help = "connections for loading and index builds (default 2)"},
+    {.name = "seed-sql", .kind = PF_CLI_STRING, .at = TARGET(seed_sql), .meta = "FILE",
+     .help = "SQL run after the synthetic data is loaded, before ANALYZE,\n"
+             "with triggers firing (e.g. supabase/seed.sql; opt-in)"},
     {.name = "auth-shim", .kind = PF_CLI_FLAG, .at = TARGET(auth_shim),
      .help = "apply the built-in Supabase auth shim before the schema\n"
              "(for real Supabase migrations that expect schema auth)"},
@@ -398,6 +401,7 @@ void pf_cli_target_prepare(const pf_cli_target *t, pf_prepare_opts *po)
 {
     po->schema_dir = t->schema;
     po->dataset_path = t->dataset;
+    po->seed_sql = t->seed_sql;
     po->auth_shim = t->auth_shim;
     po->seed = t->seed;
     po->seed_given = t->seed_given;

@@ -117,6 +117,7 @@ static void target_to_rls(const pf_cli_target *t, pf_rls_run_opts *r)
 {
     r->schema_dir = t->schema;
     r->dataset_path = t->dataset;
+    r->seed_sql = t->seed_sql;
     r->dsn = t->dsn;
     if (t->scale > 0)
         r->scale = t->scale;

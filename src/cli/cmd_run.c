@@ -201,6 +201,7 @@ static void target_to_gate(const pf_cli_target *t, pf_gate_opts *g)
 {
     g->schema_dir = t->schema;
     g->dataset_path = t->dataset;
+    g->seed_sql = t->seed_sql;
     g->dsn = t->dsn;
     if (t->scale > 0)
         g->scale = t->scale;

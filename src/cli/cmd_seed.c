@@ -72,6 +72,9 @@ static void print_summary(const seed_cli *o, const pf_target *target, const pf_p
             o->no_load ? "generated" : "seeded", pf_cli_thousands(res->rows, rows, sizeof rows),
             (double)res->bytes / 1e6, "", res->n_tables, total_ms / 1000,
             (unsigned long long)pr->data_seed, scale);
+    if (o->t.seed_sql != NULL && !o->no_load)
+        fprintf(stderr, "perfgate: %s: %d statements after the data, in %.2f s\n", o->t.seed_sql,
+                pr->seed_sql.statements, pr->seed_sql.ms / 1000);
     if (pf_cli_verbose && !o->no_load)
         fprintf(stderr,
                 "perfgate: phases: server %.2f s, schema %.2f s, prepare %.2f s, load %.2f s, "

@@ -13,6 +13,7 @@ static const pf_cli_command k_commands[] = {
     {"run", "the regression gate: seed, measure every case, compare with baselines", pf_cmd_run},
     {"rls", "Row Level Security checks: isolation, policy linter, RLS overhead", pf_cmd_rls},
     {"seed", "apply the schema and load deterministic synthetic data", pf_cmd_seed},
+    {"init", "draft a dataset spec, RLS rules and cases from your own schema", pf_cmd_init},
     {"load", "load scenarios at 1x/10x the expected load, and the queue-drain benchmark",
      pf_cmd_load},
     {"pg", "start or stop a disposable PostgreSQL server for local work", pf_cmd_pg},

@@ -18,6 +18,7 @@ struct pf_prepare {
     const pf_dataset *ds;
     pf_datagen *gen;
     uint64_t seed;
+    char *seed_sql; /* o.seed_sql's text */
 };
 
 void pf_prepare_opts_init(pf_prepare_opts *o)
@@ -46,6 +47,17 @@ int pf_prepare_new(pf_prepare **out, const pf_prepare_opts *o, pf_error *err)
             return -1;
         }
         p->ds = p->owned;
+    }
+    if (o->seed_sql != NULL) {
+        if (pf_path_is_dir(o->seed_sql)) {
+            pf_prepare_free(p);
+            return pf_error_set(err, PF_EXIT_USAGE, "%s: a directory, not a seed SQL file",
+                                o->seed_sql);
+        }
+        if (pf_file_read(o->seed_sql, &p->seed_sql, NULL, err) < 0) {
+            pf_prepare_free(p);
+            return -1;
+        }
     }
     p->seed = o->seed_given ? o->seed : p->ds->default_seed;
     if (pf_datagen_new(&p->gen, p->ds, p->seed, o->scale == 0 ? 1.0 : o->scale, err) < 0) {
@@ -116,6 +128,19 @@ static void sum_progress(void *arg, const char *table, int64_t done, int64_t tot
     s->o->on_progress(s->o->phase_arg, &s->p);
 }
 
+/* The seed SQL file, applied by the loader between the rebuild and ANALYZE
+ * (pf_seed_opts.after_load). */
+typedef struct seed_sql_step {
+    const pf_prepare *p;
+    pf_schema_stats *stats;
+} seed_sql_step;
+
+static int apply_seed_sql(void *arg, pf_db *db, pf_error *err)
+{
+    const seed_sql_step *s = arg;
+    return pf_schema_apply_text(db, s->p->o.seed_sql, s->p->seed_sql, s->stats, err);
+}
+
 int pf_prepare_apply(pf_prepare *p, const char *dsn, pf_prepare_result *out, pf_error *err)
 {
     const pf_prepare_opts *o = &p->o;
@@ -143,6 +168,11 @@ int pf_prepare_apply(pf_prepare *p, const char *dsn, pf_prepare_result *out, pf_
         so.progress = sum_progress;
         so.progress_arg = &sum;
     }
+    seed_sql_step step = {p, &out->seed_sql};
+    if (p->seed_sql != NULL) {
+        so.after_load = apply_seed_sql;
+        so.after_load_arg = &step;
+    }
     uint64_t t1 = pf_now_ns();
     int rc = pf_seed_run(o->load ? dsn : NULL, p->gen, &so, &out->seed, err);
     free(sum.done);
@@ -161,6 +191,7 @@ void pf_prepare_free(pf_prepare *p)
         return;
     pf_datagen_free(p->gen);
     pf_dataset_free(p->owned);
+    free(p->seed_sql);
     free(p);
 }
 
@@ -205,6 +236,8 @@ int pf_prepare_key_make(const pf_prepare *p, const char *server_key, const char 
     for (size_t i = 0; p->o.auth_shim && pf_schema_shim_text(i) != NULL; i++)
         pf_cache_key_str(&k[PF_PREPARE_KEY_SCHEMA], "shim text", pf_schema_shim_text(i));
     pf_cache_key_str(&k[PF_PREPARE_KEY_DATASET], "spec", p->ds->hash);
+    if (p->seed_sql != NULL)
+        pf_cache_key_str(&k[PF_PREPARE_KEY_DATASET], "seed sql", p->seed_sql);
     pf_cache_key_num(&k[PF_PREPARE_KEY_SEED_SCALE], "seed", (double)p->seed);
     pf_cache_key_num(&k[PF_PREPARE_KEY_SEED_SCALE], "scale", p->o.scale == 0 ? 1.0 : p->o.scale);
     pf_cache_key_str(&k[PF_PREPARE_KEY_SERVER], "initdb", server_key);

@@ -3,6 +3,11 @@
  * The one way `seed`, `run` (head and --base databases), `rls` and `load`
  * set up their data.
  *
+ * With seed_sql (supabase/seed.sql), that file runs after the generated
+ * data is loaded and its keys, indexes and foreign keys are back, before
+ * ANALYZE, with triggers firing; its errors name file and line like a
+ * schema file's.
+ *
  * Two steps, so that bad input fails before a server starts:
  *
  *     pf_prepare *p;
@@ -43,6 +48,7 @@ typedef struct pf_prepare_opts {
     bool auth_shim;             /* with schema_dir: the built-in Supabase auth shim first */
     const pf_dataset *dataset;  /* the spec, borrowed; NULL: read dataset_path */
     const char *dataset_path;
+    const char *seed_sql;       /* SQL applied after the data, before ANALYZE; NULL: none */
     uint64_t seed;              /* the data's seed when seed_given, else the spec's */
     bool seed_given;
     double scale;               /* 0: 1 */
@@ -61,6 +67,7 @@ void pf_prepare_opts_init(pf_prepare_opts *o);
 
 typedef struct pf_prepare_result {
     pf_schema_stats schema; /* files, statements, ms; zero when no schema was applied */
+    pf_schema_stats seed_sql; /* the seed_sql file's statements and ms (zero without it) */
     pf_seed_result seed;    /* per table rows and checksums, totals, the loader's phase times */
     char checksum[17];      /* seed.checksum in hex: the identity of the data ("" on failure) */
     uint64_t data_seed;     /* the seed the data was generated with */
@@ -73,7 +80,8 @@ typedef struct pf_prepare pf_prepare;
 /* Check the inputs without a server: read the dataset (unless o->dataset
  * is given) and plan the generator for o's seed and scale. o is copied; its
  * strings and dataset are borrowed and must outlive *out, which the caller
- * frees. Errors: PF_EXIT_USAGE, naming the dataset file. */
+ * frees. The seed_sql file is read here. Errors: PF_EXIT_USAGE, naming the
+ * dataset or seed_sql file. */
 int pf_prepare_new(pf_prepare **out, const pf_prepare_opts *o, pf_error *err);
 /* The dataset in use (borrowed) and the data's seed. */
 const pf_dataset *pf_prepare_dataset(const pf_prepare *p);
@@ -95,7 +103,8 @@ void pf_prepare_result_dispose(pf_prepare_result *r);
 
 /* What a prepared database depends on, as a cache key (cache.h) and per
  * part, so a miss can say what changed: the schema files (and the built-in
- * shim when applied), the dataset spec, seed and scale, the server build
+ * shim when applied), the dataset spec (and the seed_sql file's text, in
+ * the same part), seed and scale, the server build
  * (server_key: pf_cluster_initdb_key), the perfgate binary (its generator,
  * loader and cluster settings), and the database's name. */
 enum { PF_PREPARE_KEY_SCHEMA, PF_PREPARE_KEY_DATASET, PF_PREPARE_KEY_SEED_SCALE,

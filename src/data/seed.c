@@ -18,7 +18,11 @@
 /* One unit of work of the load pipeline. Tasks become ready when every
  * task they depend on is done; workers take the ready task of the heaviest
  * table first, so the longest chain (the biggest table) starts early. */
-typedef enum task_kind { TASK_LOAD, TASK_KEY, TASK_INDEX, TASK_FK, TASK_ANALYZE } task_kind;
+typedef enum task_kind {
+    TASK_LOAD, TASK_KEY, TASK_INDEX, TASK_FK, TASK_ANALYZE,
+    TASK_AFTER_LOAD, /* opts->after_load, between the rebuild and ANALYZE */
+    TASK_KINDS
+} task_kind;
 
 typedef struct task {
     task_kind kind;
@@ -46,7 +50,7 @@ typedef struct pool {
     bool failed;
     pf_error err;
     uint64_t t0;
-    double ms[5]; /* wall time per task kind, summed over tasks */
+    double ms[TASK_KINDS]; /* wall time per task kind, summed over tasks */
 } pool;
 
 static size_t add_task(pool *p, task_kind kind, size_t table, char *pre_sql, char *sql,
@@ -232,6 +236,8 @@ typedef struct table_info {
     bool partitioned;
 } table_info;
 
+static int move_sequences(pf_db *db, const pf_dataset *ds, pf_error *err);
+
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -251,6 +257,17 @@ static void *worker(void *arg)
         int rc = 0;
         if (t->kind == TASK_LOAD) {
             rc = load_table(p, db, t->table, t->pre_sql != NULL, &e);
+        } else if (t->kind == TASK_AFTER_LOAD) {
+            /* its own session: triggers fire, and what it SETs (a dump's
+             * empty search_path) stays out of the loader's sessions */
+            pf_db *own = NULL;
+            rc = pf_db_connect(&own, p->dsn, &e);
+            /* its inserts take ids from sequences: past the loaded ones first */
+            if (rc == 0)
+                rc = move_sequences(own, pf_datagen_dataset(p->g), &e);
+            if (rc == 0)
+                rc = p->opts->after_load(p->opts->after_load_arg, own, &e);
+            pf_db_close(own);
         } else {
             if (t->pre_sql != NULL)
                 rc = pf_db_exec(db, t->pre_sql, &e);
@@ -585,6 +602,14 @@ static void build_tasks(pool *p, const pf_dataset *ds, const table_info *info,
                 depend(p, k, j);
         }
     }
+    /* The caller's step after the load (seed.sql) waits for everything
+     * above; every ANALYZE waits for it, so statistics include its rows. */
+    size_t after = SIZE_MAX;
+    if (p->opts->after_load != NULL) {
+        after = add_task(p, TASK_AFTER_LOAD, SIZE_MAX, NULL, NULL, 0);
+        for (size_t j = 0; j < after; j++)
+            depend(p, after, j);
+    }
     size_t first_analyze = p->n_tasks;
     for (size_t t = 0; t < n; t++) {
         /* A partitioned table was not loaded with FREEZE: VACUUM sets the
@@ -594,6 +619,8 @@ static void build_tasks(pool *p, const pf_dataset *ds, const table_info *info,
         char *sql = pf_asprintf("%s %s", info[t].partitioned ? "VACUUM (FREEZE, ANALYZE)" : "ANALYZE",
                                 ds->tables[t].name);
         size_t k = add_task(p, TASK_ANALYZE, t, pre, sql, weight[t]);
+        if (after != SIZE_MAX)
+            depend(p, k, after);
         for (size_t j = 0; j < first_analyze; j++) {
             const task *d = &p->tasks[j];
             bool touches = d->table == t;
@@ -633,10 +660,11 @@ static int set_aside(pf_db *db, const pf_dataset *ds, bool replace, table_info *
  * behind auth.users): frozen and analysed like the spec's own, with a
  * statistics target that samples every row of any table below 3M rows, so
  * plans over them are as reproducible as the rest. Only when the spec has
- * trigger tables. */
-static int settle_trigger_tables(pf_db *db, const pf_dataset *ds, pf_error *err)
+ * trigger tables, or an after-load step (seed.sql) that may have filled
+ * them too. */
+static int settle_trigger_tables(pf_db *db, const pf_dataset *ds, bool after_load, pf_error *err)
 {
-    if (!any_triggers(ds))
+    if (!any_triggers(ds) && !after_load)
         return 0;
     char *arr = table_array(ds);
     const char *params[] = {arr};
@@ -663,12 +691,10 @@ static int settle_trigger_tables(pf_db *db, const pf_dataset *ds, pf_error *err)
     return rc < 0 ? pf_error_prefix(err, "settling the tables triggers filled") : 0;
 }
 
-/* After the load: identity and serial columns loaded with explicit values
- * get their sequences moved past the loaded ids; the tables' size. */
-static int after_load(pf_db *db, const pf_dataset *ds, pf_seed_result *out, pf_error *err)
+/* Identity and serial columns loaded with explicit values get their
+ * sequences moved past the loaded ids (idempotent). */
+static int move_sequences(pf_db *db, const pf_dataset *ds, pf_error *err)
 {
-    if (settle_trigger_tables(db, ds, err) < 0)
-        return -1;
     char *arr = table_array(ds);
     const char *params[] = {arr};
     pf_result *r = NULL;
@@ -683,9 +709,22 @@ static int after_load(pf_db *db, const pf_dataset *ds, pf_seed_result *out, pf_e
     for (int i = 0; q == 0 && i < pf_result_nrows(r); i++)
         q = pf_db_exec(db, pf_result_get(r, i, 0), err);
     pf_result_free(r);
-    r = NULL;
-    if (q == 0)
-        q = pf_db_query(db,
+    free(arr);
+    return q;
+}
+
+/* After the load: the tables triggers (or the after-load step) filled
+ * settled, sequences moved past the loaded ids; the tables' size. */
+static int after_load(pf_db *db, const pf_dataset *ds, const pf_seed_opts *opts,
+                      pf_seed_result *out, pf_error *err)
+{
+    if (settle_trigger_tables(db, ds, opts->after_load != NULL, err) < 0 ||
+        move_sequences(db, ds, err) < 0)
+        return -1;
+    char *arr = table_array(ds);
+    const char *params[] = {arr};
+    pf_result *r = NULL;
+    int q = pf_db_query(db,
                         "SELECT coalesce(sum(pg_table_size(x.rel)), 0) FROM ("
                         "SELECT t.rel FROM unnest($1::regclass[]) AS t(rel) UNION "
                         "SELECT p.relid FROM unnest($1::regclass[]) AS t(rel), "
@@ -770,7 +809,7 @@ int pf_seed_run(const char *dsn, const pf_datagen *g, const pf_seed_opts *opts,
     out->index_ms = p.ms[TASK_KEY] + p.ms[TASK_INDEX];
     out->fk_ms = p.ms[TASK_FK];
     out->vacuum_ms = p.ms[TASK_ANALYZE];
-    if (opts->load && after_load(db, ds, out, err) < 0)
+    if (opts->load && after_load(db, ds, opts, out, err) < 0)
         goto cleanup;
     sum_tables(out);
     rc = 0;

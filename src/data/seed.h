@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "datagen.h"
+#include "db.h"
 #include "error.h"
 
 /* Progress of one table; called from worker threads, serialised by the
@@ -28,6 +29,13 @@ typedef struct pf_seed_opts {
                           table so that the sample covers every row) */
     pf_seed_progress_fn progress;
     void *progress_arg;
+    /* Called once every table is loaded and its keys, indexes and foreign
+     * keys are back, before ANALYZE, on a connection of its own where
+     * triggers fire (supabase/seed.sql, through prepare.c). NULL: none.
+     * Tables outside the spec it may fill are then analysed like trigger
+     * tables' (settled). */
+    int (*after_load)(void *arg, pf_db *db, pf_error *err);
+    void *after_load_arg;
 } pf_seed_opts;
 
 typedef struct pf_seed_table {

@@ -266,6 +266,7 @@ static int prepare_base_db(const pf_gate_opts *o, const pf_target *t, const pf_g
         po.schema_dir = gb->schema_dir;
         po.auth_shim = o->auth_shim;
         po.dataset = base_ds;
+        po.seed_sql = o->seed_sql;
         po.seed = seed;
         po.seed_given = true;
         po.scale = o->scale;
@@ -804,6 +805,7 @@ static int plan_data(gate_run *g, pf_error *err)
     po.schema_dir = o->schema_dir;
     po.auth_shim = o->auth_shim;
     po.dataset = g->ds;
+    po.seed_sql = o->seed_sql;
     po.seed = g->seed;
     po.seed_given = true;
     po.scale = o->scale;

@@ -70,6 +70,7 @@ typedef void (*pf_gate_phase_fn)(void *arg, const char *phase, double ms);
 typedef struct pf_gate_opts {
     const char *schema_dir;
     const char *dataset_path;
+    const char *seed_sql;   /* applied after the data, before ANALYZE (prepare.h); NULL: none */
     const char *bench_dir;
     const char *baselines_dir;
     double scale;

@@ -1344,6 +1344,7 @@ int pf_rls_run(const pf_rls_run_opts *o, pf_rls_result *out, pf_error *err)
     po.schema_dir = o->schema_dir;
     po.auth_shim = o->auth_shim;
     po.dataset = ds;
+    po.seed_sql = o->seed_sql;
     po.seed = seed;
     po.seed_given = true;
     po.scale = o->scale;

@@ -119,6 +119,7 @@ typedef struct pf_rls_run_opts {
     const char *dsn;
     const char *schema_dir;
     const char *dataset_path;
+    const char *seed_sql; /* applied after the data, before ANALYZE (prepare.h); NULL: none */
     double scale;
     uint64_t seed;
     bool seed_given;

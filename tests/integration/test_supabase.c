@@ -616,6 +616,109 @@ START_TEST(test_seeding_a_supabase_project_fills_its_tables_and_the_trigger_fill
 }
 END_TEST
 
+/* supabase/seed.sql with --seed-sql: applied after the synthetic data,
+ * triggers firing, before ANALYZE (the statistics count its rows); an
+ * error in it names the file and line, in every command that seeds. */
+START_TEST(test_seed_sql_runs_after_the_data_with_triggers_and_before_analyze)
+{
+    char *dsn = fresh_db("teams_seed_sql");
+    char *mig = pf_test_source_path("tests/data/supabase/teams/supabase/migrations");
+    char *ds = pf_test_source_path("tests/data/supabase/teams/perfgate/dataset.json");
+    char *seed_sql = pf_test_source_path("tests/data/supabase/teams/supabase/seed.sql");
+    char *argv[] = {(char *)pf_test_bin(), "seed", "--auth-shim", "--schema", mig, "--dataset",
+                    ds, "--seed-sql", seed_sql, "--dsn", dsn, "--scale", SCALE, NULL};
+    pf_run_result r;
+    pf_test_run(argv, (char *const[]){g_env_runtime, NULL}, NULL, &r);
+    ck_assert_msg(r.status == 0, "perfgate seed exited %d\n%s\n%s", r.status, r.err, r.out);
+    ck_assert_msg(strstr(r.err, "seed.sql: 4 statements") != NULL, "%s", r.err);
+    pf_run_result_dispose(&r);
+    pf_db *db = connect_dsn(dsn);
+    /* the spec's rows and the seed's: 500 + 1 users, 100 + 1 accounts */
+    expect_value(db,
+                 "SELECT (SELECT count(*) FROM auth.users) || ' ' || (SELECT count(*) FROM "
+                 "accounts) || ' ' || (SELECT count(*) FROM account_user) || ' ' || "
+                 "(SELECT count(*) FROM billing_customers)",
+                 "501 101 1001 101");
+    /* its inserts fired the app's triggers: a profile, an owner */
+    expect_value(db,
+                 "SELECT full_name FROM profiles WHERE id = "
+                 "'00000000-0000-0000-0000-00000000d001'",
+                 "Demo User");
+    expect_value(db,
+                 "SELECT account_role FROM account_user WHERE account_id = "
+                 "'00000000-0000-0000-0000-00000000a001' AND user_id = "
+                 "'00000000-0000-0000-0000-00000000d001'",
+                 "owner");
+    /* ANALYZE came after it: every row counted, in and outside the spec */
+    expect_value(db,
+                 "SELECT string_agg(reltuples::bigint::text, ' ' ORDER BY relname) FROM pg_class "
+                 "WHERE oid IN ('public.accounts'::regclass, 'public.account_user'::regclass, "
+                 "'public.profiles'::regclass)",
+                 "1001 101 501");
+    pf_db_close(db);
+
+    /* Its inserts take ids from identity sequences already moved past the
+     * spec's explicit ids (chat's messages.id is a sequence in the spec). */
+    char *chat_mig = pf_test_source_path("tests/data/supabase/chat/supabase/migrations");
+    char *chat_ds = pf_test_source_path("tests/data/supabase/chat/perfgate/dataset.json");
+    char *chat_seed = pf_test_write(g_tmp, "chat-seed.sql",
+                                    "insert into public.messages (channel_id, user_id, body)\n"
+                                    "select id, created_by, 'Welcome!' from public.channels\n"
+                                    "order by slug limit 1;\n");
+    char *chat_dsn = fresh_db("chat_seed_sql");
+    char *argv_chat[] = {(char *)pf_test_bin(), "seed", "--auth-shim", "--schema", chat_mig,
+                         "--dataset", chat_ds, "--seed-sql", chat_seed, "--dsn", chat_dsn,
+                         "--scale", SCALE, NULL};
+    pf_test_run(argv_chat, (char *const[]){g_env_runtime, NULL}, NULL, &r);
+    ck_assert_msg(r.status == 0, "perfgate seed (chat) exited %d\n%s", r.status, r.err);
+    pf_run_result_dispose(&r);
+    db = connect_dsn(chat_dsn);
+    expect_value(db,
+                 "SELECT (SELECT id FROM messages WHERE body = 'Welcome!') = "
+                 "(SELECT max(id) FROM messages)",
+                 "t");
+    pf_db_close(db);
+    free(chat_dsn);
+    free(chat_seed);
+    free(chat_ds);
+    free(chat_mig);
+
+    /* An error in it: exit 2, its file and line, from seed and from run. */
+    const char *bad_text = "update public.accounts set name = name || '!' where false;\n"
+                           "\n"
+                           "insert into public.no_such_table values (1);\n";
+    char *bad = pf_test_write(g_tmp, "bad-seed.sql", bad_text);
+    char *dsn2 = fresh_db("teams_seed_sql_bad");
+    char *argv2[] = {(char *)pf_test_bin(), "seed", "--auth-shim", "--schema", mig, "--dataset",
+                     ds, "--seed-sql", bad, "--dsn", dsn2, "--scale", SCALE, NULL};
+    pf_test_run(argv2, (char *const[]){g_env_runtime, NULL}, NULL, &r);
+    ck_assert_msg(r.status == 2, "perfgate seed exited %d\n%s", r.status, r.err);
+    char *where = pf_asprintf("%s:3", bad);
+    ck_assert_msg(strstr(r.err, where) != NULL && strstr(r.err, "no_such_table") != NULL, "%s",
+                  r.err);
+    pf_run_result_dispose(&r);
+    char *bench = pf_test_source_path("tests/data/supabase/teams/perfgate/bench");
+    char *baselines = pf_asprintf("%s/baselines-seed-sql", g_tmp);
+    char *argv3[] = {(char *)pf_test_bin(), "run", "--auth-shim", "--schema", mig, "--dataset", ds,
+                     "--seed-sql", bad, "--bench", bench, "--baselines", baselines, "--scale",
+                     SCALE, "--iterations", ITERATIONS, "--no-instructions", NULL};
+    char *env[] = {g_env_runtime, "PERFGATE_DSN=", "GITHUB_STEP_SUMMARY=", NULL};
+    pf_test_run(argv3, env, NULL, &r);
+    ck_assert_msg(r.status == 2, "perfgate run exited %d\n%s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, where) != NULL, "%s", r.err);
+    pf_run_result_dispose(&r);
+    free(where);
+    free(bench);
+    free(baselines);
+    free(bad);
+    free(dsn2);
+    free(seed_sql);
+    free(mig);
+    free(ds);
+    free(dsn);
+}
+END_TEST
+
 static Suite *supabase_suite(void)
 {
     Suite *s = suite_create("supabase");
@@ -627,6 +730,7 @@ static Suite *supabase_suite(void)
                         0, (int)(sizeof k_missing / sizeof k_missing[0]));
     tcase_add_test(t, test_the_documented_stub_makes_migrations_with_missing_extensions_apply);
     tcase_add_test(t, test_seeding_a_supabase_project_fills_its_tables_and_the_trigger_filled_ones);
+    tcase_add_test(t, test_seed_sql_runs_after_the_data_with_triggers_and_before_analyze);
     tcase_add_loop_test(t, test_supabase_project_applies_seeds_benches_and_passes_its_rls_checks, 0,
                         (int)(sizeof k_projects / sizeof k_projects[0]));
     tcase_add_test(t, test_a_leaking_policy_in_a_supabase_project_fails_the_run);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dataset.h"
+#include "fsutil.h"
 #include "prepare.h"
 #include "testutil.h"
 
@@ -126,6 +127,62 @@ START_TEST(test_bad_inputs_fail_before_anything_runs)
 }
 END_TEST
 
+/* The seed SQL file (--seed-sql) is read before a server starts, and its
+ * text is part of the seeded database's cache key: a database seeded with
+ * another seed.sql, or none, is never taken from the cache. */
+static void key_with(const char *spec, const char *seed_sql, pf_prepare_key *out)
+{
+    pf_prepare_opts o;
+    opts(&o, spec);
+    o.seed_sql = seed_sql;
+    pf_prepare *p = NULL;
+    pf_error e;
+    ck_assert_msg(pf_prepare_new(&p, &o, &e) == 0, "%s", e.msg);
+    ck_assert_msg(pf_prepare_key_make(p, "server", "db", out, &e) == 0, "%s", e.msg);
+    pf_prepare_free(p);
+}
+
+START_TEST(test_the_seed_sql_file_is_read_first_and_keys_the_seeded_database)
+{
+    char *spec = pf_test_source_path("fixtures/datasets/healthcare.json");
+    char *dir = pf_test_tmpdir();
+    char *a = pf_test_write(dir, "a.sql", "insert into t values (1);\n");
+    char *b = pf_test_write(dir, "b.sql", "insert into t values (2);\n");
+    char *a2 = pf_test_write(dir, "a2.sql", "insert into t values (1);\n");
+    pf_prepare_key none, ka, kb, ka2;
+    key_with(spec, NULL, &none);
+    key_with(spec, a, &ka);
+    key_with(spec, b, &kb);
+    key_with(spec, a2, &ka2);
+    ck_assert_str_ne(none.key, ka.key);
+    ck_assert_str_ne(ka.key, kb.key);
+    ck_assert_str_eq(ka.key, ka2.key); /* its text, not its name */
+    /* the part a miss names: the dataset's */
+    ck_assert_str_ne(none.parts[PF_PREPARE_KEY_DATASET], ka.parts[PF_PREPARE_KEY_DATASET]);
+    ck_assert_str_eq(none.parts[PF_PREPARE_KEY_SCHEMA], ka.parts[PF_PREPARE_KEY_SCHEMA]);
+    /* a file that is not there, or a directory: bad input, named */
+    pf_prepare_opts o;
+    opts(&o, spec);
+    o.seed_sql = "/nonexistent/seed.sql";
+    pf_prepare *p = NULL;
+    pf_error e;
+    ck_assert_int_eq(pf_prepare_new(&p, &o, &e), -1);
+    ck_assert_ptr_null(p);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_msg(strstr(e.msg, "/nonexistent/seed.sql") != NULL, "%s", e.msg);
+    o.seed_sql = dir;
+    ck_assert_int_eq(pf_prepare_new(&p, &o, &e), -1);
+    ck_assert_int_eq(e.code, PF_EXIT_USAGE);
+    ck_assert_msg(strstr(e.msg, dir) != NULL, "%s", e.msg);
+    free(a);
+    free(b);
+    free(a2);
+    ck_assert_msg(pf_rmtree(dir, &e) == 0, "%s", e.msg);
+    free(dir);
+    free(spec);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("prepare");
@@ -133,6 +190,7 @@ int main(void)
     tcase_add_test(tc, test_generating_without_a_server_gives_rows_and_a_checksum);
     tcase_add_test(tc, test_the_spec_given_or_read_and_the_seed_decide_the_data);
     tcase_add_test(tc, test_bad_inputs_fail_before_anything_runs);
+    tcase_add_test(tc, test_the_seed_sql_file_is_read_first_and_keys_the_seeded_database);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -13,7 +13,6 @@
 #include "db.h"
 #include "store_int.h"
 
-#define S PF_STORE_SCHEMA "."
 
 /* Forward migrations: migration i brings the schema to version i + 1. Never
  * edit one that has shipped; append a new one. */
@@ -22,7 +21,7 @@ static const struct migration {
     const char *sql;
 } k_migrations[] = {
     {"snapshots, deltas, hourly roll-ups, counters, statements, alert state and alerts",
-     "CREATE TABLE " S "sources ("
+     "CREATE TABLE " STORE_SCHEMA_DOT "sources ("
      " source_id serial PRIMARY KEY,"
      " name text NOT NULL UNIQUE,"
      " target text NOT NULL,"
@@ -30,8 +29,8 @@ static const struct migration {
      " created_at timestamptz NOT NULL DEFAULT now(),"
      " rolled_up_until timestamptz,"
      " maintained_at timestamptz);"
-     "CREATE TABLE " S "snapshots ("
-     " source_id int NOT NULL REFERENCES " S "sources ON DELETE CASCADE,"
+     "CREATE TABLE " STORE_SCHEMA_DOT "snapshots ("
+     " source_id int NOT NULL REFERENCES " STORE_SCHEMA_DOT "sources ON DELETE CASCADE,"
      " taken_at timestamptz NOT NULL,"
      " prev_taken_at timestamptz,"
      " interval_s double precision,"
@@ -52,15 +51,15 @@ static const struct migration {
      " alerts int NOT NULL DEFAULT 0,"
      " stored_at timestamptz NOT NULL DEFAULT now(),"
      " PRIMARY KEY (source_id, taken_at));"
-     "CREATE TABLE " S "statements ("
-     " source_id int NOT NULL REFERENCES " S "sources ON DELETE CASCADE,"
+     "CREATE TABLE " STORE_SCHEMA_DOT "statements ("
+     " source_id int NOT NULL REFERENCES " STORE_SCHEMA_DOT "sources ON DELETE CASCADE,"
      " dbid oid NOT NULL, userid oid NOT NULL, queryid bigint NOT NULL, toplevel boolean NOT NULL,"
      " dbname text, username text,"
      " category text NOT NULL,"
      " query text,"
      " first_seen timestamptz NOT NULL,"
      " PRIMARY KEY (source_id, dbid, userid, queryid, toplevel));"
-     "CREATE TABLE " S "deltas ("
+     "CREATE TABLE " STORE_SCHEMA_DOT "deltas ("
      " source_id int NOT NULL, taken_at timestamptz NOT NULL,"
      " dbid oid NOT NULL, userid oid NOT NULL, queryid bigint NOT NULL, toplevel boolean NOT NULL,"
      " category text NOT NULL,"
@@ -78,9 +77,9 @@ static const struct migration {
      /* No primary key: a snapshot's deltas are written once, in the
       * transaction that inserts its snapshot row (whose key makes retries
       * idempotent); one B-tree less per row halves the write cost. */
-     "CREATE INDEX deltas_query_idx ON " S "deltas (source_id, queryid, taken_at);"
-     "CREATE INDEX deltas_time_idx ON " S "deltas USING brin (taken_at);"
-     "CREATE TABLE " S "deltas_hourly ("
+     "CREATE INDEX deltas_query_idx ON " STORE_SCHEMA_DOT "deltas (source_id, queryid, taken_at);"
+     "CREATE INDEX deltas_time_idx ON " STORE_SCHEMA_DOT "deltas USING brin (taken_at);"
+     "CREATE TABLE " STORE_SCHEMA_DOT "deltas_hourly ("
      " source_id int NOT NULL, hour timestamptz NOT NULL,"
      " dbid oid NOT NULL, userid oid NOT NULL, queryid bigint NOT NULL, toplevel boolean NOT NULL,"
      " category text NOT NULL,"
@@ -90,8 +89,8 @@ static const struct migration {
      " temp_read bigint NOT NULL, temp_written bigint NOT NULL,"
      " max_mean_ms double precision NOT NULL,"
      " PRIMARY KEY (source_id, hour, dbid, userid, queryid, toplevel));"
-     "CREATE INDEX deltas_hourly_query_idx ON " S "deltas_hourly (source_id, queryid, hour);"
-     "CREATE TABLE " S "counters ("
+     "CREATE INDEX deltas_hourly_query_idx ON " STORE_SCHEMA_DOT "deltas_hourly (source_id, queryid, hour);"
+     "CREATE TABLE " STORE_SCHEMA_DOT "counters ("
      " source_id int NOT NULL, dbid oid NOT NULL, userid oid NOT NULL, queryid bigint NOT NULL,"
      " toplevel boolean NOT NULL,"
      " calls bigint NOT NULL, rows bigint NOT NULL, shared_hit bigint NOT NULL,"
@@ -100,7 +99,7 @@ static const struct migration {
      " sumsq double precision NOT NULL, stats_since_us bigint NOT NULL DEFAULT 0,"
      " PRIMARY KEY (source_id, dbid, userid, queryid, toplevel))"
      " WITH (fillfactor = 70);" /* room for HOT updates: rewritten every interval */
-     "CREATE TABLE " S "alert_state ("
+     "CREATE TABLE " STORE_SCHEMA_DOT "alert_state ("
      " source_id int NOT NULL, alert_key text NOT NULL,"
      " kind text NOT NULL, category text, dbid oid, queryid bigint, dbname text, query text,"
      " level text NOT NULL, notified_level text NOT NULL,"
@@ -109,7 +108,7 @@ static const struct migration {
      " value_ms double precision, limit_ms double precision, baseline_ms double precision,"
      " calls bigint,"
      " PRIMARY KEY (source_id, alert_key));"
-     "CREATE TABLE " S "alerts ("
+     "CREATE TABLE " STORE_SCHEMA_DOT "alerts ("
      " alert_id bigserial PRIMARY KEY,"
      " source_id int NOT NULL, taken_at timestamptz NOT NULL, at timestamptz NOT NULL,"
      " alert_key text NOT NULL, kind text NOT NULL, status text NOT NULL,"
@@ -118,7 +117,7 @@ static const struct migration {
      " value_ms double precision, limit_ms double precision, baseline_ms double precision,"
      " calls bigint, interval_s double precision, since timestamptz,"
      " delivery text);"
-     "CREATE INDEX alerts_source_at_idx ON " S "alerts (source_id, at);"},
+     "CREATE INDEX alerts_source_at_idx ON " STORE_SCHEMA_DOT "alerts (source_id, at);"},
     /* Counters stop being rewritten every interval: an entry's row holds
      * pg_stat_statements' counters as of the snapshot as_of, and its deltas
      * taken after as_of add up to its counters now. A plain delta (now
@@ -131,13 +130,13 @@ static const struct migration {
      * sum of squares of an interval comes back from its mean and standard
      * deviation (calls * (stddev^2 + mean^2), as pss.c computes them). */
     {"counter_base with as_of; counters a view adding the later deltas",
-     "ALTER TABLE " S "counters RENAME TO counter_base;"
-     "ALTER INDEX " S "counters_pkey RENAME TO counter_base_pkey;"
-     "ALTER TABLE " S "counter_base ADD COLUMN as_of timestamptz NOT NULL DEFAULT 'infinity';"
-     "UPDATE " S "counter_base b SET as_of = n.t FROM (SELECT source_id, max(taken_at) AS t"
-     " FROM " S "snapshots GROUP BY source_id) n WHERE b.source_id = n.source_id;"
-     "ALTER TABLE " S "counter_base ALTER COLUMN as_of DROP DEFAULT;"
-     "CREATE VIEW " S "counters AS SELECT b.source_id, b.dbid, b.userid, b.queryid, b.toplevel,"
+     "ALTER TABLE " STORE_SCHEMA_DOT "counters RENAME TO counter_base;"
+     "ALTER INDEX " STORE_SCHEMA_DOT "counters_pkey RENAME TO counter_base_pkey;"
+     "ALTER TABLE " STORE_SCHEMA_DOT "counter_base ADD COLUMN as_of timestamptz NOT NULL DEFAULT 'infinity';"
+     "UPDATE " STORE_SCHEMA_DOT "counter_base b SET as_of = n.t FROM (SELECT source_id, max(taken_at) AS t"
+     " FROM " STORE_SCHEMA_DOT "snapshots GROUP BY source_id) n WHERE b.source_id = n.source_id;"
+     "ALTER TABLE " STORE_SCHEMA_DOT "counter_base ALTER COLUMN as_of DROP DEFAULT;"
+     "CREATE VIEW " STORE_SCHEMA_DOT "counters AS SELECT b.source_id, b.dbid, b.userid, b.queryid, b.toplevel,"
      " b.calls + coalesce(d.calls, 0) AS calls, b.rows + coalesce(d.rows, 0) AS rows,"
      " b.shared_hit + coalesce(d.shared_hit, 0) AS shared_hit,"
      " b.shared_read + coalesce(d.shared_read, 0) AS shared_read,"
@@ -146,13 +145,13 @@ static const struct migration {
      " b.exec_ms + coalesce(d.exec_ms, 0) AS exec_ms,"
      " b.plan_ms + coalesce(d.plan_ms, 0) AS plan_ms,"
      " b.sumsq + coalesce(d.sumsq, 0) AS sumsq, b.stats_since_us"
-     " FROM " S "counter_base b LEFT JOIN LATERAL (SELECT sum(x.calls)::bigint AS calls,"
+     " FROM " STORE_SCHEMA_DOT "counter_base b LEFT JOIN LATERAL (SELECT sum(x.calls)::bigint AS calls,"
      " sum(x.rows)::bigint AS rows, sum(x.shared_hit)::bigint AS shared_hit,"
      " sum(x.shared_read)::bigint AS shared_read, sum(x.temp_read)::bigint AS temp_read,"
      " sum(x.temp_written)::bigint AS temp_written, sum(x.exec_ms) AS exec_ms,"
      " sum(x.plan_ms) AS plan_ms,"
      " sum(x.calls * (x.stddev_ms * x.stddev_ms + x.mean_ms * x.mean_ms)) AS sumsq"
-     " FROM " S "deltas x WHERE x.source_id = b.source_id AND x.queryid = b.queryid"
+     " FROM " STORE_SCHEMA_DOT "deltas x WHERE x.source_id = b.source_id AND x.queryid = b.queryid"
      " AND x.dbid = b.dbid AND x.userid = b.userid AND x.toplevel = b.toplevel"
      " AND x.taken_at > b.as_of) d ON true;"},
 };
@@ -244,13 +243,13 @@ static int migrate(pf_db *db, int target, int *before, int *after, pf_error *err
     free(v);
     v = NULL;
     if (pf_db_exec(db,
-                   "CREATE TABLE IF NOT EXISTS " S "schema_version ("
+                   "CREATE TABLE IF NOT EXISTS " STORE_SCHEMA_DOT "schema_version ("
                    " version int PRIMARY KEY,"
                    " description text NOT NULL,"
                    " applied_at timestamptz NOT NULL DEFAULT now())",
                    err) < 0)
         goto fail;
-    if (pf_db_query_value(db, "SELECT coalesce(max(version), 0) FROM " S "schema_version", &v,
+    if (pf_db_query_value(db, "SELECT coalesce(max(version), 0) FROM " STORE_SCHEMA_DOT "schema_version", &v,
                           err) < 0)
         goto fail;
     int current = atoi(v);
@@ -272,7 +271,7 @@ static int migrate(pf_db *db, int target, int *before, int *after, pf_error *err
         const char *params[2] = {num, k_migrations[i].description};
         pf_result *r = NULL;
         if (pf_db_query(db,
-                        "INSERT INTO " S "schema_version (version, description)"
+                        "INSERT INTO " STORE_SCHEMA_DOT "schema_version (version, description)"
                         " VALUES ($1, $2)",
                         2, params, &r, err) < 0)
             goto fail;
@@ -311,14 +310,14 @@ static int register_source(pf_store *s, const char *name, const char *target,
 {
     pf_result *r = NULL;
     const char *p1[1] = {name};
-    if (pf_db_query(s->db, "SELECT source_id, identity FROM " S "sources WHERE name = $1", 1, p1,
+    if (pf_db_query(s->db, "SELECT source_id, identity FROM " STORE_SCHEMA_DOT "sources WHERE name = $1", 1, p1,
                     &r, err) < 0)
         return -1;
     if (pf_result_nrows(r) == 0) {
         pf_result_free(r);
         const char *p3[3] = {name, target, identity};
         if (pf_db_query(s->db,
-                        "INSERT INTO " S "sources (name, target, identity) VALUES ($1, $2, $3)"
+                        "INSERT INTO " STORE_SCHEMA_DOT "sources (name, target, identity) VALUES ($1, $2, $3)"
                         " ON CONFLICT (name) DO UPDATE SET target = EXCLUDED.target"
                         " RETURNING source_id, NULL::text",
                         3, p3, &r, err) < 0)
@@ -329,7 +328,7 @@ static int register_source(pf_store *s, const char *name, const char *target,
         const char *p3[3] = {pf_result_get(r, 0, 0), target, identity};
         pf_result *u = NULL;
         int rc = pf_db_query(s->db,
-                             "UPDATE " S "sources SET target = $2, identity = $3"
+                             "UPDATE " STORE_SCHEMA_DOT "sources SET target = $2, identity = $3"
                              " WHERE source_id = $1",
                              3, p3, &u, err);
         pf_result_free(u);
@@ -397,9 +396,9 @@ int pf_store_open(pf_store **out, const char *dsn, const char *source, const cha
     if (rc == 0)
         rc = pf_db_exec(db,
                         "CREATE TEMP TABLE IF NOT EXISTS pf_counters_in"
-                        " (LIKE " S "counter_base) ON COMMIT DELETE ROWS;"
+                        " (LIKE " STORE_SCHEMA_DOT "counter_base) ON COMMIT DELETE ROWS;"
                         "CREATE TEMP TABLE IF NOT EXISTS pf_statements_in"
-                        " (LIKE " S "statements) ON COMMIT DELETE ROWS",
+                        " (LIKE " STORE_SCHEMA_DOT "statements) ON COMMIT DELETE ROWS",
                         err);
     if (rc < 0) {
         if (!refused)
@@ -438,7 +437,7 @@ int pf_store_identity(pf_store *s, char **out, pf_error *err)
 int pf_store_schema_version(pf_store *s, int *version, pf_error *err)
 {
     char *v = NULL;
-    if (pf_db_query_value(s->db, "SELECT coalesce(max(version), 0) FROM " S "schema_version", &v,
+    if (pf_db_query_value(s->db, "SELECT coalesce(max(version), 0) FROM " STORE_SCHEMA_DOT "schema_version", &v,
                           err) < 0)
         return -1;
     *version = v ? atoi(v) : 0;
@@ -472,7 +471,7 @@ int pf_store_load_last(pf_store *s, pf_pss_snapshot **out, pf_error *err)
                     "SELECT (extract(epoch FROM taken_at) * 1000000)::bigint,"
                     " (extract(epoch FROM stats_reset) * 1000000)::bigint, dealloc,"
                     " (extract(epoch FROM server_started) * 1000000)::bigint"
-                    " FROM " S "snapshots WHERE source_id = $1 ORDER BY taken_at DESC LIMIT 1",
+                    " FROM " STORE_SCHEMA_DOT "snapshots WHERE source_id = $1 ORDER BY taken_at DESC LIMIT 1",
                     1, p, &meta, err) < 0)
         return -1;
     if (pf_result_nrows(meta) == 0) {
@@ -482,7 +481,7 @@ int pf_store_load_last(pf_store *s, pf_pss_snapshot **out, pf_error *err)
     if (pf_db_query(s->db,
                     "SELECT dbid, userid, toplevel, queryid, calls, rows, shared_hit, shared_read,"
                     " temp_read, temp_written, exec_ms, plan_ms, sumsq, stats_since_us"
-                    " FROM " S "counters WHERE source_id = $1",
+                    " FROM " STORE_SCHEMA_DOT "counters WHERE source_id = $1",
                     1, p, &rows, err) < 0) {
         pf_result_free(meta);
         return -1;
@@ -534,7 +533,7 @@ int pf_store_load_statements(pf_store *s, pf_store_stmt **out, size_t *n, pf_err
     const char *p[1] = {s->sid};
     if (pf_db_query(s->db,
                     "SELECT dbid, userid, toplevel, queryid, query, dbname, username, category"
-                    " FROM " S "statements WHERE source_id = $1",
+                    " FROM " STORE_SCHEMA_DOT "statements WHERE source_id = $1",
                     1, p, &r, err) < 0)
         return -1;
     size_t cnt = (size_t)pf_result_nrows(r);
@@ -577,7 +576,7 @@ int pf_store_load_alerts(pf_store *s, pf_alert_state **out, size_t *n, pf_error 
                     " (extract(epoch FROM last_sent) * 1000000)::bigint,"
                     " (extract(epoch FROM last_seen) * 1000000)::bigint,"
                     " clear_count, value_ms, limit_ms, baseline_ms, calls"
-                    " FROM " S "alert_state WHERE source_id = $1 ORDER BY since, alert_key",
+                    " FROM " STORE_SCHEMA_DOT "alert_state WHERE source_id = $1 ORDER BY since, alert_key",
                     1, p, &r, err) < 0)
         return -1;
     size_t cnt = (size_t)pf_result_nrows(r);
@@ -751,7 +750,7 @@ static void plan_snapshot(wplan *p, const pf_store *s, const pf_store_batch *b)
 {
     pf_buf q = PF_BUF_INIT;
     pf_buf_printf(&q,
-                  "INSERT INTO " S "snapshots (source_id, taken_at, prev_taken_at, interval_s,"
+                  "INSERT INTO " STORE_SCHEMA_DOT "snapshots (source_id, taken_at, prev_taken_at, interval_s,"
                   " statements, changed, new_statements, stats_reset, dealloc, server_started,"
                   " baseline, reset, server_restarted, evicted, recreated, gap, gap_reason,"
                   " collect_ms, alerts) VALUES (%d, ",
@@ -814,7 +813,7 @@ static void plan_deltas(wplan *p, const pf_store *s, const pf_store_batch *b)
                       d->recreated ? "t" : "f");
     }
     plan_copy(p,
-              "COPY " S "deltas (source_id, taken_at, dbid, userid, queryid, toplevel,"
+              "COPY " STORE_SCHEMA_DOT "deltas (source_id, taken_at, dbid, userid, queryid, toplevel,"
               " category, calls, exec_ms, plan_ms, mean_ms, stddev_ms, rows, shared_hit,"
               " shared_read, temp_read, temp_written, recreated) FROM STDIN",
               &rows);
@@ -854,15 +853,15 @@ static void plan_statements(wplan *p, const pf_store *s, const pf_store_batch *b
         statement_row(n->known || merge_all ? &known : &fresh, s, b, n);
     }
     if (fresh.len > 0)
-        plan_copy(p, "COPY " S "statements (" STATEMENT_COLS ") FROM STDIN", &fresh);
+        plan_copy(p, "COPY " STORE_SCHEMA_DOT "statements (" STATEMENT_COLS ") FROM STDIN", &fresh);
     if (known.len > 0) {
         plan_copy(p, "COPY pf_statements_in (" STATEMENT_COLS ") FROM STDIN", &known);
-        plan_sql(p, "INSERT INTO " S "statements SELECT * FROM pf_statements_in"
+        plan_sql(p, "INSERT INTO " STORE_SCHEMA_DOT "statements SELECT * FROM pf_statements_in"
                     " ON CONFLICT (source_id, dbid, userid, queryid, toplevel) DO UPDATE SET"
                     " category = EXCLUDED.category,"
-                    " query = coalesce(EXCLUDED.query, " S "statements.query),"
-                    " dbname = coalesce(EXCLUDED.dbname, " S "statements.dbname),"
-                    " username = coalesce(EXCLUDED.username, " S "statements.username)");
+                    " query = coalesce(EXCLUDED.query, " STORE_SCHEMA_DOT "statements.query),"
+                    " dbname = coalesce(EXCLUDED.dbname, " STORE_SCHEMA_DOT "statements.dbname),"
+                    " username = coalesce(EXCLUDED.username, " STORE_SCHEMA_DOT "statements.username)");
     }
     pf_buf_dispose(&fresh);
     pf_buf_dispose(&known);
@@ -904,13 +903,13 @@ static void plan_counters(wplan *p, const pf_store *s, const pf_store_batch *b,
     pf_store_format_time(snap->taken_us, as_of, sizeof as_of);
     pf_buf rows = PF_BUF_INIT;
     if (committed == NULL) {
-        snprintf(del, sizeof del, "DELETE FROM " S "counter_base WHERE source_id = %d",
+        snprintf(del, sizeof del, "DELETE FROM " STORE_SCHEMA_DOT "counter_base WHERE source_id = %d",
                  s->source_id);
         plan_sql(p, del);
         for (size_t i = 0; i < snap->n; i++)
             counters_row(&rows, s->source_id, &snap->entries[i], as_of);
         if (rows.len > 0)
-            plan_copy(p, "COPY " S "counter_base (" COUNTER_COLS ") FROM STDIN", &rows);
+            plan_copy(p, "COPY " STORE_SCHEMA_DOT "counter_base (" COUNTER_COLS ") FROM STDIN", &rows);
         pf_buf_dispose(&rows);
         return;
     }
@@ -950,7 +949,7 @@ static void plan_counters(wplan *p, const pf_store *s, const pf_store_batch *b,
             j++;
     }
     if (gone > 0) {
-        char *sql = pf_asprintf("DELETE FROM " S "counter_base c USING unnest('%s}'::oid[],"
+        char *sql = pf_asprintf("DELETE FROM " STORE_SCHEMA_DOT "counter_base c USING unnest('%s}'::oid[],"
                                 " '%s}'::oid[], '%s}'::bigint[], '%s}'::bool[])"
                                 " AS g(dbid, userid, queryid, toplevel)"
                                 " WHERE c.source_id = %d AND c.dbid = g.dbid"
@@ -967,7 +966,7 @@ static void plan_counters(wplan *p, const pf_store *s, const pf_store_batch *b,
     if (rows.len > 0) {
         /* An upsert, which also repairs a row the store lost. */
         plan_copy(p, "COPY pf_counters_in (" COUNTER_COLS ") FROM STDIN", &rows);
-        plan_sql(p, "INSERT INTO " S "counter_base (" COUNTER_COLS ")"
+        plan_sql(p, "INSERT INTO " STORE_SCHEMA_DOT "counter_base (" COUNTER_COLS ")"
                     " SELECT " COUNTER_COLS " FROM pf_counters_in"
                     " ON CONFLICT (source_id, dbid, userid, queryid, toplevel) DO UPDATE SET"
                     " calls = EXCLUDED.calls, rows = EXCLUDED.rows,"
@@ -1014,12 +1013,12 @@ static void plan_alerts(wplan *p, const pf_store *s, const pf_store_batch *b, ch
     const char *now = rows.len > 0 ? rows.data : "";
     if (s->states_written == NULL || strcmp(s->states_written, now) != 0) {
         char del[96];
-        snprintf(del, sizeof del, "DELETE FROM " S "alert_state WHERE source_id = %d",
+        snprintf(del, sizeof del, "DELETE FROM " STORE_SCHEMA_DOT "alert_state WHERE source_id = %d",
                  s->source_id);
         plan_sql(p, del);
         if (rows.len > 0)
             plan_copy(p,
-                      "COPY " S "alert_state (source_id, alert_key, kind, category, dbid,"
+                      "COPY " STORE_SCHEMA_DOT "alert_state (source_id, alert_key, kind, category, dbid,"
                       " queryid, dbname, query, level, notified_level, since, last_sent,"
                       " last_seen, clear_count, value_ms, limit_ms, baseline_ms, calls)"
                       " FROM STDIN",
@@ -1059,7 +1058,7 @@ static void plan_alerts(wplan *p, const pf_store *s, const pf_store_batch *b, ch
     }
     if (b->n_events > 0)
         plan_copy(p,
-                  "COPY " S "alerts (source_id, taken_at, at, alert_key, kind, status, level,"
+                  "COPY " STORE_SCHEMA_DOT "alerts (source_id, taken_at, at, alert_key, kind, status, level,"
                   " previous_level, category, dbid, dbname, queryid, query, value_ms,"
                   " limit_ms, baseline_ms, calls, interval_s, since, delivery) FROM STDIN",
                   &rows);
@@ -1147,15 +1146,15 @@ int pf_store_baselines(pf_store *s, const int64_t *queryids, size_t n, int64_t f
      * part stays within the last hour or so whatever the window. */
     int rc = pf_db_query(s->db,
                          "WITH cut AS (SELECT coalesce(rolled_up_until, '-infinity') AS t"
-                         "  FROM " S "sources WHERE source_id = $1)"
+                         "  FROM " STORE_SCHEMA_DOT "sources WHERE source_id = $1)"
                          " SELECT dbid, queryid, category, sum(calls), sum(exec_ms) FROM ("
                          "  SELECT h.dbid, h.queryid, h.category, h.calls, h.exec_ms"
-                         "  FROM " S "deltas_hourly h, cut"
+                         "  FROM " STORE_SCHEMA_DOT "deltas_hourly h, cut"
                          "  WHERE h.source_id = $1 AND h.queryid = ANY($4::bigint[])"
                          "  AND h.hour >= date_trunc('hour', $2::timestamptz) AND h.hour < cut.t"
                          "  UNION ALL"
                          "  SELECT d.dbid, d.queryid, d.category, d.calls, d.exec_ms"
-                         "  FROM " S "deltas d, cut"
+                         "  FROM " STORE_SCHEMA_DOT "deltas d, cut"
                          "  WHERE d.source_id = $1 AND d.queryid = ANY($4::bigint[])"
                          "  AND d.taken_at > $2 AND d.taken_at >= cut.t AND d.taken_at < $3"
                          " ) x GROUP BY dbid, queryid, category",
@@ -1207,12 +1206,12 @@ int pf_store_maintain(pf_store *s, const pf_retention *ret, int64_t now_us, pf_s
     /* Complete hours since the last roll-up; an hour is complete once a
      * snapshot of a later hour exists. */
     long n = affected(s->db,
-                      "INSERT INTO " S "deltas_hourly AS h SELECT d.source_id,"
+                      "INSERT INTO " STORE_SCHEMA_DOT "deltas_hourly AS h SELECT d.source_id,"
                       " date_trunc('hour', d.taken_at), d.dbid, d.userid, d.queryid, d.toplevel,"
                       " max(d.category), count(*), sum(d.calls), sum(d.exec_ms), sum(d.plan_ms),"
                       " sum(d.rows), sum(d.shared_hit), sum(d.shared_read), sum(d.temp_read),"
                       " sum(d.temp_written), max(d.mean_ms)"
-                      " FROM " S "deltas d, " S "sources src"
+                      " FROM " STORE_SCHEMA_DOT "deltas d, " STORE_SCHEMA_DOT "sources src"
                       " WHERE src.source_id = $1 AND d.source_id = $1"
                       " AND d.taken_at >= coalesce(src.rolled_up_until, '-infinity')"
                       " AND d.taken_at < date_trunc('hour', $2::timestamptz)"
@@ -1232,7 +1231,7 @@ int pf_store_maintain(pf_store *s, const pf_retention *ret, int64_t now_us, pf_s
     st->hourly_rows = n;
     pf_result *r = NULL;
     if (pf_db_query(s->db,
-                    "UPDATE " S "sources SET maintained_at = now(),"
+                    "UPDATE " STORE_SCHEMA_DOT "sources SET maintained_at = now(),"
                     " rolled_up_until = greatest(rolled_up_until,"
                     " date_trunc('hour', $2::timestamptz)) WHERE source_id = $1",
                     2, p2, &r, err) < 0)
@@ -1250,16 +1249,16 @@ int pf_store_maintain(pf_store *s, const pf_retention *ret, int64_t now_us, pf_s
     const char *p1[2] = {s->sid, fold_cut};
     if ((st->folded =
              affected(s->db,
-                      "UPDATE " S "counter_base b SET calls = c.calls, rows = c.rows,"
+                      "UPDATE " STORE_SCHEMA_DOT "counter_base b SET calls = c.calls, rows = c.rows,"
                       " shared_hit = c.shared_hit, shared_read = c.shared_read,"
                       " temp_read = c.temp_read, temp_written = c.temp_written,"
                       " exec_ms = c.exec_ms, plan_ms = c.plan_ms, sumsq = c.sumsq, as_of = n.t"
-                      " FROM " S "counters c, (SELECT max(taken_at) AS t FROM " S "snapshots"
+                      " FROM " STORE_SCHEMA_DOT "counters c, (SELECT max(taken_at) AS t FROM " STORE_SCHEMA_DOT "snapshots"
                       " WHERE source_id = $1) n"
                       " WHERE b.source_id = $1 AND c.source_id = $1 AND c.dbid = b.dbid"
                       " AND c.userid = b.userid AND c.queryid = b.queryid"
                       " AND c.toplevel = b.toplevel AND b.as_of < n.t AND b.as_of < $2"
-                      " AND EXISTS (SELECT 1 FROM " S "deltas x WHERE x.source_id = $1"
+                      " AND EXISTS (SELECT 1 FROM " STORE_SCHEMA_DOT "deltas x WHERE x.source_id = $1"
                       " AND x.queryid = b.queryid AND x.dbid = b.dbid AND x.userid = b.userid"
                       " AND x.toplevel = b.toplevel AND x.taken_at > b.as_of)",
                       2, p1, err)) < 0)
@@ -1267,28 +1266,28 @@ int pf_store_maintain(pf_store *s, const pf_retention *ret, int64_t now_us, pf_s
     /* Raw rows go only once rolled up. */
     const char *p3[3] = {s->sid, raw_cut, now};
     if ((st->deleted_raw = affected(s->db,
-                                    "DELETE FROM " S "deltas WHERE source_id = $1"
+                                    "DELETE FROM " STORE_SCHEMA_DOT "deltas WHERE source_id = $1"
                                     " AND taken_at < least($2::timestamptz,"
                                     " date_trunc('hour', $3::timestamptz))",
                                     3, p3, err)) < 0)
         goto fail;
     const char *ph[2] = {s->sid, hourly_cut};
     if ((st->deleted_hourly = affected(s->db,
-                                       "DELETE FROM " S "deltas_hourly WHERE source_id = $1"
+                                       "DELETE FROM " STORE_SCHEMA_DOT "deltas_hourly WHERE source_id = $1"
                                        " AND hour < $2",
                                        2, ph, err)) < 0)
         goto fail;
     /* Keep the newest snapshot whatever its age: it anchors the counters. */
     if ((st->deleted_snapshots =
              affected(s->db,
-                      "DELETE FROM " S "snapshots WHERE source_id = $1 AND taken_at < $2"
-                      " AND taken_at < (SELECT max(taken_at) FROM " S "snapshots"
+                      "DELETE FROM " STORE_SCHEMA_DOT "snapshots WHERE source_id = $1 AND taken_at < $2"
+                      " AND taken_at < (SELECT max(taken_at) FROM " STORE_SCHEMA_DOT "snapshots"
                       " WHERE source_id = $1)",
                       2, ph, err)) < 0)
         goto fail;
     const char *pa[2] = {s->sid, alerts_cut};
     if ((st->deleted_alerts = affected(s->db,
-                                       "DELETE FROM " S "alerts WHERE source_id = $1 AND at < $2",
+                                       "DELETE FROM " STORE_SCHEMA_DOT "alerts WHERE source_id = $1 AND at < $2",
                                        2, pa, err)) < 0)
         goto fail;
     if (pf_db_exec(s->db, "COMMIT", err) < 0)

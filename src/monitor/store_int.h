@@ -4,6 +4,10 @@
 #define PF_STORE_INT_H
 
 #include "db.h"
+#include "store.h"
+
+/* "perfgate_monitor.": a store table's schema, prefixed to its name in SQL text. */
+#define STORE_SCHEMA_DOT PF_STORE_SCHEMA "."
 
 struct pf_store {
     pf_db *db;

@@ -13,7 +13,6 @@
 #include "db.h"
 #include "store_int.h"
 
-#define S PF_STORE_SCHEMA "."
 
 static int64_t i64(const char *s)
 {
@@ -63,7 +62,7 @@ int pf_store_open_reader(pf_store **out, const char *dsn, const char *source,
     if (rc < 0)
         goto fail;
     char *v = NULL;
-    if (pf_db_query_value(db, "SELECT to_regclass('" S "snapshots') IS NOT NULL", &v, err) < 0)
+    if (pf_db_query_value(db, "SELECT to_regclass('" STORE_SCHEMA_DOT "snapshots') IS NOT NULL", &v, err) < 0)
         goto fail;
     bool has = v != NULL && strcmp(v, "t") == 0;
     free(v);
@@ -75,8 +74,8 @@ int pf_store_open_reader(pf_store **out, const char *dsn, const char *source,
     }
     /* Every source, the one with the newest snapshot first. */
     if (pf_db_query(db,
-                    "SELECT s.source_id, s.name, s.target FROM " S "sources s"
-                    " ORDER BY (SELECT max(taken_at) FROM " S "snapshots n"
+                    "SELECT s.source_id, s.name, s.target FROM " STORE_SCHEMA_DOT "sources s"
+                    " ORDER BY (SELECT max(taken_at) FROM " STORE_SCHEMA_DOT "snapshots n"
                     "  WHERE n.source_id = s.source_id) DESC NULLS LAST, s.name",
                     0, NULL, &r, err) < 0)
         goto fail;
@@ -182,15 +181,15 @@ static int read_top(pf_store *s, bool hourly, const char *from, const char *to, 
         "WITH q AS (SELECT dbid, queryid, %s AS t, max(category) AS category,"
         "  sum(calls) AS calls, sum(exec_ms) AS exec_ms, sum(rows) AS rows,"
         "  sum(shared_hit) AS hit, sum(shared_read) AS rd%s"
-        "  FROM " S "%s WHERE source_id = $1 AND %s > $2 AND %s <= $3 GROUP BY 1, 2, 3),"
+        "  FROM " STORE_SCHEMA_DOT "%s WHERE source_id = $1 AND %s > $2 AND %s <= $3 GROUP BY 1, 2, 3),"
         " a AS (SELECT dbid, queryid, max(category) AS category, sum(calls) AS calls,"
         "  sum(exec_ms) AS exec_ms, sum(rows) AS rows, sum(hit) AS hit, sum(rd) AS rd,"
         "  max(%s) AS max_mean, count(*) AS intervals FROM q GROUP BY 1, 2)"
         " SELECT a.dbid, a.queryid, a.category, a.calls, a.exec_ms, a.rows, a.hit, a.rd,"
         "  a.max_mean, a.intervals,"
-        "  (SELECT st.dbname FROM " S "statements st WHERE st.source_id = $1"
+        "  (SELECT st.dbname FROM " STORE_SCHEMA_DOT "statements st WHERE st.source_id = $1"
         "   AND st.dbid = a.dbid AND st.queryid = a.queryid LIMIT 1),"
-        "  (SELECT st.query FROM " S "statements st WHERE st.source_id = $1"
+        "  (SELECT st.query FROM " STORE_SCHEMA_DOT "statements st WHERE st.source_id = $1"
         "   AND st.dbid = a.dbid AND st.queryid = a.queryid"
         "   ORDER BY st.toplevel DESC, st.userid LIMIT 1)"
         " FROM a WHERE a.calls > 0 %s ORDER BY %s, a.queryid LIMIT %zu",
@@ -243,17 +242,17 @@ static int read_cat_series(pf_store *s, bool hourly, const char *from, const cha
     if (pf_db_query(s->db,
                     "WITH cut AS (SELECT CASE WHEN $5::boolean"
                     "  THEN coalesce(rolled_up_until, '-infinity') ELSE '-infinity' END AS t"
-                    "  FROM " S "sources WHERE source_id = $1),"
+                    "  FROM " STORE_SCHEMA_DOT "sources WHERE source_id = $1),"
                     " q AS ("
                     "  SELECT h.hour AS t, h.category, h.dbid, h.queryid, sum(h.calls) AS calls,"
                     "  sum(h.exec_ms) AS exec_ms, max(h.max_mean_ms) AS mx"
-                    "  FROM " S "deltas_hourly h, cut WHERE h.source_id = $1"
+                    "  FROM " STORE_SCHEMA_DOT "deltas_hourly h, cut WHERE h.source_id = $1"
                     "  AND h.hour > $2::timestamptz - interval '1 hour' AND h.hour <= $3"
                     "  AND h.hour < cut.t GROUP BY 1, 2, 3, 4"
                     "  UNION ALL"
                     "  SELECT d.taken_at, d.category, d.dbid, d.queryid, sum(d.calls),"
                     "  sum(d.exec_ms), sum(d.exec_ms) / nullif(sum(d.calls), 0)"
-                    "  FROM " S "deltas d, cut WHERE d.source_id = $1"
+                    "  FROM " STORE_SCHEMA_DOT "deltas d, cut WHERE d.source_id = $1"
                     "  AND d.taken_at > $2 AND d.taken_at <= $3 AND d.taken_at >= cut.t"
                     "  GROUP BY 1, 2, 3, 4)"
                     " SELECT category,"
@@ -305,7 +304,7 @@ static int read_alert_spans(pf_store *s, const char *from, const char *to, pf_st
                     "SELECT alert_key, kind, status, level, previous_level, category, dbname,"
                     " queryid, query, value_ms, limit_ms,"
                     " extract(epoch FROM at) * 1000000, extract(epoch FROM since) * 1000000"
-                    " FROM " S "alerts WHERE source_id = $1"
+                    " FROM " STORE_SCHEMA_DOT "alerts WHERE source_id = $1"
                     " AND at > $2::timestamptz - interval '7 days' AND at <= $3"
                     " ORDER BY at, alert_id",
                     3, p, &r, err) < 0)
@@ -378,7 +377,7 @@ int pf_store_dashboard(pf_store *s, double window_ms, size_t max_points, size_t 
     if (pf_db_query(s->db,
                     "SELECT extract(epoch FROM min(taken_at)) * 1000000,"
                     " extract(epoch FROM max(taken_at)) * 1000000"
-                    " FROM " S "snapshots WHERE source_id = $1",
+                    " FROM " STORE_SCHEMA_DOT "snapshots WHERE source_id = $1",
                     1, p1, &r, err) < 0)
         goto fail;
     d->first_us = us_of(pf_result_get(r, 0, 0));
@@ -402,7 +401,7 @@ int pf_store_dashboard(pf_store *s, double window_ms, size_t max_points, size_t 
     pf_store_format_time(d->to_us, to, sizeof to);
     const char *p3[3] = {s->sid, from, to};
     if (pf_db_query(s->db,
-                    "SELECT count(*), count(*) FILTER (WHERE gap) FROM " S "snapshots"
+                    "SELECT count(*), count(*) FILTER (WHERE gap) FROM " STORE_SCHEMA_DOT "snapshots"
                     " WHERE source_id = $1 AND taken_at > $2 AND taken_at <= $3",
                     3, p3, &r, err) < 0)
         goto fail;
@@ -411,7 +410,7 @@ int pf_store_dashboard(pf_store *s, double window_ms, size_t max_points, size_t 
     pf_result_free(r);
     r = NULL;
     if (pf_db_query(s->db,
-                    "SELECT extract(epoch FROM taken_at) * 1000000 FROM " S "snapshots"
+                    "SELECT extract(epoch FROM taken_at) * 1000000 FROM " STORE_SCHEMA_DOT "snapshots"
                     " WHERE source_id = $1 AND taken_at > $2 AND taken_at <= $3 AND gap"
                     " ORDER BY taken_at LIMIT 200",
                     3, p3, &r, err) < 0)
@@ -524,9 +523,9 @@ static int read_last_snapshot(pf_store *s, pf_store_metrics *m, pf_error *err)
     const char *p1[1] = {s->sid};
     if (pf_db_query(s->db,
                     "SELECT extract(epoch FROM taken_at) * 1000000, interval_s, gap,"
-                    " (SELECT count(*) FROM " S "snapshots g WHERE g.source_id = $1 AND g.gap"
+                    " (SELECT count(*) FROM " STORE_SCHEMA_DOT "snapshots g WHERE g.source_id = $1 AND g.gap"
                     "  AND g.taken_at > n.taken_at - interval '24 hours')"
-                    " FROM " S "snapshots n WHERE source_id = $1 ORDER BY taken_at DESC LIMIT 1",
+                    " FROM " STORE_SCHEMA_DOT "snapshots n WHERE source_id = $1 ORDER BY taken_at DESC LIMIT 1",
                     1, p1, &r, err) < 0)
         return -1;
     if (pf_result_nrows(r) == 1) {
@@ -548,7 +547,7 @@ static int read_category_counters(pf_store *s, pf_store_metrics *m, pf_error *er
     if (pf_db_query(s->db,
                     "SELECT coalesce(st.category, 'default'), sum(c.calls), sum(c.exec_ms),"
                     " sum(c.rows), sum(c.shared_hit), sum(c.shared_read)"
-                    " FROM " S "counters c LEFT JOIN " S "statements st"
+                    " FROM " STORE_SCHEMA_DOT "counters c LEFT JOIN " STORE_SCHEMA_DOT "statements st"
                     " USING (source_id, dbid, userid, queryid, toplevel)"
                     " WHERE c.source_id = $1 GROUP BY 1",
                     1, p1, &r, err) < 0)
@@ -573,7 +572,7 @@ static int read_category_interval(pf_store *s, const char *last, pf_store_metric
     const char *p2[2] = {s->sid, last};
     if (pf_db_query(s->db,
                     "WITH q AS (SELECT category, dbid, queryid, sum(calls) AS calls,"
-                    "  sum(exec_ms) AS e FROM " S "deltas WHERE source_id = $1 AND taken_at = $2"
+                    "  sum(exec_ms) AS e FROM " STORE_SCHEMA_DOT "deltas WHERE source_id = $1 AND taken_at = $2"
                     "  GROUP BY 1, 2, 3)"
                     " SELECT category, sum(calls), sum(e), max(e / nullif(calls, 0)) FROM q"
                     " GROUP BY 1",
@@ -598,7 +597,7 @@ static int read_top_queries(pf_store *s, const char *last, const pf_alert_state 
     pf_result *r = NULL;
     const char *p2[2] = {s->sid, last};
     if (pf_db_query(s->db,
-                    "SELECT dbid, queryid, sum(exec_ms) FROM " S "deltas WHERE source_id = $1"
+                    "SELECT dbid, queryid, sum(exec_ms) FROM " STORE_SCHEMA_DOT "deltas WHERE source_id = $1"
                     " AND taken_at > $2::timestamptz - interval '1 hour' AND taken_at <= $2"
                     " GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT " "1000",
                     2, p2, &r, err) < 0)
@@ -651,12 +650,12 @@ static int read_query_numbers(pf_store *s, const char *last, const pf_alert_stat
                          "  (array_agg(st.query ORDER BY c.toplevel DESC, c.userid))[1] AS query,"
                          "  sum(c.calls) AS calls, sum(c.exec_ms) AS exec_ms, sum(c.rows) AS rows,"
                          "  sum(c.shared_hit) AS hit, sum(c.shared_read) AS rd"
-                         "  FROM " S "counters c JOIN want USING (dbid, queryid)"
-                         "  LEFT JOIN " S "statements st"
+                         "  FROM " STORE_SCHEMA_DOT "counters c JOIN want USING (dbid, queryid)"
+                         "  LEFT JOIN " STORE_SCHEMA_DOT "statements st"
                          "  USING (source_id, dbid, userid, queryid, toplevel)"
                          "  WHERE c.source_id = $1 GROUP BY 1, 2),"
                          " last AS (SELECT d.dbid, d.queryid, sum(d.calls) AS calls,"
-                         "  sum(d.exec_ms) AS exec_ms FROM " S "deltas d JOIN want"
+                         "  sum(d.exec_ms) AS exec_ms FROM " STORE_SCHEMA_DOT "deltas d JOIN want"
                          "  USING (dbid, queryid) WHERE d.source_id = $1 AND d.taken_at = $2"
                          "  GROUP BY 1, 2)"
                          " SELECT w.dbid, w.queryid, cum.category, cum.dbname, cum.query,"

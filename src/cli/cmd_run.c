@@ -250,13 +250,17 @@ int pf_cmd_run(int argc, char **argv)
     o.g.bench_dir = pf_cli_path_or_default(o.g.bench_dir, &o.owned[0], PF_DEFAULT_BENCH);
     o.g.baselines_dir =
         pf_cli_path_or_default(o.g.baselines_dir, &o.owned[1], PF_DEFAULT_BASELINES);
-    if (!o.no_rls && o.g.rls_rules == NULL && (o.g.only == NULL || *o.g.only == '\0')) {
-        char *rules = pf_cli_default_path(PF_DEFAULT_RLS_RULES);
-        if (pf_path_exists(rules))
-            o.g.rls_rules = o.owned[2] = rules;
-        else
-            free(rules);
+    /* The rules file: the RLS checks' (not with --only or --no-rls), and the
+     * identities cases may name (always, when there is one). */
+    char *rules = o.g.rls_rules == NULL ? pf_cli_default_path(PF_DEFAULT_RLS_RULES) : NULL;
+    if (rules != NULL && !pf_path_exists(rules)) {
+        free(rules);
+        rules = NULL;
     }
+    o.owned[2] = rules;
+    o.g.identity_rules = o.g.rls_rules != NULL ? o.g.rls_rules : rules;
+    if (!o.no_rls && o.g.rls_rules == NULL && (o.g.only == NULL || *o.g.only == '\0'))
+        o.g.rls_rules = rules;
     o.g.rls_severities = o.severities;
     o.g.on_case = on_case;
     o.g.on_phase = on_phase;

@@ -687,6 +687,54 @@ static void cache_store(gate_run *g, const char *checksum)
 
 /* Bad input first, before any server starts: the registry, the dataset,
  * the RLS rules, and with --base the base revision's registry and dataset. */
+/* Cases may name any identity the RLS rules file declares (as well as the
+ * built-in labels): each such case is checked against the file and gets the
+ * role the file gives it. */
+static int resolve_identities(const pf_gate_opts *o, pf_registry *reg, pf_error *err)
+{
+    const char *path = o->identity_rules != NULL ? o->identity_rules : o->rls_rules;
+    pf_rls_rules rules;
+    bool loaded = false;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < reg->n; i++) {
+        pf_case *c = &reg->cases[i];
+        if (!c->identity_declared)
+            continue;
+        if (path == NULL) {
+            rc = pf_error_set(err, PF_EXIT_USAGE,
+                              "%s:%d: identity '%s' is not built in (%s) and no RLS rules file "
+                              "declares it: give --rls-rules FILE",
+                              c->file, c->identity_line, c->identity_label,
+                              pf_registry_identity_labels());
+            break;
+        }
+        if (!loaded) {
+            if (pf_rls_rules_load(path, &rules, err) < 0)
+                return -1;
+            loaded = true;
+        }
+        const pf_rls_identity_spec *who = NULL;
+        for (size_t k = 0; k < rules.n_identities && who == NULL; k++)
+            if (strcmp(rules.identities[k].name, c->identity_label) == 0)
+                who = &rules.identities[k];
+        if (who == NULL)
+            rc = pf_error_set(err, PF_EXIT_USAGE,
+                              "%s:%d: identity '%s' is neither built in (%s) nor declared in %s",
+                              c->file, c->identity_line, c->identity_label,
+                              pf_registry_identity_labels(), path);
+        else
+            pf_registry_resolve_identity(c, who->role);
+        if (rc == 0 && c->identity == PF_IDENTITY_AUTHENTICATED && c->params_sql == NULL)
+            rc = pf_error_set(err, PF_EXIT_USAGE,
+                              "%s:%d: identity '%s' needs a '-- params:' query returning a "
+                              "user_id column",
+                              c->file, c->identity_line, c->identity_label);
+    }
+    if (loaded)
+        pf_rls_rules_dispose(&rules);
+    return rc;
+}
+
 static int read_inputs(gate_run *g, pf_error *err)
 {
     const pf_gate_opts *o = g->o;
@@ -700,6 +748,8 @@ static int read_inputs(gate_run *g, pf_error *err)
             return -1;
         pf_rls_rules_dispose(&rules);
     }
+    if (resolve_identities(o, out->registry, err) < 0)
+        return -1;
     for (size_t i = 0; o->rls_severities != NULL && o->rls_severities[i] != NULL; i++) {
         int idx;
         pf_rls_severity sev;
@@ -716,6 +766,7 @@ static int read_inputs(gate_run *g, pf_error *err)
     if (pf_gitbase_checkout(o->base_ref, o->schema_dir, o->dataset_path, o->bench_dir, &g->gb,
                             err) < 0 ||
         pf_registry_load(g->gb.bench_dir, &out->base_registry, err) < 0 ||
+        resolve_identities(o, out->base_registry, err) < 0 ||
         pf_dataset_load(g->gb.dataset_path, &g->base_ds, err) < 0)
         return pf_error_prefix(err, "base revision %s", o->base_ref);
     out->base_commit = pf_strdup(g->gb.commit);

@@ -83,6 +83,8 @@ typedef struct pf_gate_opts {
     bool no_seed;           /* the database at dsn is already seeded */
     const char *base_ref;   /* same-run comparison with this git revision */
     const char *rls_rules;  /* RLS checks (isolation, tables, linter, overhead); NULL: none */
+    const char *identity_rules; /* the rules file whose identities cases may name (default:
+                                   rls_rules; given even when the RLS checks do not run) */
     const char *const *rls_severities; /* "rule=level" overrides, NULL-terminated */
     int jobs;
     int iterations;         /* > 0: override every case (quick runs) */

@@ -124,15 +124,46 @@ static int set_description(parse *p, const char *key, const char *v, int line)
     return 0;
 }
 
+/* A name an RLS rules file may declare: a lower-case SQL-style identifier. */
+static bool identity_name_ok(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 63 || !(v[0] >= 'a' && v[0] <= 'z'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_'))
+            return false;
+    return true;
+}
+
+/* A built-in label, or a name the RLS rules file must declare (checked by
+ * the gate, which has the rules: pf_registry_resolve_identity). */
 static int set_identity(parse *p, const char *key, const char *v, int line)
 {
     (void)key;
-    if (pf_registry_identity_parse(v, &p->out->identity) < 0)
-        return pf_error_set(p->err, PF_EXIT_USAGE, "%s:%d: unknown identity '%s' (%s)", p->path,
-                            line, v, pf_registry_identity_labels());
+    if (pf_registry_identity_parse(v, &p->out->identity) < 0) {
+        if (!identity_name_ok(v))
+            return pf_error_set(p->err, PF_EXIT_USAGE,
+                                "%s:%d: unknown identity '%s' (built in: %s; or a name the RLS "
+                                "rules file declares, lower-case letters, digits and _)",
+                                p->path, line, v, pf_registry_identity_labels());
+        p->out->identity = PF_IDENTITY_AUTHENTICATED;
+        p->out->identity_declared = true;
+    }
     p->out->identity_label = pf_strdup(v);
+    p->out->identity_line = line;
     p->identity_line = line;
     return 0;
+}
+
+void pf_registry_resolve_identity(pf_case *c, const char *role)
+{
+    if (role != NULL && strcmp(role, "anon") == 0)
+        c->identity = PF_IDENTITY_ANON;
+    else if (role != NULL && strcmp(role, "service_role") == 0)
+        c->identity = PF_IDENTITY_SERVICE_ROLE;
+    else
+        c->identity = PF_IDENTITY_AUTHENTICATED;
 }
 
 #define MAX_COUNT 1000000
@@ -422,7 +453,8 @@ static int parse_statement(parse *p, const char *text)
                             "%s:%d: the statement uses :%s but there is no '-- params:' query to "
                             "draw it from",
                             p->path, out->sql_line, out->param_names[0]);
-    if (out->identity == PF_IDENTITY_AUTHENTICATED && out->params_sql == NULL)
+    if (out->identity == PF_IDENTITY_AUTHENTICATED && !out->identity_declared &&
+        out->params_sql == NULL)
         return pf_error_set(p->err, PF_EXIT_USAGE,
                             "%s:%d: identity '%s' needs a '-- params:' query returning a user_id "
                             "column",

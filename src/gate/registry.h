@@ -24,6 +24,9 @@ typedef struct pf_case {
     int header_line;      /* line of the header's first key (1 when it has none) */
     char *identity_label; /* as written: "patient", "provider", ... */
     pf_identity identity;
+    int identity_line;      /* line of the identity header (0: none) */
+    bool identity_declared; /* not a built-in label: an identity of the RLS rules file, its
+                               role set by pf_registry_resolve_identity (authenticated until) */
     char *params_sql;     /* candidate parameter rows, or NULL */
     char *sql;            /* the statement as written */
     char *prepared_sql;   /* with $1..$n */
@@ -67,5 +70,8 @@ const char *pf_registry_identity_role(pf_identity id);
 int pf_registry_identity_parse(const char *label, pf_identity *out);
 /* Every label, for messages: "owner, anon, patient, ...". */
 const char *pf_registry_identity_labels(void);
+/* A declared identity (c->identity_declared) found in a rules file: role is
+ * the rules file's ("anon", "service_role", else authenticated). */
+void pf_registry_resolve_identity(pf_case *c, const char *role);
 
 #endif

@@ -143,6 +143,37 @@ START_TEST(test_header_name_group_and_draws_override_the_defaults)
 }
 END_TEST
 
+/* A label that is not built in is a name the RLS rules file must declare:
+ * parsed as declared (signed in until the gate resolves it from the file). */
+START_TEST(test_a_declared_identity_is_resolved_by_its_role)
+{
+    pf_case c;
+    pf_error e;
+    const char *text = "-- description: A nurse's view.\n"
+                       "-- identity: night_nurse\n"
+                       "SELECT 1;\n";
+    ck_assert_msg(pf_registry_parse_case("bench/x/n.sql", text, "x", &c, &e) == 0, "%s", e.msg);
+    ck_assert(c.identity_declared);
+    ck_assert_int_eq(c.identity_line, 2);
+    ck_assert_int_eq(c.identity, PF_IDENTITY_AUTHENTICATED);
+    pf_registry_resolve_identity(&c, "anon");
+    ck_assert_int_eq(c.identity, PF_IDENTITY_ANON);
+    pf_registry_resolve_identity(&c, "service_role");
+    ck_assert_int_eq(c.identity, PF_IDENTITY_SERVICE_ROLE);
+    pf_registry_resolve_identity(&c, NULL);
+    ck_assert_int_eq(c.identity, PF_IDENTITY_AUTHENTICATED);
+    pf_case_dispose(&c);
+    /* A built-in label is not declared; a label that cannot be a name fails. */
+    text = "-- description: d\n-- identity: patient\n-- params: SELECT 1 AS user_id\nSELECT 1;\n";
+    ck_assert_msg(pf_registry_parse_case("bench/x/p.sql", text, "x", &c, &e) == 0, "%s", e.msg);
+    ck_assert(!c.identity_declared);
+    pf_case_dispose(&c);
+    text = "-- description: d\n-- identity: Nurse!\nSELECT 1;\n";
+    ck_assert_int_eq(pf_registry_parse_case("bench/x/q.sql", text, "x", &c, &e), -1);
+    ck_assert_msg(strstr(e.msg, "bench/x/q.sql:2: unknown identity 'Nurse!'") != NULL, "%s", e.msg);
+}
+END_TEST
+
 START_TEST(test_sql_hash_follows_the_statement_not_the_header)
 {
     pf_case a, b, d;
@@ -341,13 +372,13 @@ static const bad_case k_bad[] = {
      ":1: unknown header key 'descripton'"},
     {"duplicate key", D "-- iterations: 10\n-- iterations: 20\nSELECT 1;\n",
      ":3: 'iterations' given twice (first on line 2)"},
-    {"unknown identity", D "-- identity: doctor\nSELECT 1;\n", ":2: unknown identity 'doctor'"},
+    {"unknown identity", D "-- identity: doctor-x\nSELECT 1;\n", ":2: unknown identity 'doctor-x'"},
     {"an unknown key's message lists every key", D "-- nmae: x\nSELECT 1;\n",
      ":2: unknown header key 'nmae' (known: name, group, description, identity, params, "
      "iterations, warmup, min_time, threshold, writes, tags, draws)"},
-    {"an unknown identity's message lists every identity", D "-- identity: doctor\nSELECT 1;\n",
-     ":2: unknown identity 'doctor' (owner, anon, patient, provider, delegate, authenticated, "
-     "service_role)"},
+    {"an unknown identity's message lists every identity", D "-- identity: 1doctor\nSELECT 1;\n",
+     ":2: unknown identity '1doctor' (built in: owner, anon, patient, provider, delegate, "
+     "authenticated, service_role; or a name the RLS rules file declares"},
     {"identity is case-sensitive", D "-- identity: Patient\nSELECT 1;\n",
      ":2: unknown identity 'Patient'"},
     {"iterations not a number", D "-- iterations: ten\nSELECT 1;\n",
@@ -602,6 +633,7 @@ int main(void)
     tcase_add_test(tp, test_full_case_parses_into_every_field);
     tcase_add_test(tp, test_minimal_case_gets_the_defaults);
     tcase_add_test(tp, test_header_name_group_and_draws_override_the_defaults);
+    tcase_add_test(tp, test_a_declared_identity_is_resolved_by_its_role);
     tcase_add_test(tp, test_sql_hash_follows_the_statement_not_the_header);
     tcase_add_test(tp, test_counts_at_the_ends_of_their_ranges_parse);
     tcase_add_test(tp, test_crlf_case_file_parses);

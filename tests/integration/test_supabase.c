@@ -701,7 +701,7 @@ START_TEST(test_seed_sql_runs_after_the_data_with_triggers_and_before_analyze)
     char *baselines = pf_asprintf("%s/baselines-seed-sql", g_tmp);
     char *argv3[] = {(char *)pf_test_bin(), "run", "--auth-shim", "--schema", mig, "--dataset", ds,
                      "--seed-sql", bad, "--bench", bench, "--baselines", baselines, "--scale",
-                     SCALE, "--iterations", ITERATIONS, "--no-instructions", NULL};
+                     SCALE, "--iterations", ITERATIONS, "--no-instructions", "--no-rls", NULL};
     char *env[] = {g_env_runtime, "PERFGATE_DSN=", "GITHUB_STEP_SUMMARY=", NULL};
     pf_test_run(argv3, env, NULL, &r);
     ck_assert_msg(r.status == 2, "perfgate run exited %d\n%s", r.status, r.err);

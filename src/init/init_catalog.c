@@ -299,6 +299,89 @@ static bool starts_with_ci(const char *s, const char *prefix)
     return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Of the disjuncts ors (nor of them, nor > 1), the one that is not
+ * "x IS NULL" when there is exactly one such; else NULL. */
+static const char *non_null_disjunct(char **ors, size_t nor)
+{
+    const char *rest = NULL;
+    size_t others = 0;
+    for (size_t i = 0; i < nor; i++) {
+        char *d = strip_parens(ors[i]);
+        size_t dl = strlen(d);
+        if (dl > 8 && strcmp(d + dl - 8, " IS NULL") == 0) {
+            free(d);
+            continue;
+        }
+        free(d);
+        rest = ors[i];
+        others++;
+    }
+    return others == 1 ? rest : NULL;
+}
+
+/* The values of "= ANY (...)": its literals or, failing those, its
+ * numbers; an empty list (vals[0] == NULL) when neither. */
+static char **any_values(const char *rhs)
+{
+    char **vals = literals(rhs);
+    if (vals[0] == NULL) {
+        /* numbers: ANY (ARRAY[1, 2, 3]) */
+        const char *b = strchr(rhs, '[');
+        size_t n = 0;
+        for (const char *p = b ? b + 1 : ""; *p && *p != ']';) {
+            double v;
+            char *end = NULL;
+            while (*p == ' ' || *p == ',' || *p == '(')
+                p++;
+            v = strtod(p, &end);
+            if (end == p)
+                break;
+            char num[64];
+            snprintf(num, sizeof num, "%.17g", v);
+            strv_add(&vals, &n, num);
+            p = end;
+            while (*p && *p != ',' && *p != ']')
+                p++;
+        }
+    }
+    return vals;
+}
+
+/* A comparison "lhs op rhs" other than =, ~ and <>: a bound on the value
+ * or, when length, on its length. */
+static bool apply_bound(const char *op, const char *rhs, bool length, pf_init_column *c)
+{
+    bool ok = false;
+    double v;
+    bool ge = strcmp(op, " >= ") == 0, gt = strcmp(op, " > ") == 0;
+    bool le = strcmp(op, " <= ") == 0, lt = strcmp(op, " < ") == 0;
+    if ((ge || gt || le || lt) && leading_number(rhs, &v)) {
+        double unit = 0.01;
+        if (c->kind == PF_INIT_INT || length)
+            unit = 1;
+        else if (c->kind == PF_INIT_NUMERIC && c->num_scale >= 0)
+            unit = pow(10, -c->num_scale);
+        if (length) {
+            if (ge || gt)
+                c->len_min = (int)(gt ? v + 1 : v);
+            else
+                c->len_max = (int)(lt ? v - 1 : v);
+        } else if (ge || gt) {
+            c->has_min = true;
+            c->min = gt ? v + unit : v;
+        } else {
+            c->has_max = true;
+            c->max = lt ? v - unit : v;
+        }
+        ok = true;
+    } else if (ge || gt || le || lt) {
+        /* a date or time bound ('1900-01-01'::date): the drafted
+         * windows lie well inside any sensible one */
+        ok = rhs[0] == '\'' || rhs[0] == '(';
+    }
+    return ok;
+}
+
 /* One conjunct of a single-column CHECK. */
 static bool apply_conjunct(const char *text, pf_init_column *c)
 {
@@ -310,20 +393,8 @@ static bool apply_conjunct(const char *text, pf_init_column *c)
     while (ors[nor])
         nor++;
     if (nor > 1) {
-        const char *rest = NULL;
-        size_t others = 0;
-        for (size_t i = 0; i < nor; i++) {
-            char *d = strip_parens(ors[i]);
-            size_t dl = strlen(d);
-            if (dl > 8 && strcmp(d + dl - 8, " IS NULL") == 0) {
-                free(d);
-                continue;
-            }
-            free(d);
-            rest = ors[i];
-            others++;
-        }
-        ok = others == 1 && apply_conjunct(rest, c);
+        const char *rest = non_null_disjunct(ors, nor);
+        ok = rest != NULL && apply_conjunct(rest, c);
         pf_strv_free(ors);
         free(s);
         return ok;
@@ -346,27 +417,7 @@ static bool apply_conjunct(const char *text, pf_init_column *c)
     bool length = starts_with_ci(l, "length(") || starts_with_ci(l, "char_length(") ||
                   starts_with_ci(l, "character_length(");
     if (strcmp(op, " = ") == 0 && strncmp(rhs, "ANY ", 4) == 0 && !length) {
-        char **vals = literals(rhs);
-        if (vals[0] == NULL) {
-            /* numbers: ANY (ARRAY[1, 2, 3]) */
-            const char *b = strchr(rhs, '[');
-            size_t n = 0;
-            for (const char *p = b ? b + 1 : ""; *p && *p != ']';) {
-                double v;
-                char *end = NULL;
-                while (*p == ' ' || *p == ',' || *p == '(')
-                    p++;
-                v = strtod(p, &end);
-                if (end == p)
-                    break;
-                char num[64];
-                snprintf(num, sizeof num, "%.17g", v);
-                strv_add(&vals, &n, num);
-                p = end;
-                while (*p && *p != ',' && *p != ']')
-                    p++;
-            }
-        }
+        char **vals = any_values(rhs);
         if (vals[0] != NULL) {
             pf_strv_free(c->choices);
             c->choices = vals;
@@ -396,33 +447,7 @@ static bool apply_conjunct(const char *text, pf_init_column *c)
     } else if (strcmp(op, " <> ") == 0 || strcmp(op, " != ") == 0) {
         ok = true; /* x <> '': generated values are not empty */
     } else {
-        double v;
-        bool ge = strcmp(op, " >= ") == 0, gt = strcmp(op, " > ") == 0;
-        bool le = strcmp(op, " <= ") == 0, lt = strcmp(op, " < ") == 0;
-        if ((ge || gt || le || lt) && leading_number(rhs, &v)) {
-            double unit = 0.01;
-            if (c->kind == PF_INIT_INT || length)
-                unit = 1;
-            else if (c->kind == PF_INIT_NUMERIC && c->num_scale >= 0)
-                unit = pow(10, -c->num_scale);
-            if (length) {
-                if (ge || gt)
-                    c->len_min = (int)(gt ? v + 1 : v);
-                else
-                    c->len_max = (int)(lt ? v - 1 : v);
-            } else if (ge || gt) {
-                c->has_min = true;
-                c->min = gt ? v + unit : v;
-            } else {
-                c->has_max = true;
-                c->max = lt ? v - unit : v;
-            }
-            ok = true;
-        } else if (ge || gt || le || lt) {
-            /* a date or time bound ('1900-01-01'::date): the drafted
-             * windows lie well inside any sensible one */
-            ok = rhs[0] == '\'' || rhs[0] == '(';
-        }
+        ok = apply_bound(op, rhs, length, c);
     }
     free(l);
     free(lhs);

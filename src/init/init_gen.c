@@ -273,42 +273,51 @@ static char *key_prefix(const char *name)
     return p;
 }
 
-/* The text generator of column c of t. */
-void pf_init_gen_text(const pf_init_table *t, const pf_init_column *c, pf_init_gen *cd)
+/* A text generator being chosen: a template (tpl, owned_tpl when built
+ * here) or a whole generator (gen), with why, the longest value it makes,
+ * its NULL fraction and whether its values are unique already. */
+typedef struct text_pick {
+    const char *tpl, *gen, *why;
+    int maxlen;
+    double nf;
+    bool safe;
+    char *owned_tpl;
+} text_pick;
+
+/* A regex CHECK decides among the candidates that pass it. */
+static bool text_by_regex(const pf_init_column *c, pf_init_gen *cd)
 {
-    char *ln = pf_init_lower(c->name);
-    int limit = c->max_len;
-    if (c->len_max > 0 && (limit == 0 || c->len_max < limit))
-        limit = c->len_max;
     bool unique = c->unique;
-    const char *tpl = NULL, *gen = NULL, *why = NULL;
-    int maxlen = 0;
-    double nf = 0.1;
-    bool safe = false;
-    char *owned_tpl = NULL;
-    /* a regex CHECK decides among the candidates that pass it */
-    if (c->regexes != NULL) {
-        for (size_t k = 0; k < pf_init_n_text_candidates && k < 32; k++)
-            if (c->regex_ok & ((uint32_t)1 << k)) {
-                cd->gen = pf_strdup(pf_init_text_candidates[k].gen);
-                const char *tp = strstr(cd->gen, "\"template\": \"");
-                if (tp) {
-                    tp += 13;
-                    cd->tpl = pf_strndup(tp, strcspn(tp, "\""));
-                }
-                cd->why = pf_asprintf("the first of perfgate's candidates that passes CHECK "
-                                      "(%s ~ '%s')%s",
-                                      c->name, c->regexes[0],
-                                      unique && !strstr(cd->gen, "$row") &&
-                                              !pf_init_gen_is(cd->gen, "sequence")
-                                          ? "; TODO: not unique"
-                                          : "");
-                if (!c->not_null)
-                    cd->gen = pf_init_gen_nulls(cd->gen, 0.1);
-                free(ln);
-                return;
+    if (c->regexes == NULL)
+        return false;
+    for (size_t k = 0; k < pf_init_n_text_candidates && k < 32; k++)
+        if (c->regex_ok & ((uint32_t)1 << k)) {
+            cd->gen = pf_strdup(pf_init_text_candidates[k].gen);
+            const char *tp = strstr(cd->gen, "\"template\": \"");
+            if (tp) {
+                tp += 13;
+                cd->tpl = pf_strndup(tp, strcspn(tp, "\""));
             }
-    }
+            cd->why = pf_asprintf("the first of perfgate's candidates that passes CHECK "
+                                  "(%s ~ '%s')%s",
+                                  c->name, c->regexes[0],
+                                  unique && !strstr(cd->gen, "$row") &&
+                                          !pf_init_gen_is(cd->gen, "sequence")
+                                      ? "; TODO: not unique"
+                                      : "");
+            if (!c->not_null)
+                cd->gen = pf_init_gen_nulls(cd->gen, 0.1);
+            return true;
+        }
+    return false;
+}
+
+/* Pick by the column's lower-case name ln: a key, an external id, a rule
+ * of the text table, a name or, failing all, a word. */
+static void text_by_name(const pf_init_table *t, const pf_init_column *c, const char *ln,
+                         text_pick *p)
+{
+    bool unique = c->unique;
     const text_rule *r = text_rule_for(ln);
     size_t lnl = strlen(ln);
     bool ends_id = lnl > 3 && strcmp(ln + lnl - 3, "_id") == 0;
@@ -319,88 +328,109 @@ void pf_init_gen_text(const pf_init_table *t, const pf_init_column *c, pf_init_g
     if (((c->pk || unique) && id_like) || (c->pk && r == NULL)) {
         char *base = ends_id ? pf_strndup(ln, lnl - 3) : pf_strdup(strcmp(ln, "id") == 0 ? t->name : ln);
         char *pre = key_prefix(base);
-        owned_tpl = pf_asprintf("%s_{$row}", pre);
+        p->owned_tpl = pf_asprintf("%s_{$row}", pre);
         free(pre);
         free(base);
-        tpl = owned_tpl;
-        maxlen = 20;
-        safe = true;
-        why = "a key: a prefix and the row number, unique";
+        p->tpl = p->owned_tpl;
+        p->maxlen = 20;
+        p->safe = true;
+        p->why = "a key: a prefix and the row number, unique";
     } else if (r == NULL && id_like) {
         /* an external id that is not a key here (price_id, customer_ref) */
         char *base = ends_id ? pf_strndup(ln, lnl - 3) : pf_strdup(ln);
         char *pre = key_prefix(base);
-        owned_tpl = pf_asprintf("%s_{num:1-20}", pre);
+        p->owned_tpl = pf_asprintf("%s_{num:1-20}", pre);
         free(pre);
         free(base);
-        tpl = owned_tpl;
-        maxlen = 20;
-        why = "an external identifier: 20 distinct values";
+        p->tpl = p->owned_tpl;
+        p->maxlen = 20;
+        p->why = "an external identifier: 20 distinct values";
     } else if (r != NULL) {
-        tpl = r->tpl;
-        gen = r->gen;
-        maxlen = r->maxlen;
-        safe = r->unique_safe;
-        nf = r->nf;
-        why = r->why;
+        p->tpl = r->tpl;
+        p->gen = r->gen;
+        p->maxlen = r->maxlen;
+        p->safe = r->unique_safe;
+        p->nf = r->nf;
+        p->why = r->why;
     }
-    if (tpl == NULL && gen == NULL) {
+    if (p->tpl == NULL && p->gen == NULL) {
         if (pf_init_name_has(ln, "name") || strcmp(ln, "title") == 0) {
             if (person_table(t) || pf_init_name_any(ln, (const char *const[]){"full", "display", NULL})) {
-                tpl = "{first_name} {last_name}";
-                maxlen = 18;
-                why = "a person's name";
+                p->tpl = "{first_name} {last_name}";
+                p->maxlen = 18;
+                p->why = "a person's name";
             } else {
-                tpl = "{city} {word}";
-                maxlen = 25;
-                why = "a name: a city and a word";
+                p->tpl = "{city} {word}";
+                p->maxlen = 25;
+                p->why = "a name: a city and a word";
             }
         } else {
-            tpl = "{word}";
-            maxlen = 13;
-            why = "a word of the built-in vocabulary (nothing in the name suggested more)";
+            p->tpl = "{word}";
+            p->maxlen = 13;
+            p->why = "a word of the built-in vocabulary (nothing in the name suggested more)";
         }
     }
-    if (unique && !safe) {
-        char *x = pf_asprintf("%s %s", tpl ? tpl : "{word}", "{$row}");
-        free(owned_tpl);
-        owned_tpl = x;
-        tpl = owned_tpl;
-        gen = NULL;
-        maxlen += 7;
-        safe = true;
+}
+
+/* Make the pick unique when the column is, and fit it to the column's
+ * length limits. */
+static void text_fit(const pf_init_column *c, text_pick *p)
+{
+    bool unique = c->unique;
+    int limit = c->max_len;
+    if (c->len_max > 0 && (limit == 0 || c->len_max < limit))
+        limit = c->len_max;
+    if (unique && !p->safe) {
+        char *x = pf_asprintf("%s %s", p->tpl ? p->tpl : "{word}", "{$row}");
+        free(p->owned_tpl);
+        p->owned_tpl = x;
+        p->tpl = p->owned_tpl;
+        p->gen = NULL;
+        p->maxlen += 7;
+        p->safe = true;
     }
-    if (limit > 0 && maxlen > limit) {
-        gen = NULL;
+    if (limit > 0 && p->maxlen > limit) {
+        p->gen = NULL;
         if (unique) {
-            free(owned_tpl);
-            owned_tpl = pf_strdup(limit >= 8 ? "x{$row}" : "{$row}");
-            tpl = owned_tpl;
-            why = "short and unique: the row number (the column's length limit is tight)";
+            free(p->owned_tpl);
+            p->owned_tpl = pf_strdup(limit >= 8 ? "x{$row}" : "{$row}");
+            p->tpl = p->owned_tpl;
+            p->why = "short and unique: the row number (the column's length limit is tight)";
         } else if (limit >= 13) {
-            tpl = "{word}";
-            why = "a word (the column's length limit is tight)";
+            p->tpl = "{word}";
+            p->why = "a word (the column's length limit is tight)";
         } else {
-            tpl = NULL;
-            gen = "{\"gen\": \"choice\", \"values\": [\"a\", \"b\", \"c\"]}";
-            why = "one letter (the column's length limit is tight)";
+            p->tpl = NULL;
+            p->gen = "{\"gen\": \"choice\", \"values\": [\"a\", \"b\", \"c\"]}";
+            p->why = "one letter (the column's length limit is tight)";
         }
     }
-    if (c->len_min > 1 && tpl && strcmp(tpl, "{$row}") == 0) {
-        free(owned_tpl);
-        owned_tpl = pf_strdup("item-{$row}");
-        tpl = owned_tpl;
+    if (c->len_min > 1 && p->tpl && strcmp(p->tpl, "{$row}") == 0) {
+        free(p->owned_tpl);
+        p->owned_tpl = pf_strdup("item-{$row}");
+        p->tpl = p->owned_tpl;
     }
-    if (tpl != NULL) {
-        cd->gen = pf_init_gen_template(tpl);
-        cd->tpl = pf_strdup(tpl);
+}
+
+/* The text generator of column c of t. */
+void pf_init_gen_text(const pf_init_table *t, const pf_init_column *c, pf_init_gen *cd)
+{
+    if (text_by_regex(c, cd))
+        return;
+    char *ln = pf_init_lower(c->name);
+    text_pick p = {.nf = 0.1};
+    text_by_name(t, c, ln, &p);
+    text_fit(c, &p);
+    if (p.tpl != NULL) {
+        cd->gen = pf_init_gen_template(p.tpl);
+        cd->tpl = pf_strdup(p.tpl);
     } else {
-        cd->gen = pf_strdup(gen);
+        cd->gen = pf_strdup(p.gen);
     }
-    cd->why = pf_strdup(why);
-    if (!c->not_null && !unique)
-        cd->gen = pf_init_gen_nulls(cd->gen, nf);
-    free(owned_tpl);
+    cd->why = pf_strdup(p.why);
+    if (!c->not_null && !c->unique)
+        cd->gen = pf_init_gen_nulls(cd->gen, p.nf);
+    free(p.owned_tpl);
     free(ln);
 }
 

@@ -593,6 +593,418 @@ static void auth_users_column(const pf_init_column *c, pf_init_gen *cd)
     cd->why = pf_strdup("left to its default: Supabase Auth sets it only in some flows");
 }
 
+/* The parent: column ci is part of the key that points at the parent row. */
+static bool draft_parent_column(drafter *d, size_t k, int ci, pf_init_gen *cd)
+{
+    pf_init_table_draft *td = &d->sp->tables[k];
+    const pf_init_table *t = &d->s->tables[td->table];
+    if (td->parent_fk < 0)
+        return false;
+    const pf_init_fk *fk = &t->fks[td->parent_fk];
+    for (size_t x = 0; x < fk->n; x++)
+        if (fk->cols[x] == ci) {
+            const pf_init_table *pt = &d->s->tables[fk->ref];
+            cd->gen = g_parent(pt->cols[fk->ref_cols[x]].name);
+            cd->why = pf_asprintf("the parent row's %s", pt->cols[fk->ref_cols[x]].name);
+            return true;
+        }
+    return false;
+}
+
+/* Reference f (column ci, its x-th) that cannot point at a drafted row: to
+ * its own table, cut to break a cycle, or to a table not in the draft. */
+static bool draft_ref_undrafted(drafter *d, size_t k, int ci, int f, int x, pf_init_gen *cd)
+{
+    pf_init_table_draft *td = &d->sp->tables[k];
+    const pf_init_table *t = &d->s->tables[td->table];
+    const pf_init_column *c = &t->cols[ci];
+    const pf_init_fk *fk = &t->fks[f];
+    const pf_init_table *rt = &d->s->tables[fk->ref];
+    const char *rcol = rt->cols[fk->ref_cols[x]].name;
+    if (fk->ref == td->table || d->broken[td->table][f]) {
+        cd->gen = pf_strdup("null");
+        cd->why = pf_asprintf("NULL: %s", fk->ref == td->table
+                                              ? "a reference to the same table (a reply, "
+                                                "a parent comment); fill it in by hand if "
+                                                "your queries follow it"
+                                              : "cut to break a cycle of foreign keys");
+        if (c->not_null) {
+            size_t nt = strv_len(d->sp->todo);
+            strv_push(&d->sp->todo, &nt,
+                      pf_asprintf("%s.%s: NOT NULL reference %s needs a value perfgate "
+                                  "cannot draft",
+                                  t->spec_name, c->name, fk->name));
+        }
+        return true;
+    }
+    if (d->pos[fk->ref] < 0) {
+        if (fk->ref_values != NULL && fk->ref_values[0] != NULL) {
+            size_t nv = strv_len(fk->ref_values);
+            char **vals = pf_calloc(nv > 100 ? 101 : nv + 1, sizeof *vals);
+            for (size_t v = 0; v < nv && v < 100; v++)
+                vals[v] = fk->ref_values[v];
+            cd->gen = pf_init_gen_choice(vals, NULL);
+            free(vals);
+            cd->why = pf_asprintf("one of the %zu%s %s values %s holds already", nv,
+                                  nv > 100 ? " (first 100)" : "", rcol, rt->spec_name);
+            if (!c->not_null)
+                cd->gen = pf_init_gen_nulls(cd->gen, 0.1);
+        } else {
+            cd->gen = pf_strdup("null");
+            cd->why = pf_asprintf("NULL: %s is not in the draft and holds no rows",
+                                  rt->spec_name);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Reference f (column ci, its x-th) taken from a row the parent or a
+ * sibling table already points at. */
+static bool draft_ref_shared(drafter *d, size_t k, int ci, int f, int x, pf_init_gen *cd)
+{
+    pf_init_table_draft *td = &d->sp->tables[k];
+    const pf_init_table *t = &d->s->tables[td->table];
+    const pf_init_column *c = &t->cols[ci];
+    const pf_init_fk *fk = &t->fks[f];
+    const pf_init_table *rt = &d->s->tables[fk->ref];
+    /* the parent row already points at the row (a 1:1 key of the parent) */
+    if (td->parent >= 0) {
+        const pf_init_table *pt = &d->s->tables[d->sp->tables[td->parent].table];
+        for (size_t pf = 0; pf < pt->n_fks; pf++) {
+            const pf_init_fk *pfk = &pt->fks[pf];
+            if (pfk->n == 1 && pfk->ref == fk->ref && pfk->ref_cols[0] == fk->ref_cols[x] &&
+                pt->cols[pfk->cols[0]].unique &&
+                generates(&d->sp->tables[td->parent], pfk->cols[0])) {
+                cd->gen = g_parent(pt->cols[pfk->cols[0]].name);
+                cd->why = pf_asprintf("the parent row's %s: the parent is one per %s row, "
+                                      "so this row belongs to the same one",
+                                      pt->cols[pfk->cols[0]].name, rt->spec_name);
+                return true;
+            }
+        }
+    }
+    int scol = -1;
+    int sib = sibling_for(d, k, fk->ref, fk->ref_cols[x], c->not_null, &scol);
+    if (sib >= 0) {
+        const pf_init_table *st = &d->s->tables[d->sp->tables[sib].table];
+        cd->gen = g_sibling(st->spec_name, st->cols[scol].name);
+        cd->why = pf_asprintf("a %s of a %s row under the same parent: %s",
+                              st->cols[scol].name, st->spec_name,
+                              d->sp->tables[sib].shape == PF_INIT_JUNCTION
+                                  ? "a member writes, not any user"
+                                  : "rows of one parent refer to each other");
+        if (!c->not_null)
+            cd->gen = pf_init_gen_nulls(cd->gen, 0.2);
+        return true;
+    }
+    return false;
+}
+
+/* Other references: column ci belongs to foreign key f (not the parent's). */
+static void draft_reference(drafter *d, size_t k, int ci, int f, pf_init_gen *cd)
+{
+    pf_init_table_draft *td = &d->sp->tables[k];
+    const pf_init_table *t = &d->s->tables[td->table];
+    const pf_init_column *c = &t->cols[ci];
+    const pf_init_fk *fk = &t->fks[f];
+    const pf_init_table *rt = &d->s->tables[fk->ref];
+    int x = 0;
+    while ((size_t)x < fk->n && fk->cols[x] != ci)
+        x++;
+    const char *rcol = rt->cols[fk->ref_cols[x]].name;
+    if (draft_ref_undrafted(d, k, ci, f, x, cd))
+        return;
+    if (fk->n > 1) {
+        if (!c->not_null) {
+            cd->gen = pf_strdup("null");
+            cd->why = pf_asprintf("NULL: a multi-column reference (%s) other than the parent",
+                                  fk->name);
+            return;
+        }
+        size_t nt = strv_len(d->sp->todo);
+        strv_push(&d->sp->todo, &nt,
+                  pf_asprintf("%s.%s: part of multi-column reference %s: drafted as an "
+                              "independent ref, which may not match a row",
+                              t->spec_name, c->name, fk->name));
+    }
+    if (draft_ref_shared(d, k, ci, f, x, cd))
+        return;
+    cd->gen = g_ref(rt->spec_name, rcol);
+    bool distinct = td->shape == PF_INIT_JUNCTION;
+    if (distinct) {
+        char *g = pf_init_gen_with_key(cd->gen, "\"distinct_per_parent\": true");
+        free(cd->gen);
+        cd->gen = g;
+    }
+    cd->why = pf_asprintf("a %s row picked uniformly%s", rt->spec_name,
+                          distinct ? ", each at most once per parent (they form a key)" : "");
+    if (c->unique && !c->pk && !distinct) {
+        if (!c->not_null) {
+            free(cd->gen);
+            cd->gen = pf_strdup("null");
+            free(cd->why);
+            cd->why = pf_asprintf("NULL: a unique reference to %s that is not this table's "
+                                  "parent (picks would repeat)",
+                                  rt->spec_name);
+            return;
+        }
+        size_t nt = strv_len(d->sp->todo);
+        strv_push(&d->sp->todo, &nt,
+                  pf_asprintf("%s.%s: a unique reference that is not the table's parent: "
+                              "picks may repeat",
+                              t->spec_name, c->name));
+    }
+    if (!c->not_null)
+        cd->gen = pf_init_gen_nulls(cd->gen, 0.2);
+}
+
+/* Keys the database makes: an identity or serial column. */
+static bool draft_db_key(drafter *d, size_t k, int ci, pf_init_gen *cd)
+{
+    pf_init_table_draft *td = &d->sp->tables[k];
+    const pf_init_column *c = &d->s->tables[td->table].cols[ci];
+    if (!c->identity && !c->serial)
+        return false;
+    bool referenced = false;
+    for (size_t j = 0; j < d->sp->n && !referenced; j++) {
+        const pf_init_table *ot = &d->s->tables[d->sp->tables[j].table];
+        for (size_t g = 0; g < ot->n_fks; g++)
+            for (size_t x = 0; x < ot->fks[g].n; x++)
+                if (ot->fks[g].ref == td->table && ot->fks[g].ref_cols[x] == ci)
+                    referenced = true;
+    }
+    if (referenced) {
+        cd->gen = pf_strdup("{\"gen\": \"sequence\"}");
+        cd->why = pf_strdup("1, 2, 3, ...: other tables reference it, so perfgate makes the "
+                            "keys (the loader moves the sequence past them afterwards)");
+    } else {
+        cd->why = pf_asprintf("left to the database (%s)",
+                              c->identity ? "an identity column" : "a serial column");
+    }
+    return true;
+}
+
+/* A column of Supabase's storage.objects that Storage fills in its own way. */
+static bool storage_objects_column(const pf_init_column *c, bool users_in, pf_init_gen *cd)
+{
+    if (strcmp(c->name, "owner") == 0 && users_in) {
+        cd->gen = g_ref("auth.users", "id");
+        cd->why = pf_strdup("the uploader: a user picked uniformly");
+        return true;
+    }
+    if (strcmp(c->name, "owner_id") == 0 && users_in) {
+        cd->gen = pf_init_gen_template("{col:owner}");
+        cd->why = pf_strdup("the uploader's id as text, as the Storage API writes it");
+        return true;
+    }
+    if (strcmp(c->name, "name") == 0) {
+        cd->gen = pf_init_gen_template(users_in ? "{col:owner}/{word}-{$row}.{file_ext}"
+                                      : "files/{word}-{$row}.{file_ext}");
+        cd->why = pf_strdup(users_in ? "<uploader id>/<file>: the first folder is the "
+                                       "owner, the layout storage policies usually check"
+                                     : "a path");
+        return true;
+    }
+    if (strcmp(c->name, "metadata") == 0) {
+        cd->gen = pf_strdup("{\"gen\": \"json\", \"template\": {\"size\": {\"gen\": \"int\", "
+                            "\"dist\": \"lognormal\", \"mean\": 200000, \"sigma\": 1.5, "
+                            "\"min\": 1, \"max\": 50000000}, \"mimetype\": {\"gen\": "
+                            "\"template\", \"template\": \"{mime_type}\"}}}");
+        cd->why = pf_strdup("size and MIME type, as the Storage API records them");
+        return true;
+    }
+    if (strcmp(c->name, "version") == 0 || strcmp(c->name, "user_metadata") == 0) {
+        cd->why = pf_strdup("left NULL");
+        return true;
+    }
+    return false;
+}
+
+/* A user by name or by policy, without a foreign key; or, in a 1:1 table,
+ * the parent's value repeated. */
+static bool draft_user_or_parent_value(drafter *d, size_t k, int ci, bool users_in,
+                                       pf_init_gen *cd)
+{
+    pf_init_table_draft *td = &d->sp->tables[k];
+    const pf_init_table *t = &d->s->tables[td->table];
+    const pf_init_column *c = &t->cols[ci];
+    char *ln = pf_init_lower(c->name);
+    /* a user by name or by policy, without a foreign key */
+    if (c->kind == PF_INIT_UUID && !c->array && users_in && !c->pk &&
+        (owner_by_policy(t, c->name) ||
+         pf_init_name_any(ln, (const char *const[]){"user_id", "owner_id", "created_by", "author_id",
+                                            "uploaded_by", "sender_id", "owner", NULL}))) {
+        cd->gen = g_ref("auth.users", "id");
+        cd->why = pf_asprintf("a user picked uniformly: %s",
+                              owner_by_policy(t, c->name)
+                                  ? "a policy compares it with auth.uid() (no foreign key)"
+                                  : "its name says it holds a user (no foreign key)");
+        if (!c->not_null)
+            cd->gen = pf_init_gen_nulls(cd->gen, 0.1);
+        free(ln);
+        return true;
+    }
+    free(ln);
+    /* a 1:1 table repeats its parent's value */
+    if (td->shape == PF_INIT_ONE_TO_ONE && !c->pk && !c->unique) {
+        const pf_init_table *pt = &d->s->tables[d->sp->tables[td->parent].table];
+        int pc = pf_init_column_find(pt, c->name);
+        if (pc >= 0 && pt->cols[pc].kind == c->kind && pt->cols[pc].array == c->array &&
+            c->kind != PF_INIT_TIMESTAMP && c->kind != PF_INIT_DATE &&
+            generates(&d->sp->tables[td->parent], pc)) {
+            cd->gen = g_parent(c->name);
+            cd->why = pf_asprintf("the parent row's %s: one row per %s, the same value",
+                                  c->name, pt->spec_name);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A list of allowed values: a CHECK's, an enum's or the list partitions'. */
+static bool draft_allowed_values(const pf_init_table *t, int ci, pf_init_gen *cd)
+{
+    const pf_init_column *c = &t->cols[ci];
+    char **values = c->choices ? c->choices : c->enum_values;
+    if (t->partitioned && t->part_col == ci && t->part_values && !t->part_default)
+        values = t->part_values;
+    if (values == NULL || values[0] == NULL || c->kind == PF_INIT_BOOL)
+        return false;
+    if (c->array) {
+        char *ch = pf_init_gen_choice(values, NULL);
+        cd->gen = pf_asprintf("{\"gen\": \"array\", \"of\": %s, \"min\": 0, \"max\": 3, "
+                              "\"unique\": true}",
+                              ch);
+        free(ch);
+    } else {
+        cd->gen = pf_init_gen_choice(values, NULL);
+    }
+    cd->why = pf_asprintf("every value %s allows, equally often (set the real mix with "
+                          "\"weights\")",
+                          values == c->choices ? "its CHECK"
+                          : values == t->part_values ? "the list partitions"
+                                                     : "the enum type");
+    if (!c->not_null)
+        cd->gen = pf_init_gen_nulls(cd->gen, 0.1);
+    return true;
+}
+
+/* A date or timestamp column: its class and the column it follows; the
+ * generator itself comes in time_gen. */
+static void draft_time_column(const pf_init_table *t, const pf_init_column *c, bool events,
+                              pf_init_gen *cd)
+{
+    const char *why = NULL;
+    cd->time_class = pf_init_time_class_of(t, c, events, &why);
+    cd->why = pf_strdup(why);
+    cd->gen = pf_strdup("{\"gen\": \"timestamp\"}"); /* replaced in time_gen */
+    cd->nf = c->not_null ? 0
+             : cd->time_class == PF_INIT_TC_RARE ? 0.95
+             : cd->time_class == PF_INIT_TC_SOMETIMES ? 0.5
+             : cd->time_class == PF_INIT_TC_FUTURE ? 0.3
+                                           : 0.1;
+    if (c->after)
+        cd->want_after = pf_strdup(c->after);
+    else if (cd->time_class == PF_INIT_TC_UPDATED || cd->time_class == PF_INIT_TC_SOMETIMES) {
+        static const char *const starts[] = {"created_at", "started_at", "start_at",
+                                             "created", "inserted_at", NULL};
+        for (const char *const *s = starts; *s; s++)
+            if (strcmp(*s, c->name) != 0 && pf_init_column_find(t, *s) >= 0) {
+                cd->want_after = pf_strdup(*s);
+                break;
+            }
+    }
+    if (c->array) {
+        cd->time_class = PF_INIT_TC_NONE;
+        free(cd->gen);
+        cd->gen = NULL;
+        free(cd->why);
+        cd->why = pf_strdup("left to its default (an array of times)");
+    }
+}
+
+/* The generator for one value of column c by its type, into el; false when
+ * the column is left to its default or NULL (cd->why says so). */
+static bool draft_by_type(drafter *d, const pf_init_table *t, const pf_init_column *c,
+                          pf_init_gen *el, pf_init_gen *cd)
+{
+    switch (c->kind) {
+    case PF_INIT_UUID:
+        el->gen = pf_strdup(k_uuid_gen);
+        el->why = pf_strdup("a random UUID (version 4)");
+        break;
+    case PF_INIT_TEXT:
+        pf_init_gen_text(t, c, el);
+        break;
+    case PF_INIT_INT:
+        if (c->unique || (c->pk && !c->array)) {
+            el->gen = pf_asprintf("{\"gen\": \"sequence\", \"start\": %.0f}",
+                                  c->has_min && c->min > 1 ? c->min : 1);
+            el->why = pf_strdup("unique: 1, 2, 3, ...");
+        } else {
+            pf_init_gen_int(c, el);
+        }
+        break;
+    case PF_INIT_FLOAT:
+    case PF_INIT_NUMERIC:
+        pf_init_gen_float(c, el);
+        break;
+    case PF_INIT_BOOL:
+        pf_init_gen_bool(c, el);
+        break;
+    case PF_INIT_TIME:
+        el->gen = pf_init_gen_template("{num:10-19}:{num:10-59}:00");
+        el->why = pf_strdup("a time of day");
+        break;
+    case PF_INIT_INTERVAL:
+        el->gen = pf_init_gen_template("{num:1-90} days");
+        el->why = pf_strdup("1-90 days");
+        break;
+    case PF_INIT_JSON:
+        if (c->default_expr && strncmp(c->default_expr, "'[]'", 4) == 0) {
+            el->gen = pf_strdup("{\"gen\": \"json\", \"template\": []}");
+            el->why = pf_strdup("an empty array, its default: add the elements your queries read");
+        } else {
+            el->gen = pf_strdup("{\"gen\": \"json\", \"template\": {}}");
+            el->why = pf_strdup("an empty object: add the keys your queries read");
+        }
+        break;
+    case PF_INIT_INET:
+        el->gen = pf_init_gen_template("10.{num:0-255}.{num:0-255}.{num:1-254}");
+        el->why = pf_strdup("a private IPv4 address");
+        break;
+    case PF_INIT_BYTEA:
+        el->gen = pf_init_gen_template("\\x{num:10000000-99999999}");
+        el->why = pf_strdup("four bytes");
+        break;
+    case PF_INIT_TSVECTOR:
+        el->gen = pf_init_gen_template("{word} {word}");
+        el->why = pf_strdup("two words");
+        break;
+    case PF_INIT_DATE:      /* drafted by draft_time_column */
+    case PF_INIT_TIMESTAMP: /* (never reaches here) */
+    case PF_INIT_ENUM:      /* an enum without labels: nothing to choose */
+    case PF_INIT_OTHER:
+    default:
+        if (c->default_expr != NULL || !c->not_null) {
+            cd->why = pf_asprintf("left to %s (no generator for type %s)",
+                                  c->default_expr ? "its default" : "NULL", c->type);
+            return false;
+        }
+        el->gen = pf_init_gen_template("{word}");
+        el->why = pf_asprintf("TODO: a word, which type %s may not accept", c->type);
+        {
+            size_t nt = strv_len(d->sp->todo);
+            strv_push(&d->sp->todo, &nt,
+                      pf_asprintf("%s.%s: no generator for type %s (NOT NULL, no default)",
+                                  t->spec_name, c->name, c->type));
+        }
+        break;
+    }
+    return true;
+}
+
 /* Draft column ci of spec table k (first pass; time columns get their
  * generator in time_gen once every column is known). */
 static void draft_column(drafter *d, size_t k, int ci, pf_init_gen *cd)
@@ -609,348 +1021,37 @@ static void draft_column(drafter *d, size_t k, int ci, pf_init_gen *cd)
         return;
     }
     /* the parent */
-    if (td->parent_fk >= 0) {
-        const pf_init_fk *fk = &t->fks[td->parent_fk];
-        for (size_t x = 0; x < fk->n; x++)
-            if (fk->cols[x] == ci) {
-                const pf_init_table *pt = &d->s->tables[fk->ref];
-                cd->gen = g_parent(pt->cols[fk->ref_cols[x]].name);
-                cd->why = pf_asprintf("the parent row's %s", pt->cols[fk->ref_cols[x]].name);
-                return;
-            }
-    }
+    if (draft_parent_column(d, k, ci, cd))
+        return;
     /* other references */
     int f = fk_of(t, ci);
     if (f >= 0) {
-        const pf_init_fk *fk = &t->fks[f];
-        const pf_init_table *rt = &d->s->tables[fk->ref];
-        int x = 0;
-        while ((size_t)x < fk->n && fk->cols[x] != ci)
-            x++;
-        const char *rcol = rt->cols[fk->ref_cols[x]].name;
-        if (fk->ref == td->table || d->broken[td->table][f]) {
-            cd->gen = pf_strdup("null");
-            cd->why = pf_asprintf("NULL: %s", fk->ref == td->table
-                                                  ? "a reference to the same table (a reply, "
-                                                    "a parent comment); fill it in by hand if "
-                                                    "your queries follow it"
-                                                  : "cut to break a cycle of foreign keys");
-            if (c->not_null) {
-                size_t nt = strv_len(d->sp->todo);
-                strv_push(&d->sp->todo, &nt,
-                          pf_asprintf("%s.%s: NOT NULL reference %s needs a value perfgate "
-                                      "cannot draft",
-                                      t->spec_name, c->name, fk->name));
-            }
-            return;
-        }
-        if (d->pos[fk->ref] < 0) {
-            if (fk->ref_values != NULL && fk->ref_values[0] != NULL) {
-                size_t nv = strv_len(fk->ref_values);
-                char **vals = pf_calloc(nv > 100 ? 101 : nv + 1, sizeof *vals);
-                for (size_t v = 0; v < nv && v < 100; v++)
-                    vals[v] = fk->ref_values[v];
-                cd->gen = pf_init_gen_choice(vals, NULL);
-                free(vals);
-                cd->why = pf_asprintf("one of the %zu%s %s values %s holds already", nv,
-                                      nv > 100 ? " (first 100)" : "", rcol, rt->spec_name);
-                if (!c->not_null)
-                    cd->gen = pf_init_gen_nulls(cd->gen, 0.1);
-            } else {
-                cd->gen = pf_strdup("null");
-                cd->why = pf_asprintf("NULL: %s is not in the draft and holds no rows",
-                                      rt->spec_name);
-            }
-            return;
-        }
-        if (fk->n > 1) {
-            if (!c->not_null) {
-                cd->gen = pf_strdup("null");
-                cd->why = pf_asprintf("NULL: a multi-column reference (%s) other than the parent",
-                                      fk->name);
-                return;
-            }
-            size_t nt = strv_len(d->sp->todo);
-            strv_push(&d->sp->todo, &nt,
-                      pf_asprintf("%s.%s: part of multi-column reference %s: drafted as an "
-                                  "independent ref, which may not match a row",
-                                  t->spec_name, c->name, fk->name));
-        }
-        /* the parent row already points at the row (a 1:1 key of the parent) */
-        if (td->parent >= 0) {
-            const pf_init_table *pt = &d->s->tables[d->sp->tables[td->parent].table];
-            for (size_t pf = 0; pf < pt->n_fks; pf++) {
-                const pf_init_fk *pfk = &pt->fks[pf];
-                if (pfk->n == 1 && pfk->ref == fk->ref && pfk->ref_cols[0] == fk->ref_cols[x] &&
-                    pt->cols[pfk->cols[0]].unique &&
-                    generates(&d->sp->tables[td->parent], pfk->cols[0])) {
-                    cd->gen = g_parent(pt->cols[pfk->cols[0]].name);
-                    cd->why = pf_asprintf("the parent row's %s: the parent is one per %s row, "
-                                          "so this row belongs to the same one",
-                                          pt->cols[pfk->cols[0]].name, rt->spec_name);
-                    return;
-                }
-            }
-        }
-        int scol = -1;
-        int sib = sibling_for(d, k, fk->ref, fk->ref_cols[x], c->not_null, &scol);
-        if (sib >= 0) {
-            const pf_init_table *st = &d->s->tables[d->sp->tables[sib].table];
-            cd->gen = g_sibling(st->spec_name, st->cols[scol].name);
-            cd->why = pf_asprintf("a %s of a %s row under the same parent: %s",
-                                  st->cols[scol].name, st->spec_name,
-                                  d->sp->tables[sib].shape == PF_INIT_JUNCTION
-                                      ? "a member writes, not any user"
-                                      : "rows of one parent refer to each other");
-            if (!c->not_null)
-                cd->gen = pf_init_gen_nulls(cd->gen, 0.2);
-            return;
-        }
-        cd->gen = g_ref(rt->spec_name, rcol);
-        bool distinct = td->shape == PF_INIT_JUNCTION;
-        if (distinct) {
-            char *g = pf_init_gen_with_key(cd->gen, "\"distinct_per_parent\": true");
-            free(cd->gen);
-            cd->gen = g;
-        }
-        cd->why = pf_asprintf("a %s row picked uniformly%s", rt->spec_name,
-                              distinct ? ", each at most once per parent (they form a key)" : "");
-        if (c->unique && !c->pk && !distinct) {
-            if (!c->not_null) {
-                free(cd->gen);
-                cd->gen = pf_strdup("null");
-                free(cd->why);
-                cd->why = pf_asprintf("NULL: a unique reference to %s that is not this table's "
-                                      "parent (picks would repeat)",
-                                      rt->spec_name);
-                return;
-            }
-            size_t nt = strv_len(d->sp->todo);
-            strv_push(&d->sp->todo, &nt,
-                      pf_asprintf("%s.%s: a unique reference that is not the table's parent: "
-                                  "picks may repeat",
-                                  t->spec_name, c->name));
-        }
-        if (!c->not_null)
-            cd->gen = pf_init_gen_nulls(cd->gen, 0.2);
+        draft_reference(d, k, ci, f, cd);
         return;
     }
     /* keys the database makes */
-    if (c->identity || c->serial) {
-        bool referenced = false;
-        for (size_t j = 0; j < d->sp->n && !referenced; j++) {
-            const pf_init_table *ot = &d->s->tables[d->sp->tables[j].table];
-            for (size_t g = 0; g < ot->n_fks; g++)
-                for (size_t x = 0; x < ot->fks[g].n; x++)
-                    if (ot->fks[g].ref == td->table && ot->fks[g].ref_cols[x] == ci)
-                        referenced = true;
-        }
-        if (referenced) {
-            cd->gen = pf_strdup("{\"gen\": \"sequence\"}");
-            cd->why = pf_strdup("1, 2, 3, ...: other tables reference it, so perfgate makes the "
-                                "keys (the loader moves the sequence past them afterwards)");
-        } else {
-            cd->why = pf_asprintf("left to the database (%s)",
-                                  c->identity ? "an identity column" : "a serial column");
-        }
+    if (draft_db_key(d, k, ci, cd))
         return;
-    }
     /* Supabase's own tables */
     if (td->table == au) {
         auth_users_column(c, cd);
         return;
     }
-    if (is_table(t, "storage", "objects")) {
-        if (strcmp(c->name, "owner") == 0 && users_in) {
-            cd->gen = g_ref("auth.users", "id");
-            cd->why = pf_strdup("the uploader: a user picked uniformly");
-            return;
-        }
-        if (strcmp(c->name, "owner_id") == 0 && users_in) {
-            cd->gen = pf_init_gen_template("{col:owner}");
-            cd->why = pf_strdup("the uploader's id as text, as the Storage API writes it");
-            return;
-        }
-        if (strcmp(c->name, "name") == 0) {
-            cd->gen = pf_init_gen_template(users_in ? "{col:owner}/{word}-{$row}.{file_ext}"
-                                          : "files/{word}-{$row}.{file_ext}");
-            cd->why = pf_strdup(users_in ? "<uploader id>/<file>: the first folder is the "
-                                           "owner, the layout storage policies usually check"
-                                         : "a path");
-            return;
-        }
-        if (strcmp(c->name, "metadata") == 0) {
-            cd->gen = pf_strdup("{\"gen\": \"json\", \"template\": {\"size\": {\"gen\": \"int\", "
-                                "\"dist\": \"lognormal\", \"mean\": 200000, \"sigma\": 1.5, "
-                                "\"min\": 1, \"max\": 50000000}, \"mimetype\": {\"gen\": "
-                                "\"template\", \"template\": \"{mime_type}\"}}}");
-            cd->why = pf_strdup("size and MIME type, as the Storage API records them");
-            return;
-        }
-        if (strcmp(c->name, "version") == 0 || strcmp(c->name, "user_metadata") == 0) {
-            cd->why = pf_strdup("left NULL");
-            return;
-        }
-    }
-    char *ln = pf_init_lower(c->name);
-    /* a user by name or by policy, without a foreign key */
-    if (c->kind == PF_INIT_UUID && !c->array && users_in && !c->pk &&
-        (owner_by_policy(t, c->name) ||
-         pf_init_name_any(ln, (const char *const[]){"user_id", "owner_id", "created_by", "author_id",
-                                            "uploaded_by", "sender_id", "owner", NULL}))) {
-        cd->gen = g_ref("auth.users", "id");
-        cd->why = pf_asprintf("a user picked uniformly: %s",
-                              owner_by_policy(t, c->name)
-                                  ? "a policy compares it with auth.uid() (no foreign key)"
-                                  : "its name says it holds a user (no foreign key)");
-        if (!c->not_null)
-            cd->gen = pf_init_gen_nulls(cd->gen, 0.1);
-        free(ln);
+    if (is_table(t, "storage", "objects") && storage_objects_column(c, users_in, cd))
         return;
-    }
-    /* a 1:1 table repeats its parent's value */
-    if (td->shape == PF_INIT_ONE_TO_ONE && !c->pk && !c->unique) {
-        const pf_init_table *pt = &d->s->tables[d->sp->tables[td->parent].table];
-        int pc = pf_init_column_find(pt, c->name);
-        if (pc >= 0 && pt->cols[pc].kind == c->kind && pt->cols[pc].array == c->array &&
-            c->kind != PF_INIT_TIMESTAMP && c->kind != PF_INIT_DATE &&
-            generates(&d->sp->tables[td->parent], pc)) {
-            cd->gen = g_parent(c->name);
-            cd->why = pf_asprintf("the parent row's %s: one row per %s, the same value",
-                                  c->name, pt->spec_name);
-            free(ln);
-            return;
-        }
-    }
+    if (draft_user_or_parent_value(d, k, ci, users_in, cd))
+        return;
     /* a list of allowed values */
-    char **values = c->choices ? c->choices : c->enum_values;
-    if (t->partitioned && t->part_col == ci && t->part_values && !t->part_default)
-        values = t->part_values;
-    if (values != NULL && values[0] != NULL && c->kind != PF_INIT_BOOL) {
-        if (c->array) {
-            char *ch = pf_init_gen_choice(values, NULL);
-            cd->gen = pf_asprintf("{\"gen\": \"array\", \"of\": %s, \"min\": 0, \"max\": 3, "
-                                  "\"unique\": true}",
-                                  ch);
-            free(ch);
-        } else {
-            cd->gen = pf_init_gen_choice(values, NULL);
-        }
-        cd->why = pf_asprintf("every value %s allows, equally often (set the real mix with "
-                              "\"weights\")",
-                              values == c->choices ? "its CHECK"
-                              : values == t->part_values ? "the list partitions"
-                                                         : "the enum type");
-        if (!c->not_null)
-            cd->gen = pf_init_gen_nulls(cd->gen, 0.1);
-        free(ln);
+    if (draft_allowed_values(t, ci, cd))
+        return;
+    if (c->kind == PF_INIT_DATE || c->kind == PF_INIT_TIMESTAMP) {
+        draft_time_column(t, c, events, cd);
         return;
     }
-    free(ln);
     pf_init_gen el;
     memset(&el, 0, sizeof el);
-    switch (c->kind) {
-    case PF_INIT_UUID:
-        el.gen = pf_strdup(k_uuid_gen);
-        el.why = pf_strdup("a random UUID (version 4)");
-        break;
-    case PF_INIT_TEXT:
-        pf_init_gen_text(t, c, &el);
-        break;
-    case PF_INIT_INT:
-        if (c->unique || (c->pk && !c->array)) {
-            el.gen = pf_asprintf("{\"gen\": \"sequence\", \"start\": %.0f}",
-                                 c->has_min && c->min > 1 ? c->min : 1);
-            el.why = pf_strdup("unique: 1, 2, 3, ...");
-        } else {
-            pf_init_gen_int(c, &el);
-        }
-        break;
-    case PF_INIT_FLOAT:
-    case PF_INIT_NUMERIC:
-        pf_init_gen_float(c, &el);
-        break;
-    case PF_INIT_BOOL:
-        pf_init_gen_bool(c, &el);
-        break;
-    case PF_INIT_DATE:
-    case PF_INIT_TIMESTAMP: {
-        const char *why = NULL;
-        cd->time_class = pf_init_time_class_of(t, c, events, &why);
-        cd->why = pf_strdup(why);
-        cd->gen = pf_strdup("{\"gen\": \"timestamp\"}"); /* replaced in time_gen */
-        cd->nf = c->not_null ? 0
-                 : cd->time_class == PF_INIT_TC_RARE ? 0.95
-                 : cd->time_class == PF_INIT_TC_SOMETIMES ? 0.5
-                 : cd->time_class == PF_INIT_TC_FUTURE ? 0.3
-                                               : 0.1;
-        if (c->after)
-            cd->want_after = pf_strdup(c->after);
-        else if (cd->time_class == PF_INIT_TC_UPDATED || cd->time_class == PF_INIT_TC_SOMETIMES) {
-            static const char *const starts[] = {"created_at", "started_at", "start_at",
-                                                 "created", "inserted_at", NULL};
-            for (const char *const *s = starts; *s; s++)
-                if (strcmp(*s, c->name) != 0 && pf_init_column_find(t, *s) >= 0) {
-                    cd->want_after = pf_strdup(*s);
-                    break;
-                }
-        }
-        if (c->array) {
-            cd->time_class = PF_INIT_TC_NONE;
-            free(cd->gen);
-            cd->gen = NULL;
-            free(cd->why);
-            cd->why = pf_strdup("left to its default (an array of times)");
-        }
+    if (!draft_by_type(d, t, c, &el, cd))
         return;
-    }
-    case PF_INIT_TIME:
-        el.gen = pf_init_gen_template("{num:10-19}:{num:10-59}:00");
-        el.why = pf_strdup("a time of day");
-        break;
-    case PF_INIT_INTERVAL:
-        el.gen = pf_init_gen_template("{num:1-90} days");
-        el.why = pf_strdup("1-90 days");
-        break;
-    case PF_INIT_JSON:
-        if (c->default_expr && strncmp(c->default_expr, "'[]'", 4) == 0) {
-            el.gen = pf_strdup("{\"gen\": \"json\", \"template\": []}");
-            el.why = pf_strdup("an empty array, its default: add the elements your queries read");
-        } else {
-            el.gen = pf_strdup("{\"gen\": \"json\", \"template\": {}}");
-            el.why = pf_strdup("an empty object: add the keys your queries read");
-        }
-        break;
-    case PF_INIT_INET:
-        el.gen = pf_init_gen_template("10.{num:0-255}.{num:0-255}.{num:1-254}");
-        el.why = pf_strdup("a private IPv4 address");
-        break;
-    case PF_INIT_BYTEA:
-        el.gen = pf_init_gen_template("\\x{num:10000000-99999999}");
-        el.why = pf_strdup("four bytes");
-        break;
-    case PF_INIT_TSVECTOR:
-        el.gen = pf_init_gen_template("{word} {word}");
-        el.why = pf_strdup("two words");
-        break;
-    case PF_INIT_ENUM: /* an enum without labels: nothing to choose */
-    case PF_INIT_OTHER:
-    default:
-        if (c->default_expr != NULL || !c->not_null) {
-            cd->why = pf_asprintf("left to %s (no generator for type %s)",
-                                  c->default_expr ? "its default" : "NULL", c->type);
-            return;
-        }
-        el.gen = pf_init_gen_template("{word}");
-        el.why = pf_asprintf("TODO: a word, which type %s may not accept", c->type);
-        {
-            size_t nt = strv_len(d->sp->todo);
-            strv_push(&d->sp->todo, &nt,
-                      pf_asprintf("%s.%s: no generator for type %s (NOT NULL, no default)",
-                                  t->spec_name, c->name, c->type));
-        }
-        break;
-    }
     if (c->array && el.gen != NULL) {
         /* the element generator, without its NULLs, in an array */
         char *of = el.gen;

@@ -705,12 +705,12 @@ static void maintain(mon *m, int64_t now_us)
         st.deleted_alerts);
 }
 
-/* One interval. 0: a snapshot was taken; 1: the monitored server could not
- * be used (retry after backoff); -1: fatal (err). */
-static int tick(mon *m, pf_monitor_tick *t, pf_error *err)
+/* Open the monitored server if needed and read pg_stat_statements into
+ * *snap (on a first run with every statement's text, into *all). 0: read;
+ * 1: the monitored server could not be used (retry after backoff); -1:
+ * fatal (err). */
+static int take_snapshot(mon *m, pf_pss_snapshot **snap, pf_stmt_info **all, pf_error *err)
 {
-    memset(t, 0, sizeof *t);
-    uint64_t t0 = pf_now_ns();
     if (open_source(m, err) < 0) {
         if (m->o->once)
             return -1;
@@ -721,18 +721,16 @@ static int tick(mon *m, pf_monitor_tick *t, pf_error *err)
             m->gap_reason = pf_strdup("the monitored database was unavailable");
         return 1;
     }
-    pf_pss_snapshot *snap = NULL;
-    pf_stmt_info *all = NULL;
     int crc;
     if (m->stmts.n == 0) {
         /* Nothing known yet (a first run): every text is needed, so read
          * them with the counters, one pass over pg_stat_statements instead
          * of two. Texts that cannot be read now are fetched next time. */
-        crc = pf_pss_collect_info(m->src, &snap, &all, err);
+        crc = pf_pss_collect_info(m->src, snap, all, err);
         if (crc < 0 && !pf_pss_source_broken(m->src))
-            crc = pf_pss_collect(m->src, &snap, err);
+            crc = pf_pss_collect(m->src, snap, err);
     } else {
-        crc = pf_pss_collect(m->src, &snap, err);
+        crc = pf_pss_collect(m->src, snap, err);
     }
     if (crc < 0) {
         if (m->o->once)
@@ -747,6 +745,59 @@ static int tick(mon *m, pf_monitor_tick *t, pf_error *err)
         }
         return 1;
     }
+    return 0;
+}
+
+/* Put the interval's diff d into batch b: whether it follows a gap (and
+ * why), and every delta with its category. */
+static void batch_from_diff(mon *m, const pf_pss_diff *d, double interval_s, pf_store_batch *b)
+{
+    b->prev_us = m->prev ? m->prev->taken_us : 0;
+    b->baseline = d->baseline;
+    b->reset = d->reset;
+    b->server_restarted = d->server_restarted;
+    b->evicted = d->evicted;
+    b->recreated = d->recreated;
+    if (!d->baseline) {
+        bool late = !m->o->once && interval_s * 1000 > 1.5 * m->interval_ms;
+        if (d->server_restarted || late || m->gap_reason != NULL) {
+            b->gap = true;
+            if (m->gap_reason != NULL)
+                b->gap_reason = pf_strdup(m->gap_reason);
+            else if (d->server_restarted)
+                b->gap_reason = pf_strdup("the monitored server restarted");
+            else
+                b->gap_reason = pf_asprintf("%.1f s since the previous snapshot (interval %.1f s)",
+                                            interval_s, m->interval_ms / 1000);
+        }
+    }
+    free(m->gap_reason);
+    m->gap_reason = NULL;
+    if (d->reset)
+        say(m, PF_MONITOR_INFO, "pg_stat_statements was reset: deltas restart from zero");
+    if (d->evicted > 0)
+        say(m, PF_MONITOR_DEBUG, "%" PRId64 " entries evicted (pg_stat_statements.max)",
+            d->evicted);
+    b->deltas = pf_calloc(d->n ? d->n : 1, sizeof *b->deltas);
+    b->n_deltas = d->n;
+    for (size_t i = 0; i < d->n; i++) {
+        b->deltas[i].d = d->d[i];
+        b->deltas[i].category =
+            pf_classifier_category(m->cls, category_of(m, &d->d[i].key))->name;
+    }
+}
+
+/* One interval. 0: a snapshot was taken; 1: the monitored server could not
+ * be used (retry after backoff); -1: fatal (err). */
+static int tick(mon *m, pf_monitor_tick *t, pf_error *err)
+{
+    memset(t, 0, sizeof *t);
+    uint64_t t0 = pf_now_ns();
+    pf_pss_snapshot *snap = NULL;
+    pf_stmt_info *all = NULL;
+    int rc = take_snapshot(m, &snap, &all, err);
+    if (rc != 0)
+        return rc;
     t->collect_ms = pf_elapsed_ms(t0);
     t->taken_us = snap->taken_us;
     t->statements = snap->n;
@@ -764,40 +815,8 @@ static int tick(mon *m, pf_monitor_tick *t, pf_error *err)
     pf_pss_diff d;
     pf_pss_diff_compute(m->prev, snap, &d);
     b->snap = snap;
-    b->prev_us = m->prev ? m->prev->taken_us : 0;
-    b->baseline = d.baseline;
-    b->reset = d.reset;
-    b->server_restarted = d.server_restarted;
-    b->evicted = d.evicted;
-    b->recreated = d.recreated;
     double interval_s = (double)(d.to_us - d.from_us) / 1e6;
-    if (!d.baseline) {
-        bool late = !m->o->once && interval_s * 1000 > 1.5 * m->interval_ms;
-        if (d.server_restarted || late || m->gap_reason != NULL) {
-            b->gap = true;
-            if (m->gap_reason != NULL)
-                b->gap_reason = pf_strdup(m->gap_reason);
-            else if (d.server_restarted)
-                b->gap_reason = pf_strdup("the monitored server restarted");
-            else
-                b->gap_reason = pf_asprintf("%.1f s since the previous snapshot (interval %.1f s)",
-                                            interval_s, m->interval_ms / 1000);
-        }
-    }
-    free(m->gap_reason);
-    m->gap_reason = NULL;
-    if (d.reset)
-        say(m, PF_MONITOR_INFO, "pg_stat_statements was reset: deltas restart from zero");
-    if (d.evicted > 0)
-        say(m, PF_MONITOR_DEBUG, "%" PRId64 " entries evicted (pg_stat_statements.max)",
-            d.evicted);
-    b->deltas = pf_calloc(d.n ? d.n : 1, sizeof *b->deltas);
-    b->n_deltas = d.n;
-    for (size_t i = 0; i < d.n; i++) {
-        b->deltas[i].d = d.d[i];
-        b->deltas[i].category =
-            pf_classifier_category(m->cls, category_of(m, &d.d[i].key))->name;
-    }
+    batch_from_diff(m, &d, interval_s, b);
     t->deltas = d.n;
     t->baseline = d.baseline;
     t->gap = b->gap;

@@ -766,6 +766,19 @@ static int col_of_attnum(const pf_init_table *t, const int *attnums, int attnum)
     return -1;
 }
 
+/* A catalog list of attnums ("2,5") as column indexes of t, in order
+ * (NULL-safe, *n entries, one spare slot). */
+static int *cols_of_attnums(const pf_init_table *t, const int *attnums, const char *list,
+                            size_t *n)
+{
+    int *nums = int_list(list, n);
+    int *cols = pf_calloc(*n + 1, sizeof *cols);
+    for (size_t k = 0; k < *n; k++)
+        cols[k] = col_of_attnum(t, attnums, nums[k]);
+    free(nums);
+    return cols;
+}
+
 /* Split a string on the unit separator (0x1f); NULL for "". */
 static char **split_us(const char *s)
 {
@@ -976,11 +989,7 @@ static int read_keys(reader *r, int **attnums)
             continue;
         pf_init_table *t = &r->s->tables[ti];
         size_t n = 0;
-        int *nums = int_list(val(res, i, 5), &n);
-        int *cols = pf_calloc(n + 1, sizeof *cols);
-        for (size_t k = 0; k < n; k++)
-            cols[k] = col_of_attnum(t, attnums[ti], nums[k]);
-        free(nums);
+        int *cols = cols_of_attnums(t, attnums[ti], val(res, i, 5), &n);
         bool unique = truthy(val(res, i, 2)), primary = truthy(val(res, i, 3));
         bool partial = truthy(val(res, i, 4));
         t->indexes = pf_realloc(t->indexes, (t->n_indexes + 1) * sizeof *t->indexes);
@@ -1031,24 +1040,17 @@ static int read_constraints(reader *r, int **attnums)
             continue;
         pf_init_table *t = &r->s->tables[ti];
         size_t n = 0;
-        int *nums = int_list(val(res, i, 3), &n);
-        int *cols = pf_calloc(n + 1, sizeof *cols);
-        for (size_t k = 0; k < n; k++)
-            cols[k] = col_of_attnum(t, attnums[ti], nums[k]);
-        free(nums);
+        int *cols = cols_of_attnums(t, attnums[ti], val(res, i, 3), &n);
         if (val(res, i, 2)[0] == 'f') {
             int ri = table_by_oid(r, val(res, i, 4));
             size_t rn = 0;
-            int *rnums = int_list(val(res, i, 5), &rn);
+            int *rcols =
+                ri < 0 ? NULL : cols_of_attnums(&r->s->tables[ri], attnums[ri], val(res, i, 5), &rn);
             if (ri < 0 || rn != n) {
-                free(rnums);
+                free(rcols);
                 free(cols);
                 continue; /* a table outside what was read (a partition, an extension's) */
             }
-            int *rcols = pf_calloc(n + 1, sizeof *rcols);
-            for (size_t k = 0; k < n; k++)
-                rcols[k] = col_of_attnum(&r->s->tables[ri], attnums[ri], rnums[k]);
-            free(rnums);
             t->fks = pf_realloc(t->fks, (t->n_fks + 1) * sizeof *t->fks);
             pf_init_fk *fk = &t->fks[t->n_fks++];
             memset(fk, 0, sizeof *fk);

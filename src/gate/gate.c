@@ -684,58 +684,61 @@ static void cache_store(gate_run *g, const char *checksum)
     g->out->cache_ms = pf_elapsed_ms(t0);
 }
 
+/* The rules file of a run's inputs, read at most once: for the RLS checks
+ * (validated before any server starts) and for the identities cases name. */
+typedef struct rules_file {
+    const char *path; /* identity_rules, else rls_rules; NULL: none */
+    bool loaded;
+    pf_rls_rules rules;
+} rules_file;
 
-/* Bad input first, before any server starts: the registry, the dataset,
- * the RLS rules, and with --base the base revision's registry and dataset. */
+static int rules_get(rules_file *f, pf_error *err)
+{
+    if (!f->loaded) {
+        if (pf_rls_rules_load(f->path, &f->rules, err) < 0)
+            return -1;
+        f->loaded = true;
+    }
+    return 0;
+}
+
 /* Cases may name any identity the RLS rules file declares (as well as the
  * built-in labels): each such case is checked against the file and gets the
  * role the file gives it. */
-static int resolve_identities(const pf_gate_opts *o, pf_registry *reg, pf_error *err)
+static int resolve_identities(rules_file *f, pf_registry *reg, pf_error *err)
 {
-    const char *path = o->identity_rules != NULL ? o->identity_rules : o->rls_rules;
-    pf_rls_rules rules;
-    bool loaded = false;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < reg->n; i++) {
+    for (size_t i = 0; i < reg->n; i++) {
         pf_case *c = &reg->cases[i];
         if (!c->identity_declared)
             continue;
-        if (path == NULL) {
-            rc = pf_error_set(err, PF_EXIT_USAGE,
-                              "%s:%d: identity '%s' is not built in (%s) and no RLS rules file "
-                              "declares it: give --rls-rules FILE",
-                              c->file, c->identity_line, c->identity_label,
-                              pf_registry_identity_labels());
-            break;
-        }
-        if (!loaded) {
-            if (pf_rls_rules_load(path, &rules, err) < 0)
-                return -1;
-            loaded = true;
-        }
+        if (f->path == NULL)
+            return pf_error_set(err, PF_EXIT_USAGE,
+                                "%s:%d: identity '%s' is not built in (%s) and no RLS rules file "
+                                "declares it: give --rls-rules FILE",
+                                c->file, c->identity_line, c->identity_label,
+                                pf_registry_identity_labels());
+        if (rules_get(f, err) < 0)
+            return -1;
         const pf_rls_identity_spec *who = NULL;
-        for (size_t k = 0; k < rules.n_identities && who == NULL; k++)
-            if (strcmp(rules.identities[k].name, c->identity_label) == 0)
-                who = &rules.identities[k];
+        for (size_t k = 0; k < f->rules.n_identities && who == NULL; k++)
+            if (strcmp(f->rules.identities[k].name, c->identity_label) == 0)
+                who = &f->rules.identities[k];
         if (who == NULL)
-            rc = pf_error_set(err, PF_EXIT_USAGE,
-                              "%s:%d: identity '%s' is neither built in (%s) nor declared in %s",
-                              c->file, c->identity_line, c->identity_label,
-                              pf_registry_identity_labels(), path);
-        else
-            pf_registry_resolve_identity(c, who->role);
-        if (rc == 0 && c->identity == PF_IDENTITY_AUTHENTICATED && c->params_sql == NULL)
-            rc = pf_error_set(err, PF_EXIT_USAGE,
-                              "%s:%d: identity '%s' needs a '-- params:' query returning a "
-                              "user_id column",
-                              c->file, c->identity_line, c->identity_label);
+            return pf_error_set(err, PF_EXIT_USAGE,
+                                "%s:%d: identity '%s' is neither built in (%s) nor declared in %s",
+                                c->file, c->identity_line, c->identity_label,
+                                pf_registry_identity_labels(), f->path);
+        pf_registry_resolve_identity(c, who->role);
+        if (c->identity == PF_IDENTITY_AUTHENTICATED && c->params_sql == NULL)
+            return pf_error_set(err, PF_EXIT_USAGE,
+                                "%s:%d: identity '%s' needs a '-- params:' query returning a "
+                                "user_id column",
+                                c->file, c->identity_line, c->identity_label);
     }
-    if (loaded)
-        pf_rls_rules_dispose(&rules);
-    return rc;
+    return 0;
 }
 
-static int read_inputs(gate_run *g, pf_error *err)
+static int read_inputs_with(gate_run *g, rules_file *f, pf_error *err)
 {
     const pf_gate_opts *o = g->o;
     pf_gate_result *out = g->out;
@@ -743,12 +746,17 @@ static int read_inputs(gate_run *g, pf_error *err)
         pf_dataset_load(o->dataset_path, &g->ds, err) < 0)
         return -1;
     if (o->rls_rules != NULL) {
-        pf_rls_rules rules;
-        if (pf_rls_rules_load(o->rls_rules, &rules, err) < 0)
-            return -1;
-        pf_rls_rules_dispose(&rules);
+        if (strcmp(o->rls_rules, f->path) == 0) {
+            if (rules_get(f, err) < 0)
+                return -1;
+        } else {
+            pf_rls_rules rules;
+            if (pf_rls_rules_load(o->rls_rules, &rules, err) < 0)
+                return -1;
+            pf_rls_rules_dispose(&rules);
+        }
     }
-    if (resolve_identities(o, out->registry, err) < 0)
+    if (resolve_identities(f, out->registry, err) < 0)
         return -1;
     for (size_t i = 0; o->rls_severities != NULL && o->rls_severities[i] != NULL; i++) {
         int idx;
@@ -766,13 +774,25 @@ static int read_inputs(gate_run *g, pf_error *err)
     if (pf_gitbase_checkout(o->base_ref, o->schema_dir, o->dataset_path, o->bench_dir, &g->gb,
                             err) < 0 ||
         pf_registry_load(g->gb.bench_dir, &out->base_registry, err) < 0 ||
-        resolve_identities(o, out->base_registry, err) < 0 ||
+        resolve_identities(f, out->base_registry, err) < 0 ||
         pf_dataset_load(g->gb.dataset_path, &g->base_ds, err) < 0)
         return pf_error_prefix(err, "base revision %s", o->base_ref);
     out->base_commit = pf_strdup(g->gb.commit);
     g->same_base = strcmp(g->ds->hash, g->base_ds->hash) == 0 &&
                    dir_hash(o->schema_dir) == dir_hash(g->gb.schema_dir);
     return 0;
+}
+
+/* Bad input first, before any server starts: the registry, the dataset,
+ * the RLS rules, and with --base the base revision's registry and dataset. */
+static int read_inputs(gate_run *g, pf_error *err)
+{
+    rules_file f = {g->o->identity_rules != NULL ? g->o->identity_rules : g->o->rls_rules, false,
+                    {0}};
+    int rc = read_inputs_with(g, &f, err);
+    if (f.loaded)
+        pf_rls_rules_dispose(&f.rules);
+    return rc;
 }
 
 static bool same_case(const pf_case *a, const pf_case *b)
